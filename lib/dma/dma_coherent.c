@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Coherent memory (seed Part Ia): page-granular, zeroed, under the coherent mask. */
+#include <string.h>
+
+#include "dma_private.h"
+
+#define MAX_COHERENT (1ULL << 40)
+
+static bool gfp_ok(udma_gfp_t gfp)
+{
+	return gfp != 0 && (gfp & ~(UDMA_GFP_KERNEL | UDMA_GFP_ATOMIC)) == 0;
+}
+
+/* ATOMIC wins when both are given: never block */
+static bool may_grow(udma_gfp_t gfp)
+{
+	return (gfp & UDMA_GFP_KERNEL) && !(gfp & UDMA_GFP_ATOMIC);
+}
+
+static void *coherent_slow(struct udma_device *dev, size_t npages, udma_addr_t *iova)
+{
+	/* one growth: memory that still does not fit (mask, PA contiguity) stays for others */
+	if (memseg_grow(dev->node, npages << UDMA_PAGE_SHIFT) != 0)
+		return NULL;
+	return heap_alloc(npages, 1, dev->coherent_mask, dev->node, dev->id, iova);
+}
+
+void *udma_alloc_coherent(struct udma_device *dev, size_t size, udma_addr_t *handle,
+			  udma_gfp_t gfp)
+{
+	size_t npages;
+	udma_addr_t iova;
+	void *va;
+
+	if (!dev_ok(dev, __func__)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (udma_unlikely(size == 0 || size > MAX_COHERENT || handle == NULL || !gfp_ok(gfp))) {
+		UDMA_LOG(ERR, "%s: bad argument (size %zu, handle %p, gfp %#x)", dev->name, size,
+			 (void *)handle, gfp);
+		errno = EINVAL;
+		return NULL;
+	}
+	npages = (size + UDMA_PAGE_SIZE - 1) >> UDMA_PAGE_SHIFT;
+	va = heap_alloc(npages, 1, dev->coherent_mask, dev->node, dev->id, &iova);
+	if (udma_unlikely(va == NULL) && may_grow(gfp))
+		va = coherent_slow(dev, npages, &iova);
+	if (udma_unlikely(va == NULL)) {
+		UDMA_LOG(WARNING, "%s: no coherent memory for %zu bytes under mask %#llx%s", dev->name,
+			 size, (unsigned long long)dev->coherent_mask,
+			 may_grow(gfp) ? "" : " (GFP_ATOMIC: reserved memory only)");
+		errno = ENOMEM;
+		return NULL;
+	}
+	memset(va, 0, npages << UDMA_PAGE_SHIFT);
+	dev_count(dev, 1, (int64_t)(npages << UDMA_PAGE_SHIFT));
+	*handle = iova;
+	return va;
+}
+
+void udma_free_coherent(struct udma_device *dev, size_t size, void *cpu_addr, udma_addr_t handle)
+{
+	size_t npages;
+	udma_addr_t iova;
+
+	if (!dev_ok(dev, __func__))
+		return;
+	if (udma_unlikely(cpu_addr == NULL || size == 0 || size > MAX_COHERENT)) {
+		UDMA_LOG(ERR, "%s: bad argument (cpu_addr %p, size %zu): ignored", dev->name,
+			 cpu_addr, size);
+		return;
+	}
+	iova = memseg_virt2iova(cpu_addr);
+	if (udma_unlikely(iova != handle)) {
+		UDMA_LOG(ERR, "%s: cpu_addr %p has IOVA %#llx, handle passed %#llx: ignored",
+			 dev->name, cpu_addr, (unsigned long long)iova, (unsigned long long)handle);
+		return;
+	}
+	npages = (size + UDMA_PAGE_SIZE - 1) >> UDMA_PAGE_SHIFT;
+	if (udma_unlikely(heap_free(cpu_addr, npages, dev->id) != 0)) {
+		UDMA_LOG(ERR, "%s: %p (%zu bytes) is not a live coherent allocation of this device "
+			 "(wrong size or device, or already freed): ignored", dev->name, cpu_addr, size);
+		return;
+	}
+	dev_count(dev, -1, -(int64_t)(npages << UDMA_PAGE_SHIFT));
+}

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* lcore slots: the init thread is lcore 0, others register. */
+#include "eal_private.h"
+
+__thread unsigned int g_lcore_id = UDMA_LCORE_ID_ANY;
+
+static atomic_uchar g_slots[UDMA_MAX_LCORES];
+static unsigned int g_nr_lcores;
+atomic_uint g_lcore_epoch; /* bumped at cleanup: stale TLS ids are ignored */
+__thread unsigned int t_lcore_epoch;
+
+#define MAX_FLUSH 8
+static lcore_flush_fn g_flush[MAX_FLUSH];
+static unsigned int g_nr_flush;
+
+void lcore_flush_register(lcore_flush_fn fn)
+{
+	for (unsigned int i = 0; i < g_nr_flush; i++)
+		if (g_flush[i] == fn)
+			return;
+	if (g_nr_flush < MAX_FLUSH)
+		g_flush[g_nr_flush++] = fn;
+}
+
+void lcore_flush_all(unsigned int lcore_id)
+{
+	for (unsigned int i = 0; i < g_nr_flush; i++)
+		g_flush[i](lcore_id);
+}
+
+int lcore_init(unsigned int count)
+{
+	for (unsigned int i = 0; i < UDMA_MAX_LCORES; i++)
+		atomic_store(&g_slots[i], 0);
+	g_nr_lcores = count;
+	atomic_store(&g_slots[0], 1);
+	t_lcore_epoch = atomic_fetch_add(&g_lcore_epoch, 1) + 1;
+	g_lcore_id = 0;
+	return 0;
+}
+
+void lcore_fini(void)
+{
+	for (unsigned int i = 0; i < g_nr_lcores; i++)
+		lcore_flush_all(i);
+	g_nr_lcores = 0;
+	atomic_fetch_add(&g_lcore_epoch, 1);
+	g_lcore_id = UDMA_LCORE_ID_ANY;
+}
+
+unsigned int udma_lcore_id(void)
+{
+	return lcore_id();
+}
+
+unsigned int udma_lcore_count(void)
+{
+	return g_nr_lcores;
+}
+
+int udma_thread_register(void)
+{
+	if (!udma_eal_initialized()) {
+		UDMA_LOG(ERR, "udma is not initialised");
+		return -ENODEV;
+	}
+	if (udma_lcore_id() != UDMA_LCORE_ID_ANY)
+		return -EALREADY;
+	for (unsigned int i = 1; i < g_nr_lcores; i++) {
+		unsigned char expect = 0;
+
+		if (atomic_compare_exchange_strong(&g_slots[i], &expect, 1)) {
+			t_lcore_epoch = atomic_load(&g_lcore_epoch);
+			g_lcore_id = i;
+			return (int)i;
+		}
+	}
+	UDMA_LOG(WARNING, "all %u lcore slots taken: thread stays on the shared paths",
+		 g_nr_lcores);
+	return -ENOSPC;
+}
+
+void udma_thread_unregister(void)
+{
+	unsigned int id = udma_lcore_id();
+
+	if (id == UDMA_LCORE_ID_ANY)
+		return;
+	lcore_flush_all(id);
+	g_lcore_id = UDMA_LCORE_ID_ANY;
+	if (id != 0)
+		atomic_store(&g_slots[id], 0);
+}

@@ -1,0 +1,660 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * memsegs: one VA reservation sliced into memseg lists, one list per (node, page
+ * size). Memory arrives in chunks backed by a hugetlbfs file, a hugetlb memfd, or
+ * (--no-huge) a locked 4 KiB memfd; each page gets its IOVA from the backend and
+ * virt->iova is a table load.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "eal_private.h"
+#include "eal_topology.h"
+#include "iova_private.h"
+
+#ifndef HUGETLBFS_MAGIC
+#define HUGETLBFS_MAGIC 0x958458f6
+#endif
+#ifndef MFD_HUGETLB
+#define MFD_HUGETLB 0x0004U
+#endif
+#define MFD_HUGE_SHIFT_ 26
+#define LOW_VA_HINT 0x10000000UL /* below 4 GiB: va mode serves 32-bit devices */
+#define MIN_CHUNK (2UL << 20)
+#define TBL_ENTRIES (UDMA_MEMSEG_LIST_VA_SIZE >> 12)
+
+struct memseg_state g_mem = {
+	.grow_lock = PTHREAD_MUTEX_INITIALIZER,
+	.rev_lock = PTHREAD_RWLOCK_INITIALIZER,
+};
+static udma_addr_t *g_zero_tbl; /* shared by unused lists: reads as "not populated" */
+static int g_pagemap_fd = -1;
+static unsigned int g_chunk_seq;
+
+static void *map_table(size_t len, int prot)
+{
+	void *p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* ---- hugepage discovery ------------------------------------------------ */
+
+static size_t default_hugepage_size(void)
+{
+	char line[128];
+	size_t kb = 0;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Hugepagesize: %zu kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb << 10;
+}
+
+static int find_hugetlbfs(char *dir, size_t len)
+{
+	char dev[256], mnt[256], type[64];
+	FILE *f = fopen("/proc/mounts", "re");
+	int found = -ENOENT;
+
+	if (f == NULL)
+		return -errno;
+	while (fscanf(f, "%255s %255s %63s %*[^\n]", dev, mnt, type) == 3) {
+		if (strcmp(type, "hugetlbfs") == 0 && access(mnt, W_OK) == 0 &&
+		    strlen(mnt) < len) {
+			memcpy(dir, mnt, strlen(mnt) + 1);
+			found = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static int setup_hugepages(void)
+{
+	struct statfs st;
+
+	if (g_cfg.no_huge) {
+		g_mem.hugepage_size = 0;
+		return 0;
+	}
+	if (g_cfg.huge_dir[0] != '\0') {
+		if (statfs(g_cfg.huge_dir, &st) != 0 || st.f_type != HUGETLBFS_MAGIC) {
+			UDMA_LOG(ERR, "--huge-dir=%s is not a hugetlbfs mount", g_cfg.huge_dir);
+			return -EINVAL;
+		}
+		memcpy(g_mem.huge_dir, g_cfg.huge_dir, sizeof(g_mem.huge_dir));
+		g_mem.hugepage_size = (size_t)st.f_bsize;
+		return 0;
+	}
+	if (find_hugetlbfs(g_mem.huge_dir, sizeof(g_mem.huge_dir)) == 0 &&
+	    statfs(g_mem.huge_dir, &st) == 0) {
+		g_mem.hugepage_size = (size_t)st.f_bsize;
+		return 0;
+	}
+	g_mem.huge_dir[0] = '\0'; /* no mount: hugetlb memfd */
+	g_mem.hugepage_size = default_hugepage_size();
+	if (g_mem.hugepage_size == 0) {
+		UDMA_LOG(ERR, "no hugepage support: use --no-huge");
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+/* hugepage files of dead processes: <prefix>.<pid>.* with no such pid */
+static void remove_stale_files(void)
+{
+	char prefix[80], path[512];
+	struct dirent *de;
+	DIR *d;
+
+	if (g_mem.huge_dir[0] == '\0' || (d = opendir(g_mem.huge_dir)) == NULL)
+		return;
+	snprintf(prefix, sizeof(prefix), "%s.", g_cfg.file_prefix);
+	while ((de = readdir(d)) != NULL) {
+		long pid;
+
+		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
+			continue;
+		pid = strtol(de->d_name + strlen(prefix), NULL, 10);
+		if (pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno == ESRCH)) {
+			snprintf(path, sizeof(path), "%s/%s", g_mem.huge_dir, de->d_name);
+			if (unlink(path) == 0)
+				UDMA_LOG(INFO, "removed stale hugepage file %s", path);
+		}
+	}
+	closedir(d);
+}
+
+/* ---- the reservation --------------------------------------------------- */
+
+static int reserve_va(void)
+{
+	size_t len = (size_t)UDMA_MAX_MEMSEG_LISTS * UDMA_MEMSEG_LIST_VA_SIZE;
+	size_t align = 1UL << 30;
+	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+	uint8_t *p;
+
+	p = mmap((void *)LOW_VA_HINT, len, PROT_NONE, flags | MAP_FIXED_NOREPLACE, -1, 0);
+	if (p == MAP_FAILED || (uintptr_t)p != LOW_VA_HINT) {
+		if (p != MAP_FAILED)
+			munmap(p, len);
+		p = mmap(NULL, len + align, PROT_NONE, flags, -1, 0);
+		if (p == MAP_FAILED) {
+			UDMA_LOG(ERR, "cannot reserve %zu GiB of VA: %s", len >> 30, strerror(errno));
+			return -ENOMEM;
+		}
+		uintptr_t a = ((uintptr_t)p + align - 1) & ~(align - 1);
+		if (a > (uintptr_t)p)
+			munmap(p, a - (uintptr_t)p);
+		munmap((void *)(a + len), (uintptr_t)p + align - a);
+		p = (uint8_t *)a;
+	}
+	g_mem.va_base = (uintptr_t)p;
+	g_mem.va_len = len;
+	return 0;
+}
+
+static void lists_reset(void)
+{
+	for (unsigned int i = 0; i < UDMA_MAX_MEMSEG_LISTS; i++) {
+		struct memseg_list *l = &g_mem.lists[i];
+
+		memset(l, 0, sizeof(*l));
+		l->va_base = g_mem.va_base + (uintptr_t)i * UDMA_MEMSEG_LIST_VA_SIZE;
+		l->iova = g_zero_tbl;
+		l->page_shift = 12;
+		l->node = -1;
+	}
+	g_mem.nr_lists = 0;
+}
+
+int memseg_init(void)
+{
+	int ret = setup_hugepages();
+
+	if (ret < 0)
+		return ret;
+	g_zero_tbl = map_table(TBL_ENTRIES * sizeof(udma_addr_t), PROT_READ);
+	if (g_zero_tbl == NULL || reserve_va() < 0) {
+		memseg_fini();
+		return -ENOMEM;
+	}
+	lists_reset();
+	remove_stale_files();
+	if (g_iova_ops->sort_by_pa) {
+		g_pagemap_fd = pagemap_open();
+		if (g_pagemap_fd < 0) {
+			UDMA_LOG(ERR, "cannot open /proc/self/pagemap: %s", strerror(-g_pagemap_fd));
+			memseg_fini();
+			return -EPERM;
+		}
+	}
+	return 0;
+}
+
+static struct memseg_list *list_get(int node)
+{
+	unsigned int shift = g_mem.hugepage_size ? (unsigned)__builtin_ctzl(g_mem.hugepage_size) : 12;
+	struct memseg_list *l;
+
+	for (unsigned int i = 0; i < g_mem.nr_lists; i++) {
+		l = &g_mem.lists[i];
+		if (l->in_use && l->node == node && l->page_shift == shift &&
+		    atomic_load(&l->used) < UDMA_MEMSEG_LIST_VA_SIZE)
+			return l;
+	}
+	if (g_mem.nr_lists >= UDMA_MAX_MEMSEG_LISTS) {
+		UDMA_LOG(ERR, "all %d memseg lists in use", UDMA_MAX_MEMSEG_LISTS);
+		return NULL;
+	}
+	l = &g_mem.lists[g_mem.nr_lists];
+	l->meta_len = TBL_ENTRIES * sizeof(struct page_meta);
+	l->meta = map_table(l->meta_len, PROT_READ | PROT_WRITE);
+	l->iova_tbl_len = TBL_ENTRIES * sizeof(udma_addr_t);
+	udma_addr_t *tbl = map_table(l->iova_tbl_len, PROT_READ | PROT_WRITE);
+	if (l->meta == NULL || tbl == NULL) {
+		if (l->meta)
+			munmap(l->meta, l->meta_len);
+		if (tbl)
+			munmap(tbl, l->iova_tbl_len);
+		l->meta = NULL;
+		return NULL;
+	}
+	l->node = node;
+	l->hugetlb = g_mem.hugepage_size != 0;
+	l->in_use = 1;
+	/* every table covers the list at 4 KiB: any (table, shift) pair stays in bounds */
+	__atomic_store_n(&l->iova, tbl, __ATOMIC_RELEASE);
+	__atomic_store_n(&l->page_shift, shift, __ATOMIC_RELEASE);
+	g_mem.nr_lists++;
+	return l;
+}
+
+/* ---- chunks ------------------------------------------------------------ */
+
+static int backing_open(struct memseg_list *l, size_t len)
+{
+	char path[512];
+	int fd;
+
+	if (l->hugetlb && g_mem.huge_dir[0] != '\0') {
+		snprintf(path, sizeof(path), "%s/%s.%d.%u.%u", g_mem.huge_dir, g_cfg.file_prefix,
+			 (int)getpid(), (unsigned)(l - g_mem.lists), g_chunk_seq++);
+		fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			UDMA_LOG(ERR, "cannot create %s: %s", path, strerror(errno));
+			return -errno;
+		}
+		unlink(path); /* the fd and mappings keep it; nothing to clean up later */
+	} else {
+		unsigned int fl = MFD_CLOEXEC;
+
+		if (l->hugetlb)
+			fl |= MFD_HUGETLB | ((unsigned)__builtin_ctzl(g_mem.hugepage_size) << MFD_HUGE_SHIFT_);
+		fd = memfd_create("udma", fl);
+		if (fd < 0) {
+			UDMA_LOG(ERR, "memfd_create: %s", strerror(errno));
+			return -errno;
+		}
+	}
+	if (ftruncate(fd, (off_t)len) != 0 || fallocate(fd, 0, 0, (off_t)len) != 0) {
+		int err = errno;
+
+		UDMA_LOG(ERR, "cannot reserve %zu MiB of %s pages: %s%s", len >> 20,
+			 l->hugetlb ? "huge" : "4 KiB", strerror(err),
+			 l->hugetlb ? " (free hugepages: see /proc/meminfo; or use --no-huge)" : "");
+		close(fd);
+		return -ENOMEM;
+	}
+	return fd;
+}
+
+/* fault the pages in under the node's policy and check where they landed */
+static int touch_on_node(uint8_t *va, size_t len, size_t pgsz, int node)
+{
+	const struct eal_topology *t = eal_topology();
+	int ret = t->bind(va, len, node);
+
+	if (ret < 0) {
+		UDMA_LOG(ERR, "cannot bind memory to node %d: %s", node, strerror(-ret));
+		return ret;
+	}
+	for (size_t off = 0; off < len; off += pgsz)
+		((volatile uint8_t *)va)[off] = 0;
+	for (size_t off = 0; off < len; off += pgsz) {
+		int got = t->node_of(va + off);
+
+		if (got != node) {
+			UDMA_LOG(ERR, "page at offset %zu landed on node %d, not %d", off, got, node);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int cmp_pa(const void *a, const void *b, void *arg)
+{
+	const udma_addr_t *pa = arg;
+	udma_addr_t x = pa[*(const uint32_t *)a], y = pa[*(const uint32_t *)b];
+
+	return x < y ? -1 : x > y;
+}
+
+/* order[] = file page indexes sorted by PA (pa mode), else identity */
+static int chunk_order(uint8_t *tmp, size_t npages, size_t pgsz, uint32_t *order)
+{
+	udma_addr_t *pa;
+
+	for (size_t i = 0; i < npages; i++)
+		order[i] = (uint32_t)i;
+	if (!g_iova_ops->sort_by_pa || npages < 2)
+		return 0;
+	pa = malloc(npages * sizeof(*pa));
+	if (pa == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < npages; i++) {
+		pa[i] = pagemap_pa(g_pagemap_fd, tmp + i * pgsz);
+		if (pa[i] == 0 || pa[i] == UDMA_MAPPING_ERROR) {
+			UDMA_LOG(ERR, "pagemap gives no PFN (need root / CAP_SYS_ADMIN for pa mode)");
+			free(pa);
+			return -EPERM;
+		}
+	}
+	qsort_r(order, npages, sizeof(*order), cmp_pa, pa);
+	free(pa);
+	return 0;
+}
+
+/* map the file's pages at @dst in @order, one mmap per run of consecutive pages */
+static int chunk_place(int fd, uint8_t *dst, const uint32_t *order, size_t npages, size_t pgsz)
+{
+	size_t k = 0;
+
+	while (k < npages) {
+		size_t run = 1;
+
+		while (k + run < npages && order[k + run] == order[k] + run)
+			run++;
+		if (mmap(dst + k * pgsz, run * pgsz, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED | MAP_POPULATE, fd,
+			 (off_t)order[k] * (off_t)pgsz) == MAP_FAILED) {
+			UDMA_LOG(ERR, "mmap of memseg pages: %s", strerror(errno));
+			return -ENOMEM;
+		}
+		k += run;
+	}
+	return 0;
+}
+
+static void chunk_unplace(uint8_t *dst, size_t len)
+{
+	mmap(dst, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+}
+
+static int lock_pages(uint8_t *dst, size_t len)
+{
+	struct rlimit rl;
+
+	if (mlock(dst, len) == 0)
+		return 0;
+	getrlimit(RLIMIT_MEMLOCK, &rl);
+	UDMA_LOG(ERR, "--no-huge needs %zu KiB locked but RLIMIT_MEMLOCK is %llu KiB: raise it "
+		 "(ulimit -l) or run with CAP_IPC_LOCK", len >> 10,
+		 (unsigned long long)(rl.rlim_cur == RLIM_INFINITY ? 0 : rl.rlim_cur >> 10));
+	return -ENOMEM;
+}
+
+/* ---- reverse map: IOVA runs ------------------------------------------- */
+
+static int cmp_run(const void *a, const void *b)
+{
+	const struct iova_run *x = a, *y = b;
+
+	return x->iova < y->iova ? -1 : x->iova > y->iova;
+}
+
+static int runs_add(struct memseg_list *l, uintptr_t va, size_t npages, size_t pgsz,
+		    const udma_addr_t *iova)
+{
+	pthread_rwlock_wrlock(&g_mem.rev_lock);
+	for (size_t i = 0; i < npages; i++) {
+		struct iova_run *r = g_mem.nr_runs ? &g_mem.runs[g_mem.nr_runs - 1] : NULL;
+
+		if (r && r->iova + r->len == iova[i] && r->va + r->len == va + i * pgsz &&
+		    r->node == l->node) {
+			r->len += pgsz;
+			continue;
+		}
+		if (g_mem.nr_runs == g_mem.cap_runs) {
+			size_t cap = g_mem.cap_runs ? g_mem.cap_runs * 2 : 64;
+			struct iova_run *n = realloc(g_mem.runs, cap * sizeof(*n));
+
+			if (n == NULL) {
+				pthread_rwlock_unlock(&g_mem.rev_lock);
+				return -ENOMEM;
+			}
+			g_mem.runs = n;
+			g_mem.cap_runs = cap;
+		}
+		g_mem.runs[g_mem.nr_runs++] = (struct iova_run){
+			.iova = iova[i], .va = va + i * pgsz, .len = pgsz, .node = l->node};
+	}
+	qsort(g_mem.runs, g_mem.nr_runs, sizeof(*g_mem.runs), cmp_run);
+	pthread_rwlock_unlock(&g_mem.rev_lock);
+	return 0;
+}
+
+void *memseg_iova2virt(udma_addr_t iova, size_t *contig)
+{
+	void *va = NULL;
+	size_t lo = 0, hi;
+
+	pthread_rwlock_rdlock(&g_mem.rev_lock);
+	hi = g_mem.nr_runs;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const struct iova_run *r = &g_mem.runs[mid];
+
+		if (iova < r->iova) {
+			hi = mid;
+		} else if (iova - r->iova >= r->len) {
+			lo = mid + 1;
+		} else {
+			va = (void *)(r->va + (iova - r->iova));
+			if (contig)
+				*contig = r->len - (iova - r->iova);
+			break;
+		}
+	}
+	pthread_rwlock_unlock(&g_mem.rev_lock);
+	return va;
+}
+
+udma_addr_t memseg_min_iova(void)
+{
+	udma_addr_t v;
+
+	pthread_rwlock_rdlock(&g_mem.rev_lock);
+	v = g_mem.nr_runs ? g_mem.runs[0].iova : UDMA_MAPPING_ERROR;
+	pthread_rwlock_unlock(&g_mem.rev_lock);
+	return v;
+}
+
+udma_addr_t memseg_max_iova(void)
+{
+	udma_addr_t v = 0;
+
+	pthread_rwlock_rdlock(&g_mem.rev_lock);
+	for (size_t i = 0; i < g_mem.nr_runs; i++)
+		if (g_mem.runs[i].iova + g_mem.runs[i].len - 1 > v)
+			v = g_mem.runs[i].iova + g_mem.runs[i].len - 1;
+	pthread_rwlock_unlock(&g_mem.rev_lock);
+	return v;
+}
+
+/* ---- growth ------------------------------------------------------------ */
+
+/* populate [dst, dst+len) of @l from a new backing file; fills iova[] */
+static int chunk_create(struct memseg_list *l, uint8_t *dst, size_t len, udma_addr_t *iova)
+{
+	size_t pgsz = 1UL << l->page_shift, npages = len / pgsz;
+	uint32_t *order = malloc(npages * sizeof(*order));
+	uint8_t *tmp = MAP_FAILED;
+	int fd, ret;
+
+	if (order == NULL)
+		return -ENOMEM;
+	fd = ret = backing_open(l, len);
+	if (fd < 0)
+		goto out;
+	tmp = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ret = tmp == MAP_FAILED ? -ENOMEM : 0;
+	if (ret == 0)
+		ret = touch_on_node(tmp, len, pgsz, l->node);
+	if (ret == 0)
+		ret = chunk_order(tmp, npages, pgsz, order);
+	if (ret == 0)
+		ret = chunk_place(fd, dst, order, npages, pgsz);
+	if (ret == 0 && !l->hugetlb)
+		ret = lock_pages(dst, len);
+	if (ret == 0)
+		ret = g_iova_ops->seg_map(dst, len, l->page_shift, iova);
+	if (ret != 0)
+		chunk_unplace(dst, len);
+out:
+	if (tmp != MAP_FAILED)
+		munmap(tmp, len);
+	if (fd >= 0)
+		close(fd);
+	free(order);
+	return ret;
+}
+
+static int grow_locked(int node, size_t bytes)
+{
+	struct memseg_list *l = list_get(node);
+	size_t pgsz, len, used;
+	udma_addr_t *iova;
+	int ret;
+
+	if (l == NULL)
+		return -ENOMEM;
+	pgsz = 1UL << l->page_shift;
+	/* whole 2 MiB (or page) multiples: VA and IOVA stay congruent for aligned allocations */
+	len = (bytes + MIN_CHUNK - 1) & ~(MIN_CHUNK - 1);
+	len = (len + pgsz - 1) & ~(pgsz - 1);
+	used = atomic_load(&l->used);
+	if (len > UDMA_MEMSEG_LIST_VA_SIZE - used) {
+		UDMA_LOG(ERR, "%zu MiB exceeds what memseg list %u can still hold (%zu MiB)",
+			 len >> 20, (unsigned)(l - g_mem.lists), (size_t)((UDMA_MEMSEG_LIST_VA_SIZE - used) >> 20));
+		return -ENOMEM;
+	}
+	iova = calloc(len / pgsz, sizeof(*iova));
+	if (iova == NULL)
+		return -ENOMEM;
+	ret = chunk_create(l, (uint8_t *)l->va_base + used, len, iova);
+	if (ret == 0)
+		ret = runs_add(l, l->va_base + used, len / pgsz, pgsz, iova);
+	if (ret == 0) {
+		for (size_t i = 0; i < len / pgsz; i++)
+			__atomic_store_n(&l->iova[(used >> l->page_shift) + i], iova[i],
+					 __ATOMIC_RELEASE);
+		atomic_store(&l->used, used + len);
+		l->chunks++;
+		g_mem.total += len;
+		heap_add(l, l->va_base + used, len);
+	}
+	free(iova);
+	return ret;
+}
+
+int memseg_grow(int node, size_t bytes)
+{
+	int ret;
+
+	if (node < 0 || node >= udma_numa_node_count())
+		return -EINVAL;
+	pthread_mutex_lock(&g_mem.grow_lock);
+	ret = grow_locked(node, bytes);
+	pthread_mutex_unlock(&g_mem.grow_lock);
+	return ret;
+}
+
+int memseg_reserve_initial(void)
+{
+	int nodes = udma_numa_node_count();
+	int ret = 0;
+
+	if (g_cfg.socket_mem_set) {
+		for (int n = 0; n < UDMA_MAX_NUMA_NODES && ret == 0; n++) {
+			if (g_cfg.socket_mem[n] == 0)
+				continue;
+			if (n >= nodes) {
+				UDMA_LOG(ERR, "--socket-mem asks for node %d but there %s %d node%s", n,
+					 nodes == 1 ? "is" : "are", nodes, nodes == 1 ? "" : "s");
+				return -EINVAL;
+			}
+			ret = memseg_grow(n, g_cfg.socket_mem[n]);
+		}
+		return ret;
+	}
+	return memseg_grow(eal_topology()->cpu_node() % nodes,
+			   g_cfg.total_mem_set ? g_cfg.total_mem : (uint64_t)UDMA_DEFAULT_MEM_MB << 20);
+}
+
+void memseg_fini(void)
+{
+	for (unsigned int i = 0; i < g_mem.nr_lists; i++) {
+		struct memseg_list *l = &g_mem.lists[i];
+		size_t used = atomic_load(&l->used);
+
+		if (used && g_iova_ops && g_iova_ops->seg_unmap)
+			g_iova_ops->seg_unmap((void *)l->va_base, used, l->page_shift,
+					      &l->iova[0]);
+		if (l->iova != g_zero_tbl)
+			munmap(l->iova, l->iova_tbl_len);
+		if (l->meta)
+			munmap(l->meta, l->meta_len);
+	}
+	if (g_mem.va_len)
+		munmap((void *)g_mem.va_base, g_mem.va_len);
+	if (g_zero_tbl)
+		munmap(g_zero_tbl, TBL_ENTRIES * sizeof(udma_addr_t));
+	g_zero_tbl = NULL;
+	pagemap_close(g_pagemap_fd);
+	g_pagemap_fd = -1;
+	free(g_mem.runs);
+	g_mem.runs = NULL;
+	g_mem.nr_runs = g_mem.cap_runs = 0;
+	g_mem.va_base = 0;
+	g_mem.va_len = 0;
+	g_mem.huge_dir[0] = '\0';
+	g_mem.hugepage_size = 0;
+	g_mem.nr_lists = 0;
+	g_mem.total = 0;
+	memset(g_mem.lists, 0, sizeof(g_mem.lists));
+}
+
+/* ---- public ------------------------------------------------------------ */
+
+udma_addr_t udma_virt2iova(const void *va)
+{
+	return memseg_virt2iova(va);
+}
+
+void *udma_iova2virt(udma_addr_t iova)
+{
+	return memseg_iova2virt(iova, NULL);
+}
+
+int udma_virt2node(const void *va)
+{
+	const struct memseg_list *l = memseg_list_of(va);
+
+	if (l == NULL || memseg_virt2iova(va) == UDMA_MAPPING_ERROR)
+		return -1;
+	return l->node;
+}
+
+void memseg_dump(FILE *f)
+{
+	size_t longest = 0;
+
+	fprintf(f, "memsegs: %zu MiB in %u list(s), VA reservation %#lx+%zu GiB, pages %s %s\n",
+		g_mem.total >> 20, g_mem.nr_lists, (unsigned long)g_mem.va_base, g_mem.va_len >> 30,
+		g_mem.hugepage_size ? "huge" : "4 KiB locked",
+		g_mem.huge_dir[0] ? g_mem.huge_dir : (g_mem.hugepage_size ? "(memfd)" : ""));
+	for (unsigned int i = 0; i < g_mem.nr_lists; i++) {
+		const struct memseg_list *l = &g_mem.lists[i];
+
+		fprintf(f, "  list %u: node %d, page %lu KiB, %zu MiB used in %u chunk(s), VA %#lx\n",
+			i, l->node, (1UL << l->page_shift) >> 10, atomic_load(&l->used) >> 20,
+			l->chunks, (unsigned long)l->va_base);
+	}
+	pthread_rwlock_rdlock(&g_mem.rev_lock);
+	for (size_t i = 0; i < g_mem.nr_runs; i++) {
+		const struct iova_run *r = &g_mem.runs[i];
+
+		if (r->len > longest)
+			longest = r->len;
+		if (i < 16)
+			fprintf(f, "  iova run %zu: iova %#llx va %#lx len %zu KiB node %d\n", i,
+				(unsigned long long)r->iova, (unsigned long)r->va, r->len >> 10,
+				r->node);
+	}
+	fprintf(f, "  %zu IOVA-contiguous run(s), longest %zu KiB\n", g_mem.nr_runs, longest >> 10);
+	pthread_rwlock_unlock(&g_mem.rev_lock);
+}

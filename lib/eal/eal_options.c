@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* EAL options: parsed by hand (no getopt global state), so init may run again. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "eal_private.h"
+
+struct eal_config g_cfg;
+
+void eal_usage(FILE *f, const char *prgname)
+{
+	fprintf(f,
+		"Usage: %s [udma options] [-- application options]\n"
+		"udma options:\n"
+		"  --iova-mode=MODE     auto|pa|va|vfio|sim (default auto: vfio > pa > va)\n"
+		"  --no-huge            use locked 4 KiB pages instead of hugepages\n"
+		"  --huge-dir=PATH      hugetlbfs mount for hugepage files (default: first mounted)\n"
+		"  --file-prefix=NAME   prefix of hugepage file names (default: udma)\n"
+		"  --socket-mem=MB[,MB...] memory reserved at init on each NUMA node\n"
+		"  -m MB                memory reserved at init, on the init thread's node\n"
+		"  --lcores=N           lcore slots (default: CPU count, max %d)\n"
+		"  --dma-debug          track mappings and report misuse\n"
+		"  --swiotlb=MODE       auto|force|off: bounce buffers (force bounces every map)\n"
+		"  --swiotlb-size=MB    bounce buffer region size\n"
+		"  --log-level=N        0 (emerg) .. 7 (debug), default 5\n"
+		"  --help               print this text (udma_eal_init returns -ECANCELED)\n",
+		prgname ? prgname : "app", UDMA_MAX_LCORES);
+}
+
+static int bad(const char *opt, const char *val, const char *why)
+{
+	udma_log(UDMA_LOG_ERR, "invalid option %s%s%s: %s", opt, val ? " value " : "",
+		 val ? val : "", why);
+	return -EINVAL;
+}
+
+/* a decimal in [min, max] */
+static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s == NULL || *s == '\0' || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+#define MAX_MB (1ULL << 22) /* 4 TiB */
+
+static int parse_socket_mem(const char *val)
+{
+	char buf[256];
+	char *save = NULL, *tok;
+	unsigned int node = 0;
+
+	if (val == NULL || strlen(val) >= sizeof(buf) || *val == '\0')
+		return bad("--socket-mem", val, "expected MB[,MB...]");
+	memcpy(buf, val, strlen(val) + 1);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		uint64_t mb;
+
+		if (node >= UDMA_MAX_NUMA_NODES)
+			return bad("--socket-mem", val, "more nodes than UDMA_MAX_NUMA_NODES");
+		if (parse_u64(tok, 0, MAX_MB, &mb) != 0)
+			return bad("--socket-mem", val, "expected MB[,MB...] (decimal)");
+		g_cfg.socket_mem[node++] = mb << 20;
+	}
+	g_cfg.socket_mem_set = true;
+	return 0;
+}
+
+static int parse_mode(const char *val)
+{
+	static const struct { const char *n; enum udma_iova_mode m; } modes[] = {
+		{"auto", UDMA_IOVA_DC}, {"pa", UDMA_IOVA_PA}, {"va", UDMA_IOVA_VA},
+		{"vfio", UDMA_IOVA_VFIO}, {"sim", UDMA_IOVA_SIM},
+	};
+
+	for (size_t i = 0; val && i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (strcmp(val, modes[i].n) == 0) {
+			g_cfg.iova_mode = modes[i].m;
+			return 0;
+		}
+	return bad("--iova-mode", val, "expected auto|pa|va|vfio|sim");
+}
+
+static int parse_swiotlb(const char *val)
+{
+	if (val && strcmp(val, "auto") == 0)
+		g_cfg.swiotlb = SWIOTLB_AUTO;
+	else if (val && strcmp(val, "force") == 0)
+		g_cfg.swiotlb = SWIOTLB_FORCE;
+	else if (val && strcmp(val, "off") == 0)
+		g_cfg.swiotlb = SWIOTLB_OFF;
+	else
+		return bad("--swiotlb", val, "expected auto|force|off");
+	return 0;
+}
+
+static int parse_string(const char *opt, const char *val, char *dst, size_t len)
+{
+	if (val == NULL || *val == '\0' || strlen(val) >= len)
+		return bad(opt, val, "empty or too long");
+	if (strcmp(opt, "--file-prefix") == 0 && strchr(val, '/'))
+		return bad(opt, val, "must not contain '/'");
+	memcpy(dst, val, strlen(val) + 1);
+	return 0;
+}
+
+static int parse_number_opt(const char *opt, const char *val)
+{
+	uint64_t v;
+
+	if (strcmp(opt, "-m") == 0) {
+		if (parse_u64(val, 1, MAX_MB, &v))
+			return bad(opt, val, "expected MB, 1.." "4194304");
+		g_cfg.total_mem = v << 20;
+		g_cfg.total_mem_set = true;
+	} else if (strcmp(opt, "--lcores") == 0) {
+		if (parse_u64(val, 1, UDMA_MAX_LCORES, &v))
+			return bad(opt, val, "expected 1..UDMA_MAX_LCORES");
+		g_cfg.lcores = (unsigned int)v;
+	} else if (strcmp(opt, "--swiotlb-size") == 0) {
+		if (parse_u64(val, 1, 4096, &v))
+			return bad(opt, val, "expected MB, 1..4096");
+		g_cfg.swiotlb_size = v << 20;
+	} else { /* --log-level */
+		if (parse_u64(val, 0, UDMA_LOG_DEBUG, &v))
+			return bad(opt, val, "expected 0..7");
+		g_cfg.log_level = (int)v;
+	}
+	return 0;
+}
+
+/* one option with its value (NULL when it has none); 1 = flag consumed the value too */
+static int parse_one(const char *opt, const char *val)
+{
+	if (strcmp(opt, "--iova-mode") == 0)
+		return parse_mode(val);
+	if (strcmp(opt, "--huge-dir") == 0)
+		return parse_string(opt, val, g_cfg.huge_dir, sizeof(g_cfg.huge_dir));
+	if (strcmp(opt, "--file-prefix") == 0)
+		return parse_string(opt, val, g_cfg.file_prefix, sizeof(g_cfg.file_prefix));
+	if (strcmp(opt, "--socket-mem") == 0)
+		return parse_socket_mem(val);
+	if (strcmp(opt, "--swiotlb") == 0)
+		return parse_swiotlb(val);
+	if (!strcmp(opt, "-m") || !strcmp(opt, "--lcores") || !strcmp(opt, "--swiotlb-size") ||
+	    !strcmp(opt, "--log-level"))
+		return parse_number_opt(opt, val);
+	return bad(opt, NULL, "unknown option");
+}
+
+static void config_defaults(void)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(&g_cfg, 0, sizeof(g_cfg));
+	g_cfg.iova_mode = UDMA_IOVA_DC;
+	memcpy(g_cfg.file_prefix, "udma", sizeof("udma"));
+	g_cfg.lcores = ncpu < 1 ? 1 : (ncpu > UDMA_MAX_LCORES ? UDMA_MAX_LCORES : (unsigned)ncpu);
+	g_cfg.swiotlb = SWIOTLB_AUTO;
+	g_cfg.swiotlb_size = 64ULL << 20;
+	g_cfg.log_level = g_log_level;
+}
+
+static bool takes_value(const char *opt)
+{
+	static const char *const with_value[] = {
+		"--iova-mode", "--huge-dir", "--file-prefix", "--socket-mem", "-m",
+		"--lcores", "--swiotlb", "--swiotlb-size", "--log-level",
+	};
+
+	for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++)
+		if (strcmp(opt, with_value[i]) == 0)
+			return true;
+	return false;
+}
+
+/* "--opt=value", "--opt value", "-m value", "-mvalue" */
+static int parse_arg(int argc, char **argv, int *i)
+{
+	char opt[64];
+	const char *arg = argv[*i], *eq = strchr(arg, '='), *val = NULL;
+	size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
+
+	if (strcmp(arg, "--no-huge") == 0) {
+		g_cfg.no_huge = true;
+		return 0;
+	}
+	if (strcmp(arg, "--dma-debug") == 0) {
+		g_cfg.dma_debug = true;
+		return 0;
+	}
+	if (strncmp(arg, "-m", 2) == 0 && arg[2] != '\0' && arg[1] != '-')
+		return parse_one("-m", arg + 2);
+	if (n >= sizeof(opt))
+		return bad(arg, NULL, "unknown option");
+	memcpy(opt, arg, n);
+	opt[n] = '\0';
+	if (!takes_value(opt))
+		return bad(opt, NULL, eq ? "unknown option or takes no value" : "unknown option");
+	if (eq) {
+		val = eq + 1;
+	} else {
+		if (*i + 1 >= argc)
+			return bad(opt, NULL, "missing value");
+		val = argv[++*i];
+	}
+	return parse_one(opt, val);
+}
+
+int eal_parse_args(int argc, char **argv)
+{
+	int i, ret;
+
+	config_defaults();
+	for (i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+
+		if (arg == NULL || arg[0] != '-' || arg[1] == '\0')
+			break;
+		if (strcmp(arg, "--") == 0) {
+			i++;
+			break;
+		}
+		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+			eal_usage(stdout, argv[0]);
+			return -ECANCELED;
+		}
+		ret = parse_arg(argc, argv, &i);
+		if (ret < 0)
+			return ret;
+	}
+	return i - 1;
+}

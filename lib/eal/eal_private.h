@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Internal to libudma: logging, lcores, options, memsegs, the page heap. */
+#ifndef EAL_PRIVATE_H
+#define EAL_PRIVATE_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "udma_eal.h"
+
+/* ---- logging ---------------------------------------------------------- */
+#define UDMA_LOG(lvl, fmt, ...) udma_log(UDMA_LOG_##lvl, "%s(): " fmt, __func__, ##__VA_ARGS__)
+extern int g_log_level;
+void log_reset_counters(void);
+
+/* ---- options (filled by eal_options.c) -------------------------------- */
+enum swiotlb_mode { SWIOTLB_AUTO = 0, SWIOTLB_FORCE, SWIOTLB_OFF };
+
+struct eal_config {
+	enum udma_iova_mode iova_mode; /* UDMA_IOVA_DC = auto */
+	bool no_huge;
+	char huge_dir[256];            /* empty: first hugetlbfs mount, else memfd */
+	char file_prefix[64];
+	uint64_t socket_mem[UDMA_MAX_NUMA_NODES]; /* bytes per node */
+	bool socket_mem_set;
+	uint64_t total_mem;            /* -m, bytes */
+	bool total_mem_set;
+	unsigned int lcores;
+	bool dma_debug;
+	enum swiotlb_mode swiotlb;
+	uint64_t swiotlb_size;         /* bytes */
+	int log_level;
+};
+extern struct eal_config g_cfg;
+
+/* parse argv into g_cfg; returns consumed count or -errno; -ECANCELED after --help */
+int eal_parse_args(int argc, char **argv);
+void eal_usage(FILE *f, const char *prgname);
+
+/* ---- lcores ----------------------------------------------------------- */
+extern __thread unsigned int g_lcore_id;
+extern __thread unsigned int t_lcore_epoch;
+extern atomic_uint g_lcore_epoch;
+
+/* the calling thread's lcore id; a slot from an earlier init reads as ANY */
+static inline unsigned int lcore_id(void)
+{
+	if (udma_unlikely(t_lcore_epoch !=
+			  atomic_load_explicit(&g_lcore_epoch, memory_order_relaxed)))
+		g_lcore_id = UDMA_LCORE_ID_ANY;
+	return g_lcore_id;
+}
+int lcore_init(unsigned int count);
+void lcore_fini(void);
+
+/* Per-lcore caches register a flush callback run by thread_unregister and cleanup. */
+typedef void (*lcore_flush_fn)(unsigned int lcore_id);
+void lcore_flush_register(lcore_flush_fn fn);
+void lcore_flush_all(unsigned int lcore_id);
+
+/* ---- pagemap ---------------------------------------------------------- */
+/* physical address of a touched page, 0 when unknown (no privilege), or UDMA_MAPPING_ERROR */
+int pagemap_open(void);
+void pagemap_close(int fd);
+udma_addr_t pagemap_pa(int fd, const void *va);
+
+/* ---- memsegs ---------------------------------------------------------- */
+#define MEMSEG_LIST_SHIFT (__builtin_ctzll(UDMA_MEMSEG_LIST_VA_SIZE))
+
+struct memseg_list {
+	uintptr_t va_base;          /* slice of the global reservation */
+	_Atomic(size_t) used;       /* bytes populated from va_base */
+	unsigned int page_shift;    /* 12, 21 or 30 */
+	int node;
+	int hugetlb;
+	int in_use;
+	udma_addr_t *iova;          /* per page; 0 when not populated (no backend uses IOVA 0) */
+	size_t iova_tbl_len;        /* bytes of the iova table mapping */
+	struct page_meta *meta;     /* per 4 KiB page, for the heap */
+	size_t meta_len;
+	unsigned int chunks;
+};
+
+struct memseg_state {
+	uintptr_t va_base;          /* global reservation */
+	size_t va_len;
+	struct memseg_list lists[UDMA_MAX_MEMSEG_LISTS];
+	unsigned int nr_lists;
+	pthread_mutex_t grow_lock;
+	size_t hugepage_size;       /* 0 when --no-huge */
+	char huge_dir[256];         /* hugetlbfs mount in use, "" for memfd */
+	pthread_rwlock_t rev_lock;  /* reverse map (iova -> va) */
+	struct iova_run *runs;
+	size_t nr_runs, cap_runs;
+	size_t total;               /* bytes populated */
+};
+extern struct memseg_state g_mem;
+
+/* A maximal IOVA- and VA-contiguous run of populated memory. */
+struct iova_run {
+	udma_addr_t iova;
+	uintptr_t va;
+	size_t len;
+	int node;
+};
+
+int memseg_init(void);
+void memseg_fini(void);
+/* add >= @bytes of memory on @node; GFP_KERNEL paths only. Returns 0 or -errno. */
+int memseg_grow(int node, size_t bytes);
+int memseg_reserve_initial(void);
+
+static inline struct memseg_list *memseg_list_of(const void *va)
+{
+	uintptr_t off = (uintptr_t)va - g_mem.va_base;
+
+	if (udma_unlikely(off >= g_mem.va_len))
+		return NULL;
+	return &g_mem.lists[off >> MEMSEG_LIST_SHIFT];
+}
+
+/* The hot path: a range check, a shift, a table load and an add. */
+static inline udma_addr_t memseg_virt2iova(const void *va)
+{
+	uintptr_t off = (uintptr_t)va - g_mem.va_base;
+	const struct memseg_list *l;
+	uintptr_t loff;
+	udma_addr_t base;
+
+	if (udma_unlikely(off >= g_mem.va_len))
+		return UDMA_MAPPING_ERROR;
+	l = &g_mem.lists[off >> MEMSEG_LIST_SHIFT];
+	loff = off & (UDMA_MEMSEG_LIST_VA_SIZE - 1);
+	base = l->iova[loff >> l->page_shift];
+	if (udma_unlikely(base == 0)) /* 0: not populated */
+		return UDMA_MAPPING_ERROR;
+	return base + (loff & ((1UL << l->page_shift) - 1));
+}
+
+void *memseg_iova2virt(udma_addr_t iova, size_t *contig);
+udma_addr_t memseg_min_iova(void);
+udma_addr_t memseg_max_iova(void);
+void memseg_dump(FILE *f);
+
+/* ---- the page heap (coherent memory) ---------------------------------- */
+enum page_state {
+	PM_NONE = 0,   /* not populated */
+	PM_FREE,       /* head of a free extent (npages) */
+	PM_FREE_TAIL,  /* last page of a free extent of more than one page (npages) */
+	PM_ALLOC,      /* head of an allocation (npages, owner) */
+	PM_CACHED,     /* one free page held in an lcore cache */
+	PM_INNER,      /* inside an extent or allocation */
+};
+
+struct page_meta {
+	uint32_t npages;
+	_Atomic(uint8_t) state;
+	uint8_t pad[3];
+	uint32_t owner;  /* PM_ALLOC: device id; PM_FREE: next free extent (page index) */
+	uint32_t prev;   /* PM_FREE: previous free extent (page index) */
+};
+
+#define HEAP_NIL UINT32_MAX
+
+int heap_init(void);
+void heap_fini(void);
+/* populated memory [va, va+len) in list @l joins the heap as free pages */
+void heap_add(struct memseg_list *l, uintptr_t va, size_t len);
+/*
+ * Allocate @npages 4 KiB pages, IOVA-contiguous, aligned to @align_pages (power of
+ * two, in IOVA and VA), wholly at or below @mask, preferring @node. Owner tagged.
+ * Never grows memory, never makes a syscall.
+ */
+void *heap_alloc(size_t npages, size_t align_pages, uint64_t mask, int node, uint32_t owner,
+		 udma_addr_t *iova);
+/* 0, or -EINVAL when (va, npages, owner) is not a live allocation (nothing freed) */
+int heap_free(void *va, size_t npages, uint32_t owner);
+/* call @fn for every live allocation of @owner */
+void heap_for_each_alloc(uint32_t owner, void (*fn)(void *va, size_t npages, void *arg), void *arg);
+/* re-tag allocations of @owner (leaks of a destroyed device) */
+void heap_disown(uint32_t owner);
+size_t heap_free_pages(void);
+
+/* ---- init hooks: later layers hook in without eal knowing them -------- */
+struct eal_hook {
+	const char *name;
+	int (*init)(void);   /* after memsegs; 0 or -errno */
+	void (*fini)(void);  /* reverse order at cleanup */
+	void (*dump)(FILE *f);
+};
+void eal_hook_register(const struct eal_hook *h, int order);
+
+#endif /* EAL_PRIVATE_H */

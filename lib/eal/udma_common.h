@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Types and macros shared by every udma header.
+ */
+#ifndef UDMA_COMMON_H
+#define UDMA_COMMON_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#include "udma_config.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Marks a function exported from libudma. */
+#define UDMA_API __attribute__((visibility("default")))
+
+#define udma_likely(x) __builtin_expect(!!(x), 1)
+#define udma_unlikely(x) __builtin_expect(!!(x), 0)
+#define __udma_cache_aligned __attribute__((aligned(UDMA_CACHE_LINE_SIZE)))
+
+/** A bus (IOVA) address as programmed into a device: the seed's dma_addr_t. */
+typedef uint64_t udma_addr_t;
+
+/** Returned by the map calls on failure; test it with udma_mapping_error(). */
+#define UDMA_MAPPING_ERROR (~(udma_addr_t)0)
+
+/** A mask of the low @p n address bits, n in 0..64: the seed's DMA_BIT_MASK. */
+#define UDMA_BIT_MASK(n) (((n) >= 64) ? ~0ULL : ((1ULL << (n)) - 1))
+
+/** Size of a "page" for udma_map_page() and the allocation granule of coherent memory. */
+#define UDMA_PAGE_SIZE (1UL << UDMA_PAGE_SHIFT)
+
+/** Direction of a streaming mapping; values match the kernel's. */
+enum udma_data_direction {
+	UDMA_BIDIRECTIONAL = 0, /**< direction is not known */
+	UDMA_TO_DEVICE = 1,     /**< memory -> device */
+	UDMA_FROM_DEVICE = 2,   /**< device -> memory */
+	UDMA_NONE = 3,          /**< no direction (debugging only) */
+};
+
+/** Allocation flags: how an allocation may behave when memory is short. */
+typedef unsigned int udma_gfp_t;
+/** May block: may grow memory (mmap hugepages), may wait for a lock. */
+#define UDMA_GFP_KERNEL 0x1u
+/** Never blocks and makes no syscall: only memory already reserved is used. */
+#define UDMA_GFP_ATOMIC 0x2u
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* UDMA_COMMON_H */

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * udma environment: init/cleanup, options, lcores, memsegs, virt->iova, logging.
+ */
+#ifndef UDMA_EAL_H
+#define UDMA_EAL_H
+
+#include <stdio.h>
+#include <stdarg.h>
+
+#include "udma_common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** How device addresses (IOVAs) relate to process memory; chosen at init. */
+enum udma_iova_mode {
+	UDMA_IOVA_DC = 0, /**< not initialised */
+	UDMA_IOVA_PA = 1, /**< IOVA = physical address (from /proc/self/pagemap) */
+	UDMA_IOVA_VA = 2, /**< IOVA = process virtual address */
+	UDMA_IOVA_VFIO = 3, /**< IOMMU through VFIO type1 */
+	UDMA_IOVA_SIM = 4, /**< the software IOMMU: own IOVA space, page table, fault log */
+};
+
+/** lcore id of a thread that is neither the init thread nor registered. */
+#define UDMA_LCORE_ID_ANY (~0u)
+
+/**
+ * Initialise udma: parse options, choose the IOVA backend, reserve memsegs.
+ *
+ * Options (see `--help`): `--iova-mode=auto|pa|va|vfio|sim`, `--no-huge`,
+ * `--huge-dir=PATH`, `--file-prefix=NAME`, `--socket-mem=MB[,MB...]`, `-m MB`,
+ * `--lcores=N`, `--dma-debug`, `--swiotlb=auto|force|off`, `--swiotlb-size=MB`,
+ * `--log-level=N`, `--help`. Parsing stops at `--` (consumed) or at the first
+ * argument that does not start with `-`.
+ *
+ * The calling thread becomes lcore 0. May run again after udma_eal_cleanup().
+ * Not thread-safe against itself or cleanup; may block (mmap, hugepage faults).
+ *
+ * @param argc argument count, argv[0] is the program name.
+ * @param argv arguments; on success argv[ret] is overwritten with argv[0] so the
+ *             application can do `argc -= ret; argv += ret;` as with DPDK.
+ * @return the number of arguments consumed (not counting argv[0]) on success;
+ *         -EINVAL for a bad option or value (named in the log), -EALREADY when
+ *         already initialised, -ECANCELED after `--help` printed the usage,
+ *         -ENOMEM/-EPERM/-ENODEV/-ENOTSUP when memory or the IOVA backend could not
+ *         be set up. On failure nothing is left allocated.
+ */
+UDMA_API int udma_eal_init(int argc, char **argv);
+
+/**
+ * Release everything udma_eal_init() set up: memsegs, hugepage files, the IOVA
+ * backend. Devices still alive are reported as leaks and destroyed.
+ * @return 0, or -EALREADY when not initialised.
+ */
+UDMA_API int udma_eal_cleanup(void);
+
+/** @return 1 when udma_eal_init() has succeeded and cleanup has not run. */
+UDMA_API int udma_eal_initialized(void);
+
+/** @return the IOVA mode chosen at init (UDMA_IOVA_DC when not initialised). */
+UDMA_API enum udma_iova_mode udma_iova_mode(void);
+
+/** @return the name of an IOVA mode ("pa", "va", "vfio", "sim", "dc"). */
+UDMA_API const char *udma_iova_mode_name(enum udma_iova_mode mode);
+
+/** @return the calling thread's lcore id, or UDMA_LCORE_ID_ANY. Thread-safe. */
+UDMA_API unsigned int udma_lcore_id(void);
+
+/** @return the number of lcore slots (`--lcores`), 0 when not initialised. */
+UDMA_API unsigned int udma_lcore_count(void);
+
+/**
+ * Give the calling thread an lcore slot, so it uses the per-lcore fast paths.
+ * @return the lcore id (>= 0); -EALREADY if the thread already has one (the id
+ *         stays valid); -ENOSPC when every slot is taken (the thread keeps
+ *         working on the shared paths); -ENODEV when udma is not initialised.
+ */
+UDMA_API int udma_thread_register(void);
+
+/** Give the slot back; per-lcore caches are flushed. No-op without a slot. */
+UDMA_API void udma_thread_unregister(void);
+
+/**
+ * Translate an address inside udma memory (memsegs) to its IOVA.
+ * O(1): a range check, a shift, a table load and an add. Thread-safe, no syscall.
+ * @return the IOVA, or UDMA_MAPPING_ERROR when @p va is not in a memseg.
+ */
+UDMA_API udma_addr_t udma_virt2iova(const void *va);
+
+/**
+ * Reverse of udma_virt2iova() for memseg memory (slow path, for device models).
+ * @return the CPU address, or NULL when @p iova maps no memseg memory.
+ */
+UDMA_API void *udma_iova2virt(udma_addr_t iova);
+
+/** Print the memseg layout, the IOVA backend and the devices to @p f (stdout if NULL). */
+UDMA_API void udma_dump(FILE *f);
+
+/** @return the NUMA node a memseg address is on, or -1 when not in a memseg. */
+UDMA_API int udma_virt2node(const void *va);
+
+/** @return the number of NUMA nodes udma sees (the injected topology in tests). */
+UDMA_API int udma_numa_node_count(void);
+
+/** Log levels, syslog order. */
+enum udma_log_level {
+	UDMA_LOG_EMERG = 0, UDMA_LOG_ALERT, UDMA_LOG_CRIT, UDMA_LOG_ERR,
+	UDMA_LOG_WARNING, UDMA_LOG_NOTICE, UDMA_LOG_INFO, UDMA_LOG_DEBUG,
+};
+
+/** Set the log threshold (0..7); messages above it are dropped. @return 0 or -EINVAL. */
+UDMA_API int udma_log_set_level(int level);
+/** @return the log threshold. */
+UDMA_API int udma_log_get_level(void);
+/** Send log output to @p f (NULL: stderr). Used by tests to capture messages. */
+UDMA_API void udma_log_set_stream(FILE *f);
+/** Log a message at @p level, printf-style; one line per call. */
+UDMA_API void udma_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** @return how many messages at UDMA_LOG_ERR or worse were logged since init. */
+UDMA_API unsigned long udma_log_error_count(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* UDMA_EAL_H */

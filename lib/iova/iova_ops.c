@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The backend registry: drivers register from constructors; init picks one. */
+#include <string.h>
+
+#include "eal_private.h"
+#include "iova_private.h"
+#include "udma_iova.h"
+
+#define MAX_BACKENDS 8
+
+static const struct udma_iova_ops *g_backends[MAX_BACKENDS];
+static unsigned int g_nr_backends;
+const struct udma_iova_ops *g_iova_ops;
+static char g_reason[512];
+
+void iova_ops_register(const struct udma_iova_ops *ops)
+{
+	if (g_nr_backends < MAX_BACKENDS)
+		g_backends[g_nr_backends++] = ops;
+}
+
+static const struct udma_iova_ops *find(enum udma_iova_mode mode)
+{
+	for (unsigned int i = 0; i < g_nr_backends; i++)
+		if (g_backends[i]->mode == mode)
+			return g_backends[i];
+	return NULL;
+}
+
+static void reason_add(const char *name, const char *why)
+{
+	size_t n = strlen(g_reason);
+
+	snprintf(g_reason + n, sizeof(g_reason) - n, "%s%s: %s", n ? "; " : "", name, why);
+}
+
+/* auto: the usable backend of highest rank (vfio > pa > va) */
+static const struct udma_iova_ops *pick_auto(void)
+{
+	const struct udma_iova_ops *best = NULL;
+	char why[256];
+
+	if (find(UDMA_IOVA_VFIO) == NULL)
+		reason_add("vfio", "backend not built in this release");
+	for (int rank = 100; rank > 0 && best == NULL; rank--) {
+		for (unsigned int i = 0; i < g_nr_backends; i++) {
+			const struct udma_iova_ops *o = g_backends[i];
+
+			if (o->auto_rank != rank)
+				continue;
+			why[0] = '\0';
+			if (o->probe(why, sizeof(why)) == 0) {
+				reason_add(o->name, why[0] ? why : "usable, chosen");
+				best = o;
+				break;
+			}
+			reason_add(o->name, why);
+		}
+	}
+	return best;
+}
+
+int iova_select(enum udma_iova_mode mode)
+{
+	const struct udma_iova_ops *ops;
+	char why[256] = "";
+	int ret;
+
+	g_reason[0] = '\0';
+	if (mode == UDMA_IOVA_DC) {
+		ops = pick_auto();
+		if (ops == NULL) {
+			UDMA_LOG(ERR, "no usable IOVA backend: %s", g_reason);
+			return -ENODEV;
+		}
+		UDMA_LOG(INFO, "iova-mode auto picked %s (%s)", ops->name, g_reason);
+	} else {
+		ops = find(mode);
+		if (ops == NULL || ops->probe(why, sizeof(why)) != 0) {
+			UDMA_LOG(ERR, "--iova-mode=%s is not usable here: %s", udma_iova_mode_name(mode),
+				 ops ? why : "backend not built");
+			return ops ? -ENOTSUP : -ENODEV;
+		}
+		reason_add(ops->name, "requested");
+	}
+	ret = ops->init ? ops->init() : 0;
+	if (ret < 0)
+		return ret;
+	g_iova_ops = ops;
+	return 0;
+}
+
+void iova_release(void)
+{
+	if (g_iova_ops && g_iova_ops->fini)
+		g_iova_ops->fini();
+	g_iova_ops = NULL;
+}
+
+const char *udma_iova_mode_reason(void)
+{
+	return udma_eal_initialized() ? g_reason : "";
+}
+
+/* pa and va: the device reaches exactly the memseg memory, through its IOVA runs */
+int iova_memseg_resolve(udma_addr_t iova, int write, void **va, size_t *contig)
+{
+	(void)write;
+	*va = memseg_iova2virt(iova, contig);
+	return *va ? 0 : -ENOENT;
+}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The umbrella header: everything udma exports under udma_ names.
+ * The Linux names (dma_*, pci_*) are in <udma_linux.h>, opt-in.
+ */
+#ifndef UDMA_H
+#define UDMA_H
+
+#include "udma_common.h"
+#include "udma_eal.h"
+#include "udma_iova.h"
+#include "udma_dma.h"
+#include "udma_sim.h"
+
+#endif /* UDMA_H */
