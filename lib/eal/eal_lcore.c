@@ -2,12 +2,12 @@
 /* lcore slots: the init thread is lcore 0, others register. */
 #include "eal_private.h"
 
-__thread unsigned int g_lcore_id = UDMA_LCORE_ID_ANY;
+__thread unsigned int g_lcore_id __attribute__((tls_model("initial-exec"))) = UDMA_LCORE_ID_ANY;
 
 static atomic_uchar g_slots[UDMA_MAX_LCORES];
 static unsigned int g_nr_lcores;
 atomic_uint g_lcore_epoch; /* bumped at cleanup: stale TLS ids are ignored */
-__thread unsigned int t_lcore_epoch;
+__thread unsigned int t_lcore_epoch __attribute__((tls_model("initial-exec")));
 
 #define MAX_FLUSH 8
 static lcore_flush_fn g_flush[MAX_FLUSH];

@@ -41,8 +41,8 @@ int eal_parse_args(int argc, char **argv);
 void eal_usage(FILE *f, const char *prgname);
 
 /* ---- lcores ----------------------------------------------------------- */
-extern __thread unsigned int g_lcore_id;
-extern __thread unsigned int t_lcore_epoch;
+extern __thread unsigned int g_lcore_id __attribute__((tls_model("initial-exec")));
+extern __thread unsigned int t_lcore_epoch __attribute__((tls_model("initial-exec")));
 extern atomic_uint g_lcore_epoch;
 
 /* the calling thread's lcore id; a slot from an earlier init reads as ANY */
@@ -182,6 +182,8 @@ int heap_free(void *va, size_t npages, uint32_t owner);
 void heap_for_each_alloc(uint32_t owner, void (*fn)(void *va, size_t npages, void *arg), void *arg);
 /* re-tag allocations of @owner (leaks of a destroyed device) */
 void heap_disown(uint32_t owner);
+/* re-tag the live allocation at @va (e.g. slabs kept after a pool's destroy) */
+void heap_set_owner(void *va, uint32_t owner);
 size_t heap_free_pages(void);
 
 /* ---- init hooks: later layers hook in without eal knowing them -------- */
