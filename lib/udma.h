@@ -12,5 +12,6 @@
 #include "udma_iova.h"
 #include "udma_dma.h"
 #include "udma_sim.h"
+#include "udma_pool.h"
 
 #endif /* UDMA_H */

@@ -6,17 +6,6 @@
 
 #define MAX_COHERENT (1ULL << 40)
 
-static bool gfp_ok(udma_gfp_t gfp)
-{
-	return gfp != 0 && (gfp & ~(UDMA_GFP_KERNEL | UDMA_GFP_ATOMIC)) == 0;
-}
-
-/* ATOMIC wins when both are given: never block */
-static bool may_grow(udma_gfp_t gfp)
-{
-	return (gfp & UDMA_GFP_KERNEL) && !(gfp & UDMA_GFP_ATOMIC);
-}
-
 static void *coherent_slow(struct udma_device *dev, size_t npages, udma_addr_t *iova)
 {
 	/* one growth: memory that still does not fit (mask, PA contiguity) stays for others */
@@ -44,12 +33,12 @@ void *udma_alloc_coherent(struct udma_device *dev, size_t size, udma_addr_t *han
 	}
 	npages = (size + UDMA_PAGE_SIZE - 1) >> UDMA_PAGE_SHIFT;
 	va = heap_alloc(npages, 1, dev->coherent_mask, dev->node, dev->id, &iova);
-	if (udma_unlikely(va == NULL) && may_grow(gfp))
+	if (udma_unlikely(va == NULL) && gfp_may_grow(gfp))
 		va = coherent_slow(dev, npages, &iova);
 	if (udma_unlikely(va == NULL)) {
 		UDMA_LOG(WARNING, "%s: no coherent memory for %zu bytes under mask %#llx%s", dev->name,
 			 size, (unsigned long long)dev->coherent_mask,
-			 may_grow(gfp) ? "" : " (GFP_ATOMIC: reserved memory only)");
+			 gfp_may_grow(gfp) ? "" : " (GFP_ATOMIC: reserved memory only)");
 		errno = ENOMEM;
 		return NULL;
 	}

@@ -56,6 +56,16 @@ struct udma_device *udma_device_create(const char *name, struct udma_device *par
 	return dev;
 }
 
+#define MAX_DESTROY_HOOKS 4
+static dev_destroy_fn g_destroy_hooks[MAX_DESTROY_HOOKS];
+static unsigned int g_nr_destroy_hooks;
+
+void dev_destroy_hook_register(dev_destroy_fn fn)
+{
+	if (g_nr_destroy_hooks < MAX_DESTROY_HOOKS)
+		g_destroy_hooks[g_nr_destroy_hooks++] = fn;
+}
+
 static void report_leak(void *va, size_t npages, void *arg)
 {
 	const struct udma_device *dev = arg;
@@ -86,6 +96,8 @@ void udma_device_destroy(struct udma_device *dev)
 	if (!dev_ok(dev, __func__))
 		return;
 	device_unlink(dev);
+	for (unsigned int i = 0; i < g_nr_destroy_hooks; i++)
+		g_destroy_hooks[i](dev);
 	heap_for_each_alloc(dev->id, report_leak, dev);
 	heap_disown(dev->id);
 	dev->magic = 0;

@@ -58,4 +58,20 @@ static inline void dev_count(struct udma_device *dev, int64_t allocs, int64_t by
 
 void dma_sim_reset(void);
 
+/* a gfp argument: KERNEL and/or ATOMIC, nothing else */
+static inline bool gfp_ok(udma_gfp_t gfp)
+{
+	return gfp != 0 && (gfp & ~(UDMA_GFP_KERNEL | UDMA_GFP_ATOMIC)) == 0;
+}
+
+/* ATOMIC wins when both are given: never block */
+static inline bool gfp_may_grow(udma_gfp_t gfp)
+{
+	return (gfp & UDMA_GFP_KERNEL) && !(gfp & UDMA_GFP_ATOMIC);
+}
+
+/* called by udma_device_destroy() so upper layers report what the device still has */
+typedef void (*dev_destroy_fn)(struct udma_device *dev);
+void dev_destroy_hook_register(dev_destroy_fn fn);
+
 #endif

@@ -355,6 +355,18 @@ static void disown_one(void *va, size_t npages, void *arg)
 	l->meta[((uintptr_t)va - l->va_base) / PG].owner = 0;
 }
 
+void heap_set_owner(void *va, uint32_t owner)
+{
+	struct memseg_list *l = memseg_list_of(va);
+	struct page_meta *m;
+
+	if (l == NULL || !l->in_use)
+		return;
+	m = &l->meta[((uintptr_t)va - l->va_base) / PG];
+	if (st(m) == PM_ALLOC)
+		m->owner = owner;
+}
+
 void heap_disown(uint32_t owner)
 {
 	heap_for_each_alloc(owner, disown_one, NULL);

@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Pool life cycle: create, destroy, stats, and the registry lcores flush through. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "pool_depot.h"
+#include "pool_private.h"
+#include "pool_slab.h"
+
+#define DEFAULT_CACHE 256
+#define MAX_CACHE 1024
+#define MAX_BLOCK (1UL << 20)
+
+static pthread_mutex_t g_pools_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct udma_pool *g_pools;
+
+static bool is_pow2(size_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+/* natural alignment: the largest power of two dividing the size rounded to 8 */
+static size_t natural_align(size_t size)
+{
+	size_t s = (size + 7) & ~(size_t)7;
+	size_t a = s & -s;
+
+	return a > UDMA_PAGE_SIZE ? UDMA_PAGE_SIZE : a;
+}
+
+static int check_args(const char *name, struct udma_device *dev, size_t size, size_t align,
+		      size_t boundary, const struct udma_pool_params *pp)
+{
+	const char *why = NULL;
+
+	if (!dev_ok(dev, "udma_pool_create"))
+		return -EINVAL;
+	if (name == NULL || name[0] == '\0' || strlen(name) >= POOL_NAME_LEN)
+		why = "name must be 1..31 characters";
+	else if (size == 0 || size > MAX_BLOCK)
+		why = "size must be 1..1 MiB";
+	else if (align != 0 && (!is_pow2(align) || align > MAX_BLOCK))
+		why = "align must be 0 or a power of two <= 1 MiB";
+	else if (boundary != 0 && (!is_pow2(boundary) || boundary < size))
+		why = "boundary must be 0 or a power of two >= size";
+	else if (pp && (pp->struct_size < offsetof(struct udma_pool_params, reserved) ||
+			pp->cache_size > MAX_CACHE || pp->numa_node < -1 ||
+			pp->numa_node >= udma_numa_node_count() || (pp->flags & ~UDMA_POOL_F_DEBUG) ||
+			(pp->struct_size >= sizeof(*pp) &&
+			 (pp->reserved[0] | pp->reserved[1] | pp->reserved[2] | pp->reserved[3]))))
+		why = "bad params (struct_size, cache_size <= 1024, numa_node, flags, reserved)";
+	if (why) {
+		udma_log(UDMA_LOG_ERR, "udma_pool_create(): %s: %s (size %zu, align %zu, boundary %zu)",
+			 name ? name : "(null)", why, size, align, boundary);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void pool_setup(struct udma_pool *p, const char *name, struct udma_device *dev,
+		       size_t size, size_t align, size_t boundary, const struct udma_pool_params *pp)
+{
+	memcpy(p->name, name, strlen(name) + 1);
+	p->dev = dev;
+	p->size = size;
+	p->align = align ? align : natural_align(size);
+	p->stride = (size + p->align - 1) & ~(p->align - 1);
+	if (p->stride < POOL_MIN_STRIDE)
+		p->stride = POOL_MIN_STRIDE;
+	p->boundary = boundary;
+	p->debug = (pp && (pp->flags & UDMA_POOL_F_DEBUG)) || g_cfg.dma_debug;
+	p->cache_size = pp && pp->cache_size ? pp->cache_size : DEFAULT_CACHE;
+	p->chain = p->cache_size / 4 < 8 ? 8 : p->cache_size / 4;
+	p->node = pp && pp->numa_node >= 0 ? pp->numa_node : udma_device_numa_node(dev);
+	p->max_blocks = pp ? pp->max_blocks : 0;
+	slab_layout(p, slab_size_for(p));
+}
+
+/* the slab bitmap: one bit per 4 KiB of the memseg reservation at most (NORESERVE) */
+static int bits_map(struct udma_pool *p)
+{
+	p->bits_base = g_mem.va_base;
+	p->bits_span = g_mem.va_len;
+	p->slab_bits_len = ((g_mem.va_len >> UDMA_PAGE_SHIFT) + 7) / 8;
+	p->slab_bits = mmap(NULL, p->slab_bits_len, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p->slab_bits == MAP_FAILED) {
+		p->slab_bits = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void pool_free_mem(struct udma_pool *p)
+{
+	if (p->slab_bits)
+		munmap(p->slab_bits, p->slab_bits_len);
+	for (unsigned int i = 0; i < UDMA_MAX_LCORES; i++)
+		free(p->cache[i]);
+	free(p->shared);
+	p->magic = 0;
+	free(p);
+}
+
+struct udma_pool *udma_pool_create_params(const char *name, struct udma_device *dev, size_t size,
+					  size_t align, size_t boundary,
+					  const struct udma_pool_params *pp)
+{
+	struct udma_pool *p;
+	void **tmp;
+
+	if (check_args(name, dev, size, align, boundary, pp) < 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	p = aligned_alloc(UDMA_CACHE_LINE_SIZE, (sizeof(*p) + UDMA_CACHE_LINE_SIZE - 1) &
+			  ~(size_t)(UDMA_CACHE_LINE_SIZE - 1));
+	if (p == NULL)
+		goto nomem;
+	memset(p, 0, sizeof(*p));
+	pool_setup(p, name, dev, size, align, boundary, pp);
+	p->magic = POOL_MAGIC;
+	p->shared = cache_new(p);
+	if (p->shared == NULL || bits_map(p) < 0)
+		goto nomem;
+	if (pp && pp->initial_blocks) {
+		unsigned int n = pp->initial_blocks;
+
+		tmp = malloc(n * sizeof(*tmp));
+		if (tmp == NULL || udma_pool_alloc_bulk(p, UDMA_GFP_KERNEL, tmp, NULL, n) != 0) {
+			free(tmp);
+			slab_release_all(p);
+			goto nomem;
+		}
+		udma_pool_free_bulk(p, tmp, NULL, n);
+		free(tmp);
+	}
+	pthread_mutex_lock(&g_pools_lock);
+	p->next = g_pools;
+	g_pools = p;
+	pthread_mutex_unlock(&g_pools_lock);
+	return p;
+nomem:
+	UDMA_LOG(ERR, "pool %s: out of memory", name);
+	if (p)
+		pool_free_mem(p);
+	errno = ENOMEM;
+	return NULL;
+}
+
+struct udma_pool *udma_pool_create(const char *name, struct udma_device *dev, size_t size,
+				   size_t align, size_t boundary)
+{
+	return udma_pool_create_params(name, dev, size, align, boundary, NULL);
+}
+
+static uint64_t free_blocks(struct udma_pool *p, struct udma_pool_stats *st)
+{
+	uint64_t n = p->shared->len;
+
+	for (unsigned int i = 0; i < UDMA_MAX_LCORES; i++) {
+		const struct pool_cache *c = p->cache[i];
+
+		if (c == NULL)
+			continue;
+		n += c->len;
+		if (st) {
+			st->cached[i] = c->len;
+			st->allocs += c->allocs;
+			st->frees += c->frees;
+			st->refills += c->refills;
+			st->flushes += c->flushes;
+		}
+	}
+	if (st) {
+		st->cached_shared = p->shared->len;
+		st->allocs += p->shared->allocs;
+		st->frees += p->shared->frees;
+		st->refills += p->shared->refills;
+		st->flushes += p->shared->flushes;
+		st->depot = (uint64_t)atomic_load(&p->depot.blocks);
+	}
+	return n + (uint64_t)atomic_load(&p->depot.blocks);
+}
+
+int udma_pool_stats(struct udma_pool *p, struct udma_pool_stats *st)
+{
+	size_t bytes = sizeof(*p);
+
+	if (p == NULL || p->magic != POOL_MAGIC || st == NULL) {
+		UDMA_LOG(ERR, "invalid pool %p or stats %p", (void *)p, (void *)st);
+		return -EINVAL;
+	}
+	memset(st, 0, sizeof(*st));
+	pool_lock(&p->carve_lock);
+	st->capacity = p->capacity;
+	st->slabs = p->nslabs;
+	pool_unlock(&p->carve_lock);
+	st->free = free_blocks(p, st);
+	st->in_use = st->capacity > st->free ? st->capacity - st->free : 0;
+	st->block_stride = p->stride;
+	st->slab_size = p->slab_size;
+	for (unsigned int i = 0; i < UDMA_MAX_LCORES; i++)
+		if (p->cache[i])
+			bytes += sizeof(struct pool_cache) + p->cache[i]->cap * sizeof(void *);
+	bytes += sizeof(struct pool_cache) + p->shared->cap * sizeof(void *);
+	st->bytes_held = bytes + st->slabs * p->slab_size;
+	return 0;
+}
+
+const char *udma_pool_name(const struct udma_pool *p)
+{
+	return p && p->magic == POOL_MAGIC ? p->name : NULL;
+}
+
+static void unlink_pool(struct udma_pool *p)
+{
+	pthread_mutex_lock(&g_pools_lock);
+	for (struct udma_pool **pp = &g_pools; *pp; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	pthread_mutex_unlock(&g_pools_lock);
+}
+
+void udma_pool_destroy(struct udma_pool *p)
+{
+	uint64_t in_use;
+
+	if (p == NULL)
+		return;
+	if (p->magic != POOL_MAGIC) {
+		UDMA_LOG(ERR, "invalid pool %p", (void *)p);
+		return;
+	}
+	unlink_pool(p);
+	in_use = p->capacity - free_blocks(p, NULL);
+	if (in_use) {
+		UDMA_LOG(ERR, "pool %s destroyed with %llu block(s) in use: its %llu slab(s) "
+			 "(%zu KiB) are kept, a device may still write them", p->name,
+			 (unsigned long long)in_use, (unsigned long long)p->nslabs,
+			 (size_t)(p->nslabs * p->slab_size) >> 10);
+		for (struct slab *s = p->slabs; s; s = s->next)
+			heap_set_owner(s, 0);
+	} else {
+		slab_release_all(p);
+	}
+	pool_free_mem(p);
+}
+
+/* ---- lcores and devices ------------------------------------------------- */
+
+static void pools_flush_lcore(unsigned int lc)
+{
+	pthread_mutex_lock(&g_pools_lock);
+	for (struct udma_pool *p = g_pools; p; p = p->next)
+		if (lc < UDMA_MAX_LCORES && p->cache[lc])
+			cache_flush(p, p->cache[lc], 0);
+	pthread_mutex_unlock(&g_pools_lock);
+}
+
+static void pools_of_device(struct udma_device *dev)
+{
+	pthread_mutex_lock(&g_pools_lock);
+	for (struct udma_pool *p = g_pools; p; p = p->next)
+		if (p->dev == dev)
+			UDMA_LOG(ERR, "device %s destroyed while pool %s (%llu blocks) still exists",
+				 udma_device_name(dev), p->name, (unsigned long long)p->capacity);
+	pthread_mutex_unlock(&g_pools_lock);
+}
+
+static int pools_init(void)
+{
+	lcore_flush_register(pools_flush_lcore);
+	return 0;
+}
+
+static void pools_fini(void)
+{
+	struct udma_pool *p;
+
+	while ((p = g_pools) != NULL) {
+		UDMA_LOG(WARNING, "pool %s still exists at cleanup: destroying it", p->name);
+		udma_pool_destroy(p);
+	}
+}
+
+static const struct eal_hook g_pool_hook = {.name = "pool", .init = pools_init, .fini = pools_fini};
+
+__attribute__((constructor)) static void pool_register(void)
+{
+	eal_hook_register(&g_pool_hook, 20);
+	dev_destroy_hook_register(pools_of_device);
+}

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef POOL_DEPOT_H
+#define POOL_DEPOT_H
+
+#include "pool_private.h"
+
+void depot_push(struct depot *d, void *first, unsigned int n);
+void *depot_pop(struct depot *d);
+void depot_put(struct depot *d, void *const *objs, unsigned int n);
+unsigned int depot_get(struct depot *d, void **objs, unsigned int room);
+
+#endif

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Slabs: a power-of-two span of coherent memory aligned to its own size in VA and
+ * IOVA, a small header at its start, then blocks packed at @stride, moved past a
+ * boundary multiple whenever a block would cross one.
+ */
+#include <string.h>
+
+#include "pool_private.h"
+#include "pool_slab.h"
+
+#define SLAB_MIN (64UL << 10)
+#define SLAB_MAX (2UL << 20)
+
+static size_t pow2_ceil(size_t v)
+{
+	size_t p = 1;
+
+	while (p < v)
+		p <<= 1;
+	return p;
+}
+
+static size_t header_size(const struct udma_pool *p, size_t slab_size)
+{
+	size_t h = sizeof(struct slab);
+
+	if (p->debug)
+		h += ((slab_size / p->stride + 63) / 64) * sizeof(uint64_t);
+	return h;
+}
+
+/* the first block offset at or after @off that does not cross a boundary */
+static size_t fit_boundary(const struct udma_pool *p, size_t off)
+{
+	if ((off & (p->boundary - 1)) + p->size > p->boundary)
+		off = (off + p->boundary - 1) & ~(p->boundary - 1);
+	return off;
+}
+
+size_t slab_next_off(const struct udma_pool *p, size_t off)
+{
+	return fit_boundary(p, off + p->stride);
+}
+
+/* choose slab size, effective boundary and the first block offset */
+void slab_layout(struct udma_pool *p, size_t slab_size)
+{
+	size_t hdr;
+
+	p->slab_size = slab_size;
+	p->slab_shift = (unsigned int)__builtin_ctzl(slab_size);
+	if (p->boundary == 0 || p->boundary > slab_size)
+		p->boundary = slab_size; /* a slab never crosses a larger boundary */
+	hdr = header_size(p, slab_size);
+	p->first_off = fit_boundary(p, (hdr + p->align - 1) & ~(p->align - 1));
+}
+
+size_t slab_size_for(const struct udma_pool *p)
+{
+	size_t want = pow2_ceil(header_size(p, SLAB_MAX) + 32 * p->stride);
+
+	return want < SLAB_MIN ? SLAB_MIN : (want > SLAB_MAX ? SLAB_MAX : want);
+}
+
+/*
+ * The debug bitmap index of the block at @off (offsets are >= stride apart, so
+ * off / stride is unique), or -1 when @off is not a block start. Debug only.
+ */
+int64_t slab_block_index(const struct udma_pool *p, size_t off)
+{
+	size_t seg = off / p->boundary;
+	size_t base = seg == p->first_off / p->boundary ? p->first_off : seg * p->boundary;
+
+	if (off < p->first_off || off + p->size > p->slab_size || off < base ||
+	    (off - base) % p->stride || (off & (p->boundary - 1)) + p->size > p->boundary)
+		return -1;
+	return (int64_t)(off / p->stride);
+}
+
+/* publish (or withdraw) a slab in the pool's bitmap, read locklessly by free */
+static void slab_mark(struct udma_pool *p, const struct slab *s, bool on)
+{
+	size_t idx = ((uintptr_t)s - p->bits_base) >> p->slab_shift;
+	uint64_t bit = 1ULL << (idx % 64);
+
+	if (on)
+		atomic_fetch_or_explicit(&p->slab_bits[idx / 64], bit, memory_order_release);
+	else
+		atomic_fetch_and_explicit(&p->slab_bits[idx / 64], ~bit, memory_order_release);
+}
+
+/* a new slab from the device's coherent memory; the pool's carve lock is held */
+struct slab *slab_new(struct udma_pool *p)
+{
+	udma_addr_t iova;
+	size_t pages = p->slab_size >> UDMA_PAGE_SHIFT;
+	struct slab *s = heap_alloc(pages, pages, p->dev->coherent_mask, p->node, p->dev->id, &iova);
+
+	if (s == NULL)
+		return NULL;
+	memset(s, 0, header_size(p, p->slab_size));
+	s->magic = SLAB_MAGIC;
+	s->pool = p;
+	s->iova = iova;
+	s->bitmap_words = p->debug ? (uint32_t)((p->slab_size / p->stride + 63) / 64) : 0;
+	s->next = p->slabs;
+	p->slabs = s;
+	p->nslabs++;
+	slab_mark(p, s, true);
+	return s;
+}
+
+void slab_release_all(struct udma_pool *p)
+{
+	struct slab *s = p->slabs, *n;
+
+	while (s) {
+		n = s->next;
+		slab_mark(p, s, false);
+		s->magic = 0;
+		heap_free(s, p->slab_size >> UDMA_PAGE_SHIFT, p->dev->id);
+		s = n;
+	}
+	p->slabs = NULL;
+}

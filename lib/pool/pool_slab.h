@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef POOL_SLAB_H
+#define POOL_SLAB_H
+
+#include "pool_private.h"
+
+size_t slab_size_for(const struct udma_pool *p);
+void slab_layout(struct udma_pool *p, size_t slab_size);
+size_t slab_next_off(const struct udma_pool *p, size_t off);
+int64_t slab_block_index(const struct udma_pool *p, size_t off);
+struct slab *slab_new(struct udma_pool *p);
+void slab_release_all(struct udma_pool *p);
+
+static inline struct slab *slab_of(const struct udma_pool *p, const void *b)
+{
+	return (struct slab *)((uintptr_t)b & p->slab_mask);
+}
+
+/* is @b inside a slab of @p? one range check and one bit test, no deref */
+static inline bool in_pool_slab(const struct udma_pool *p, const void *b)
+{
+	uintptr_t off = (uintptr_t)b - p->bits_base;
+	size_t idx = off >> p->slab_shift;
+
+	if (udma_unlikely(off >= p->bits_span))
+		return false;
+	return (atomic_load_explicit(&p->slab_bits[idx / 64], memory_order_acquire) >>
+		(idx % 64)) & 1;
+}
+
+static inline udma_addr_t block_iova(const struct udma_pool *p, const void *b)
+{
+	const struct slab *s = slab_of(p, b);
+
+	return s->iova + ((uintptr_t)b - (uintptr_t)s);
+}
+
+#endif

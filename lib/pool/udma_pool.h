@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * dmapool (seed Part Ib): pools of small coherent blocks with alignment and
+ * boundary rules, for descriptors on the data path.
+ *
+ * Blocks carry no header: slabs are aligned to their own size, so a block finds
+ * its slab (and the slab's IOVA) by masking its address. Each lcore owns a cache
+ * (an array: no atomic, no lock on alloc or free); a lock-free depot trades whole
+ * magazines (intrusive chains of free blocks) between lcores with one CAS each.
+ * Threads without an lcore slot share one locked cache.
+ */
+#ifndef UDMA_POOL_H
+#define UDMA_POOL_H
+
+#include "udma_dma.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** A pool of coherent blocks: the seed's struct dma_pool. Opaque. */
+struct udma_pool;
+
+/** Optional creation parameters; zero means "default" for every field. */
+struct udma_pool_params {
+	size_t struct_size;      /**< sizeof(struct udma_pool_params), for ABI growth */
+	unsigned int cache_size; /**< per-lcore cache, blocks (default 256, max 1024) */
+	int numa_node;           /**< node of the slabs (default: the device's; -1 too) */
+	unsigned int initial_blocks; /**< blocks carved at create (ATOMIC can use them) */
+	unsigned int max_blocks; /**< cap on blocks ever carved (0: no cap) */
+	unsigned int flags;      /**< UDMA_POOL_F_* */
+	uint64_t reserved[4];    /**< must be 0 */
+};
+
+/** Poison freed blocks and track allocation state: exact double-free detection. */
+#define UDMA_POOL_F_DEBUG 0x1u
+
+/**
+ * Create a pool (seed: dma_pool_create).
+ * @param name for diagnostics, 1..31 characters.
+ * @param dev the device; slabs come from its coherent memory, under its coherent
+ *        mask, on its node.
+ * @param size block size in bytes, 1..1 MiB.
+ * @param align 0 (natural: the largest power of two dividing the size rounded to
+ *        8, at most 4096) or a power of two <= 1 MiB; every block is aligned in VA
+ *        and IOVA.
+ * @param boundary 0 or a power of two >= size: no block crosses a multiple of it,
+ *        in VA or in IOVA.
+ * @return the pool, or NULL with errno EINVAL (one log line) or ENOMEM.
+ *         Thread-safe; may block.
+ */
+UDMA_API struct udma_pool *udma_pool_create(const char *name, struct udma_device *dev, size_t size,
+					    size_t align, size_t boundary);
+
+/**
+ * udma_pool_create() with parameters (cache size, node, initial and maximum
+ * blocks, debug). @p params may be NULL (defaults). Returns as udma_pool_create().
+ */
+UDMA_API struct udma_pool *udma_pool_create_params(const char *name, struct udma_device *dev,
+						   size_t size, size_t align, size_t boundary,
+						   const struct udma_pool_params *params);
+
+/**
+ * Allocate a block (seed: dma_pool_alloc). Contents are undefined.
+ * @param gfp UDMA_GFP_ATOMIC never blocks and never makes a syscall (only
+ *        memory already carved or reserved); UDMA_GFP_KERNEL may grow the pool.
+ * @param handle receives the block's IOVA.
+ * @return the CPU address, or NULL with errno EINVAL (bad argument) or ENOMEM.
+ *         Thread-safe; lock-free on a registered lcore.
+ */
+UDMA_API void *udma_pool_alloc(struct udma_pool *pool, udma_gfp_t gfp, udma_addr_t *handle);
+
+/** As udma_pool_alloc(), the block zeroed. */
+UDMA_API void *udma_pool_zalloc(struct udma_pool *pool, udma_gfp_t gfp, udma_addr_t *handle);
+
+/**
+ * Return a block (seed: dma_pool_free). @p vaddr and @p addr must be what
+ * udma_pool_alloc() returned. A pointer this pool did not give out, or a handle
+ * that does not match, is logged and ignored; with UDMA_POOL_F_DEBUG (or
+ * --dma-debug) a double free is too. Never corrupts the pool. Thread-safe.
+ */
+UDMA_API void udma_pool_free(struct udma_pool *pool, void *vaddr, udma_addr_t addr);
+
+/**
+ * Allocate @p n blocks, all or nothing.
+ * @param handles may be NULL when the caller does not need the IOVAs.
+ * @return 0, -ENOMEM (nothing allocated) or -EINVAL.
+ */
+UDMA_API int udma_pool_alloc_bulk(struct udma_pool *pool, udma_gfp_t gfp, void **vaddrs,
+				  udma_addr_t *handles, unsigned int n);
+
+/**
+ * Free @p n blocks. @p handles may be NULL (not checked then). Each bad entry is
+ * logged and skipped; the good ones are freed.
+ */
+UDMA_API void udma_pool_free_bulk(struct udma_pool *pool, void *const *vaddrs,
+				  const udma_addr_t *handles, unsigned int n);
+
+/**
+ * Destroy a pool (seed: dma_pool_destroy). Blocks still in use are reported and
+ * their slabs kept (a device may still write them), as Linux does. NULL is ignored.
+ */
+UDMA_API void udma_pool_destroy(struct udma_pool *pool);
+
+/** Counters of a pool. */
+struct udma_pool_stats {
+	uint64_t in_use;        /**< blocks handed out and not freed */
+	uint64_t free;          /**< blocks carved and free (caches + depot) */
+	uint64_t cached[UDMA_MAX_LCORES]; /**< free blocks in each lcore's cache */
+	uint64_t cached_shared; /**< free blocks in the shared (unregistered) cache */
+	uint64_t depot;         /**< free blocks in depot magazines */
+	uint64_t slabs;         /**< slabs */
+	uint64_t capacity;      /**< blocks carved from slabs so far */
+	uint64_t block_stride;  /**< bytes between blocks */
+	uint64_t slab_size;     /**< bytes per slab */
+	uint64_t bytes_held;    /**< every byte the pool holds: slabs and metadata */
+	uint64_t allocs, frees, refills, flushes; /**< operation counts */
+};
+
+/** Fill @p st. @return 0 or -EINVAL. Thread-safe (a snapshot). */
+UDMA_API int udma_pool_stats(struct udma_pool *pool, struct udma_pool_stats *st);
+
+/** @return the pool's name, or NULL for a bad pool. */
+UDMA_API const char *udma_pool_name(const struct udma_pool *pool);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* UDMA_POOL_H */
