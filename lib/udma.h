@@ -11,6 +11,8 @@
 #include "udma_eal.h"
 #include "udma_iova.h"
 #include "udma_dma.h"
+#include "udma_map.h"
+#include "udma_sg.h"
 #include "udma_sim.h"
 #include "udma_pool.h"
 

@@ -6,6 +6,8 @@
 #include <stdatomic.h>
 
 #include "eal_private.h"
+#include "iova_private.h"
+#include "iova_sim.h"
 #include "udma_dma.h"
 
 #define UDMA_DEV_MAGIC 0x75646d6164657631ULL
@@ -73,5 +75,82 @@ static inline bool gfp_may_grow(udma_gfp_t gfp)
 /* called by udma_device_destroy() so upper layers report what the device still has */
 typedef void (*dev_destroy_fn)(struct udma_device *dev);
 void dev_destroy_hook_register(dev_destroy_fn fn);
+
+
+/* ---- swiotlb -------------------------------------------------------------- */
+struct swiotlb_region {
+	uint8_t *va;
+	udma_addr_t iova;
+	size_t size;
+};
+extern struct swiotlb_region g_tlb_region;
+
+static inline bool swiotlb_forced(void)
+{
+	return g_cfg.swiotlb == SWIOTLB_FORCE;
+}
+
+/* the slot a pa/va handle points at, or NULL when it is not a bounce IOVA */
+static inline void *swiotlb_slot_of_iova(udma_addr_t iova)
+{
+	if (iova - g_tlb_region.iova < g_tlb_region.size)
+		return g_tlb_region.va + (iova - g_tlb_region.iova);
+	return NULL;
+}
+
+static inline bool swiotlb_has_va(const void *va)
+{
+	return (size_t)((const uint8_t *)va - g_tlb_region.va) < g_tlb_region.size;
+}
+
+/* a bounce slot holding a copy of [orig, orig+size); NULL when out of room */
+void *swiotlb_bounce(void *orig, size_t size, enum udma_data_direction dir, bool copy,
+		     udma_addr_t *slot_iova);
+/* release the run at @slot (copy back for FROM/BIDI when @copy); 0, -ENOENT, -EINVAL */
+int swiotlb_release(void *slot, size_t size, enum udma_data_direction dir, bool copy);
+/* copy [off, off+size) toward the CPU or the device by the mapping's direction */
+int swiotlb_sync(void *slot, size_t off, size_t size, bool for_cpu);
+int swiotlb_cpu_owned(const void *slot);
+
+/* ---- streaming ------------------------------------------------------------- */
+static inline bool dir_ok(enum udma_data_direction dir)
+{
+	return (unsigned int)dir <= UDMA_FROM_DEVICE;
+}
+
+/* sim page-table permissions for a direction: the device reads TO_DEVICE memory */
+static inline unsigned int dir_perms(enum udma_data_direction dir)
+{
+	return dir == UDMA_TO_DEVICE ? 0x1u : dir == UDMA_FROM_DEVICE ? 0x2u : 0x3u;
+}
+
+bool reg_lookup(const void *va, size_t size, udma_addr_t *iova);
+
+/* memseg or registered memory the device reaches directly, else UDMA_MAPPING_ERROR */
+static inline udma_addr_t dma_map_direct(struct udma_device *dev, void *va, size_t size,
+					 enum udma_data_direction dir)
+{
+	udma_addr_t iova;
+
+	if (g_iova_ops->remaps) {
+		if (memseg_virt2iova(va) == UDMA_MAPPING_ERROR && !reg_lookup(va, size, &iova))
+			return UDMA_MAPPING_ERROR;
+		return sim_map(va, size, dir_perms(dir), dev->dma_mask);
+	}
+	iova = memseg_contig_iova(va, size);
+	if (udma_unlikely(iova == UDMA_MAPPING_ERROR))
+		reg_lookup(va, size, &iova);
+	if (udma_unlikely(iova == UDMA_MAPPING_ERROR || iova + size - 1 > dev->dma_mask))
+		return UDMA_MAPPING_ERROR;
+	return iova;
+}
+/* through a bounce slot (copy unless SKIP_CPU_SYNC in @flags) */
+udma_addr_t dma_map_bounce(struct udma_device *dev, void *va, size_t size,
+			   enum udma_data_direction dir, unsigned long flags);
+/* log (unless NO_WARN in @flags) and return UDMA_MAPPING_ERROR */
+udma_addr_t dma_map_fail(struct udma_device *dev, const void *va, size_t size,
+			 unsigned long flags, const char *why);
+
+
 
 #endif

@@ -34,6 +34,7 @@ struct memseg_state g_mem = {
 	.grow_lock = PTHREAD_MUTEX_INITIALIZER,
 	.rev_lock = PTHREAD_RWLOCK_INITIALIZER,
 };
+struct memseg_xlat g_xlat[UDMA_MAX_MEMSEG_LISTS];
 static udma_addr_t *g_zero_tbl; /* shared by unused lists: reads as "not populated" */
 static int g_pagemap_fd = -1;
 static unsigned int g_chunk_seq;
@@ -177,6 +178,8 @@ static void lists_reset(void)
 		l->iova = g_zero_tbl;
 		l->page_shift = 12;
 		l->node = -1;
+		g_xlat[i].iova = g_zero_tbl;
+		g_xlat[i].shift = 12;
 	}
 	g_mem.nr_lists = 0;
 }
@@ -239,6 +242,8 @@ static struct memseg_list *list_get(int node)
 	/* every table covers the list at 4 KiB: any (table, shift) pair stays in bounds */
 	__atomic_store_n(&l->iova, tbl, __ATOMIC_RELEASE);
 	__atomic_store_n(&l->page_shift, shift, __ATOMIC_RELEASE);
+	__atomic_store_n(&g_xlat[l - g_mem.lists].iova, tbl, __ATOMIC_RELEASE);
+	__atomic_store_n(&g_xlat[l - g_mem.lists].shift, (uint64_t)shift, __ATOMIC_RELEASE);
 	g_mem.nr_lists++;
 	return l;
 }
@@ -386,15 +391,28 @@ static int cmp_run(const void *a, const void *b)
 	return x->iova < y->iova ? -1 : x->iova > y->iova;
 }
 
-static int runs_add(struct memseg_list *l, uintptr_t va, size_t npages, size_t pgsz,
-		    const udma_addr_t *iova)
+static void runs_bounds(void)
+{
+	udma_addr_t lo = UDMA_MAPPING_ERROR, hi = 0;
+
+	for (size_t i = 0; i < g_mem.nr_runs; i++) {
+		if (g_mem.runs[i].iova < lo)
+			lo = g_mem.runs[i].iova;
+		if (g_mem.runs[i].iova + g_mem.runs[i].len - 1 > hi)
+			hi = g_mem.runs[i].iova + g_mem.runs[i].len - 1;
+	}
+	__atomic_store_n(&g_mem.iova_lo, lo, __ATOMIC_RELAXED);
+	__atomic_store_n(&g_mem.iova_hi, hi, __ATOMIC_RELAXED);
+}
+
+int iova_runs_add(int node, uintptr_t va, const udma_addr_t *iova, size_t npages, size_t pgsz)
 {
 	pthread_rwlock_wrlock(&g_mem.rev_lock);
 	for (size_t i = 0; i < npages; i++) {
 		struct iova_run *r = g_mem.nr_runs ? &g_mem.runs[g_mem.nr_runs - 1] : NULL;
 
 		if (r && r->iova + r->len == iova[i] && r->va + r->len == va + i * pgsz &&
-		    r->node == l->node) {
+		    r->node == node) {
 			r->len += pgsz;
 			continue;
 		}
@@ -410,11 +428,41 @@ static int runs_add(struct memseg_list *l, uintptr_t va, size_t npages, size_t p
 			g_mem.cap_runs = cap;
 		}
 		g_mem.runs[g_mem.nr_runs++] = (struct iova_run){
-			.iova = iova[i], .va = va + i * pgsz, .len = pgsz, .node = l->node};
+			.iova = iova[i], .va = va + i * pgsz, .len = pgsz, .node = node};
 	}
 	qsort(g_mem.runs, g_mem.nr_runs, sizeof(*g_mem.runs), cmp_run);
+	runs_bounds();
 	pthread_rwlock_unlock(&g_mem.rev_lock);
 	return 0;
+}
+
+/* drop the runs covering [va, va + len) (whole runs: registrations are added alone) */
+void iova_runs_remove(uintptr_t va, size_t len)
+{
+	size_t j = 0;
+
+	pthread_rwlock_wrlock(&g_mem.rev_lock);
+	for (size_t i = 0; i < g_mem.nr_runs; i++) {
+		const struct iova_run *r = &g_mem.runs[i];
+
+		if (r->va >= va && r->va + r->len <= va + len)
+			continue;
+		g_mem.runs[j++] = *r;
+	}
+	g_mem.nr_runs = j;
+	runs_bounds();
+	pthread_rwlock_unlock(&g_mem.rev_lock);
+}
+
+/* pages in between, for a range longer than a page: every one must follow on */
+udma_addr_t memseg_contig_walk(const void *va, size_t size, udma_addr_t first)
+{
+	size_t pgsz = 1UL << memseg_list_of(va)->page_shift;
+
+	for (size_t off = pgsz - ((uintptr_t)va & (pgsz - 1)); off < size; off += pgsz)
+		if (memseg_virt2iova((const uint8_t *)va + off) != first + off)
+			return UDMA_MAPPING_ERROR;
+	return first;
 }
 
 void *memseg_iova2virt(udma_addr_t iova, size_t *contig)
@@ -443,12 +491,15 @@ void *memseg_iova2virt(udma_addr_t iova, size_t *contig)
 	return va;
 }
 
+/* lowest and highest IOVA of memseg memory (registrations excluded) */
 udma_addr_t memseg_min_iova(void)
 {
-	udma_addr_t v;
+	udma_addr_t v = UDMA_MAPPING_ERROR;
 
 	pthread_rwlock_rdlock(&g_mem.rev_lock);
-	v = g_mem.nr_runs ? g_mem.runs[0].iova : UDMA_MAPPING_ERROR;
+	for (size_t i = 0; i < g_mem.nr_runs; i++)
+		if (g_mem.runs[i].node >= 0 && g_mem.runs[i].iova < v)
+			v = g_mem.runs[i].iova;
 	pthread_rwlock_unlock(&g_mem.rev_lock);
 	return v;
 }
@@ -459,7 +510,7 @@ udma_addr_t memseg_max_iova(void)
 
 	pthread_rwlock_rdlock(&g_mem.rev_lock);
 	for (size_t i = 0; i < g_mem.nr_runs; i++)
-		if (g_mem.runs[i].iova + g_mem.runs[i].len - 1 > v)
+		if (g_mem.runs[i].node >= 0 && g_mem.runs[i].iova + g_mem.runs[i].len - 1 > v)
 			v = g_mem.runs[i].iova + g_mem.runs[i].len - 1;
 	pthread_rwlock_unlock(&g_mem.rev_lock);
 	return v;
@@ -527,7 +578,7 @@ static int grow_locked(int node, size_t bytes)
 		return -ENOMEM;
 	ret = chunk_create(l, (uint8_t *)l->va_base + used, len, iova);
 	if (ret == 0)
-		ret = runs_add(l, l->va_base + used, len / pgsz, pgsz, iova);
+		ret = iova_runs_add(l->node, l->va_base + used, iova, len / pgsz, pgsz);
 	if (ret == 0) {
 		for (size_t i = 0; i < len / pgsz; i++)
 			__atomic_store_n(&l->iova[(used >> l->page_shift) + i], iova[i],
@@ -599,6 +650,8 @@ void memseg_fini(void)
 	free(g_mem.runs);
 	g_mem.runs = NULL;
 	g_mem.nr_runs = g_mem.cap_runs = 0;
+	g_mem.iova_lo = UDMA_MAPPING_ERROR;
+	g_mem.iova_hi = 0;
 	g_mem.va_base = 0;
 	g_mem.va_len = 0;
 	g_mem.huge_dir[0] = '\0';
@@ -606,6 +659,7 @@ void memseg_fini(void)
 	g_mem.nr_lists = 0;
 	g_mem.total = 0;
 	memset(g_mem.lists, 0, sizeof(g_mem.lists));
+	memset(g_xlat, 0, sizeof(g_xlat));
 }
 
 /* ---- public ------------------------------------------------------------ */

@@ -23,7 +23,7 @@ void eal_usage(FILE *f, const char *prgname)
 		"  --lcores=N           lcore slots (default: CPU count, max %d)\n"
 		"  --dma-debug          track mappings and report misuse\n"
 		"  --swiotlb=MODE       auto|force|off: bounce buffers (force bounces every map)\n"
-		"  --swiotlb-size=MB    bounce buffer region size\n"
+		"  --swiotlb-size=MB    bounce buffer region size (default 32)\n"
 		"  --log-level=N        0 (emerg) .. 7 (debug), default 5\n"
 		"  --help               print this text (udma_eal_init returns -ECANCELED)\n",
 		prgname ? prgname : "app", UDMA_MAX_LCORES);
@@ -167,7 +167,7 @@ static void config_defaults(void)
 	memcpy(g_cfg.file_prefix, "udma", sizeof("udma"));
 	g_cfg.lcores = ncpu < 1 ? 1 : (ncpu > UDMA_MAX_LCORES ? UDMA_MAX_LCORES : (unsigned)ncpu);
 	g_cfg.swiotlb = SWIOTLB_AUTO;
-	g_cfg.swiotlb_size = 64ULL << 20;
+	g_cfg.swiotlb_size = 32ULL << 20;
 	g_cfg.log_level = g_log_level;
 }
 

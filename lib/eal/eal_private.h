@@ -96,6 +96,7 @@ struct memseg_state {
 	struct iova_run *runs;
 	size_t nr_runs, cap_runs;
 	size_t total;               /* bytes populated */
+	udma_addr_t iova_lo, iova_hi; /* bounds of every run (memsegs and registrations) */
 };
 extern struct memseg_state g_mem;
 
@@ -122,25 +123,65 @@ static inline struct memseg_list *memseg_list_of(const void *va)
 	return &g_mem.lists[off >> MEMSEG_LIST_SHIFT];
 }
 
+/* The translation tables, apart from the lists: 16 bytes a list on the hot path. */
+struct memseg_xlat {
+	udma_addr_t *iova;       /* the list's iova table (4 KiB granular in size) */
+	uint64_t shift;          /* the list's page shift */
+};
+extern struct memseg_xlat g_xlat[UDMA_MAX_MEMSEG_LISTS];
+
 /* The hot path: a range check, a shift, a table load and an add. */
 static inline udma_addr_t memseg_virt2iova(const void *va)
 {
 	uintptr_t off = (uintptr_t)va - g_mem.va_base;
-	const struct memseg_list *l;
+	const struct memseg_xlat *x;
 	uintptr_t loff;
 	udma_addr_t base;
 
 	if (udma_unlikely(off >= g_mem.va_len))
 		return UDMA_MAPPING_ERROR;
-	l = &g_mem.lists[off >> MEMSEG_LIST_SHIFT];
+	x = &g_xlat[off >> MEMSEG_LIST_SHIFT];
 	loff = off & (UDMA_MEMSEG_LIST_VA_SIZE - 1);
-	base = l->iova[loff >> l->page_shift];
+	base = x->iova[loff >> x->shift];
 	if (udma_unlikely(base == 0)) /* 0: not populated */
 		return UDMA_MAPPING_ERROR;
-	return base + (loff & ((1UL << l->page_shift) - 1));
+	return base + (loff & ((1UL << x->shift) - 1));
 }
 
 void *memseg_iova2virt(udma_addr_t iova, size_t *contig);
+/* the reverse map (device side): memseg chunks and registered memory add runs */
+int iova_runs_add(int node, uintptr_t va, const udma_addr_t *iova, size_t npages, size_t pgsz);
+void iova_runs_remove(uintptr_t va, size_t len);
+udma_addr_t memseg_contig_walk(const void *va, size_t size, udma_addr_t first);
+
+/* first IOVA of [va, va+size) when it is memseg memory with contiguous IOVAs */
+static inline udma_addr_t memseg_contig_iova(const void *va, size_t size)
+{
+	udma_addr_t first = memseg_virt2iova(va), last;
+
+	uintptr_t off = (uintptr_t)va - g_mem.va_base;
+	const struct memseg_xlat *x;
+
+	if (udma_unlikely(first == UDMA_MAPPING_ERROR))
+		return first;
+	x = &g_xlat[off >> MEMSEG_LIST_SHIFT];
+	off &= UDMA_MEMSEG_LIST_VA_SIZE - 1;
+	if (udma_likely(size - 1 < UDMA_MEMSEG_LIST_VA_SIZE - off &&
+			(off >> x->shift) == ((off + size - 1) >> x->shift)))
+		return first; /* one page: contiguous by definition */
+	last = memseg_virt2iova((const uint8_t *)va + size - 1);
+	if (udma_unlikely(last - first != size - 1))
+		return UDMA_MAPPING_ERROR;
+	if (udma_likely(size <= (1UL << x->shift)))
+		return first; /* two pages: first and last decide */
+	return memseg_contig_walk(va, size, first);
+}
+/* could @iova belong to any run? (two compares: a plausibility check) */
+static inline bool iova_plausible(udma_addr_t iova)
+{
+	return iova >= __atomic_load_n(&g_mem.iova_lo, __ATOMIC_RELAXED) &&
+	       iova <= __atomic_load_n(&g_mem.iova_hi, __ATOMIC_RELAXED);
+}
 udma_addr_t memseg_min_iova(void);
 udma_addr_t memseg_max_iova(void);
 void memseg_dump(FILE *f);
@@ -185,6 +226,9 @@ void heap_disown(uint32_t owner);
 /* re-tag the live allocation at @va (e.g. slabs kept after a pool's destroy) */
 void heap_set_owner(void *va, uint32_t owner);
 size_t heap_free_pages(void);
+
+/* the calling thread's node (in the topology in force) */
+int eal_topology_cpu_node(void);
 
 /* ---- init hooks: later layers hook in without eal knowing them -------- */
 struct eal_hook {

@@ -79,3 +79,10 @@ int udma_numa_node_count(void)
 
 	return n < 1 ? 1 : (n > UDMA_MAX_NUMA_NODES ? UDMA_MAX_NUMA_NODES : n);
 }
+
+int eal_topology_cpu_node(void)
+{
+	int n = g_topo->cpu_node();
+
+	return n < 0 ? 0 : n % udma_numa_node_count();
+}

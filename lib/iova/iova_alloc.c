@@ -117,7 +117,8 @@ static void range_take(struct iova_domain *d, size_t i, udma_addr_t at, size_t s
 	d->used += size;
 }
 
-static udma_addr_t alloc_locked(struct iova_domain *d, size_t size, uint64_t limit, bool low)
+static udma_addr_t alloc_locked(struct iova_domain *d, size_t size, uint64_t limit, bool low,
+				size_t align)
 {
 	if (low) {
 		for (size_t i = 0; i < d->nfree; i++)
@@ -136,8 +137,12 @@ static udma_addr_t alloc_locked(struct iova_domain *d, size_t size, uint64_t lim
 		if (limit != UINT64_MAX && top > limit + 1)
 			top = (limit + 1) & ~(PG - 1);
 		if (top > d->free[i].start && top - d->free[i].start >= size) {
-			range_take(d, i, top - size, size);
-			return top - size;
+			udma_addr_t at = (top - size) & ~(udma_addr_t)(align - 1);
+
+			if (at < d->free[i].start)
+				continue;
+			range_take(d, i, at, size);
+			return at;
 		}
 	}
 	return UDMA_MAPPING_ERROR;
@@ -194,7 +199,18 @@ udma_addr_t iova_alloc(struct iova_domain *d, size_t size, uint64_t limit)
 			return rc->iova[--rc->n];
 	}
 	pthread_mutex_lock(&d->lock);
-	at = alloc_locked(d, size, limit, false);
+	at = alloc_locked(d, size, limit, false, PG);
+	pthread_mutex_unlock(&d->lock);
+	return at;
+}
+
+udma_addr_t iova_alloc_align(struct iova_domain *d, size_t size, uint64_t limit, size_t align)
+{
+	udma_addr_t at;
+
+	size_class(&size); /* the size iova_free() will give back */
+	pthread_mutex_lock(&d->lock);
+	at = alloc_locked(d, size, limit, false, align < PG ? PG : align);
 	pthread_mutex_unlock(&d->lock);
 	return at;
 }
@@ -205,7 +221,7 @@ udma_addr_t iova_alloc_low(struct iova_domain *d, size_t size)
 
 	size = (size + PG - 1) & ~(PG - 1);
 	pthread_mutex_lock(&d->lock);
-	at = alloc_locked(d, size, UINT64_MAX, true);
+	at = alloc_locked(d, size, UINT64_MAX, true, PG);
 	pthread_mutex_unlock(&d->lock);
 	return at;
 }

@@ -50,6 +50,8 @@ struct iova_domain *iova_domain_create(udma_addr_t base, udma_addr_t end);
 void iova_domain_destroy(struct iova_domain *d);
 /* top-down, wholly <= @limit; size rounded up to 4 KiB; UDMA_MAPPING_ERROR when full */
 udma_addr_t iova_alloc(struct iova_domain *d, size_t size, uint64_t limit);
+/* as iova_alloc, the start a multiple of @align (a power of two); no cache */
+udma_addr_t iova_alloc_align(struct iova_domain *d, size_t size, uint64_t limit, size_t align);
 /* bottom-up from base (memsegs: keeps them reachable by 32-bit devices) */
 udma_addr_t iova_alloc_low(struct iova_domain *d, size_t size);
 void iova_free(struct iova_domain *d, udma_addr_t iova, size_t size);

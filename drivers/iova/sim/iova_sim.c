@@ -17,6 +17,10 @@
 #define PT_BITS 9
 #define PT_ENTRIES (1 << PT_BITS)
 #define PTE_PERMS 0x3ULL
+#define PTE_HEAD 0x4ULL   /* first page of a streaming mapping */
+#define PTE_TAIL 0x8ULL   /* last page of a streaming mapping */
+#define PTE_STREAM 0x10ULL /* a streaming mapping (not a memseg) */
+#define PTE_FLAGS 0xfffULL
 #define PAGE 4096ULL
 
 struct pt_node {
@@ -71,7 +75,10 @@ static void pt_free(struct pt_node *n, int level)
 
 static int pt_map(udma_addr_t iova, uintptr_t va, size_t len, unsigned int perms)
 {
+	bool stream = perms & PTE_STREAM;
+
 	for (size_t off = 0; off < len; off += PAGE) {
+		uintptr_t flags = perms;
 		_Atomic(uintptr_t) *e = pt_leaf(iova + off, true);
 
 		if (e == NULL) {
@@ -79,7 +86,11 @@ static int pt_map(udma_addr_t iova, uintptr_t va, size_t len, unsigned int perms
 				atomic_store(pt_leaf(iova + u, false), 0);
 			return -ENOMEM;
 		}
-		atomic_store_explicit(e, ((va + off) & ~(PAGE - 1)) | perms, memory_order_release);
+		if (stream && off == 0)
+			flags |= PTE_HEAD;
+		if (stream && off + PAGE >= len)
+			flags |= PTE_TAIL;
+		atomic_store_explicit(e, ((va + off) & ~(PAGE - 1)) | flags, memory_order_release);
 	}
 	atomic_fetch_add(&g_mapped, len / PAGE);
 	return 0;
@@ -106,22 +117,85 @@ udma_addr_t sim_map(void *va, size_t len, unsigned int perms, uint64_t limit)
 	iova = iova_alloc(g_dom, span, limit);
 	if (iova == UDMA_MAPPING_ERROR)
 		return iova;
-	if (pt_map(iova, (uintptr_t)va - off, span, perms) != 0) {
+	if (pt_map(iova, (uintptr_t)va - off, span, perms | (unsigned)PTE_STREAM) != 0) {
 		iova_free(g_dom, iova, span);
 		return UDMA_MAPPING_ERROR;
 	}
 	return iova + off;
 }
 
-void sim_unmap(udma_addr_t iova, size_t len)
+udma_addr_t sim_range_alloc(size_t span, size_t align, uint64_t limit)
+{
+	return g_dom ? iova_alloc_align(g_dom, span, limit, align) : UDMA_MAPPING_ERROR;
+}
+
+int sim_range_map(udma_addr_t iova, void *va, size_t len, unsigned int perms, bool head, bool tail)
 {
 	size_t off = iova & (PAGE - 1);
 	size_t span = (off + len + PAGE - 1) & ~(PAGE - 1);
+	uintptr_t page = (uintptr_t)va - off;
 
-	if (g_dom == NULL)
-		return;
+	for (size_t o = 0; o < span; o += PAGE) {
+		_Atomic(uintptr_t) *e = pt_leaf(iova - off + o, true);
+		uintptr_t flags = perms | PTE_STREAM;
+
+		if (e == NULL)
+			return -ENOMEM;
+		if (head && o == 0)
+			flags |= PTE_HEAD;
+		if (tail && o + PAGE >= span)
+			flags |= PTE_TAIL;
+		atomic_store_explicit(e, (page + o) | flags, memory_order_release);
+	}
+	atomic_fetch_add(&g_mapped, span / PAGE);
+	return 0;
+}
+
+void sim_range_free(udma_addr_t iova, size_t span)
+{
+	pt_unmap(iova, span);
+	iova_free(g_dom, iova, span);
+}
+
+static uintptr_t pte_of(udma_addr_t iova)
+{
+	_Atomic(uintptr_t) *e = g_root ? pt_leaf(iova, false) : NULL;
+
+	return e ? atomic_load_explicit(e, memory_order_acquire) : 0;
+}
+
+int sim_unmap(udma_addr_t iova, size_t len, void **va, unsigned int *perms)
+{
+	size_t off = iova & (PAGE - 1);
+	size_t span = (off + len + PAGE - 1) & ~(PAGE - 1);
+	uintptr_t head = pte_of(iova), tail;
+
+	if (!(head & PTE_STREAM))
+		return -ENOENT;
+	tail = span > PAGE ? pte_of(iova - off + span - PAGE) : head;
+	if (!(head & PTE_HEAD) || !(tail & PTE_TAIL) || !(tail & PTE_STREAM))
+		return -EINVAL;
+	*va = (void *)((head & ~PTE_FLAGS) + off);
+	*perms = (unsigned int)(head & PTE_PERMS);
 	pt_unmap(iova - off, span);
 	iova_free(g_dom, iova - off, span);
+	return 0;
+}
+
+void *sim_translate(udma_addr_t iova, unsigned int *perms)
+{
+	uintptr_t pte = pte_of(iova);
+
+	if (!(pte & PTE_STREAM))
+		return NULL;
+	if (perms)
+		*perms = (unsigned int)(pte & PTE_PERMS);
+	return (void *)((pte & ~PTE_FLAGS) + (iova & (PAGE - 1)));
+}
+
+int sim_active(void)
+{
+	return g_dom != NULL;
 }
 
 size_t sim_mapped_pages(void)
@@ -193,7 +267,7 @@ static int sim_resolve(udma_addr_t iova, int write, void **va, size_t *contig)
 		return -ENOENT;
 	if (!(pte & (write ? SIM_PERM_W : SIM_PERM_R)))
 		return -EACCES;
-	*va = (void *)((pte & ~(PAGE - 1)) + (iova & (PAGE - 1)));
+	*va = (void *)((pte & ~PTE_FLAGS) + (iova & (PAGE - 1)));
 	*contig = PAGE - (iova & (PAGE - 1));
 	return 0;
 }

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Streaming mappings (seed Part Id). Every entry point has one shape: validate,
+ * take the direct path (pa/va: translation; sim: an IOVA range with direction
+ * permissions), else bounce.
+ */
+#include <string.h>
+
+#include "dma_private.h"
+#include "iova_private.h"
+#include "iova_sim.h"
+#include "udma_map.h"
+
+void udma_set_attr(enum udma_attr attr, struct udma_attrs *attrs)
+{
+	if (attrs != NULL && (unsigned int)attr < UDMA_ATTR_MAX)
+		attrs->flags |= 1UL << attr;
+}
+
+int udma_get_attr(enum udma_attr attr, const struct udma_attrs *attrs)
+{
+	return attrs != NULL && (unsigned int)attr < UDMA_ATTR_MAX && (attrs->flags >> attr) & 1;
+}
+
+udma_addr_t dma_map_fail(struct udma_device *dev, const void *va, size_t size,
+			    unsigned long flags, const char *why)
+{
+	if (!(flags & (1UL << UDMA_ATTR_NO_WARN)))
+		UDMA_LOG(ERR, "%s: cannot map %p (%zu bytes): %s", dev->name, va, size, why);
+	return UDMA_MAPPING_ERROR;
+}
+
+udma_addr_t dma_map_bounce(struct udma_device *dev, void *va, size_t size,
+			      enum udma_data_direction dir, unsigned long flags)
+{
+	bool copy = !(flags & (1UL << UDMA_ATTR_SKIP_CPU_SYNC));
+	udma_addr_t iova;
+	void *slot = swiotlb_bounce(va, size, dir, copy, &iova);
+
+	if (slot == NULL)
+		return dma_map_fail(dev, va, size, flags, "out of the device's reach and no bounce slot");
+	if (g_iova_ops->remaps)
+		iova = sim_map(slot, size, dir_perms(dir), dev->dma_mask);
+	if (iova == UDMA_MAPPING_ERROR || iova + size - 1 > dev->dma_mask) {
+		swiotlb_release(slot, size, dir, false);
+		return dma_map_fail(dev, va, size, flags, "the bounce region is above the DMA mask");
+	}
+	return iova;
+}
+
+udma_addr_t udma_map_single_attrs(struct udma_device *dev, void *va, size_t size,
+				  enum udma_data_direction dir, const struct udma_attrs *attrs)
+{
+	unsigned long flags = attrs ? attrs->flags : 0;
+	udma_addr_t iova;
+
+	if (udma_unlikely(!dev_ok(dev, __func__)))
+		return UDMA_MAPPING_ERROR;
+	if (udma_unlikely(va == NULL || size == 0 || !dir_ok(dir) || g_iova_ops == NULL)) {
+		UDMA_LOG(ERR, "%s: bad argument (cpu_addr %p, size %zu, dir %d)", dev->name, va, size,
+			 (int)dir);
+		return UDMA_MAPPING_ERROR;
+	}
+	if (udma_likely(!swiotlb_forced())) {
+		iova = dma_map_direct(dev, va, size, dir);
+		if (udma_likely(iova != UDMA_MAPPING_ERROR))
+			return iova;
+	}
+	return dma_map_bounce(dev, va, size, dir, flags);
+}
+
+udma_addr_t udma_map_single(struct udma_device *dev, void *va, size_t size,
+			    enum udma_data_direction dir)
+{
+	return udma_map_single_attrs(dev, va, size, dir, NULL);
+}
+
+udma_addr_t udma_map_page(struct udma_device *dev, void *page, size_t offset, size_t size,
+			  enum udma_data_direction dir)
+{
+	if (udma_unlikely(((uintptr_t)page & (UDMA_PAGE_SIZE - 1)) || page == NULL)) {
+		UDMA_LOG(ERR, "page %p is not a 4 KiB-aligned address", page);
+		return UDMA_MAPPING_ERROR;
+	}
+	return udma_map_single_attrs(dev, (uint8_t *)page + offset, size, dir, NULL);
+}
+
+int udma_mapping_error(struct udma_device *dev, udma_addr_t addr)
+{
+	(void)dev;
+	return addr == UDMA_MAPPING_ERROR;
+}
+
+/* ---- unmap ---------------------------------------------------------------- */
+
+static void unmap_sim(struct udma_device *dev, udma_addr_t addr, size_t size,
+		      enum udma_data_direction dir, bool copy)
+{
+	unsigned int perms;
+	void *va;
+	int ret = sim_unmap(addr, size, &va, &perms);
+
+	if (ret < 0) {
+		UDMA_LOG(ERR, "%s: unmap of iova %#llx (%zu bytes): %s: ignored", dev->name,
+			 (unsigned long long)addr, size,
+			 ret == -ENOENT ? "nothing mapped there" : "not the size it was mapped with");
+		return;
+	}
+	if (perms != dir_perms(dir))
+		UDMA_LOG(ERR, "%s: iova %#llx mapped for direction with perms %u, unmapped with dir %d",
+			 dev->name, (unsigned long long)addr, perms, (int)dir);
+	if (swiotlb_has_va(va))
+		swiotlb_release(va, size, dir, copy);
+}
+
+void udma_unmap_single_attrs(struct udma_device *dev, udma_addr_t addr, size_t size,
+			     enum udma_data_direction dir, const struct udma_attrs *attrs)
+{
+	bool copy = !udma_get_attr(UDMA_ATTR_SKIP_CPU_SYNC, attrs);
+	void *slot;
+
+	if (udma_unlikely(!dev_ok(dev, __func__)))
+		return;
+	if (udma_unlikely(addr == UDMA_MAPPING_ERROR || size == 0 || !dir_ok(dir) ||
+			  g_iova_ops == NULL)) {
+		UDMA_LOG(ERR, "%s: bad argument (addr %#llx, size %zu, dir %d)", dev->name,
+			 (unsigned long long)addr, size, (int)dir);
+		return;
+	}
+	if (g_iova_ops->remaps) {
+		unmap_sim(dev, addr, size, dir, copy);
+		return;
+	}
+	slot = swiotlb_slot_of_iova(addr);
+	if (udma_unlikely(slot != NULL)) {
+		if (swiotlb_release(slot, size, dir, copy) == -ENOENT)
+			UDMA_LOG(ERR, "%s: iova %#llx is in the bounce region but not a live mapping",
+				 dev->name, (unsigned long long)addr);
+	} else if (udma_unlikely(!iova_plausible(addr))) {
+		UDMA_LOG(ERR, "%s: unmap of iova %#llx that udma never mapped: ignored", dev->name,
+			 (unsigned long long)addr);
+	}
+	/* direct pa/va mappings hold no state: nothing to undo */
+}
+
+void udma_unmap_single(struct udma_device *dev, udma_addr_t addr, size_t size,
+		       enum udma_data_direction dir)
+{
+	udma_unmap_single_attrs(dev, addr, size, dir, NULL);
+}
+
+void udma_unmap_page(struct udma_device *dev, udma_addr_t addr, size_t size,
+		     enum udma_data_direction dir)
+{
+	udma_unmap_single_attrs(dev, addr, size, dir, NULL);
+}
+
+/* ---- sync ----------------------------------------------------------------- */
+
+/* the bounce slot behind a handle, or NULL when the mapping is direct */
+static void *slot_of(udma_addr_t addr)
+{
+	void *va;
+
+	if (!g_iova_ops->remaps)
+		return swiotlb_slot_of_iova(addr);
+	va = sim_translate(addr, NULL);
+	return va && swiotlb_has_va(va) ? va : NULL;
+}
+
+/* for_cpu: 1, for_device: 0, by ownership (BIDIRECTIONAL sync_single): -1 */
+static void sync_range(struct udma_device *dev, udma_addr_t addr, size_t off, size_t size,
+		       enum udma_data_direction dir, int for_cpu, const char *fn)
+{
+	void *slot;
+
+	if (udma_unlikely(!dev_ok(dev, fn)))
+		return;
+	if (udma_unlikely(addr == UDMA_MAPPING_ERROR || size == 0 || !dir_ok(dir) ||
+			  g_iova_ops == NULL)) {
+		udma_log(UDMA_LOG_ERR, "%s(): %s: bad argument (addr %#llx, size %zu, dir %d)", fn,
+			 dev->name, (unsigned long long)addr, size, (int)dir);
+		return;
+	}
+	slot = slot_of(addr);
+	if (slot == NULL)
+		return; /* x86 DMA is coherent: a direct mapping needs no sync */
+	if (for_cpu < 0)
+		for_cpu = dir == UDMA_FROM_DEVICE ? 1 : dir == UDMA_TO_DEVICE ? 0 :
+			  !swiotlb_cpu_owned(slot);
+	swiotlb_sync(slot, off, size, for_cpu);
+}
+
+void udma_sync_single_for_cpu(struct udma_device *dev, udma_addr_t addr, size_t size,
+			      enum udma_data_direction dir)
+{
+	sync_range(dev, addr, 0, size, dir, 1, __func__);
+}
+
+void udma_sync_single_for_device(struct udma_device *dev, udma_addr_t addr, size_t size,
+				 enum udma_data_direction dir)
+{
+	sync_range(dev, addr, 0, size, dir, 0, __func__);
+}
+
+void udma_sync_single(struct udma_device *dev, udma_addr_t addr, size_t size,
+		      enum udma_data_direction dir)
+{
+	sync_range(dev, addr, 0, size, dir, -1, __func__);
+}
+
+void udma_sync_single_range(struct udma_device *dev, udma_addr_t addr, size_t offset, size_t size,
+			    enum udma_data_direction dir)
+{
+	sync_range(dev, addr, offset, size, dir, -1, __func__);
+}
+
+void udma_sync_single_range_for_cpu(struct udma_device *dev, udma_addr_t addr, size_t offset,
+				    size_t size, enum udma_data_direction dir)
+{
+	sync_range(dev, addr, offset, size, dir, 1, __func__);
+}
+
+void udma_sync_single_range_for_device(struct udma_device *dev, udma_addr_t addr, size_t offset,
+				       size_t size, enum udma_data_direction dir)
+{
+	sync_range(dev, addr, offset, size, dir, 0, __func__);
+}

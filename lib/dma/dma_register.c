@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Memory registration: memory outside the memsegs that the caller pins and keeps
+ * can be mapped without bouncing. Translated at 4 KiB granularity; the device
+ * model reaches it through the same reverse map as the memsegs.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+
+#include "dma_private.h"
+#include "iova_private.h"
+#include "udma_map.h"
+
+#define PG 4096UL
+
+struct reg {
+	uintptr_t va;       /* page aligned */
+	size_t len;         /* page multiple */
+	udma_addr_t *iova;  /* per page (pa: PA, va: VA); NULL in sim */
+};
+
+static pthread_rwlock_t g_reg_lock = PTHREAD_RWLOCK_INITIALIZER;
+static struct reg *g_regs;
+static size_t g_nregs;
+
+/* index of the registration containing @va, or -1 (lock held) */
+static ssize_t reg_find(uintptr_t va)
+{
+	size_t lo = 0, hi = g_nregs;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (va < g_regs[mid].va)
+			hi = mid;
+		else if (va - g_regs[mid].va >= g_regs[mid].len)
+			lo = mid + 1;
+		else
+			return (ssize_t)mid;
+	}
+	return -1;
+}
+
+static bool overlaps(uintptr_t va, size_t len)
+{
+	if (va < g_mem.va_base + g_mem.va_len && g_mem.va_base < va + len)
+		return true;
+	for (size_t i = 0; i < g_nregs; i++)
+		if (va < g_regs[i].va + g_regs[i].len && g_regs[i].va < va + len)
+			return true;
+	return false;
+}
+
+static int reg_translate_pages(struct reg *r)
+{
+	int fd;
+
+	if (udma_iova_mode() == UDMA_IOVA_SIM)
+		return 0; /* the IOMMU maps it per streaming mapping */
+	r->iova = malloc((r->len / PG) * sizeof(*r->iova));
+	if (r->iova == NULL)
+		return -ENOMEM;
+	if (udma_iova_mode() != UDMA_IOVA_PA) {
+		for (size_t i = 0; i < r->len / PG; i++)
+			r->iova[i] = r->va + i * PG;
+		return 0;
+	}
+	fd = pagemap_open();
+	if (fd < 0)
+		return fd;
+	for (size_t i = 0; i < r->len / PG; i++) {
+		r->iova[i] = pagemap_pa(fd, (void *)(r->va + i * PG));
+		if (r->iova[i] == 0 || r->iova[i] == UDMA_MAPPING_ERROR) {
+			pagemap_close(fd);
+			return -EPERM;
+		}
+	}
+	pagemap_close(fd);
+	return 0;
+}
+
+static int reg_insert(const struct reg *r)
+{
+	struct reg *n = realloc(g_regs, (g_nregs + 1) * sizeof(*n));
+	size_t i = 0;
+
+	if (n == NULL)
+		return -ENOMEM;
+	g_regs = n;
+	while (i < g_nregs && g_regs[i].va < r->va)
+		i++;
+	memmove(&g_regs[i + 1], &g_regs[i], (g_nregs - i) * sizeof(*g_regs));
+	g_regs[i] = *r;
+	g_nregs++;
+	return 0;
+}
+
+int udma_mem_register(void *va, size_t len)
+{
+	struct reg r = {0};
+	int ret;
+
+	if (va == NULL || len == 0 || !udma_eal_initialized()) {
+		UDMA_LOG(ERR, "bad argument (va %p, len %zu) or udma not initialised", va, len);
+		return -EINVAL;
+	}
+	r.va = (uintptr_t)va & ~(PG - 1);
+	r.len = (((uintptr_t)va + len + PG - 1) & ~(PG - 1)) - r.va;
+	pthread_rwlock_wrlock(&g_reg_lock);
+	if (overlaps(r.va, r.len)) {
+		pthread_rwlock_unlock(&g_reg_lock);
+		UDMA_LOG(ERR, "[%p, +%zu) overlaps the memsegs or a registration", va, len);
+		return -EBUSY;
+	}
+	if (mlock((void *)r.va, r.len) != 0) {
+		pthread_rwlock_unlock(&g_reg_lock);
+		UDMA_LOG(ERR, "cannot pin [%p, +%zu): %s (RLIMIT_MEMLOCK?)", va, len, strerror(errno));
+		return -ENOMEM;
+	}
+	ret = reg_translate_pages(&r);
+	if (ret == 0 && r.iova)
+		ret = iova_runs_add(-1, r.va, r.iova, r.len / PG, PG);
+	if (ret == 0)
+		ret = reg_insert(&r);
+	if (ret != 0) {
+		if (r.iova)
+			iova_runs_remove(r.va, r.len);
+		free(r.iova);
+		munlock((void *)r.va, r.len);
+		UDMA_LOG(ERR, "cannot register [%p, +%zu): %s", va, len, strerror(-ret));
+	}
+	pthread_rwlock_unlock(&g_reg_lock);
+	return ret;
+}
+
+static void reg_drop(size_t i)
+{
+	struct reg r = g_regs[i];
+
+	memmove(&g_regs[i], &g_regs[i + 1], (g_nregs - i - 1) * sizeof(*g_regs));
+	g_nregs--;
+	if (r.iova)
+		iova_runs_remove(r.va, r.len);
+	free(r.iova);
+	munlock((void *)r.va, r.len);
+}
+
+int udma_mem_unregister(void *va, size_t len)
+{
+	uintptr_t start = (uintptr_t)va & ~(PG - 1);
+	size_t alen = len ? (((uintptr_t)va + len + PG - 1) & ~(PG - 1)) - start : 0;
+	ssize_t i;
+	int ret = 0;
+
+	pthread_rwlock_wrlock(&g_reg_lock);
+	i = va ? reg_find(start) : -1;
+	if (i < 0) {
+		ret = -EINVAL;
+		UDMA_LOG(ERR, "[%p, +%zu) is not registered", va, len);
+	} else if (g_regs[i].va != start || g_regs[i].len != alen) {
+		ret = -ERANGE;
+		UDMA_LOG(ERR, "[%p, +%zu) is part of a registration [%#lx, +%zu): unregister it whole",
+			 va, len, (unsigned long)g_regs[i].va, g_regs[i].len);
+	} else {
+		reg_drop((size_t)i);
+	}
+	pthread_rwlock_unlock(&g_reg_lock);
+	return ret;
+}
+
+/*
+ * Is [va, va+size) wholly registered? Sets *iova when its pages are IOVA-
+ * contiguous (pa/va); UDMA_MAPPING_ERROR otherwise (sim: always, it maps itself).
+ */
+bool reg_lookup(const void *va, size_t size, udma_addr_t *iova)
+{
+	uintptr_t v = (uintptr_t)va;
+	bool found = false;
+	ssize_t i;
+
+	*iova = UDMA_MAPPING_ERROR;
+	if (g_nregs == 0)
+		return false;
+	pthread_rwlock_rdlock(&g_reg_lock);
+	i = reg_find(v);
+	if (i >= 0 && v + size <= g_regs[i].va + g_regs[i].len) {
+		const struct reg *r = &g_regs[i];
+		size_t p0 = (v - r->va) / PG, p1 = (v + size - 1 - r->va) / PG;
+
+		found = true;
+		if (r->iova) {
+			*iova = r->iova[p0] + (v & (PG - 1));
+			for (size_t p = p0 + 1; p <= p1; p++)
+				if (r->iova[p] != r->iova[p - 1] + PG)
+					*iova = UDMA_MAPPING_ERROR;
+		}
+	}
+	pthread_rwlock_unlock(&g_reg_lock);
+	return found;
+}
+
+static void reg_fini(void)
+{
+	pthread_rwlock_wrlock(&g_reg_lock);
+	while (g_nregs) {
+		UDMA_LOG(WARNING, "registration [%#lx, +%zu) still there at cleanup: dropped",
+			 (unsigned long)g_regs[0].va, g_regs[0].len);
+		reg_drop(0);
+	}
+	free(g_regs);
+	g_regs = NULL;
+	pthread_rwlock_unlock(&g_reg_lock);
+}
+
+static const struct eal_hook g_reg_hook = {.name = "mem_register", .fini = reg_fini};
+
+__attribute__((constructor)) static void reg_hook_register(void)
+{
+	eal_hook_register(&g_reg_hook, 12);
+}

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Streaming DMA mappings (seed Part Id): map/unmap single and page, attributes,
+ * sync, bounce buffers (swiotlb) and memory registration.
+ *
+ * Memseg memory maps by translation (pa/va: no state, no syscall; sim: an IOVA
+ * range from per-lcore magazines and page-table entries whose permissions follow
+ * the direction). Other memory is bounced through the swiotlb region (reserved at
+ * init below 4 GiB of IOVA), or mapped directly once registered with
+ * udma_mem_register(). A handle is never above the device's DMA mask: memory out
+ * of reach bounces, and when bouncing is impossible the map returns
+ * UDMA_MAPPING_ERROR with one log line.
+ */
+#ifndef UDMA_MAP_H
+#define UDMA_MAP_H
+
+#include "udma_dma.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** DMA attributes (the seed's DMA_ATTR_*); effects in userspace as documented. */
+enum udma_attr {
+	/** Accepted; x86 DMA is strongly ordered, so writes already arrive in order. */
+	UDMA_ATTR_WRITE_BARRIER = 0,
+	/** Accepted; relaxed ordering has no effect on x86 or the sim device model. */
+	UDMA_ATTR_WEAK_ORDERING,
+	/** Accepted for coherent memory semantics; streaming maps are unaffected. */
+	UDMA_ATTR_WRITE_COMBINE,
+	/** Skip the bounce-buffer copies on map and unmap (the driver syncs itself). */
+	UDMA_ATTR_SKIP_CPU_SYNC,
+	/**
+	 * map_sg: the whole list must come out as one IOVA segment. sim mode maps it
+	 * into one IOVA range; pa/va mode fails (returns 0) unless the entries are
+	 * IOVA-adjacent within the device's limits.
+	 */
+	UDMA_ATTR_FORCE_CONTIGUOUS,
+	/** Do not log a line when the mapping fails. */
+	UDMA_ATTR_NO_WARN,
+	UDMA_ATTR_MAX
+};
+
+/** A set of attributes: the seed's struct dma_attrs. */
+struct udma_attrs {
+	unsigned long flags; /**< one bit per enum udma_attr */
+};
+
+/** Define and clear an attribute set: the seed's DEFINE_DMA_ATTRS. */
+#define UDMA_DEFINE_ATTRS(x) struct udma_attrs x = {.flags = 0}
+
+/** Set @p attr in @p attrs (no-op for NULL or an unknown attribute). */
+UDMA_API void udma_set_attr(enum udma_attr attr, struct udma_attrs *attrs);
+/** @return 1 when @p attr is set in @p attrs, 0 otherwise (also for NULL). */
+UDMA_API int udma_get_attr(enum udma_attr attr, const struct udma_attrs *attrs);
+
+/**
+ * Map @p size bytes at @p cpu_addr for @p dev (seed: dma_map_single).
+ * @param dir UDMA_TO_DEVICE, UDMA_FROM_DEVICE or UDMA_BIDIRECTIONAL.
+ * @return the IOVA, or UDMA_MAPPING_ERROR (bad argument, or no way to reach the
+ *         memory under the device's mask) with one log line. Thread-safe, no lock
+ *         and no syscall for memseg memory on a registered lcore.
+ */
+UDMA_API udma_addr_t udma_map_single(struct udma_device *dev, void *cpu_addr, size_t size,
+				     enum udma_data_direction dir);
+/** udma_map_single() with attributes; NULL @p attrs = the plain call. */
+UDMA_API udma_addr_t udma_map_single_attrs(struct udma_device *dev, void *cpu_addr, size_t size,
+					   enum udma_data_direction dir,
+					   const struct udma_attrs *attrs);
+/**
+ * Unmap what udma_map_single() returned; @p size and @p dir must be those of the
+ * map. For a bounced FROM_DEVICE/BIDIRECTIONAL mapping the device's bytes are
+ * copied back to the CPU buffer. An address that maps nothing is logged and
+ * ignored.
+ */
+UDMA_API void udma_unmap_single(struct udma_device *dev, udma_addr_t addr, size_t size,
+				enum udma_data_direction dir);
+/** udma_unmap_single() with attributes (UDMA_ATTR_SKIP_CPU_SYNC skips the copy back). */
+UDMA_API void udma_unmap_single_attrs(struct udma_device *dev, udma_addr_t addr, size_t size,
+				      enum udma_data_direction dir,
+				      const struct udma_attrs *attrs);
+/**
+ * Map part of a page (seed: dma_map_page). @p page is a 4 KiB-aligned address;
+ * the mapping covers [page + offset, page + offset + size).
+ * @return as udma_map_single(); a misaligned page is UDMA_MAPPING_ERROR.
+ */
+UDMA_API udma_addr_t udma_map_page(struct udma_device *dev, void *page, size_t offset, size_t size,
+				   enum udma_data_direction dir);
+/** Unmap what udma_map_page() returned. */
+UDMA_API void udma_unmap_page(struct udma_device *dev, udma_addr_t addr, size_t size,
+			      enum udma_data_direction dir);
+/** @return non-zero when @p addr is UDMA_MAPPING_ERROR (seed: dma_mapping_error). */
+UDMA_API int udma_mapping_error(struct udma_device *dev, udma_addr_t addr);
+
+/**
+ * Sync a mapping for the CPU: after the device wrote (FROM_DEVICE/BIDIRECTIONAL)
+ * bounced bytes are copied to the CPU buffer. Free for unbounced memory (x86 DMA
+ * is coherent). @p size may be a prefix of the mapping; more is logged and ignored.
+ */
+UDMA_API void udma_sync_single_for_cpu(struct udma_device *dev, udma_addr_t addr, size_t size,
+				       enum udma_data_direction dir);
+/** Sync for the device: after the CPU wrote (TO_DEVICE/BIDIRECTIONAL). */
+UDMA_API void udma_sync_single_for_device(struct udma_device *dev, udma_addr_t addr, size_t size,
+					  enum udma_data_direction dir);
+/**
+ * The seed's dma_sync_single: TO_DEVICE syncs for the device (after CPU writes),
+ * FROM_DEVICE for the CPU (before CPU reads); BIDIRECTIONAL hands the buffer to
+ * whichever side does not own it now (a mapping starts owned by the device).
+ */
+UDMA_API void udma_sync_single(struct udma_device *dev, udma_addr_t addr, size_t size,
+			       enum udma_data_direction dir);
+/** Partial sync of [addr + offset, addr + offset + size), as udma_sync_single(). */
+UDMA_API void udma_sync_single_range(struct udma_device *dev, udma_addr_t addr, size_t offset,
+				     size_t size, enum udma_data_direction dir);
+/** Partial udma_sync_single_for_cpu(). */
+UDMA_API void udma_sync_single_range_for_cpu(struct udma_device *dev, udma_addr_t addr,
+					     size_t offset, size_t size,
+					     enum udma_data_direction dir);
+/** Partial udma_sync_single_for_device(). */
+UDMA_API void udma_sync_single_range_for_device(struct udma_device *dev, udma_addr_t addr,
+						size_t offset, size_t size,
+						enum udma_data_direction dir);
+
+/**
+ * Register memory outside the memsegs for direct mapping: pins it (mlock) and
+ * translates it at 4 KiB granularity; afterwards maps of it need no bounce (pa:
+ * while a mapping stays within one physically contiguous run).
+ * @return 0; -EINVAL (NULL, size 0, not initialised); -EBUSY when it overlaps a
+ *         registration or the memsegs; -ENOMEM when it cannot be pinned.
+ */
+UDMA_API int udma_mem_register(void *va, size_t len);
+/**
+ * Undo udma_mem_register() with the same @p va and @p len.
+ * @return 0; -ERANGE for part of a registration; -EINVAL when nothing is registered there.
+ */
+UDMA_API int udma_mem_unregister(void *va, size_t len);
+
+/** Bounce-buffer (swiotlb) counters. */
+struct udma_swiotlb_stats {
+	uint64_t size;       /**< bytes in the bounce region (0: none) */
+	uint64_t used;       /**< bytes in live bounce slots */
+	uint64_t bounces;    /**< mappings bounced since init */
+	uint64_t failures;   /**< bounces that found no room */
+	int forced;          /**< --swiotlb=force */
+};
+/** Fill @p st. @return 0 or -EINVAL. */
+UDMA_API int udma_swiotlb_stats(struct udma_swiotlb_stats *st);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* UDMA_MAP_H */
