@@ -13,6 +13,7 @@
 #include "udma_dma.h"
 #include "udma_map.h"
 #include "udma_sg.h"
+#include "udma_noncoherent.h"
 #include "udma_sim.h"
 #include "udma_pool.h"
 

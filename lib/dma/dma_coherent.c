@@ -32,6 +32,19 @@ void *udma_alloc_coherent(struct udma_device *dev, size_t size, udma_addr_t *han
 		return NULL;
 	}
 	npages = (size + UDMA_PAGE_SIZE - 1) >> UDMA_PAGE_SHIFT;
+	if (udma_unlikely(dev->declared != NULL || dev->parent != NULL)) {
+		int r = declared_alloc(dev, size, &va, handle);
+
+		if (r == 1) {
+			dev_count(dev, 1, (int64_t)(npages << UDMA_PAGE_SHIFT));
+			return va;
+		}
+		if (r < 0) {
+			UDMA_LOG(WARNING, "%s: declared memory (exclusive) is full", dev->name);
+			errno = ENOMEM;
+			return NULL;
+		}
+	}
 	va = heap_alloc(npages, 1, dev->coherent_mask, dev->node, dev->id, &iova);
 	if (udma_unlikely(va == NULL) && gfp_may_grow(gfp))
 		va = coherent_slow(dev, npages, &iova);
@@ -58,6 +71,12 @@ void udma_free_coherent(struct udma_device *dev, size_t size, void *cpu_addr, ud
 	if (udma_unlikely(cpu_addr == NULL || size == 0 || size > MAX_COHERENT)) {
 		UDMA_LOG(ERR, "%s: bad argument (cpu_addr %p, size %zu): ignored", dev->name,
 			 cpu_addr, size);
+		return;
+	}
+	if (udma_unlikely(dev->declared != NULL || dev->parent != NULL) &&
+	    declared_free_range(dev, size, cpu_addr, handle)) {
+		dev_count(dev, -1, -(int64_t)(((size + UDMA_PAGE_SIZE - 1) >> UDMA_PAGE_SHIFT)
+					       << UDMA_PAGE_SHIFT));
 		return;
 	}
 	iova = memseg_virt2iova(cpu_addr);

@@ -100,6 +100,7 @@ void udma_device_destroy(struct udma_device *dev)
 		g_destroy_hooks[i](dev);
 	heap_for_each_alloc(dev->id, report_leak, dev);
 	heap_disown(dev->id);
+	declared_destroy(dev);
 	dev->magic = 0;
 	free(dev);
 }

@@ -183,8 +183,13 @@ static void sync_range(struct udma_device *dev, udma_addr_t addr, size_t off, si
 		return;
 	}
 	slot = slot_of(addr);
-	if (slot == NULL)
-		return; /* x86 DMA is coherent: a direct mapping needs no sync */
+	if (slot == NULL) {
+		/* x86 DMA is coherent: a direct mapping needs no sync; sim noncoherent does */
+		if (udma_unlikely(g_iova_ops->remaps))
+			nc_sync_handle(addr, off, size, for_cpu < 0 ? dir : for_cpu ?
+				       UDMA_FROM_DEVICE : UDMA_TO_DEVICE);
+		return;
+	}
 	if (for_cpu < 0)
 		for_cpu = dir == UDMA_FROM_DEVICE ? 1 : dir == UDMA_TO_DEVICE ? 0 :
 			  !swiotlb_cpu_owned(slot);

@@ -28,6 +28,7 @@ struct udma_device {
 	uint64_t coherent_mask;
 	uint64_t seg_boundary;
 	unsigned int max_seg_size;
+	struct declared *declared; /* seed Part II: one region at most */
 	/* per-lcore counters (plain load/store); the last slot is shared (atomic add) */
 	struct dev_counter cnt[UDMA_MAX_LCORES + 1];
 };
@@ -111,6 +112,16 @@ int swiotlb_release(void *slot, size_t size, enum udma_data_direction dir, bool 
 /* copy [off, off+size) toward the CPU or the device by the mapping's direction */
 int swiotlb_sync(void *slot, size_t off, size_t size, bool for_cpu);
 int swiotlb_cpu_owned(const void *slot);
+
+/* ---- declared memory --------------------------------------------------------- */
+int declared_alloc(struct udma_device *dev, size_t size, void **va, udma_addr_t *handle);
+int declared_free_range(struct udma_device *dev, size_t size, void *va, udma_addr_t handle);
+void *declared_resolve(const struct udma_device *dev, udma_addr_t iova, size_t *contig);
+void declared_destroy(struct udma_device *dev);
+
+/* ---- noncoherent (sim: two views) ----------------------------------------- */
+/* TO_DEVICE: CPU view -> device view; FROM_DEVICE: back; BIDIRECTIONAL: both */
+int nc_sync_handle(udma_addr_t handle, size_t off, size_t size, enum udma_data_direction dir);
 
 /* ---- streaming ------------------------------------------------------------- */
 static inline bool dir_ok(enum udma_data_direction dir)

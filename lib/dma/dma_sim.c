@@ -46,6 +46,16 @@ static uint64_t reach(const struct udma_device *dev)
 	return dev->dma_mask > dev->coherent_mask ? dev->dma_mask : dev->coherent_mask;
 }
 
+/* the device's own declared memory first (device-local), then the bus */
+static int resolve(const struct udma_device *dev, udma_addr_t iova, int write, void **va,
+		   size_t *contig)
+{
+	*va = declared_resolve(dev, iova, contig);
+	if (*va)
+		return 0;
+	return g_iova_ops->dev_resolve(iova, write, va, contig);
+}
+
 static int dev_access(struct udma_device *dev, udma_addr_t iova, void *buf, size_t len, int write,
 		      const char *fn)
 {
@@ -64,14 +74,14 @@ static int dev_access(struct udma_device *dev, udma_addr_t iova, void *buf, size
 		return fault(dev, iova > reach(dev) ? iova : reach(dev) + 1, write, -ERANGE);
 	/* resolve every byte before moving any: a fault copies nothing */
 	for (off = 0; off < len; off += contig) {
-		ret = g_iova_ops->dev_resolve(iova + off, write, &va, &contig);
+		ret = resolve(dev, iova + off, write, &va, &contig);
 		if (ret < 0)
 			return fault(dev, iova + off, write, ret);
 	}
 	for (off = 0; off < len; off += contig) {
 		size_t n;
 
-		g_iova_ops->dev_resolve(iova + off, write, &va, &contig);
+		resolve(dev, iova + off, write, &va, &contig);
 		n = contig < len - off ? contig : len - off;
 		if (write)
 			memcpy(va, (const uint8_t *)buf + off, n);

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Noncoherent memory (seed Part II). pa/va: x86 DMA is coherent, so this is
+ * coherent memory and the sync points are free. sim: a second allocation is the
+ * device's view (the handle points at it); only the sync calls copy between views.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dma_private.h"
+#include "udma_noncoherent.h"
+
+struct nc_alloc {
+	struct nc_alloc *next;
+	struct udma_device *dev;
+	uint8_t *cpu;      /* the CPU view (returned) */
+	uint8_t *view;     /* the device view (behind the handle) */
+	udma_addr_t handle;
+	size_t size;       /* page-rounded */
+};
+
+static pthread_mutex_t g_nc_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct nc_alloc *g_nc;
+atomic_uint g_nc_count;
+
+int udma_get_cache_alignment(void)
+{
+	long line = sysconf(_SC_LEVEL1_DCACHE_LINESIZE);
+	int a = 64;
+
+	while (line > 0 && a < line)
+		a <<= 1;
+	return a;
+}
+
+static bool split_views(void)
+{
+	return g_iova_ops != NULL && g_iova_ops->mode == UDMA_IOVA_SIM;
+}
+
+void *udma_alloc_noncoherent(struct udma_device *dev, size_t size, udma_addr_t *handle,
+			     udma_gfp_t gfp)
+{
+	struct nc_alloc *a;
+	udma_addr_t cpu_iova;
+
+	if (!split_views() || !dev_ok(dev, __func__) || handle == NULL)
+		return udma_alloc_coherent(dev, size, handle, gfp);
+	a = calloc(1, sizeof(*a));
+	if (a == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	a->cpu = udma_alloc_coherent(dev, size, &cpu_iova, gfp);
+	a->view = a->cpu ? udma_alloc_coherent(dev, size, &a->handle, gfp) : NULL;
+	if (a->view == NULL) {
+		int err = errno;
+
+		if (a->cpu)
+			udma_free_coherent(dev, size, a->cpu, cpu_iova);
+		free(a);
+		errno = err;
+		return NULL;
+	}
+	a->dev = dev;
+	a->size = (size + UDMA_PAGE_SIZE - 1) & ~(UDMA_PAGE_SIZE - 1);
+	pthread_mutex_lock(&g_nc_lock);
+	a->next = g_nc;
+	g_nc = a;
+	atomic_fetch_add(&g_nc_count, 1);
+	pthread_mutex_unlock(&g_nc_lock);
+	*handle = a->handle;
+	return a->cpu;
+}
+
+/* the allocation holding CPU address @cpu (or device address @handle); lock held */
+static struct nc_alloc **nc_find(const void *cpu, udma_addr_t handle)
+{
+	for (struct nc_alloc **p = &g_nc; *p; p = &(*p)->next) {
+		struct nc_alloc *a = *p;
+
+		if (cpu && (uint8_t *)cpu >= a->cpu && (uint8_t *)cpu < a->cpu + a->size)
+			return p;
+		if (!cpu && handle - a->handle < a->size)
+			return p;
+	}
+	return NULL;
+}
+
+void udma_free_noncoherent(struct udma_device *dev, size_t size, void *cpu_addr,
+			   udma_addr_t handle)
+{
+	struct nc_alloc **p, *a = NULL;
+
+	if (!split_views() || !dev_ok(dev, __func__)) {
+		udma_free_coherent(dev, size, cpu_addr, handle);
+		return;
+	}
+	pthread_mutex_lock(&g_nc_lock);
+	p = nc_find(cpu_addr, 0);
+	if (p && (*p)->cpu == cpu_addr && (*p)->handle == handle && (*p)->dev == dev &&
+	    (*p)->size == ((size + UDMA_PAGE_SIZE - 1) & ~(UDMA_PAGE_SIZE - 1))) {
+		a = *p;
+		*p = a->next;
+		atomic_fetch_sub(&g_nc_count, 1);
+	}
+	pthread_mutex_unlock(&g_nc_lock);
+	if (a == NULL) {
+		UDMA_LOG(ERR, "%s: %p / %#llx (%zu bytes) is not a noncoherent allocation of this "
+			 "device: ignored", dev->name, cpu_addr, (unsigned long long)handle, size);
+		return;
+	}
+	udma_free_coherent(dev, size, a->cpu, udma_virt2iova(a->cpu));
+	udma_free_coherent(dev, size, a->view, a->handle);
+	free(a);
+}
+
+int udma_is_consistent(struct udma_device *dev, udma_addr_t handle)
+{
+	bool nc;
+
+	if (!dev_ok(dev, __func__))
+		return 0;
+	if (!split_views() || atomic_load(&g_nc_count) == 0)
+		return 1;
+	pthread_mutex_lock(&g_nc_lock);
+	nc = nc_find(NULL, handle) != NULL;
+	pthread_mutex_unlock(&g_nc_lock);
+	return !nc;
+}
+
+/* move [off, off+size) between the views; 0, or -ENOENT when not noncoherent */
+static int nc_copy(struct nc_alloc *a, size_t off, size_t size, enum udma_data_direction dir)
+{
+	if (off > a->size || size > a->size - off) {
+		UDMA_LOG(ERR, "sync of [%zu, +%zu) outside a noncoherent allocation of %zu bytes",
+			 off, size, a->size);
+		return -ERANGE;
+	}
+	if (dir == UDMA_TO_DEVICE || dir == UDMA_BIDIRECTIONAL)
+		memcpy(a->view + off, a->cpu + off, size);
+	if (dir == UDMA_FROM_DEVICE || dir == UDMA_BIDIRECTIONAL)
+		memcpy(a->cpu + off, a->view + off, size);
+	return 0;
+}
+
+void udma_cache_sync(struct udma_device *dev, void *vaddr, size_t size,
+		     enum udma_data_direction dir)
+{
+	struct nc_alloc **p;
+
+	if (!dev_ok(dev, __func__))
+		return;
+	if (vaddr == NULL || size == 0 || (unsigned int)dir > UDMA_FROM_DEVICE) {
+		UDMA_LOG(ERR, "%s: bad argument (vaddr %p, size %zu, dir %d)", dev->name, vaddr, size,
+			 (int)dir);
+		return;
+	}
+	if (!split_views())
+		return; /* coherent: nothing to do */
+	pthread_mutex_lock(&g_nc_lock);
+	p = nc_find(vaddr, 0);
+	if (p)
+		nc_copy(*p, (size_t)((uint8_t *)vaddr - (*p)->cpu), size, dir);
+	pthread_mutex_unlock(&g_nc_lock);
+	if (p == NULL)
+		UDMA_LOG(ERR, "%s: %p is not noncoherent memory: ignored", dev->name, vaddr);
+}
+
+/* the streaming sync calls on a noncoherent handle (sim); -ENOENT when not one */
+int nc_sync_handle(udma_addr_t handle, size_t off, size_t size, enum udma_data_direction dir)
+{
+	struct nc_alloc **p;
+	int ret = -ENOENT;
+
+	if (atomic_load_explicit(&g_nc_count, memory_order_relaxed) == 0)
+		return ret;
+	pthread_mutex_lock(&g_nc_lock);
+	p = nc_find(NULL, handle);
+	if (p)
+		ret = nc_copy(*p, (size_t)(handle - (*p)->handle) + off, size, dir);
+	pthread_mutex_unlock(&g_nc_lock);
+	return ret;
+}
+
+static void nc_fini(void)
+{
+	pthread_mutex_lock(&g_nc_lock);
+	while (g_nc) {
+		struct nc_alloc *a = g_nc;
+
+		g_nc = a->next;
+		free(a);
+	}
+	atomic_store(&g_nc_count, 0);
+	pthread_mutex_unlock(&g_nc_lock);
+}
+
+static const struct eal_hook g_nc_hook = {.name = "noncoherent", .fini = nc_fini};
+
+__attribute__((constructor)) static void nc_register(void)
+{
+	eal_hook_register(&g_nc_hook, 11);
+}
