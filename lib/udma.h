@@ -16,5 +16,6 @@
 #include "udma_noncoherent.h"
 #include "udma_sim.h"
 #include "udma_pool.h"
+#include "udma_debug.h"
 
 #endif /* UDMA_H */

@@ -2,6 +2,7 @@
 /* Coherent memory (seed Part Ia): page-granular, zeroed, under the coherent mask. */
 #include <string.h>
 
+#include "debug_private.h"
 #include "dma_private.h"
 
 #define MAX_COHERENT (1ULL << 40)
@@ -14,8 +15,8 @@ static void *coherent_slow(struct udma_device *dev, size_t npages, udma_addr_t *
 	return heap_alloc(npages, 1, dev->coherent_mask, dev->node, dev->id, iova);
 }
 
-void *udma_alloc_coherent(struct udma_device *dev, size_t size, udma_addr_t *handle,
-			  udma_gfp_t gfp)
+static void *alloc_coherent(struct udma_device *dev, size_t size, udma_addr_t *handle,
+			    udma_gfp_t gfp)
 {
 	size_t npages;
 	udma_addr_t iova;
@@ -61,6 +62,16 @@ void *udma_alloc_coherent(struct udma_device *dev, size_t size, udma_addr_t *han
 	return va;
 }
 
+void *udma_alloc_coherent(struct udma_device *dev, size_t size, udma_addr_t *handle,
+			  udma_gfp_t gfp)
+{
+	void *va = alloc_coherent(dev, size, handle, gfp);
+
+	if (udma_unlikely(g_dma_debug) && va)
+		dbg_map(dev, DBG_COHERENT, va, *handle, size, -1, DBG_CALLER);
+	return va;
+}
+
 void udma_free_coherent(struct udma_device *dev, size_t size, void *cpu_addr, udma_addr_t handle)
 {
 	size_t npages;
@@ -68,6 +79,8 @@ void udma_free_coherent(struct udma_device *dev, size_t size, void *cpu_addr, ud
 
 	if (!dev_ok(dev, __func__))
 		return;
+	if (udma_unlikely(g_dma_debug))
+		dbg_unmap(dev, DBG_COHERENT, handle, size, -1, __func__, DBG_CALLER);
 	if (udma_unlikely(cpu_addr == NULL || size == 0 || size > MAX_COHERENT)) {
 		UDMA_LOG(ERR, "%s: bad argument (cpu_addr %p, size %zu): ignored", dev->name,
 			 cpu_addr, size);

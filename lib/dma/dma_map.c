@@ -10,6 +10,7 @@
 #include "iova_private.h"
 #include "iova_sim.h"
 #include "udma_map.h"
+#include "debug_private.h"
 
 void udma_set_attr(enum udma_attr attr, struct udma_attrs *attrs)
 {
@@ -48,10 +49,9 @@ udma_addr_t dma_map_bounce(struct udma_device *dev, void *va, size_t size,
 	return iova;
 }
 
-udma_addr_t udma_map_single_attrs(struct udma_device *dev, void *va, size_t size,
-				  enum udma_data_direction dir, const struct udma_attrs *attrs)
+static inline udma_addr_t map_one(struct udma_device *dev, void *va, size_t size,
+				  enum udma_data_direction dir, unsigned long flags)
 {
-	unsigned long flags = attrs ? attrs->flags : 0;
 	udma_addr_t iova;
 
 	if (udma_unlikely(!dev_ok(dev, __func__)))
@@ -69,10 +69,27 @@ udma_addr_t udma_map_single_attrs(struct udma_device *dev, void *va, size_t size
 	return dma_map_bounce(dev, va, size, dir, flags);
 }
 
+static inline udma_addr_t map_traced(struct udma_device *dev, void *va, size_t size,
+				     enum udma_data_direction dir, unsigned long flags,
+				     enum dbg_type t, const void *caller)
+{
+	udma_addr_t iova = map_one(dev, va, size, dir, flags);
+
+	if (udma_unlikely(g_dma_debug))
+		dbg_map(dev, t, va, iova, size, (int)dir, caller);
+	return iova;
+}
+
+udma_addr_t udma_map_single_attrs(struct udma_device *dev, void *va, size_t size,
+				  enum udma_data_direction dir, const struct udma_attrs *attrs)
+{
+	return map_traced(dev, va, size, dir, attrs ? attrs->flags : 0, DBG_SINGLE, DBG_CALLER);
+}
+
 udma_addr_t udma_map_single(struct udma_device *dev, void *va, size_t size,
 			    enum udma_data_direction dir)
 {
-	return udma_map_single_attrs(dev, va, size, dir, NULL);
+	return map_traced(dev, va, size, dir, 0, DBG_SINGLE, DBG_CALLER);
 }
 
 udma_addr_t udma_map_page(struct udma_device *dev, void *page, size_t offset, size_t size,
@@ -82,12 +99,13 @@ udma_addr_t udma_map_page(struct udma_device *dev, void *page, size_t offset, si
 		UDMA_LOG(ERR, "page %p is not a 4 KiB-aligned address", page);
 		return UDMA_MAPPING_ERROR;
 	}
-	return udma_map_single_attrs(dev, (uint8_t *)page + offset, size, dir, NULL);
+	return map_traced(dev, (uint8_t *)page + offset, size, dir, 0, DBG_PAGE, DBG_CALLER);
 }
 
 int udma_mapping_error(struct udma_device *dev, udma_addr_t addr)
 {
-	(void)dev;
+	if (udma_unlikely(g_dma_debug) && dev && dev->magic == UDMA_DEV_MAGIC)
+		dbg_mapping_error(dev, addr);
 	return addr == UDMA_MAPPING_ERROR;
 }
 
@@ -113,14 +131,17 @@ static void unmap_sim(struct udma_device *dev, udma_addr_t addr, size_t size,
 		swiotlb_release(va, size, dir, copy);
 }
 
-void udma_unmap_single_attrs(struct udma_device *dev, udma_addr_t addr, size_t size,
-			     enum udma_data_direction dir, const struct udma_attrs *attrs)
+static void unmap_one(struct udma_device *dev, udma_addr_t addr, size_t size,
+		      enum udma_data_direction dir, const struct udma_attrs *attrs, enum dbg_type t,
+		      const char *fn, const void *caller)
 {
 	bool copy = !udma_get_attr(UDMA_ATTR_SKIP_CPU_SYNC, attrs);
 	void *slot;
 
-	if (udma_unlikely(!dev_ok(dev, __func__)))
+	if (udma_unlikely(!dev_ok(dev, fn)))
 		return;
+	if (udma_unlikely(g_dma_debug))
+		dbg_unmap(dev, t, addr, size, (int)dir, fn, caller);
 	if (udma_unlikely(addr == UDMA_MAPPING_ERROR || size == 0 || !dir_ok(dir) ||
 			  g_iova_ops == NULL)) {
 		UDMA_LOG(ERR, "%s: bad argument (addr %#llx, size %zu, dir %d)", dev->name,
@@ -143,16 +164,22 @@ void udma_unmap_single_attrs(struct udma_device *dev, udma_addr_t addr, size_t s
 	/* direct pa/va mappings hold no state: nothing to undo */
 }
 
+void udma_unmap_single_attrs(struct udma_device *dev, udma_addr_t addr, size_t size,
+			     enum udma_data_direction dir, const struct udma_attrs *attrs)
+{
+	unmap_one(dev, addr, size, dir, attrs, DBG_SINGLE, __func__, DBG_CALLER);
+}
+
 void udma_unmap_single(struct udma_device *dev, udma_addr_t addr, size_t size,
 		       enum udma_data_direction dir)
 {
-	udma_unmap_single_attrs(dev, addr, size, dir, NULL);
+	unmap_one(dev, addr, size, dir, NULL, DBG_SINGLE, __func__, DBG_CALLER);
 }
 
 void udma_unmap_page(struct udma_device *dev, udma_addr_t addr, size_t size,
 		     enum udma_data_direction dir)
 {
-	udma_unmap_single_attrs(dev, addr, size, dir, NULL);
+	unmap_one(dev, addr, size, dir, NULL, DBG_PAGE, __func__, DBG_CALLER);
 }
 
 /* ---- sync ----------------------------------------------------------------- */
@@ -170,7 +197,7 @@ static void *slot_of(udma_addr_t addr)
 
 /* for_cpu: 1, for_device: 0, by ownership (BIDIRECTIONAL sync_single): -1 */
 static void sync_range(struct udma_device *dev, udma_addr_t addr, size_t off, size_t size,
-		       enum udma_data_direction dir, int for_cpu, const char *fn)
+		       enum udma_data_direction dir, int for_cpu, const char *fn, const void *caller)
 {
 	void *slot;
 
@@ -182,6 +209,8 @@ static void sync_range(struct udma_device *dev, udma_addr_t addr, size_t off, si
 			 dev->name, (unsigned long long)addr, size, (int)dir);
 		return;
 	}
+	if (udma_unlikely(g_dma_debug))
+		dbg_sync(dev, addr, off, size, (int)dir, fn, caller);
 	slot = slot_of(addr);
 	if (slot == NULL) {
 		/* x86 DMA is coherent: a direct mapping needs no sync; sim noncoherent does */
@@ -199,35 +228,35 @@ static void sync_range(struct udma_device *dev, udma_addr_t addr, size_t off, si
 void udma_sync_single_for_cpu(struct udma_device *dev, udma_addr_t addr, size_t size,
 			      enum udma_data_direction dir)
 {
-	sync_range(dev, addr, 0, size, dir, 1, __func__);
+	sync_range(dev, addr, 0, size, dir, 1, __func__, DBG_CALLER);
 }
 
 void udma_sync_single_for_device(struct udma_device *dev, udma_addr_t addr, size_t size,
 				 enum udma_data_direction dir)
 {
-	sync_range(dev, addr, 0, size, dir, 0, __func__);
+	sync_range(dev, addr, 0, size, dir, 0, __func__, DBG_CALLER);
 }
 
 void udma_sync_single(struct udma_device *dev, udma_addr_t addr, size_t size,
 		      enum udma_data_direction dir)
 {
-	sync_range(dev, addr, 0, size, dir, -1, __func__);
+	sync_range(dev, addr, 0, size, dir, -1, __func__, DBG_CALLER);
 }
 
 void udma_sync_single_range(struct udma_device *dev, udma_addr_t addr, size_t offset, size_t size,
 			    enum udma_data_direction dir)
 {
-	sync_range(dev, addr, offset, size, dir, -1, __func__);
+	sync_range(dev, addr, offset, size, dir, -1, __func__, DBG_CALLER);
 }
 
 void udma_sync_single_range_for_cpu(struct udma_device *dev, udma_addr_t addr, size_t offset,
 				    size_t size, enum udma_data_direction dir)
 {
-	sync_range(dev, addr, offset, size, dir, 1, __func__);
+	sync_range(dev, addr, offset, size, dir, 1, __func__, DBG_CALLER);
 }
 
 void udma_sync_single_range_for_device(struct udma_device *dev, udma_addr_t addr, size_t offset,
 				       size_t size, enum udma_data_direction dir)
 {
-	sync_range(dev, addr, offset, size, dir, 0, __func__);
+	sync_range(dev, addr, offset, size, dir, 0, __func__, DBG_CALLER);
 }

@@ -22,6 +22,7 @@ void eal_usage(FILE *f, const char *prgname)
 		"  -m MB                memory reserved at init, on the init thread's node\n"
 		"  --lcores=N           lcore slots (default: CPU count, max %d)\n"
 		"  --dma-debug          track mappings and report misuse\n"
+		"  --dma-debug-limit=N  print the first N reports, 0 = all (default 32)\n"
 		"  --swiotlb=MODE       auto|force|off: bounce buffers (force bounces every map)\n"
 		"  --swiotlb-size=MB    bounce buffer region size (default 32)\n"
 		"  --log-level=N        0 (emerg) .. 7 (debug), default 5\n"
@@ -127,6 +128,10 @@ static int parse_number_opt(const char *opt, const char *val)
 		if (parse_u64(val, 1, UDMA_MAX_LCORES, &v))
 			return bad(opt, val, "expected 1..UDMA_MAX_LCORES");
 		g_cfg.lcores = (unsigned int)v;
+	} else if (strcmp(opt, "--dma-debug-limit") == 0) {
+		if (parse_u64(val, 0, 1000000, &v))
+			return bad(opt, val, "expected 0..1000000");
+		g_cfg.dma_debug_limit = (int)v;
 	} else if (strcmp(opt, "--swiotlb-size") == 0) {
 		if (parse_u64(val, 1, 4096, &v))
 			return bad(opt, val, "expected MB, 1..4096");
@@ -153,7 +158,7 @@ static int parse_one(const char *opt, const char *val)
 	if (strcmp(opt, "--swiotlb") == 0)
 		return parse_swiotlb(val);
 	if (!strcmp(opt, "-m") || !strcmp(opt, "--lcores") || !strcmp(opt, "--swiotlb-size") ||
-	    !strcmp(opt, "--log-level"))
+	    !strcmp(opt, "--log-level") || !strcmp(opt, "--dma-debug-limit"))
 		return parse_number_opt(opt, val);
 	return bad(opt, NULL, "unknown option");
 }
@@ -168,6 +173,7 @@ static void config_defaults(void)
 	g_cfg.lcores = ncpu < 1 ? 1 : (ncpu > UDMA_MAX_LCORES ? UDMA_MAX_LCORES : (unsigned)ncpu);
 	g_cfg.swiotlb = SWIOTLB_AUTO;
 	g_cfg.swiotlb_size = 32ULL << 20;
+	g_cfg.dma_debug_limit = 32;
 	g_cfg.log_level = g_log_level;
 }
 
@@ -175,7 +181,7 @@ static bool takes_value(const char *opt)
 {
 	static const char *const with_value[] = {
 		"--iova-mode", "--huge-dir", "--file-prefix", "--socket-mem", "-m",
-		"--lcores", "--swiotlb", "--swiotlb-size", "--log-level",
+		"--lcores", "--swiotlb", "--swiotlb-size", "--log-level", "--dma-debug-limit",
 	};
 
 	for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++)

@@ -30,6 +30,7 @@ struct eal_config {
 	bool total_mem_set;
 	unsigned int lcores;
 	bool dma_debug;
+	int dma_debug_limit;           /* reports printed; 0 = all */
 	enum swiotlb_mode swiotlb;
 	uint64_t swiotlb_size;         /* bytes */
 	int log_level;

@@ -5,9 +5,12 @@
  * lock-free depot; only when the depot is empty are new blocks carved from a
  * slab (a spinlock), and only GFP_KERNEL may grow the memsegs for a new slab.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "debug_private.h"
 #include "pool_depot.h"
 #include "pool_private.h"
 #include "pool_slab.h"
@@ -22,6 +25,22 @@ static inline bool pool_ok(const struct udma_pool *p, const char *fn)
 
 /* ---- debug: poison and exact in-use bits ------------------------------- */
 
+/* one report: through dma-debug when it is on (counted, rate-limited), else a log line */
+static void __attribute__((format(printf, 2, 3))) pool_misuse(const struct udma_pool *p,
+							       const char *fmt, ...)
+{
+	char msg[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (g_dma_debug)
+		dbg_report(udma_device_name(p->dev), "udma_pool_free", NULL, "pool %s: %s", p->name, msg);
+	else
+		udma_log(UDMA_LOG_ERR, "udma_pool_free(): pool %s: %s", p->name, msg);
+}
+
 static bool debug_on_free(struct udma_pool *p, void *b)
 {
 	struct slab *s = slab_of(p, b);
@@ -29,14 +48,14 @@ static bool debug_on_free(struct udma_pool *p, void *b)
 	uint64_t bit, old;
 
 	if (idx < 0) {
-		UDMA_LOG(ERR, "pool %s: %p is inside a slab but not a block start: ignored", p->name, b);
+		pool_misuse(p, "%p is inside a slab but not a block start: ignored", b);
 		return false;
 	}
 	bit = 1ULL << (idx % 64);
 	old = atomic_fetch_and(&s->inuse[idx / 64], ~bit);
 	if (!(old & bit)) {
-		UDMA_LOG(ERR, "pool %s: double free of %p (iova %#llx): ignored", p->name, b,
-			 (unsigned long long)block_iova(p, b));
+		pool_misuse(p, "double free of %p (iova %#llx): ignored", b,
+			    (unsigned long long)block_iova(p, b));
 		return false;
 	}
 	memset(b, POOL_POISON, p->size);
@@ -257,15 +276,13 @@ static inline bool block_ok(const struct udma_pool *p, const void *b, udma_addr_
 	if (udma_unlikely(off < p->first_off || off + p->size > p->slab_size))
 		goto foreign; /* the slab header is not a block */
 	if (udma_unlikely(check_addr && s->iova + off != addr)) {
-		udma_log(UDMA_LOG_ERR, "%s(): pool %s: handle %#llx does not match %p (iova %#llx): "
-			 "ignored", fn, p->name, (unsigned long long)addr, b,
-			 (unsigned long long)(s->iova + off));
+		pool_misuse(p, "%s: handle %#llx does not match %p (iova %#llx): ignored", fn,
+			    (unsigned long long)addr, b, (unsigned long long)(s->iova + off));
 		return false;
 	}
 	return true;
 foreign:
-	udma_log(UDMA_LOG_ERR, "%s(): pool %s: %p was not allocated from this pool: ignored", fn,
-		 p->name, b);
+	pool_misuse(p, "%s: %p was not allocated from this pool: ignored", fn, b);
 	return false;
 }
 

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "debug_private.h"
 #include "pool_depot.h"
 #include "pool_private.h"
 #include "pool_slab.h"
@@ -225,6 +226,22 @@ static void unlink_pool(struct udma_pool *p)
 	pthread_mutex_unlock(&g_pools_lock);
 }
 
+/* debug: name every block still in use (walk the block offsets, test their bits) */
+static void report_live_blocks(struct udma_pool *p)
+{
+	for (struct slab *s = p->slabs; s && g_dma_debug; s = s->next)
+		for (size_t off = p->first_off; off + p->size <= p->slab_size;
+		     off = slab_next_off(p, off)) {
+			size_t idx = off / p->stride;
+			uint8_t *b = (uint8_t *)s + off;
+
+			if ((atomic_load(&s->inuse[idx / 64]) >> (idx % 64)) & 1)
+				dbg_report(udma_device_name(p->dev), "udma_pool_destroy", NULL,
+					   "leak: pool %s block %p (iova %#llx) still in use", p->name,
+					   (void *)b, (unsigned long long)block_iova(p, b));
+		}
+}
+
 void udma_pool_destroy(struct udma_pool *p)
 {
 	uint64_t in_use;
@@ -237,6 +254,8 @@ void udma_pool_destroy(struct udma_pool *p)
 	}
 	unlink_pool(p);
 	in_use = p->capacity - free_blocks(p, NULL);
+	if (in_use && p->debug)
+		report_live_blocks(p);
 	if (in_use) {
 		UDMA_LOG(ERR, "pool %s destroyed with %llu block(s) in use: its %llu slab(s) "
 			 "(%zu KiB) are kept, a device may still write them", p->name,

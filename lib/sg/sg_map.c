@@ -10,6 +10,7 @@
 #include "iova_private.h"
 #include "iova_sim.h"
 #include "udma_sg.h"
+#include "debug_private.h"
 
 #define SGF_BOUNCED 0x1u
 #define PG 4096ULL
@@ -220,8 +221,11 @@ static bool sg_args_ok(struct udma_device *dev, struct udma_sg *sgl, int nents,
 	return true;
 }
 
-int udma_map_sg_attrs(struct udma_device *dev, struct udma_sg *sgl, int nents,
-		      enum udma_data_direction dir, const struct udma_attrs *attrs)
+static void unmap_sg(struct udma_device *dev, struct udma_sg *sgl, int nents,
+		     enum udma_data_direction dir, const struct udma_attrs *attrs, const void *caller);
+
+static int map_sg(struct udma_device *dev, struct udma_sg *sgl, int nents,
+		  enum udma_data_direction dir, const struct udma_attrs *attrs, const void *caller)
 {
 	unsigned long flags = attrs ? attrs->flags : 0;
 	int count;
@@ -231,17 +235,25 @@ int udma_map_sg_attrs(struct udma_device *dev, struct udma_sg *sgl, int nents,
 	count = g_iova_ops->remaps ? map_sg_sim(dev, sgl, nents, dir, flags) :
 				     map_sg_direct(dev, sgl, nents, dir, flags);
 	if (count > 1 && (flags & (1UL << UDMA_ATTR_FORCE_CONTIGUOUS))) {
-		udma_unmap_sg_attrs(dev, sgl, nents, dir, NULL);
+		unmap_sg(dev, sgl, nents, dir, NULL, NULL);
 		dma_map_fail(dev, sgl->buf, 0, flags, "FORCE_CONTIGUOUS list is not one segment");
 		return 0;
 	}
+	if (udma_unlikely(g_dma_debug))
+		dbg_map_sg(dev, sgl, nents, count, (int)dir, caller);
 	return count;
+}
+
+int udma_map_sg_attrs(struct udma_device *dev, struct udma_sg *sgl, int nents,
+		      enum udma_data_direction dir, const struct udma_attrs *attrs)
+{
+	return map_sg(dev, sgl, nents, dir, attrs, DBG_CALLER);
 }
 
 int udma_map_sg(struct udma_device *dev, struct udma_sg *sgl, int nents,
 		enum udma_data_direction dir)
 {
-	return udma_map_sg_attrs(dev, sgl, nents, dir, NULL);
+	return map_sg(dev, sgl, nents, dir, NULL, DBG_CALLER);
 }
 
 /* the list's IOVA range in sim mode: from the first entry's page to the last's end */
@@ -261,20 +273,28 @@ static void unmap_sim_range(struct udma_device *dev, struct udma_sg *sgl, int ne
 			 dev->name, (unsigned long long)base);
 }
 
-void udma_unmap_sg_attrs(struct udma_device *dev, struct udma_sg *sgl, int nents,
-			 enum udma_data_direction dir, const struct udma_attrs *attrs)
+static void unmap_sg(struct udma_device *dev, struct udma_sg *sgl, int nents,
+		     enum udma_data_direction dir, const struct udma_attrs *attrs, const void *caller)
 {
-	if (!sg_args_ok(dev, sgl, nents, dir, __func__))
+	if (!sg_args_ok(dev, sgl, nents, dir, "udma_unmap_sg"))
 		return;
+	if (udma_unlikely(g_dma_debug) && caller)
+		dbg_unmap_sg(dev, sgl, nents, (int)dir, "udma_unmap_sg", caller);
 	release_bounces(sgl, nents, dir, !udma_get_attr(UDMA_ATTR_SKIP_CPU_SYNC, attrs));
 	if (g_iova_ops->remaps)
 		unmap_sim_range(dev, sgl, nents);
 }
 
+void udma_unmap_sg_attrs(struct udma_device *dev, struct udma_sg *sgl, int nents,
+			 enum udma_data_direction dir, const struct udma_attrs *attrs)
+{
+	unmap_sg(dev, sgl, nents, dir, attrs, DBG_CALLER);
+}
+
 void udma_unmap_sg(struct udma_device *dev, struct udma_sg *sgl, int nents,
 		   enum udma_data_direction dir)
 {
-	udma_unmap_sg_attrs(dev, sgl, nents, dir, NULL);
+	unmap_sg(dev, sgl, nents, dir, NULL, DBG_CALLER);
 }
 
 /* for_cpu 1 / 0, or -1: by direction as the seed's dma_sync_sg */
