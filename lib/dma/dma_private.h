@@ -79,12 +79,47 @@ void dev_destroy_hook_register(dev_destroy_fn fn);
 
 
 /* ---- swiotlb -------------------------------------------------------------- */
+/*
+ * The bounce region: chunks that are each IOVA-contiguous (2 MiB when the mode
+ * allows, down to 4 KiB), found from an IOVA or a CPU address through two small
+ * open-addressed tables.
+ */
 struct swiotlb_region {
-	uint8_t *va;
-	udma_addr_t iova;
+	unsigned int chunk_shift;
+	unsigned int nchunks;
+	unsigned int hash_bits;
+	uint8_t **chunk_va;
+	udma_addr_t *chunk_iova;
+	int32_t *by_iova;
+	int32_t *by_va;
 	size_t size;
 };
 extern struct swiotlb_region g_tlb_region;
+
+static inline unsigned int tlb_hash(uint64_t key)
+{
+	return (unsigned int)((key * 0x9e3779b97f4a7c15ULL) >> (64 - g_tlb_region.hash_bits));
+}
+
+/* the chunk holding @addr (an IOVA when @by_iova, else a CPU address), or -1 */
+static inline int32_t tlb_chunk(uint64_t addr, bool by_iova)
+{
+	const struct swiotlb_region *r = &g_tlb_region;
+	uint64_t key = addr >> r->chunk_shift;
+	unsigned int mask = (1u << r->hash_bits) - 1, h;
+	const int32_t *tbl = by_iova ? r->by_iova : r->by_va;
+
+	if (r->nchunks == 0)
+		return -1;
+	for (h = tlb_hash(key);; h = (h + 1) & mask) {
+		int32_t c = tbl[h];
+
+		if (c < 0)
+			return -1;
+		if ((by_iova ? r->chunk_iova[c] : (uintptr_t)r->chunk_va[c]) >> r->chunk_shift == key)
+			return c;
+	}
+}
 
 static inline bool swiotlb_forced(void)
 {
@@ -94,14 +129,14 @@ static inline bool swiotlb_forced(void)
 /* the slot a pa/va handle points at, or NULL when it is not a bounce IOVA */
 static inline void *swiotlb_slot_of_iova(udma_addr_t iova)
 {
-	if (iova - g_tlb_region.iova < g_tlb_region.size)
-		return g_tlb_region.va + (iova - g_tlb_region.iova);
-	return NULL;
+	int32_t c = tlb_chunk(iova, true);
+
+	return c < 0 ? NULL : g_tlb_region.chunk_va[c] + (iova - g_tlb_region.chunk_iova[c]);
 }
 
 static inline bool swiotlb_has_va(const void *va)
 {
-	return (size_t)((const uint8_t *)va - g_tlb_region.va) < g_tlb_region.size;
+	return tlb_chunk((uintptr_t)va, false) >= 0;
 }
 
 /* a bounce slot holding a copy of [orig, orig+size); NULL when out of room */

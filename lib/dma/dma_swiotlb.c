@@ -14,7 +14,7 @@
 
 #define SLOT_SHIFT 11
 #define SLOT (1UL << SLOT_SHIFT)
-#define MAX_ORDER 7 /* 128 slots: 256 KiB */
+#define MAX_ORDER 7 /* 128 slots: 256 KiB, when chunks are that large */
 #define CACHED_ORDERS 3
 #define MAG 32
 #define NIL (-1)
@@ -40,9 +40,9 @@ struct tlb_counters {
 } __udma_cache_aligned;
 
 static struct {
-	uint8_t *va;
-	udma_addr_t iova;
-	size_t size;
+	bool on;
+	int max_order;    /* MAX_ORDER, or less with small chunks */
+	uint32_t per_chunk; /* slots in a chunk */
 	uint32_t nslots;
 	struct bslot *s;
 	int32_t free[MAX_ORDER + 1];
@@ -98,9 +98,9 @@ static int32_t buddy_alloc(int order)
 	int o = order;
 	int32_t i;
 
-	while (o <= MAX_ORDER && g_tlb.free[o] == NIL)
+	while (o <= g_tlb.max_order && g_tlb.free[o] == NIL)
 		o++;
-	if (o > MAX_ORDER)
+	if (o > g_tlb.max_order)
 		return NIL;
 	i = g_tlb.free[o];
 	buddy_unlink(i, o);
@@ -113,7 +113,7 @@ static int32_t buddy_alloc(int order)
 
 static void buddy_free(int32_t i, int order)
 {
-	while (order < MAX_ORDER) {
+	while (order < g_tlb.max_order) {
 		int32_t buddy = i ^ (1 << order);
 
 		if ((uint32_t)buddy >= g_tlb.nslots || !g_tlb.s[buddy].free_head ||
@@ -196,6 +196,31 @@ static void mags_flush(unsigned int lc)
 
 /* ---- bounce ---------------------------------------------------------------- */
 
+static inline uint8_t *slot_va(int32_t i)
+{
+	return g_tlb_region.chunk_va[i / g_tlb.per_chunk] + ((size_t)(i % g_tlb.per_chunk) << SLOT_SHIFT);
+}
+
+static inline udma_addr_t slot_iova(int32_t i)
+{
+	return g_tlb_region.chunk_iova[i / g_tlb.per_chunk] +
+	       ((udma_addr_t)(i % g_tlb.per_chunk) << SLOT_SHIFT);
+}
+
+/* slot index of a CPU address inside the region, or -1 when not a slot start */
+static int32_t slot_index(const void *va)
+{
+	int32_t c = tlb_chunk((uintptr_t)va, false);
+	size_t off;
+
+	if (c < 0)
+		return -1;
+	off = (size_t)((const uint8_t *)va - g_tlb_region.chunk_va[c]);
+	if (off & (SLOT - 1))
+		return -1;
+	return (int32_t)((uint32_t)c * g_tlb.per_chunk + (uint32_t)(off >> SLOT_SHIFT));
+}
+
 static inline void count_bounce(void)
 {
 	unsigned int lc = lcore_id();
@@ -209,14 +234,14 @@ static inline void count_bounce(void)
 struct swiotlb_region g_tlb_region;
 
 void *swiotlb_bounce(void *orig, size_t size, enum udma_data_direction dir, bool copy,
-		     udma_addr_t *slot_iova)
+		     udma_addr_t *iova_out)
 {
 	int order = order_for(size);
 	struct bslot *b;
 	int32_t i;
 	uint8_t *slot;
 
-	if (g_tlb.va == NULL || order > MAX_ORDER || (i = run_alloc(order)) == NIL) {
+	if (!g_tlb.on || order > g_tlb.max_order || (i = run_alloc(order)) == NIL) {
 		atomic_fetch_add(&g_tlb.failures, 1);
 		return NULL;
 	}
@@ -226,23 +251,23 @@ void *swiotlb_bounce(void *orig, size_t size, enum udma_data_direction dir, bool
 	b->dir = (uint8_t)dir;
 	b->order = (int8_t)order;
 	b->cpu_owned = 0;
-	slot = g_tlb.va + ((size_t)i << SLOT_SHIFT);
+	slot = slot_va(i);
 	if (copy) /* every direction: bytes the device does not write keep their values */
 		memcpy(slot, orig, size);
 	count_bounce();
-	*slot_iova = g_tlb.iova + ((udma_addr_t)i << SLOT_SHIFT);
+	*iova_out = slot_iova(i);
 	return slot;
 }
 
 /* the live run whose head is at @slot, or NULL */
 static struct bslot *run_of(const void *slot)
 {
-	size_t off = (size_t)((const uint8_t *)slot - g_tlb.va);
+	int32_t i = g_tlb.on ? slot_index(slot) : -1;
 	struct bslot *b;
 
-	if (g_tlb.va == NULL || off >= g_tlb.size || (off & (SLOT - 1)))
+	if (i < 0)
 		return NULL;
-	b = &g_tlb.s[off >> SLOT_SHIFT];
+	b = &g_tlb.s[i];
 	return b->order >= 0 && !b->free_head ? b : NULL;
 }
 
@@ -263,7 +288,7 @@ int swiotlb_release(void *slot, size_t size, enum udma_data_direction dir, bool 
 		memcpy(b->orig, slot, size);
 	order = b->order;
 	b->order = -1;
-	run_free((int32_t)(((uint8_t *)slot - g_tlb.va) >> SLOT_SHIFT), order);
+	run_free(slot_index(slot), order);
 	return 0;
 }
 
@@ -300,7 +325,7 @@ int udma_swiotlb_stats(struct udma_swiotlb_stats *st)
 		return -EINVAL;
 	}
 	memset(st, 0, sizeof(*st));
-	st->size = g_tlb.size;
+	st->size = g_tlb_region.size;
 	for (uint32_t i = 0; i < g_tlb.nslots; i++)
 		if (g_tlb.s[i].order >= 0 && !g_tlb.s[i].free_head)
 			st->used += SLOT << g_tlb.s[i].order;
@@ -313,39 +338,111 @@ int udma_swiotlb_stats(struct udma_swiotlb_stats *st)
 
 /* ---- init ------------------------------------------------------------------ */
 
-static void *region_alloc(size_t pages, uint64_t mask, udma_addr_t *iova)
+static void region_free(void)
 {
-	int node = eal_topology_cpu_node();
-	void *va = heap_alloc(pages, 1, mask, node, 0, iova);
+	struct swiotlb_region *r = &g_tlb_region;
 
-	if (va == NULL && memseg_grow(node, pages << UDMA_PAGE_SHIFT) == 0)
-		va = heap_alloc(pages, 1, mask, node, 0, iova);
-	return va;
+	for (unsigned int c = 0; r->chunk_va && c < r->nchunks; c++)
+		heap_free(r->chunk_va[c], (size_t)1 << (r->chunk_shift - UDMA_PAGE_SHIFT), 0);
+	free(r->chunk_va);
+	free(r->chunk_iova);
+	free(r->by_iova);
+	free(r->by_va);
+	memset(r, 0, sizeof(*r));
+}
+
+static void region_index(void)
+{
+	struct swiotlb_region *r = &g_tlb_region;
+	unsigned int mask = (1u << r->hash_bits) - 1;
+
+	for (unsigned int i = 0; i <= mask; i++)
+		r->by_iova[i] = r->by_va[i] = -1;
+	for (unsigned int c = 0; c < r->nchunks; c++) {
+		unsigned int h = tlb_hash(r->chunk_iova[c] >> r->chunk_shift);
+
+		while (r->by_iova[h] >= 0)
+			h = (h + 1) & mask;
+		r->by_iova[h] = (int32_t)c;
+		h = tlb_hash((uintptr_t)r->chunk_va[c] >> r->chunk_shift);
+		while (r->by_va[h] >= 0)
+			h = (h + 1) & mask;
+		r->by_va[h] = (int32_t)c;
+	}
+}
+
+/* the whole region in IOVA-contiguous chunks of 1 << shift under @mask, or nothing */
+static bool region_try(size_t size, unsigned int shift, uint64_t mask)
+{
+	struct swiotlb_region *r = &g_tlb_region;
+	size_t pages = (size_t)1 << (shift - UDMA_PAGE_SHIFT);
+	int node = eal_topology_cpu_node();
+
+	r->chunk_shift = shift;
+	r->nchunks = (unsigned int)(size >> shift);
+	r->hash_bits = 1;
+	while ((1u << r->hash_bits) < 2 * r->nchunks)
+		r->hash_bits++;
+	r->chunk_va = calloc(r->nchunks, sizeof(*r->chunk_va));
+	r->chunk_iova = calloc(r->nchunks, sizeof(*r->chunk_iova));
+	r->by_iova = calloc((size_t)1 << r->hash_bits, sizeof(int32_t));
+	r->by_va = calloc((size_t)1 << r->hash_bits, sizeof(int32_t));
+	if (!r->chunk_va || !r->chunk_iova || !r->by_iova || !r->by_va) {
+		region_free();
+		return false;
+	}
+	for (unsigned int c = 0; c < r->nchunks; c++) {
+		r->chunk_va[c] = heap_alloc(pages, pages, mask, node, 0, &r->chunk_iova[c]);
+		if (r->chunk_va[c] == NULL) {
+			r->nchunks = c;
+			region_free();
+			return false;
+		}
+	}
+	r->size = size;
+	region_index();
+	return true;
+}
+
+/* below 4 GiB if the mode has memory there, else anywhere; large chunks first */
+static bool region_alloc(size_t size)
+{
+	for (int grown = 0; grown < 2; grown++) {
+		for (unsigned int shift = 21; shift >= UDMA_PAGE_SHIFT; shift--)
+			if (region_try(size, shift, UDMA_BIT_MASK(32)))
+				return true;
+		if (!grown && memseg_grow(eal_topology_cpu_node(), size) != 0)
+			break;
+	}
+	for (unsigned int shift = 21; shift >= UDMA_PAGE_SHIFT; shift--)
+		if (region_try(size, shift, ~0ULL)) {
+			UDMA_LOG(NOTICE, "swiotlb: no memory below 4 GiB of IOVA in %s mode: the bounce "
+				 "region is above it, out of reach of 32-bit devices", g_iova_ops->name);
+			return true;
+		}
+	return false;
 }
 
 static int swiotlb_setup(void)
 {
-	size_t pages = g_cfg.swiotlb_size >> UDMA_PAGE_SHIFT;
+	size_t size = (size_t)g_cfg.swiotlb_size & ~(((size_t)2 << 20) - 1);
 
 	memset(&g_tlb, 0, sizeof(g_tlb));
 	g_tlb.forced = g_cfg.swiotlb == SWIOTLB_FORCE;
 	if (g_cfg.swiotlb == SWIOTLB_OFF)
 		return 0;
-	g_tlb.va = region_alloc(pages, UDMA_BIT_MASK(32), &g_tlb.iova);
-	if (g_tlb.va == NULL) {
-		g_tlb.va = region_alloc(pages, ~0ULL, &g_tlb.iova);
-		if (g_tlb.va)
-			UDMA_LOG(NOTICE, "swiotlb: no memory below 4 GiB of IOVA in %s mode: the bounce "
-				 "region is at %#llx, out of reach of 32-bit devices",
-				 g_iova_ops->name, (unsigned long long)g_tlb.iova);
-	}
-	if (g_tlb.va == NULL) {
-		udma_log(g_tlb.forced ? UDMA_LOG_ERR : UDMA_LOG_NOTICE, "swiotlb: cannot reserve %zu MiB: bouncing off",
-			 (size_t)(g_cfg.swiotlb_size >> 20));
+	if (size == 0)
+		size = 2UL << 20;
+	if (!region_alloc(size)) {
+		udma_log(g_tlb.forced ? UDMA_LOG_ERR : UDMA_LOG_NOTICE,
+			 "swiotlb_setup(): cannot reserve %zu MiB: bouncing off", size >> 20);
 		return g_tlb.forced ? -ENOMEM : 0;
 	}
-	g_tlb.size = pages << UDMA_PAGE_SHIFT;
-	g_tlb.nslots = (uint32_t)(g_tlb.size >> SLOT_SHIFT);
+	g_tlb.per_chunk = (uint32_t)(((size_t)1 << g_tlb_region.chunk_shift) >> SLOT_SHIFT);
+	g_tlb.max_order = MAX_ORDER;
+	while ((1u << g_tlb.max_order) > g_tlb.per_chunk)
+		g_tlb.max_order--;
+	g_tlb.nslots = (uint32_t)(size >> SLOT_SHIFT);
 	g_tlb.s = calloc(g_tlb.nslots, sizeof(*g_tlb.s));
 	g_tlb.mags = calloc(UDMA_MAX_LCORES, sizeof(*g_tlb.mags));
 	g_tlb.cnt = calloc(UDMA_MAX_LCORES + 1, sizeof(*g_tlb.cnt));
@@ -355,11 +452,9 @@ static int swiotlb_setup(void)
 		g_tlb.free[o] = NIL;
 	for (uint32_t i = 0; i < g_tlb.nslots; i++)
 		g_tlb.s[i].order = -1;
-	for (uint32_t i = 0; i + (1u << MAX_ORDER) <= g_tlb.nslots; i += 1u << MAX_ORDER)
-		buddy_push((int32_t)i, MAX_ORDER);
-	g_tlb_region.va = g_tlb.va;
-	g_tlb_region.iova = g_tlb.iova;
-	g_tlb_region.size = g_tlb.size;
+	for (uint32_t i = 0; i < g_tlb.nslots; i += 1u << g_tlb.max_order)
+		buddy_push((int32_t)i, g_tlb.max_order);
+	g_tlb.on = true;
 	return 0;
 }
 
@@ -369,7 +464,7 @@ static void swiotlb_teardown(void)
 	free(g_tlb.mags);
 	free(g_tlb.cnt);
 	memset(&g_tlb, 0, sizeof(g_tlb));
-	memset(&g_tlb_region, 0, sizeof(g_tlb_region));
+	region_free();
 }
 
 static const struct eal_hook g_tlb_hook = {
