@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Helpers shared by the cmocka suites: init per IOVA mode, log capture, pagemap. */
+#ifndef TEST_COMMON_H
+#define TEST_COMMON_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <udma.h>
+
+/* the modes every data-path test runs in */
+enum t_mode { T_SIM, T_VA, T_PA, T_FORCE, T_NMODES };
+
+static const char *const t_mode_name[T_NMODES] = {"sim", "va", "pa", "sim+swiotlb=force"};
+
+/* can pa mode run here (root reads PFNs, hugepages free)? */
+static inline int t_pa_possible(void)
+{
+	FILE *f = fopen("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "r");
+	int free_pages = 0;
+
+	if (f) {
+		if (fscanf(f, "%d", &free_pages) != 1)
+			free_pages = 0;
+		fclose(f);
+	}
+	return geteuid() == 0 && free_pages >= 64;
+}
+
+/* udma_eal_init with a NULL-terminated list of options after argv[0] */
+static inline int t_init_args(const char *first, ...)
+{
+	char *argv[32];
+	int argc = 0;
+	va_list ap;
+
+	argv[argc++] = (char *)"test";
+	va_start(ap, first);
+	for (const char *a = first; a && argc < 31; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	argv[argc] = NULL;
+	return udma_eal_init(argc, argv);
+}
+
+/* init in @mode with @mb of memory; returns 0, or 1 when the mode cannot run here */
+static inline int t_init_mode(enum t_mode mode, const char *mb)
+{
+	int ret;
+
+	switch (mode) {
+	case T_SIM:
+		ret = t_init_args("--iova-mode=sim", "-m", mb, "--log-level=2", NULL);
+		break;
+	case T_VA:
+		ret = t_init_args("--iova-mode=va", "--no-huge", "-m", mb, "--log-level=2", NULL);
+		break;
+	case T_PA:
+		if (!t_pa_possible())
+			return 1;
+		ret = t_init_args("--iova-mode=pa", "-m", mb, "--log-level=2", NULL);
+		break;
+	default:
+		ret = t_init_args("--iova-mode=sim", "--swiotlb=force", "-m", mb, "--log-level=2",
+				  NULL);
+		break;
+	}
+	assert_true(ret >= 0);
+	return 0;
+}
+
+/* a device with 64-bit masks */
+static inline struct udma_device *t_dev64(const char *name)
+{
+	struct udma_device *d = udma_device_create(name, NULL, -1);
+
+	assert_non_null(d);
+	assert_int_equal(udma_set_mask_and_coherent(d, UDMA_BIT_MASK(64)), 0);
+	return d;
+}
+
+/* capture log lines: t_log_begin(), do things, t_log_end() returns the text (free it) */
+struct t_log {
+	char *buf;
+	size_t len;
+	FILE *f;
+	int level;
+};
+
+static inline void t_log_begin(struct t_log *l)
+{
+	l->buf = NULL;
+	l->len = 0;
+	l->f = open_memstream(&l->buf, &l->len);
+	assert_non_null(l->f);
+	l->level = udma_log_get_level();
+	udma_log_set_level(UDMA_LOG_ERR); /* errors only: one line per misuse */
+	udma_log_set_stream(l->f);
+}
+
+static inline char *t_log_end(struct t_log *l)
+{
+	udma_log_set_stream(NULL);
+	udma_log_set_level(l->level);
+	fclose(l->f);
+	return l->buf;
+}
+
+/* lines in @text containing @needle */
+static inline int t_count(const char *text, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = text; p && (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* PA of a touched address from our own pagemap read (pa mode checks) */
+static inline uint64_t t_pagemap_pa(const void *va)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	uint64_t ent = 0;
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &ent, 8, (off_t)((uintptr_t)va >> 12) * 8), 8);
+	close(fd);
+	assert_true(ent >> 63);
+	return ((ent & ((1ULL << 55) - 1)) << 12) | ((uintptr_t)va & 0xfff);
+}
+
+/* fill with a pattern derived from @seed; check it */
+static inline void t_fill(void *p, size_t n, unsigned int seed)
+{
+	uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		b[i] = (uint8_t)(seed * 131 + i * 7 + (i >> 8));
+}
+
+static inline int t_check(const void *p, size_t n, unsigned int seed)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (b[i] != (uint8_t)(seed * 131 + i * 7 + (i >> 8)))
+			return 0;
+	return 1;
+}
+
+#endif

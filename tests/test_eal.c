@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* EAL: every option good and bad, init/cleanup cycles, lcores, hugepage files, dump. */
+#include <dirent.h>
+#include <pthread.h>
+
+#include "test_common.h"
+
+/* a bad init must fail with @err, and a good init must work right after */
+static void bad_then_good(int err, const char *a, const char *b)
+{
+	int ret = t_init_args(a, b, NULL);
+
+	assert_int_equal(ret, err);
+	assert_false(udma_eal_initialized());
+	ret = t_init_args("--iova-mode=sim", "-m", "4", "--log-level=2", NULL);
+	assert_true(ret >= 0);
+	assert_int_equal(udma_eal_cleanup(), 0);
+}
+
+static void test_bad_options(void **state)
+{
+	(void)state;
+	udma_log_set_level(2);
+	bad_then_good(-EINVAL, "--iova-mode=xyz", NULL);
+	bad_then_good(-EINVAL, "--iova-mode", NULL);
+	bad_then_good(-EINVAL, "--socket-mem=abc", NULL);
+	bad_then_good(-EINVAL, "--socket-mem=", NULL);
+	bad_then_good(-EINVAL, "-m", NULL);
+	bad_then_good(-EINVAL, "-m", "-5");
+	bad_then_good(-EINVAL, "-m", "12x");
+	bad_then_good(-EINVAL, "--lcores=0", NULL);
+	bad_then_good(-EINVAL, "--lcores=100000", NULL);
+	bad_then_good(-EINVAL, "--swiotlb=maybe", NULL);
+	bad_then_good(-EINVAL, "--swiotlb-size=x", NULL);
+	bad_then_good(-EINVAL, "--log-level=9", NULL);
+	bad_then_good(-EINVAL, "--dma-debug-limit=-1", NULL);
+	bad_then_good(-EINVAL, "--bogus", NULL);
+	bad_then_good(-EINVAL, "--no-huge=1", NULL);
+	bad_then_good(-EINVAL, "--file-prefix=a/b", NULL);
+	bad_then_good(-EINVAL, "--huge-dir=/nonexistent", "--iova-mode=sim");
+	bad_then_good(-EINVAL, "--socket-mem=4,4", "--iova-mode=sim"); /* one node here */
+	/* absurd memory: fails cleanly, nothing left behind */
+	assert_true(t_init_args("--iova-mode=sim", "-m", "4000000", NULL) < 0);
+	assert_false(udma_eal_initialized());
+	/* vfio is not built: refused, and a valid init still works */
+	bad_then_good(-ENODEV, "--iova-mode=vfio", NULL);
+}
+
+static void test_good_options(void **state)
+{
+	static const char *const good[][3] = {
+		{"--iova-mode=sim", "--no-huge", NULL}, {"--iova-mode=va", "--no-huge", NULL},
+		{"--iova-mode=sim", "--socket-mem=4", NULL}, {"--iova-mode=sim", "--lcores=4", NULL},
+		{"--iova-mode=sim", "--dma-debug", NULL}, {"--iova-mode=sim", "--swiotlb=off", NULL},
+		{"--iova-mode=sim", "--swiotlb=force", NULL}, {"--iova-mode=sim", "--swiotlb=auto", NULL},
+		{"--iova-mode=sim", "--swiotlb-size=4", NULL}, {"--iova-mode=sim", "--log-level=7", NULL},
+		{"--iova-mode=sim", "--file-prefix=udmatest", NULL},
+		{"--iova-mode=sim", "--dma-debug-limit=0", NULL}, {"--iova-mode=auto", "-m4", NULL},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		int ret = t_init_args(good[i][0], good[i][1], "--log-level=2", NULL);
+
+		if (ret < 0)
+			fail_msg("%s %s: %d", good[i][0], good[i][1], ret);
+		assert_int_equal(ret, 3);
+		assert_true(udma_eal_initialized());
+		assert_int_equal(udma_eal_cleanup(), 0);
+	}
+	if (t_pa_possible()) {
+		assert_int_equal(t_init_args("--iova-mode=pa", "-m", "8", NULL), 3);
+		assert_int_equal(udma_iova_mode(), UDMA_IOVA_PA);
+		assert_int_equal(udma_eal_cleanup(), 0);
+		assert_int_equal(t_init_args("--iova-mode=auto", NULL), 1);
+		assert_int_equal(udma_iova_mode(), UDMA_IOVA_PA); /* no vfio here: auto picks pa */
+		assert_non_null(strstr(udma_iova_mode_reason(), "vfio"));
+		assert_int_equal(udma_eal_cleanup(), 0);
+	}
+}
+
+static void test_consumed_and_dashdash(void **state)
+{
+	char *argv[] = {"prog", "--iova-mode=sim", "-m", "4", "--", "--app-opt", "x", NULL};
+	int ret;
+
+	(void)state;
+	ret = udma_eal_init(7, argv);
+	assert_int_equal(ret, 4); /* three options and "--" */
+	assert_string_equal(argv[ret], "prog");
+	assert_string_equal(argv[ret + 1], "--app-opt");
+	assert_int_equal(t_init_args("--iova-mode=sim", NULL), -EALREADY);
+	assert_int_equal(udma_eal_cleanup(), 0);
+	assert_int_equal(udma_eal_cleanup(), -EALREADY);
+	assert_int_equal(t_init_args("--help", NULL), -ECANCELED);
+	assert_false(udma_eal_initialized());
+	assert_int_equal(udma_eal_init(0, NULL), -EINVAL);
+}
+
+static void test_cycles(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 20; i++) {
+		enum t_mode m = (enum t_mode)(i % T_NMODES);
+		struct udma_device *d;
+		udma_addr_t h;
+		uint8_t *p, back[256];
+
+		if (t_init_mode(m, "4"))
+			continue;
+		d = t_dev64("cycle");
+		p = udma_alloc_coherent(d, 8192, &h, UDMA_GFP_KERNEL);
+		assert_non_null(p);
+		t_fill(p, sizeof(back), (unsigned)i);
+		assert_int_equal(udma_sim_dma_read(d, h, back, sizeof(back)), 0);
+		assert_true(t_check(back, sizeof(back), (unsigned)i));
+		udma_free_coherent(d, 8192, p, h);
+		udma_device_destroy(d);
+		assert_int_equal(udma_eal_cleanup(), 0);
+	}
+}
+
+static int count_files(const char *dir, const char *prefix)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL)
+		n += strncmp(de->d_name, prefix, strlen(prefix)) == 0;
+	closedir(d);
+	return n;
+}
+
+static void test_hugepage_files(void **state)
+{
+	char prefix[64], stale[128], path[256];
+	FILE *f;
+
+	(void)state;
+	if (access("/dev/hugepages", W_OK) != 0 || !t_pa_possible())
+		skip();
+	snprintf(prefix, sizeof(prefix), "udmat%d", (int)getpid());
+	/* a stale file of a dead process: removed at init */
+	snprintf(stale, sizeof(stale), "%s.999999999.0.0", prefix);
+	snprintf(path, sizeof(path), "/dev/hugepages/%s", stale);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	char opt[96];
+
+	snprintf(opt, sizeof(opt), "--file-prefix=%s", prefix);
+	assert_true(t_init_args("--iova-mode=sim", opt, "-m", "4", "--log-level=2", NULL) >= 0);
+	assert_int_equal(access(path, F_OK), -1);
+	/* our own files are unlinked as soon as they are mapped */
+	assert_int_equal(count_files("/dev/hugepages", prefix), 0);
+	assert_int_equal(udma_eal_cleanup(), 0);
+	assert_int_equal(count_files("/dev/hugepages", prefix), 0);
+}
+
+static void *register_thread(void *arg)
+{
+	int *out = arg;
+	struct udma_device *d;
+	udma_addr_t h;
+	void *p;
+
+	out[0] = udma_thread_register();
+	out[1] = (int)udma_lcore_id();
+	out[2] = udma_thread_register(); /* again */
+	/* with or without a slot, the shared paths work */
+	d = udma_device_create("thr", NULL, -1);
+	udma_set_mask_and_coherent(d, UDMA_BIT_MASK(64));
+	p = udma_alloc_coherent(d, 4096, &h, UDMA_GFP_ATOMIC);
+	out[3] = p != NULL && udma_virt2iova(p) == h;
+	if (p)
+		udma_free_coherent(d, 4096, p, h);
+	udma_device_destroy(d);
+	udma_thread_unregister();
+	out[4] = (int)udma_lcore_id();
+	return NULL;
+}
+
+static void test_lcores(void **state)
+{
+	int a[5], b[5], c[5];
+	pthread_t t;
+
+	(void)state;
+	assert_int_equal(udma_thread_register(), -ENODEV);
+	assert_true(t_init_args("--iova-mode=sim", "--lcores=2", "-m", "4", "--log-level=2", NULL) >= 0);
+	assert_int_equal(udma_lcore_id(), 0);
+	assert_int_equal(udma_lcore_count(), 2);
+	assert_int_equal(udma_thread_register(), -EALREADY);
+	pthread_create(&t, NULL, register_thread, a);
+	pthread_join(t, NULL);
+	assert_int_equal(a[0], 1);
+	assert_int_equal(a[1], 1);
+	assert_int_equal(a[2], -EALREADY);
+	assert_true(a[3]);
+	assert_int_equal(a[4], (int)UDMA_LCORE_ID_ANY);
+	/* the slot came back: another thread gets it */
+	pthread_create(&t, NULL, register_thread, b);
+	pthread_join(t, NULL);
+	assert_int_equal(b[0], 1);
+	/* exhaust: while the main thread holds 0 and a thread holds 1, a third gets -ENOSPC */
+	assert_int_equal(udma_eal_cleanup(), 0);
+	assert_true(t_init_args("--iova-mode=sim", "--lcores=1", "-m", "4", "--log-level=2", NULL) >= 0);
+	pthread_create(&t, NULL, register_thread, c);
+	pthread_join(t, NULL);
+	assert_int_equal(c[0], -ENOSPC);
+	assert_int_equal(c[1], (int)UDMA_LCORE_ID_ANY);
+	assert_true(c[3]);
+	assert_int_equal(udma_eal_cleanup(), 0);
+	assert_int_equal(udma_lcore_id(), UDMA_LCORE_ID_ANY);
+}
+
+static void test_dump_and_names(void **state)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	(void)state;
+	udma_dump(f); /* not initialised: one line, no crash */
+	fflush(f);
+	assert_non_null(strstr(text, "not initialised"));
+	assert_true(t_init_args("--iova-mode=sim", "-m", "4", "--log-level=2", NULL) >= 0);
+	udma_dump(f);
+	fclose(f);
+	assert_non_null(strstr(text, "iova mode sim"));
+	assert_non_null(strstr(text, "memsegs"));
+	free(text);
+	assert_string_equal(udma_iova_mode_name(UDMA_IOVA_PA), "pa");
+	assert_string_equal(udma_iova_mode_name(UDMA_IOVA_VA), "va");
+	assert_string_equal(udma_iova_mode_name(UDMA_IOVA_SIM), "sim");
+	assert_string_equal(udma_iova_mode_name((enum udma_iova_mode)77), "dc");
+	assert_int_equal(udma_log_set_level(8), -EINVAL);
+	assert_int_equal(udma_eal_cleanup(), 0);
+	assert_int_equal(udma_iova_mode(), UDMA_IOVA_DC);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_options),
+		cmocka_unit_test(test_good_options),
+		cmocka_unit_test(test_consumed_and_dashdash),
+		cmocka_unit_test(test_cycles),
+		cmocka_unit_test(test_hugepage_files),
+		cmocka_unit_test(test_lcores),
+		cmocka_unit_test(test_dump_and_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
