@@ -273,8 +273,8 @@ static inline bool block_ok(const struct udma_pool *p, const void *b, udma_addr_
 		goto foreign;
 	s = slab_of(p, b);
 	off = (uintptr_t)b - (uintptr_t)s;
-	if (udma_unlikely(off < p->first_off || off + p->size > p->slab_size))
-		goto foreign; /* the slab header is not a block */
+	if (udma_unlikely(!block_start_ok(p, off)))
+		goto misplaced;
 	if (udma_unlikely(check_addr && s->iova + off != addr)) {
 		pool_misuse(p, "%s: handle %#llx does not match %p (iova %#llx): ignored", fn,
 			    (unsigned long long)addr, b, (unsigned long long)(s->iova + off));
@@ -283,6 +283,9 @@ static inline bool block_ok(const struct udma_pool *p, const void *b, udma_addr_
 	return true;
 foreign:
 	pool_misuse(p, "%s: %p was not allocated from this pool: ignored", fn, b);
+	return false;
+misplaced:
+	pool_misuse(p, "%s: %p is inside a slab but not a block start: ignored", fn, b);
 	return false;
 }
 

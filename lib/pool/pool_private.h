@@ -60,6 +60,8 @@ struct udma_pool {
 	size_t slab_size;
 	size_t first_off;
 	size_t boundary;         /* effective: a power of two, <= slab_size */
+	unsigned int boundary_shift;
+	uint64_t stride_magic;   /* UINT64_MAX / stride + 1: n % stride == 0 in one multiply */
 	bool debug;
 	struct pool_cache *cache[UDMA_MAX_LCORES];
 	struct depot depot __udma_cache_aligned;

@@ -52,6 +52,8 @@ void slab_layout(struct udma_pool *p, size_t slab_size)
 	p->slab_shift = (unsigned int)__builtin_ctzl(slab_size);
 	if (p->boundary == 0 || p->boundary > slab_size)
 		p->boundary = slab_size; /* a slab never crosses a larger boundary */
+	p->boundary_shift = (unsigned int)__builtin_ctzl(p->boundary);
+	p->stride_magic = UINT64_MAX / p->stride + 1;
 	hdr = header_size(p, slab_size);
 	p->first_off = fit_boundary(p, (hdr + p->align - 1) & ~(p->align - 1));
 }
@@ -69,13 +71,7 @@ size_t slab_size_for(const struct udma_pool *p)
  */
 int64_t slab_block_index(const struct udma_pool *p, size_t off)
 {
-	size_t seg = off / p->boundary;
-	size_t base = seg == p->first_off / p->boundary ? p->first_off : seg * p->boundary;
-
-	if (off < p->first_off || off + p->size > p->slab_size || off < base ||
-	    (off - base) % p->stride || (off & (p->boundary - 1)) + p->size > p->boundary)
-		return -1;
-	return (int64_t)(off / p->stride);
+	return block_start_ok(p, off) ? (int64_t)(off / p->stride) : -1;
 }
 
 /* publish (or withdraw) a slab in the pool's bitmap, read locklessly by free */

@@ -16,6 +16,23 @@ static inline struct slab *slab_of(const struct udma_pool *p, const void *b)
 	return (struct slab *)((uintptr_t)b & p->slab_mask);
 }
 
+/*
+ * Is @off (from the slab start) where a block starts? Blocks sit at base + k * stride
+ * in each boundary segment (base: first_off in the first, the segment start after);
+ * divisibility by the stride is one multiply (Lemire's test), no division.
+ */
+static inline bool block_start_ok(const struct udma_pool *p, size_t off)
+{
+	size_t seg = off >> p->boundary_shift;
+	size_t base = seg == (p->first_off >> p->boundary_shift) ? p->first_off :
+							      seg << p->boundary_shift;
+	uint32_t rel = (uint32_t)(off - base);
+
+	return off >= base && off + p->size <= p->slab_size &&
+	       (off & (p->boundary - 1)) + p->size <= p->boundary &&
+	       (uint64_t)rel * p->stride_magic <= p->stride_magic - 1;
+}
+
 /* is @b inside a slab of @p? one range check and one bit test, no deref */
 static inline bool in_pool_slab(const struct udma_pool *p, const void *b)
 {

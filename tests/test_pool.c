@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* dmapool (seed Part Ib): the Linux dmapool test shapes, bulk, GFP, bad arguments. */
+#include "test_common.h"
+
+struct shape {
+	size_t size, align, boundary;
+	int blocks;
+};
+
+static const struct shape shapes[] = {
+	{16, 16, 0, 4096},     {64, 64, 0, 4096},       {256, 256, 0, 4096},
+	{1024, 1024, 0, 2048}, {4096, 4096, 0, 512},    {68, 32, 4096, 4096},
+	{3000, 0, 4096, 512},  {100, 0, 0, 2048},
+};
+
+static int cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void check_shape(struct udma_device *d, const struct shape *sh)
+{
+	struct udma_pool *p = udma_pool_create("shape", d, sh->size, sh->align, sh->boundary);
+	size_t align = sh->align ? sh->align : 8;
+	void **v = calloc((size_t)sh->blocks, sizeof(*v));
+	uintptr_t *sorted = calloc((size_t)sh->blocks, sizeof(*sorted));
+	udma_addr_t *h = calloc((size_t)sh->blocks, sizeof(*h));
+	uint8_t *back = malloc(sh->size);
+	struct udma_pool_stats st;
+	uint64_t cap = 0;
+
+	assert_non_null(p);
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < sh->blocks; i++) {
+			uintptr_t va;
+
+			v[i] = udma_pool_alloc(p, UDMA_GFP_KERNEL, &h[i]);
+			assert_non_null(v[i]);
+			va = (uintptr_t)v[i];
+			assert_int_equal(va % align, 0);
+			assert_int_equal(h[i] % align, 0);
+			assert_int_equal(h[i], udma_virt2iova(v[i]));
+			if (sh->boundary) {
+				assert_int_equal(va / sh->boundary, (va + sh->size - 1) / sh->boundary);
+				assert_int_equal(h[i] / sh->boundary,
+						 (h[i] + sh->size - 1) / sh->boundary);
+			}
+			t_fill(v[i], sh->size, (unsigned)i + 7 * (unsigned)round);
+			sorted[i] = va;
+		}
+		/* no two blocks overlap */
+		qsort(sorted, (size_t)sh->blocks, sizeof(*sorted), cmp_ptr);
+		for (int i = 1; i < sh->blocks; i++)
+			assert_true(sorted[i] >= sorted[i - 1] + sh->size);
+		/* the device reads every block's bytes at its handle, and writes back */
+		for (int i = 0; i < sh->blocks; i++) {
+			assert_int_equal(udma_sim_dma_read(d, h[i], back, sh->size), 0);
+			assert_true(t_check(back, sh->size, (unsigned)i + 7 * (unsigned)round));
+		}
+		t_fill(back, sh->size, 99);
+		assert_int_equal(udma_sim_dma_write(d, h[0], back, sh->size), 0);
+		assert_true(t_check(v[0], sh->size, 99));
+		for (int i = 0; i < sh->blocks; i++)
+			udma_pool_free(p, v[i], h[i]);
+		assert_int_equal(udma_pool_stats(p, &st), 0);
+		assert_int_equal(st.in_use, 0);
+		assert_int_equal(st.free, st.capacity);
+		if (round > 0)
+			assert_int_equal(st.capacity, cap); /* blocks are reused, no growth */
+		cap = st.capacity;
+	}
+	udma_pool_destroy(p);
+	free(v);
+	free(sorted);
+	free(h);
+	free(back);
+}
+
+static void shapes_in(enum t_mode m)
+{
+	struct udma_device *d;
+
+	if (t_init_mode(m, "32"))
+		skip();
+	d = t_dev64("pool");
+	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++)
+		check_shape(d, &shapes[i]);
+	udma_device_destroy(d);
+	assert_int_equal(udma_eal_cleanup(), 0);
+}
+
+static void test_shapes_sim(void **s) { (void)s; shapes_in(T_SIM); }
+static void test_shapes_va(void **s) { (void)s; shapes_in(T_VA); }
+static void test_shapes_pa(void **s) { (void)s; shapes_in(T_PA); }
+
+static int setup(void **s)
+{
+	*s = NULL;
+	if (t_init_args("--iova-mode=sim", "-m", "32", "--log-level=2", NULL) < 0)
+		return -1;
+	*s = t_dev64("pooldev");
+	return 0;
+}
+
+static int teardown(void **s)
+{
+	udma_device_destroy(*s);
+	return udma_eal_cleanup();
+}
+
+static void test_zalloc(void **s)
+{
+	struct udma_pool *p = udma_pool_create("z", *s, 200, 0, 0);
+	udma_addr_t h;
+	uint8_t *b = udma_pool_alloc(p, UDMA_GFP_KERNEL, &h);
+
+	memset(b, 0xee, 200);
+	udma_pool_free(p, b, h);
+	b = udma_pool_zalloc(p, UDMA_GFP_KERNEL, &h);
+	for (int i = 0; i < 200; i++)
+		assert_int_equal(b[i], 0);
+	udma_pool_free(p, b, h);
+	udma_pool_destroy(p);
+}
+
+static void test_bulk(void **s)
+{
+	struct udma_pool_params pp = {.struct_size = sizeof(pp), .max_blocks = 100};
+	struct udma_pool *p = udma_pool_create("bulk", *s, 64, 64, 0);
+	struct udma_pool *capped = udma_pool_create_params("capped", *s, 64, 64, 0, &pp);
+	void *v[1000];
+	udma_addr_t h[1000];
+	struct udma_pool_stats st;
+	unsigned int ns[] = {1, 32, 1000};
+
+	for (size_t k = 0; k < 3; k++) {
+		assert_int_equal(udma_pool_alloc_bulk(p, UDMA_GFP_KERNEL, v, h, ns[k]), 0);
+		for (unsigned int i = 0; i < ns[k]; i++)
+			assert_int_equal(h[i], udma_virt2iova(v[i]));
+		udma_pool_free_bulk(p, v, h, ns[k]);
+	}
+	assert_int_equal(udma_pool_alloc_bulk(p, UDMA_GFP_KERNEL, v, NULL, 10), 0);
+	udma_pool_free_bulk(p, v, NULL, 10);
+	udma_pool_stats(p, &st);
+	assert_int_equal(st.in_use, 0);
+	/* all or nothing */
+	assert_int_equal(udma_pool_alloc_bulk(capped, UDMA_GFP_KERNEL, v, h, 150), -ENOMEM);
+	udma_pool_stats(capped, &st);
+	assert_int_equal(st.in_use, 0);
+	assert_int_equal(udma_pool_alloc_bulk(capped, UDMA_GFP_KERNEL, v, h, 100), 0);
+	assert_null(udma_pool_alloc(capped, UDMA_GFP_KERNEL, &h[100]));
+	assert_int_equal(errno, ENOMEM);
+	udma_pool_free_bulk(capped, v, h, 100);
+	udma_pool_destroy(capped);
+	udma_pool_destroy(p);
+}
+
+static void test_gfp(void **s)
+{
+	struct udma_pool_params pp = {.struct_size = sizeof(pp), .initial_blocks = 64,
+				      .max_blocks = 64};
+	struct udma_pool *p = udma_pool_create_params("atomic", *s, 128, 0, 0, &pp);
+	struct udma_pool *g = udma_pool_create("grow", *s, 4096, 4096, 0);
+	struct udma_pool_stats st;
+	void *v[64];
+	udma_addr_t h[64];
+
+	assert_non_null(p);
+	for (int i = 0; i < 64; i++)
+		assert_non_null(v[i] = udma_pool_alloc(p, UDMA_GFP_ATOMIC, &h[i]));
+	assert_null(udma_pool_alloc(p, UDMA_GFP_ATOMIC, &h[0]));
+	assert_int_equal(errno, ENOMEM);
+	for (int i = 0; i < 64; i++)
+		udma_pool_free(p, v[i], h[i]);
+	/* KERNEL grows: well past the 32 MiB reserved at init */
+	for (int i = 0; i < 64; i++) {
+		void *blocks[160];
+
+		assert_int_equal(udma_pool_alloc_bulk(g, UDMA_GFP_KERNEL, blocks, NULL, 160), 0);
+	}
+	udma_pool_stats(g, &st);
+	assert_true(st.capacity >= 64 * 160);
+	assert_true(st.bytes_held >= 64ULL * 160 * 4096);
+	udma_pool_destroy(p);
+	udma_pool_destroy(g); /* in use: reported and kept */
+}
+
+static void test_bad_args(void **s)
+{
+	struct udma_pool_params pp = {.struct_size = sizeof(pp)};
+	struct udma_pool *p = udma_pool_create("args", *s, 64, 64, 0);
+	struct udma_pool *other = udma_pool_create("other", *s, 64, 64, 0);
+	udma_addr_t h, ho, hc;
+	void *b = udma_pool_alloc(p, UDMA_GFP_KERNEL, &h);
+	void *ob = udma_pool_alloc(other, UDMA_GFP_KERNEL, &ho);
+	void *co = udma_alloc_coherent(*s, 4096, &hc, UDMA_GFP_KERNEL);
+	void *heap = malloc(64);
+	struct udma_pool_stats st;
+	struct t_log log;
+	char *text;
+	int stack;
+
+	t_fill(b, 64, 5);
+	t_log_begin(&log);
+	assert_null(udma_pool_create(NULL, *s, 64, 0, 0));
+	assert_int_equal(errno, EINVAL);
+	assert_null(udma_pool_create("", *s, 64, 0, 0));
+	assert_null(udma_pool_create("0123456789012345678901234567890123", *s, 64, 0, 0));
+	assert_null(udma_pool_create("x", NULL, 64, 0, 0));
+	assert_null(udma_pool_create("x", *s, 0, 0, 0));
+	assert_null(udma_pool_create("x", *s, (1 << 20) + 1, 0, 0));
+	assert_null(udma_pool_create("x", *s, 64, 3, 0));
+	assert_null(udma_pool_create("x", *s, 64, 48, 0));
+	assert_null(udma_pool_create("x", *s, 64, 0, 100));
+	assert_null(udma_pool_create("x", *s, 64, 0, 32));
+	pp.reserved[1] = 1;
+	assert_null(udma_pool_create_params("x", *s, 64, 0, 0, &pp));
+	pp.reserved[1] = 0;
+	pp.cache_size = 5000;
+	assert_null(udma_pool_create_params("x", *s, 64, 0, 0, &pp));
+	assert_int_equal(errno, EINVAL);
+	assert_null(udma_pool_alloc(NULL, UDMA_GFP_KERNEL, &h));
+	assert_null(udma_pool_alloc(p, UDMA_GFP_KERNEL, NULL));
+	assert_null(udma_pool_alloc(p, 0, &h));
+	assert_null(udma_pool_alloc(p, 0x80, &h));
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(udma_pool_alloc_bulk(p, UDMA_GFP_KERNEL, NULL, NULL, 4), -EINVAL);
+	assert_int_equal(udma_pool_alloc_bulk(p, UDMA_GFP_KERNEL, &heap, NULL, 0), -EINVAL);
+	udma_pool_free(NULL, b, h);
+	udma_pool_free(p, &stack, 0);
+	udma_pool_free(p, heap, 0);
+	udma_pool_free(p, co, hc);
+	udma_pool_free(p, ob, ho);                 /* another pool's block */
+	udma_pool_free(p, b, h + 64);              /* wrong handle */
+	udma_pool_free(p, (uint8_t *)b + 1, h + 1); /* not a block start */
+	assert_int_equal(udma_pool_stats(p, NULL), -EINVAL);
+	udma_pool_destroy(NULL);
+	text = t_log_end(&log);
+	/* 12 creates + 4 allocs + 2 bulk + 7 frees + 1 stats, one line each */
+	assert_int_equal(t_count(text, "ERR"), 12 + 4 + 2 + 7 + 1);
+	free(text);
+	udma_pool_stats(p, &st);
+	assert_int_equal(st.in_use, 1);
+	assert_true(t_check(b, 64, 5));
+	udma_pool_free(p, b, h);
+	udma_pool_free(other, ob, ho);
+	udma_free_coherent(*s, 4096, co, hc);
+	free(heap);
+	udma_pool_destroy(p);
+	udma_pool_destroy(other);
+}
+
+static void test_debug_double_free(void **s)
+{
+	struct udma_pool_params pp = {.struct_size = sizeof(pp), .flags = UDMA_POOL_F_DEBUG};
+	struct udma_pool *p = udma_pool_create_params("dbg", *s, 48, 16, 0, &pp);
+	struct udma_pool_stats st;
+	void *v[300], *b;
+	udma_addr_t h[300], hb;
+	struct t_log log;
+	char *text;
+
+	b = udma_pool_alloc(p, UDMA_GFP_KERNEL, &hb);
+	udma_pool_free(p, b, hb);
+	t_log_begin(&log);
+	udma_pool_free(p, b, hb); /* double */
+	udma_pool_free(p, (uint8_t *)b + 16, hb + 16); /* inside a block */
+	text = t_log_end(&log);
+	assert_int_equal(t_count(text, "double free"), 1);
+	assert_int_equal(t_count(text, "not a block start"), 1);
+	free(text);
+	udma_pool_stats(p, &st);
+	assert_int_equal(st.in_use, 0);
+	/* b comes back exactly once */
+	int seen = 0;
+
+	assert_int_equal(udma_pool_alloc_bulk(p, UDMA_GFP_KERNEL, v, h, 300), 0);
+	for (int i = 0; i < 300; i++)
+		seen += v[i] == b;
+	assert_true(seen <= 1);
+	udma_pool_free_bulk(p, v, h, 300);
+	udma_pool_destroy(p);
+}
+
+static void test_destroy_in_use(void **s)
+{
+	struct udma_pool *p = udma_pool_create("busy", *s, 256, 0, 0);
+	udma_addr_t h;
+	uint8_t *b = udma_pool_alloc(p, UDMA_GFP_KERNEL, &h), back[256];
+	struct t_log log;
+	char *text;
+
+	t_log_begin(&log);
+	udma_pool_destroy(p);
+	text = t_log_end(&log);
+	assert_int_equal(t_count(text, "busy"), 1);
+	assert_int_equal(t_count(text, "1 block(s) in use"), 1);
+	free(text);
+	/* the memory was kept: the CPU and the device can still use it */
+	t_fill(b, 256, 77);
+	assert_int_equal(udma_sim_dma_read(*s, h, back, 256), 0);
+	assert_true(t_check(back, 256, 77));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_shapes_sim),
+		cmocka_unit_test(test_shapes_va),
+		cmocka_unit_test(test_shapes_pa),
+		cmocka_unit_test_setup_teardown(test_zalloc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gfp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_args, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_debug_double_free, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_destroy_in_use, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
