@@ -79,7 +79,7 @@ static void test_storm(void **s)
 
 	(void)s;
 	if (suite && strcmp(suite, "fast") != 0)
-		storm(4, 200000);
+		storm(4, 3000000);
 	else
 		storm(3, 20000);
 }

@@ -99,6 +99,10 @@ static int map_sg_direct(struct udma_device *dev, struct udma_sg *sgl, int nents
 			return 0;
 		}
 		iova = forced ? UDMA_MAPPING_ERROR : dma_map_direct(dev, sg->buf, sg->length, dir);
+		/* an entry that straddles the segment boundary bounces into an aligned slot */
+		if (udma_unlikely(((iova ^ (iova + sg->length - 1)) & ~dev->seg_boundary) != 0) &&
+		    sg->length <= dev->seg_boundary + 1)
+			iova = UDMA_MAPPING_ERROR;
 		sg->map_flags = 0;
 		if (udma_unlikely(iova == UDMA_MAPPING_ERROR)) {
 			iova = dma_map_bounce(dev, sg->buf, sg->length, dir, flags);

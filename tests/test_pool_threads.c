@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Pool under threads: registered and unregistered threads allocate and free at
+ * random from one pool, each block owned through a CAS on an ownership table (a
+ * block is never handed to two holders); a producer/consumer pair moves blocks
+ * between lcores; at the end every block is accounted for.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "test_common.h"
+
+#define TABLE (1 << 21)
+#define STRIDE 64
+
+static struct udma_pool *g_pool;
+static struct udma_device *g_dev;
+/* ownership table: open addressing on the block address, keys never removed */
+static _Atomic(uintptr_t) g_key[TABLE];
+static _Atomic(uint32_t) g_owner[TABLE];
+static int g_iters;
+
+static _Atomic(uint32_t) *owner_of(void *b)
+{
+	uintptr_t key = (uintptr_t)b;
+	size_t i = (size_t)((key * 0x9e3779b97f4a7c15ULL) >> 43) & (TABLE - 1);
+
+	for (size_t n = 0; n < TABLE; n++, i = (i + 1) & (TABLE - 1)) {
+		uintptr_t k = atomic_load(&g_key[i]), zero = 0;
+
+		if (k == key)
+			return &g_owner[i];
+		if (k == 0 && (atomic_compare_exchange_strong(&g_key[i], &zero, key) || zero == key))
+			return &g_owner[i];
+	}
+	return NULL;
+}
+
+/* take ownership: fails if someone else holds the block */
+static int claim(void *b, uint32_t me)
+{
+	_Atomic(uint32_t) *o = owner_of(b);
+	uint32_t zero = 0;
+
+	return o && atomic_compare_exchange_strong(o, &zero, me);
+}
+
+static int release(void *b, uint32_t me)
+{
+	_Atomic(uint32_t) *o = owner_of(b);
+	uint32_t mine = me;
+
+	return o && atomic_compare_exchange_strong(o, &mine, 0);
+}
+
+static void *random_worker(void *arg)
+{
+	uint32_t me = (uint32_t)(uintptr_t)arg;
+	unsigned int seed = me * 2654435761u;
+	void *held[64] = {0};
+	udma_addr_t hh[64];
+
+	if (me != 3)
+		udma_thread_register(); /* thread 3 stays unregistered: the shared path */
+	for (int it = 0; it < g_iters; it++) {
+		int k = rand_r(&seed) % 64;
+
+		if (held[k]) {
+			if (((uint32_t *)held[k])[1] != me || !release(held[k], me))
+				return (void *)1;
+			udma_pool_free(g_pool, held[k], hh[k]);
+			held[k] = NULL;
+		} else if (rand_r(&seed) % 8 == 0) {
+			void *v[16];
+			udma_addr_t h[16];
+
+			if (udma_pool_alloc_bulk(g_pool, UDMA_GFP_KERNEL, v, h, 16) != 0)
+				return (void *)2;
+			for (int i = 0; i < 16; i++) {
+				if (!claim(v[i], me) || h[i] != udma_virt2iova(v[i]))
+					return (void *)3;
+				((uint32_t *)v[i])[1] = me;
+			}
+			for (int i = 0; i < 16; i++)
+				if (((uint32_t *)v[i])[1] != me || !release(v[i], me))
+					return (void *)4;
+			udma_pool_free_bulk(g_pool, v, h, 16);
+		} else {
+			held[k] = udma_pool_alloc(g_pool, it & 1 ? UDMA_GFP_ATOMIC : UDMA_GFP_KERNEL,
+						  &hh[k]);
+			if (held[k] == NULL && (it & 1))
+				continue; /* ATOMIC may find nothing carved */
+			if (held[k] == NULL || !claim(held[k], me))
+				return (void *)5;
+			((uint32_t *)held[k])[1] = me;
+		}
+	}
+	for (int k = 0; k < 64; k++)
+		if (held[k]) {
+			release(held[k], me);
+			udma_pool_free(g_pool, held[k], hh[k]);
+		}
+	udma_thread_unregister();
+	return NULL;
+}
+
+/* producer allocates on one lcore, consumer frees on another, through a ring */
+#define RING 1024
+static void *g_ring[RING];
+static udma_addr_t g_ring_h[RING];
+static atomic_uint g_head, g_tail;
+
+static void *producer(void *arg)
+{
+	(void)arg;
+	udma_thread_register();
+	for (int i = 0; i < g_iters; i++) {
+		udma_addr_t h;
+		void *b;
+
+		while (atomic_load(&g_head) - atomic_load(&g_tail) == RING)
+			;
+		b = udma_pool_alloc(g_pool, UDMA_GFP_KERNEL, &h);
+		if (b == NULL || !claim(b, 100))
+			return (void *)6;
+		((uint32_t *)b)[1] = (uint32_t)i;
+		g_ring[atomic_load(&g_head) % RING] = b;
+		g_ring_h[atomic_load(&g_head) % RING] = h;
+		atomic_fetch_add(&g_head, 1);
+	}
+	udma_thread_unregister();
+	return NULL;
+}
+
+static void *consumer(void *arg)
+{
+	(void)arg;
+	udma_thread_register();
+	for (int i = 0; i < g_iters; i++) {
+		void *b;
+
+		while (atomic_load(&g_tail) == atomic_load(&g_head))
+			;
+		b = g_ring[atomic_load(&g_tail) % RING];
+		if (((uint32_t *)b)[1] != (uint32_t)i || !release(b, 100))
+			return (void *)7;
+		udma_pool_free(g_pool, b, g_ring_h[atomic_load(&g_tail) % RING]);
+		atomic_fetch_add(&g_tail, 1);
+	}
+	udma_thread_unregister();
+	return NULL;
+}
+
+static void storm(int iters)
+{
+	struct udma_pool_stats st;
+	pthread_t t[6];
+	g_iters = iters;
+	assert_true(t_init_args("--iova-mode=sim", "-m", "64", "--lcores=4", "--log-level=2",
+				NULL) >= 0);
+	g_dev = t_dev64("storm");
+	g_pool = udma_pool_create("storm", g_dev, STRIDE, STRIDE, 0);
+	memset(g_owner, 0, sizeof(g_owner));
+	memset(g_key, 0, sizeof(g_key));
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, random_worker, (void *)(uintptr_t)(i + 1));
+	pthread_create(&t[4], NULL, producer, NULL);
+	pthread_create(&t[5], NULL, consumer, NULL);
+	for (int i = 0; i < 6; i++) {
+		void *r;
+
+		pthread_join(t[i], &r);
+		if (r != NULL)
+			fail_msg("thread %d failed with %ld", i, (long)(intptr_t)r);
+	}
+	/* conservation: every block carved is free again */
+	assert_int_equal(udma_pool_stats(g_pool, &st), 0);
+	assert_int_equal(st.in_use, 0);
+	assert_int_equal(st.free, st.capacity);
+	udma_pool_destroy(g_pool);
+	udma_device_destroy(g_dev);
+	assert_int_equal(udma_eal_cleanup(), 0);
+}
+
+static void test_storm(void **s)
+{
+	const char *suite = getenv("UDMA_TEST_SUITE");
+
+	(void)s;
+	storm(suite && strcmp(suite, "stress") == 0 ? 10000000 :
+	      suite && strcmp(suite, "tsan") == 0 ? 20000 : 50000);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_storm),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
