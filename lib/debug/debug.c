@@ -263,17 +263,21 @@ void dbg_unmap(struct udma_device *dev, enum dbg_type t, udma_addr_t handle, siz
 		return;
 	where(e->caller, at, sizeof(at));
 	if (e->type != t && !(e->type == DBG_SINGLE && t == DBG_PAGE) &&
-	    !(e->type == DBG_PAGE && t == DBG_SINGLE))
+	    !(e->type == DBG_PAGE && t == DBG_SINGLE)) {
+		/* a different kind of thing: its size and direction mean nothing here */
 		dbg_report(dev->name, call, caller, "iova %#llx came from %s (at %s), not %s: wrong "
 			   "free function", (unsigned long long)handle, type_name[e->type], at,
 			   type_name[t]);
-	else if (e->type != t)
+		free(e);
+		return;
+	}
+	if (e->type != t)
 		dbg_report(dev->name, call, caller, "iova %#llx came from %s (at %s): unmap it with "
 			   "the matching call", (unsigned long long)handle, type_name[e->type], at);
 	if (e->size != size)
 		dbg_report(dev->name, call, caller, "iova %#llx mapped with size %zu (at %s), "
 			   "unmapped with size %zu", (unsigned long long)handle, e->size, at, size);
-	if (dir >= 0 && e->dir != dir)
+	if (dir >= 0 && e->dir >= 0 && e->dir != dir)
 		dbg_report(dev->name, call, caller, "iova %#llx mapped %s (at %s), unmapped %s",
 			   (unsigned long long)handle, dir_name(e->dir), at, dir_name(dir));
 	if (!e->checked)

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Each public header compiles on its own (the hdr_*.c files) and from C++ (headers.cpp). */
+#include <stdio.h>
+
+#include <udma_common.h>
+
+int headers_cpp(void);
+
+int main(void)
+{
+	/* values users rely on */
+	if (UDMA_BIT_MASK(32) != 0xffffffffULL || UDMA_BIT_MASK(64) != ~0ULL ||
+	    UDMA_MAPPING_ERROR != ~0ULL || UDMA_TO_DEVICE != 1 || UDMA_FROM_DEVICE != 2 ||
+	    UDMA_BIDIRECTIONAL != 0 || UDMA_NONE != 3) {
+		fprintf(stderr, "public constants changed\n");
+		return 1;
+	}
+	return headers_cpp();
+}

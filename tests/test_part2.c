@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Seed Part II: noncoherent views, cache sync, declared memory, BARs, IO accessors. */
+#include <sys/stat.h>
+
+#include "test_common.h"
+
+static void test_cache_alignment(void **s)
+{
+	int a = udma_get_cache_alignment();
+	long line = sysconf(_SC_LEVEL1_DCACHE_LINESIZE);
+
+	(void)s;
+	assert_true(a >= 64);
+	assert_int_equal(a & (a - 1), 0);
+	if (line > 0)
+		assert_true(a >= line && a % line == 0);
+}
+
+/* sim: the device view moves only at the sync points */
+static void test_noncoherent_sim(void **s)
+{
+	struct udma_device *d;
+	uint8_t *cpu, dev[256];
+	udma_addr_t h;
+
+	(void)s;
+	t_init_mode(T_SIM, "8");
+	d = t_dev64("nc");
+	cpu = udma_alloc_noncoherent(d, 8192, &h, UDMA_GFP_KERNEL);
+	assert_non_null(cpu);
+	assert_int_equal(udma_is_consistent(d, h), 0);
+	t_fill(cpu, 256, 1);
+	assert_int_equal(udma_sim_dma_read(d, h, dev, 256), 0);
+	assert_false(t_check(dev, 256, 1)); /* forgot the sync: stale */
+	udma_cache_sync(d, cpu, 256, UDMA_TO_DEVICE);
+	assert_int_equal(udma_sim_dma_read(d, h, dev, 256), 0);
+	assert_true(t_check(dev, 256, 1));
+	t_fill(dev, 256, 2);
+	assert_int_equal(udma_sim_dma_write(d, h + 4096, dev, 256), 0);
+	assert_false(t_check(cpu + 4096, 256, 2));
+	udma_sync_single_for_cpu(d, h + 4096, 256, UDMA_FROM_DEVICE);
+	assert_true(t_check(cpu + 4096, 256, 2));
+	t_fill(dev, 64, 3);
+	assert_int_equal(udma_sim_dma_write(d, h + 64, dev, 64), 0);
+	udma_sync_single_range_for_cpu(d, h, 64, 64, UDMA_FROM_DEVICE);
+	assert_true(t_check(cpu + 64, 64, 3));
+	udma_cache_sync(d, cpu + 8192 + 4096, 16, UDMA_TO_DEVICE); /* not noncoherent: logged */
+	udma_free_noncoherent(d, 8192, cpu, h);
+	udma_device_destroy(d);
+	udma_eal_cleanup();
+}
+
+/* pa/va: noncoherent is coherent, the sync points are free */
+static void test_noncoherent_va(void **s)
+{
+	struct udma_device *d;
+	uint8_t *cpu, dev[64];
+	udma_addr_t h;
+
+	(void)s;
+	t_init_mode(T_VA, "8");
+	d = t_dev64("ncva");
+	cpu = udma_alloc_noncoherent(d, 4096, &h, UDMA_GFP_KERNEL);
+	assert_int_equal(udma_is_consistent(d, h), 1);
+	t_fill(cpu, 64, 4);
+	assert_int_equal(udma_sim_dma_read(d, h, dev, 64), 0);
+	assert_true(t_check(dev, 64, 4));
+	udma_cache_sync(d, cpu, 64, UDMA_BIDIRECTIONAL);
+	udma_free_noncoherent(d, 4096, cpu, h);
+	udma_device_destroy(d);
+	udma_eal_cleanup();
+}
+
+static void test_declared(void **s)
+{
+	struct udma_device *bridge, *child, *other;
+	uint8_t *region = aligned_alloc(4096, 16 * 4096), *p, *q, *r, back[32];
+	udma_addr_t hp, hq, hr, dev_base = 0xd0000000ULL;
+	void *occ;
+
+	(void)s;
+	t_init_mode(T_SIM, "8");
+	bridge = t_dev64("bridge");
+	child = udma_device_create("child", bridge, -1);
+	other = udma_device_create("other", bridge, -1);
+	udma_set_mask_and_coherent(child, UDMA_BIT_MASK(64));
+	assert_int_equal(udma_declare_coherent_memory(bridge, region, dev_base, 16 * 4096, 0), 0);
+	assert_int_equal(udma_declare_coherent_memory(bridge, region, dev_base, 100,
+						      UDMA_MEMORY_MAP), 0);
+	assert_int_equal(udma_declare_coherent_memory(bridge, region, dev_base, 16 * 4096,
+		UDMA_MEMORY_MAP | UDMA_MEMORY_INCLUDES_CHILDREN | UDMA_MEMORY_EXCLUSIVE),
+		UDMA_MEMORY_MAP);
+	/* a second region for one device fails */
+	assert_int_equal(udma_declare_coherent_memory(bridge, region, dev_base, 4096,
+						      UDMA_MEMORY_MAP), 0);
+	p = udma_alloc_coherent(bridge, 8192, &hp, UDMA_GFP_KERNEL);
+	assert_ptr_equal(p, region);
+	assert_int_equal(hp, dev_base);
+	/* the device reaches its declared memory at the device address */
+	t_fill(p, 32, 6);
+	assert_int_equal(udma_sim_dma_read(bridge, hp, back, 32), 0);
+	assert_true(t_check(back, 32, 6));
+	/* children allocate from the parent's region */
+	q = udma_alloc_coherent(child, 4096, &hq, UDMA_GFP_KERNEL);
+	assert_ptr_equal(q, region + 8192);
+	assert_int_equal(hq, dev_base + 8192);
+	/* occupied: handed out never; a second claim is -EBUSY; outside is -EINVAL */
+	occ = udma_mark_declared_memory_occupied(bridge, dev_base + 4 * 4096, 4096);
+	assert_false(udma_is_err(occ));
+	assert_ptr_equal(occ, region + 4 * 4096);
+	occ = udma_mark_declared_memory_occupied(bridge, dev_base + 4 * 4096, 100);
+	assert_true(udma_is_err(occ));
+	assert_int_equal(udma_ptr_err(occ), -EBUSY);
+	assert_int_equal(udma_ptr_err(udma_mark_declared_memory_occupied(bridge, 0x1000, 4096)),
+			 -EINVAL);
+	/* exclusive: when the region is full there is no fallback */
+	r = udma_alloc_coherent(other, 12 * 4096, &hr, UDMA_GFP_KERNEL);
+	assert_null(r);
+	assert_int_equal(errno, ENOMEM);
+	r = udma_alloc_coherent(other, 4096, &hr, UDMA_GFP_KERNEL);
+	assert_ptr_equal(r, region + 3 * 4096);
+	udma_free_coherent(other, 4096, r, hr);
+	udma_free_coherent(child, 4096, q, hq);
+	udma_free_coherent(bridge, 8192, p, hp);
+	udma_free_coherent(bridge, 8192, p, hp); /* double: logged, ignored */
+	udma_release_declared_memory(bridge);
+	/* released: system memory again */
+	p = udma_alloc_coherent(bridge, 4096, &hp, UDMA_GFP_KERNEL);
+	assert_true(p != NULL && udma_virt2iova(p) == hp);
+	udma_free_coherent(bridge, 4096, p, hp);
+	udma_device_destroy(other);
+	udma_device_destroy(child);
+	udma_device_destroy(bridge);
+	udma_eal_cleanup();
+	free(region);
+}
+
+static void test_declared_io_and_bar(void **s)
+{
+	char root[] = "/tmp/udma-pci-XXXXXX", dir[128], res[160];
+	struct udma_device *d;
+	uint8_t *p, back[16];
+	udma_addr_t h;
+	FILE *f;
+
+	(void)s;
+	assert_non_null(mkdtemp(root));
+	snprintf(dir, sizeof(dir), "%s/0000:03:00.0", root);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(res, sizeof(res), "%s/resource2", dir);
+	f = fopen(res, "w");
+	assert_non_null(f);
+	assert_int_equal(ftruncate(fileno(f), 64 * 4096), 0);
+	fclose(f);
+	t_init_mode(T_SIM, "8");
+	d = t_dev64("barred");
+	assert_int_equal(udma_set_sysfs_pci_root(root), 0);
+	assert_int_equal(udma_declare_coherent_bar(d, "0000:03:00.0", 7, 0, 0xe0000000ULL, 4096,
+						   UDMA_MEMORY_IO), 0); /* bad BAR */
+	assert_int_equal(udma_declare_coherent_bar(d, "nonsense", 2, 0, 0xe0000000ULL, 4096,
+						   UDMA_MEMORY_IO), 0);
+	assert_int_equal(udma_declare_coherent_bar(d, "0000:03:00.0", 2, 4096, 0xe0000000ULL,
+						   8 * 4096, UDMA_MEMORY_IO), UDMA_MEMORY_IO);
+	p = udma_alloc_coherent(d, 4096, &h, UDMA_GFP_KERNEL);
+	assert_non_null(p);
+	assert_int_equal(h, 0xe0000000ULL);
+	assert_int_equal(udma_read32(p), 0);
+	udma_write32(0xdeadbeef, p);
+	udma_write64(0x0123456789abcdefULL, p + 8);
+	assert_int_equal(udma_read32(p), 0xdeadbeef);
+	assert_int_equal(udma_read64(p + 8), 0x0123456789abcdefULL);
+	udma_memcpy_toio(p + 16, "hello", 6);
+	udma_memcpy_fromio(back, p + 16, 6);
+	assert_string_equal((char *)back, "hello");
+	assert_int_equal(udma_sim_dma_read(d, h + 16, back, 6), 0);
+	assert_string_equal((char *)back, "hello");
+	udma_free_coherent(d, 4096, p, h);
+	udma_release_declared_memory(d);
+	/* the bytes went to the file standing in for the BAR, at the offset */
+	f = fopen(res, "r");
+	fseek(f, 4096 + 16, SEEK_SET);
+	assert_int_equal(fread(back, 1, 6, f), 6);
+	fclose(f);
+	assert_string_equal((char *)back, "hello");
+	udma_set_sysfs_pci_root(NULL);
+	udma_device_destroy(d);
+	udma_eal_cleanup();
+	unlink(res);
+	rmdir(dir);
+	rmdir(root);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cache_alignment),
+		cmocka_unit_test(test_noncoherent_sim),
+		cmocka_unit_test(test_noncoherent_va),
+		cmocka_unit_test(test_declared),
+		cmocka_unit_test(test_declared_io_and_bar),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
