@@ -283,6 +283,15 @@ void declared_destroy(struct udma_device *dev)
 
 /* ---- IO accessors ------------------------------------------------------------ */
 
+/*
+ * x86 keeps loads and stores to IO memory in program order (uncached or WC
+ * mappings aside): a compiler barrier is what it takes, as DPDK's rte_io_*mb().
+ */
+static inline void io_barrier(void)
+{
+	__asm__ volatile("" : : : "memory");
+}
+
 void udma_memcpy_toio(volatile void *dst, const void *src, size_t n)
 {
 	volatile uint8_t *d = dst;
@@ -305,7 +314,7 @@ uint32_t udma_read32(const volatile void *addr)
 {
 	uint32_t v = *(const volatile uint32_t *)addr;
 
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	io_barrier();
 	return v;
 }
 
@@ -313,18 +322,18 @@ uint64_t udma_read64(const volatile void *addr)
 {
 	uint64_t v = *(const volatile uint64_t *)addr;
 
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	io_barrier();
 	return v;
 }
 
 void udma_write32(uint32_t val, volatile void *addr)
 {
-	__atomic_thread_fence(__ATOMIC_RELEASE);
+	io_barrier();
 	*(volatile uint32_t *)addr = val;
 }
 
 void udma_write64(uint64_t val, volatile void *addr)
 {
-	__atomic_thread_fence(__ATOMIC_RELEASE);
+	io_barrier();
 	*(volatile uint64_t *)addr = val;
 }

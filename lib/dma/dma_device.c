@@ -29,7 +29,7 @@ struct udma_device *udma_device_create(const char *name, struct udma_device *par
 	}
 	if ((parent != NULL && !dev_ok(parent, __func__)) || numa_node < -1 ||
 	    numa_node >= udma_numa_node_count()) {
-		if (parent == NULL || parent->magic == UDMA_DEV_MAGIC)
+		if (parent == NULL || dev_is(parent))
 			UDMA_LOG(ERR, "%s: numa node %d not in -1..%d", name, numa_node,
 				 udma_numa_node_count() - 1);
 		errno = EINVAL;

@@ -104,7 +104,7 @@ udma_addr_t udma_map_page(struct udma_device *dev, void *page, size_t offset, si
 
 int udma_mapping_error(struct udma_device *dev, udma_addr_t addr)
 {
-	if (udma_unlikely(g_dma_debug) && dev && dev->magic == UDMA_DEV_MAGIC)
+	if (udma_unlikely(g_dma_debug) && dev_is(dev))
 		dbg_mapping_error(dev, addr);
 	return addr == UDMA_MAPPING_ERROR;
 }

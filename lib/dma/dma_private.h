@@ -4,6 +4,7 @@
 #define DMA_PRIVATE_H
 
 #include <stdatomic.h>
+#include <string.h>
 
 #include "eal_private.h"
 #include "iova_private.h"
@@ -33,10 +34,21 @@ struct udma_device {
 	struct dev_counter cnt[UDMA_MAX_LCORES + 1];
 };
 
+/* is @dev a live device? The magic is read as bytes: a bogus pointer may not even
+ * be aligned for the type. Silent. */
+static inline bool dev_is(const struct udma_device *dev)
+{
+	uint64_t magic = 0;
+
+	if (udma_likely(dev != NULL))
+		memcpy(&magic, dev, sizeof(magic));
+	return magic == UDMA_DEV_MAGIC;
+}
+
 /* validate a device argument; logs one line naming @fn when bad */
 static inline bool dev_ok(const struct udma_device *dev, const char *fn)
 {
-	if (udma_likely(dev != NULL && dev->magic == UDMA_DEV_MAGIC))
+	if (udma_likely(dev_is(dev)))
 		return true;
 	udma_log(UDMA_LOG_ERR, "%s(): invalid device %p", fn, (const void *)dev);
 	return false;

@@ -14,6 +14,11 @@
 #include "udma_map.h"
 
 #define PG 4096UL
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE_ 23
+#else
+#define MADV_POPULATE_WRITE_ MADV_POPULATE_WRITE
+#endif
 
 struct reg {
 	uintptr_t va;       /* page aligned */
@@ -114,6 +119,9 @@ int udma_mem_register(void *va, size_t len)
 		UDMA_LOG(ERR, "[%p, +%zu) overlaps the memsegs or a registration", va, len);
 		return -EBUSY;
 	}
+	/* fault every page in writable (mlock may be a no-op, e.g. under ASan) so the
+	 * translation is of the page that stays, not of the shared zero page */
+	madvise((void *)r.va, r.len, MADV_POPULATE_WRITE_);
 	if (mlock((void *)r.va, r.len) != 0) {
 		pthread_rwlock_unlock(&g_reg_lock);
 		UDMA_LOG(ERR, "cannot pin [%p, +%zu): %s (RLIMIT_MEMLOCK?)", va, len, strerror(errno));

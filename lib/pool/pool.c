@@ -17,7 +17,7 @@
 
 static inline bool pool_ok(const struct udma_pool *p, const char *fn)
 {
-	if (udma_likely(p != NULL && p->magic == POOL_MAGIC))
+	if (udma_likely(pool_is(p)))
 		return true;
 	udma_log(UDMA_LOG_ERR, "%s(): invalid pool %p", fn, (const void *)p);
 	return false;
@@ -180,18 +180,15 @@ void cache_flush(struct udma_pool *p, struct pool_cache *c, unsigned int keep)
 	}
 }
 
-/* the cache this thread uses: its lcore's, created on first use when it may block */
+/* the cache this thread uses: its lcore's (made at create), else the shared one */
 static struct pool_cache *cache_of(struct udma_pool *p, udma_gfp_t gfp, bool *shared)
 {
 	unsigned int lc = lcore_id();
 
+	(void)gfp;
 	*shared = false;
-	if (lc < UDMA_MAX_LCORES) {
-		if (p->cache[lc] == NULL && gfp_may_grow(gfp))
-			p->cache[lc] = cache_new(p);
-		if (p->cache[lc])
-			return p->cache[lc];
-	}
+	if (lc < UDMA_MAX_LCORES && p->cache[lc])
+		return p->cache[lc];
 	*shared = true;
 	pool_lock(&p->shared_lock);
 	return p->shared;
@@ -233,7 +230,7 @@ void *udma_pool_alloc(struct udma_pool *p, udma_gfp_t gfp, udma_addr_t *handle)
 	struct pool_cache *c;
 
 	if (udma_unlikely(!pool_ok(p, __func__) || handle == NULL || !gfp_ok(gfp))) {
-		if (p && p->magic == POOL_MAGIC)
+		if (pool_is(p))
 			UDMA_LOG(ERR, "pool %s: bad argument (handle %p, gfp %#x)", p->name,
 				 (void *)handle, gfp);
 		errno = EINVAL;
@@ -366,7 +363,7 @@ int udma_pool_alloc_bulk(struct udma_pool *p, udma_gfp_t gfp, void **v, udma_add
 	int ret;
 
 	if (udma_unlikely(!pool_ok(p, __func__) || v == NULL || n == 0 || !gfp_ok(gfp))) {
-		if (p && p->magic == POOL_MAGIC)
+		if (pool_is(p))
 			UDMA_LOG(ERR, "pool %s: bad argument (vaddrs %p, n %u, gfp %#x)", p->name,
 				 (void *)v, n, gfp);
 		return -EINVAL;
@@ -390,7 +387,7 @@ void udma_pool_free_bulk(struct udma_pool *p, void *const *v, const udma_addr_t 
 	struct pool_cache *c;
 
 	if (udma_unlikely(!pool_ok(p, __func__) || (v == NULL && n > 0))) {
-		if (p && p->magic == POOL_MAGIC)
+		if (pool_is(p))
 			UDMA_LOG(ERR, "pool %s: NULL vaddrs", p->name);
 		return;
 	}

@@ -125,6 +125,10 @@ struct udma_pool *udma_pool_create_params(const char *name, struct udma_device *
 	p->shared = cache_new(p);
 	if (p->shared == NULL || bits_map(p) < 0)
 		goto nomem;
+	/* one cache per lcore slot, now: alloc and free never allocate metadata */
+	for (unsigned int i = 0; i < udma_lcore_count() && i < UDMA_MAX_LCORES; i++)
+		if ((p->cache[i] = cache_new(p)) == NULL)
+			goto nomem;
 	if (pp && pp->initial_blocks) {
 		unsigned int n = pp->initial_blocks;
 
@@ -189,7 +193,7 @@ int udma_pool_stats(struct udma_pool *p, struct udma_pool_stats *st)
 {
 	size_t bytes = sizeof(*p);
 
-	if (p == NULL || p->magic != POOL_MAGIC || st == NULL) {
+	if (!pool_is(p) || st == NULL) {
 		UDMA_LOG(ERR, "invalid pool %p or stats %p", (void *)p, (void *)st);
 		return -EINVAL;
 	}
@@ -212,7 +216,7 @@ int udma_pool_stats(struct udma_pool *p, struct udma_pool_stats *st)
 
 const char *udma_pool_name(const struct udma_pool *p)
 {
-	return p && p->magic == POOL_MAGIC ? p->name : NULL;
+	return pool_is(p) ? p->name : NULL;
 }
 
 static void unlink_pool(struct udma_pool *p)
@@ -248,7 +252,7 @@ void udma_pool_destroy(struct udma_pool *p)
 
 	if (p == NULL)
 		return;
-	if (p->magic != POOL_MAGIC) {
+	if (!pool_is(p)) {
 		UDMA_LOG(ERR, "invalid pool %p", (void *)p);
 		return;
 	}

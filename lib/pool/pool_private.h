@@ -84,6 +84,16 @@ struct udma_pool {
 	struct udma_pool *next;  /* registry */
 };
 
+/* is @p a live pool? (the magic read as bytes; silent) */
+static inline bool pool_is(const struct udma_pool *p)
+{
+	uint64_t magic = 0;
+
+	if (p != NULL)
+		memcpy(&magic, p, sizeof(magic));
+	return magic == POOL_MAGIC;
+}
+
 /* shared between pool.c and pool_create.c */
 struct pool_cache *cache_new(struct udma_pool *p);
 void cache_flush(struct udma_pool *p, struct pool_cache *c, unsigned int keep);
