@@ -78,7 +78,7 @@ static void test_storm(void **s)
 	const char *suite = getenv("UDMA_TEST_SUITE");
 
 	(void)s;
-	if (suite && strcmp(suite, "fast") != 0)
+	if (suite && strcmp(suite, "stress") == 0)
 		storm(4, 3000000);
 	else
 		storm(3, 20000);

@@ -43,6 +43,7 @@ static struct {
 	bool on;
 	int max_order;    /* MAX_ORDER, or less with small chunks */
 	uint32_t per_chunk; /* slots in a chunk */
+	unsigned int chunk_slot_shift; /* log2(per_chunk): no division on the path */
 	uint32_t nslots;
 	struct bslot *s;
 	int32_t free[MAX_ORDER + 1];
@@ -198,13 +199,18 @@ static void mags_flush(unsigned int lc)
 
 static inline uint8_t *slot_va(int32_t i)
 {
-	return g_tlb_region.chunk_va[i / g_tlb.per_chunk] + ((size_t)(i % g_tlb.per_chunk) << SLOT_SHIFT);
+	uint32_t u = (uint32_t)i;
+
+	return g_tlb_region.chunk_va[u >> g_tlb.chunk_slot_shift] +
+	       ((size_t)(u & (g_tlb.per_chunk - 1)) << SLOT_SHIFT);
 }
 
 static inline udma_addr_t slot_iova(int32_t i)
 {
-	return g_tlb_region.chunk_iova[i / g_tlb.per_chunk] +
-	       ((udma_addr_t)(i % g_tlb.per_chunk) << SLOT_SHIFT);
+	uint32_t u = (uint32_t)i;
+
+	return g_tlb_region.chunk_iova[u >> g_tlb.chunk_slot_shift] +
+	       ((udma_addr_t)(u & (g_tlb.per_chunk - 1)) << SLOT_SHIFT);
 }
 
 /* slot index of a CPU address inside the region, or -1 when not a slot start */
@@ -218,7 +224,7 @@ static int32_t slot_index(const void *va)
 	off = (size_t)((const uint8_t *)va - g_tlb_region.chunk_va[c]);
 	if (off & (SLOT - 1))
 		return -1;
-	return (int32_t)((uint32_t)c * g_tlb.per_chunk + (uint32_t)(off >> SLOT_SHIFT));
+	return (int32_t)(((uint32_t)c << g_tlb.chunk_slot_shift) + (uint32_t)(off >> SLOT_SHIFT));
 }
 
 static inline void count_bounce(void)
@@ -439,6 +445,7 @@ static int swiotlb_setup(void)
 		return g_tlb.forced ? -ENOMEM : 0;
 	}
 	g_tlb.per_chunk = (uint32_t)(((size_t)1 << g_tlb_region.chunk_shift) >> SLOT_SHIFT);
+	g_tlb.chunk_slot_shift = g_tlb_region.chunk_shift - SLOT_SHIFT;
 	g_tlb.max_order = MAX_ORDER;
 	while ((1u << g_tlb.max_order) > g_tlb.per_chunk)
 		g_tlb.max_order--;
