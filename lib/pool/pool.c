@@ -41,7 +41,7 @@ static void __attribute__((format(printf, 2, 3))) pool_misuse(const struct udma_
 		udma_log(UDMA_LOG_ERR, "udma_pool_free(): pool %s: %s", p->name, msg);
 }
 
-static bool debug_on_free(struct udma_pool *p, void *b)
+static __attribute__((noinline, cold)) bool debug_on_free(struct udma_pool *p, void *b)
 {
 	struct slab *s = slab_of(p, b);
 	int64_t idx = slab_block_index(p, (uintptr_t)b - (uintptr_t)s);
@@ -62,7 +62,8 @@ static bool debug_on_free(struct udma_pool *p, void *b)
 	return true;
 }
 
-static void debug_on_alloc(struct udma_pool *p, void *b)
+/* outlined: a debug path (and GCC 12 -O3 crashes inlining it into alloc_slow) */
+static __attribute__((noinline, cold)) void debug_on_alloc(struct udma_pool *p, void *b)
 {
 	struct slab *s = slab_of(p, b);
 	int64_t idx = slab_block_index(p, (uintptr_t)b - (uintptr_t)s);
