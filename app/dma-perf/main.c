@@ -29,7 +29,7 @@ static void usage(const char *prg)
 	       "  --help             this text\n"
 	       "Rows (PERF.md): P1 pool alloc+free, P2 bulk 32, P3 producer/consumer, P4 bytes per\n"
 	       "block, P5 virt2iova, P6 map+unmap pa/va, P7 map+unmap sim, P8 map_sg 32 x 4 KiB,\n"
-	       "P9 coherent 4 KiB, P10 bounce 4 KiB, P11 scaling on 2 lcores.\n", prg);
+	       "P9 coherent 4 KiB, P10 bounce 4 KiB, P11 scaling on 2 lcores, D1 dma-debug on vs off.\n", prg);
 }
 
 static int parse(int argc, char **argv)
@@ -100,7 +100,12 @@ static int dpdk_up(void)
 
 int udma_up(const char *mode)
 {
-	char opt[32], *argv[24], extra[256], *save = NULL;
+	return udma_up_with(mode, NULL);
+}
+
+int udma_up_with(const char *mode, const char *more)
+{
+	char opt[32], *argv[24], extra[600], *save = NULL;
 	int argc = 0;
 
 	snprintf(opt, sizeof(opt), "--iova-mode=%s", mode);
@@ -113,7 +118,7 @@ int udma_up(const char *mode)
 	argv[argc++] = "--file-prefix=udmaperf";
 	if (!g_opts.pa || strcmp(mode, "va") == 0)
 		argv[argc++] = "--no-huge";
-	snprintf(extra, sizeof(extra), "%s", g_udma_extra);
+	snprintf(extra, sizeof(extra), "%s %s", g_udma_extra, more ? more : "");
 	for (char *t = strtok_r(extra, " ", &save); t && argc < 23; t = strtok_r(NULL, " ", &save))
 		argv[argc++] = t;
 	argv[argc] = NULL;
@@ -146,6 +151,10 @@ int main(int argc, char **argv)
 	udma_down();
 	if (udma_up("sim") == 0) {
 		perf_map_sim();
+		udma_down();
+	}
+	if (row_wanted("D1") && udma_up_with(g_opts.pa ? "pa" : "va", "--dma-debug") == 0) {
+		perf_debug(g_p6_ns);
 		udma_down();
 	}
 	report_print();

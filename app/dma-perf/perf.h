@@ -64,6 +64,11 @@ void perf_coherent(void);    /* P9 */
 void perf_pool(void);        /* P1, P2, P3, P4, P11 pool */
 void perf_map(void);         /* P6, P8, P10, P11 map (pa/va) */
 void perf_map_sim(void);     /* P7 (after re-init in sim mode) */
+void perf_debug(double off_ns); /* D1 (after re-init with --dma-debug) */
+extern double g_p6_ns;
+
+/* udma init with extra options appended (e.g. \"--dma-debug\") */
+int udma_up_with(const char *mode, const char *more);
 
 /* udma init/cleanup in a mode ("pa", "va", "sim") for a section */
 int udma_up(const char *mode);

@@ -131,6 +131,8 @@ static void teardown(void)
 	udma_device_destroy(g_dev);
 }
 
+double g_p6_ns; /* P6's figure, for D1 */
+
 static void p6(const char *mode)
 {
 	double u[SAMPLES], r[SAMPLES], m[SAMPLES], mu;
@@ -146,6 +148,7 @@ static void p6(const char *mode)
 		m[s] = loop_rte_malloc_v2i(elem, iters(20000000));
 	}
 	mu = median(u, SAMPLES);
+	g_p6_ns = mu;
 	snprintf(work, sizeof(work), "map_single+unmap_single 1 KiB memseg (%s)", mode);
 	add("P6", work, mu, "rte_mem_virt2iova", median(r, SAMPLES), "<= 10 ns", mu <= 10,
 	    mu / median(r, SAMPLES));
@@ -273,5 +276,23 @@ void perf_map_sim(void)
 	add("P7", "map_single+unmap_single 1 KiB, sim IOMMU", mu, "rte_malloc_virt2iova",
 	    median(m, SAMPLES), "<= 80 ns", mu <= 80, mu / median(m, SAMPLES));
 	rte_free(elem);
+	teardown();
+}
+
+/* D1: what dma-debug costs when on, next to the same path with it off (P6's loop) */
+void perf_debug(double off_ns)
+{
+	double u[SAMPLES], mu;
+
+	if (!row_wanted("D1") || off_ns <= 0)
+		return;
+	setup();
+	for (int s = 0; s < SAMPLES; s++) {
+		progress("D1", s + 1, SAMPLES);
+		u[s] = loop_map(g_coh + 64, 1024, iters(2000000));
+	}
+	mu = median(u, SAMPLES);
+	add("D1", "map+unmap 1 KiB with --dma-debug on", mu, "the same with it off (P6)", off_ns,
+	    "info: cost when on", true, mu / off_ns);
 	teardown();
 }

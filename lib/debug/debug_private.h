@@ -8,6 +8,9 @@
 #include "udma_debug.h"
 #include "udma_sg.h"
 
+/* internal to libudma: never exported, and reached without the GOT */
+#pragma GCC visibility push(hidden)
+
 extern bool g_dma_debug;
 
 enum dbg_type { DBG_SINGLE = 0, DBG_PAGE, DBG_SG, DBG_COHERENT, DBG_NONCOHERENT, DBG_POOL };
@@ -30,5 +33,7 @@ void dbg_device_destroy(struct udma_device *dev);
 /* a misuse found elsewhere (pools): counted and printed under the same limit */
 void dbg_report(const char *devname, const char *call, const void *caller, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+#pragma GCC visibility pop
 
 #endif

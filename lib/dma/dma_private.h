@@ -11,6 +11,9 @@
 #include "iova_sim.h"
 #include "udma_dma.h"
 
+/* internal to libudma: never exported, and reached without the GOT */
+#pragma GCC visibility push(hidden)
+
 #define UDMA_DEV_MAGIC 0x75646d6164657631ULL
 
 struct dev_counter {
@@ -210,5 +213,7 @@ udma_addr_t dma_map_fail(struct udma_device *dev, const void *va, size_t size,
 			 unsigned long flags, const char *why);
 
 
+
+#pragma GCC visibility pop
 
 #endif

@@ -11,6 +11,9 @@
 
 #include "udma_eal.h"
 
+/* internal to libudma: never exported, and reached without the GOT */
+#pragma GCC visibility push(hidden)
+
 /* ---- logging ---------------------------------------------------------- */
 #define UDMA_LOG(lvl, fmt, ...) udma_log(UDMA_LOG_##lvl, "%s(): " fmt, __func__, ##__VA_ARGS__)
 extern int g_log_level;
@@ -239,5 +242,7 @@ struct eal_hook {
 	void (*dump)(FILE *f);
 };
 void eal_hook_register(const struct eal_hook *h, int order);
+
+#pragma GCC visibility pop
 
 #endif /* EAL_PRIVATE_H */

@@ -8,6 +8,9 @@
 
 #include <stddef.h>
 
+/* internal to libudma: never exported, and reached without the GOT */
+#pragma GCC visibility push(hidden)
+
 struct eal_topology {
 	const char *name;
 	/* number of nodes (1..UDMA_MAX_NUMA_NODES) */
@@ -28,5 +31,7 @@ void eal_topology_inject(const struct eal_topology *t);
 
 /* the topology in force */
 const struct eal_topology *eal_topology(void);
+
+#pragma GCC visibility pop
 
 #endif

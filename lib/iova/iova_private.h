@@ -10,6 +10,9 @@
 
 #include "udma_eal.h"
 
+/* internal to libudma: never exported, and reached without the GOT */
+#pragma GCC visibility push(hidden)
+
 struct udma_iova_ops {
 	const char *name;
 	enum udma_iova_mode mode;
@@ -58,5 +61,7 @@ void iova_free(struct iova_domain *d, udma_addr_t iova, size_t size);
 /* bytes allocated (outside the caches) */
 size_t iova_domain_used(struct iova_domain *d);
 void iova_domain_flush_lcore(struct iova_domain *d, unsigned int lcore);
+
+#pragma GCC visibility pop
 
 #endif /* IOVA_PRIVATE_H */

@@ -6,6 +6,9 @@
 #include "dma_private.h"
 #include "udma_pool.h"
 
+/* internal to libudma: never exported, and reached without the GOT */
+#pragma GCC visibility push(hidden)
+
 #define POOL_MAGIC 0x706f6f6c75646d61ULL
 #define SLAB_MAGIC 0x736c616275646d61ULL
 #define POOL_NAME_LEN 32
@@ -109,5 +112,7 @@ static inline void pool_unlock(atomic_flag *f)
 {
 	atomic_flag_clear_explicit(f, memory_order_release);
 }
+
+#pragma GCC visibility pop
 
 #endif

@@ -4,6 +4,9 @@
 
 #include "pool_private.h"
 
+/* internal to libudma: never exported, and reached without the GOT */
+#pragma GCC visibility push(hidden)
+
 size_t slab_size_for(const struct udma_pool *p);
 void slab_layout(struct udma_pool *p, size_t slab_size);
 size_t slab_next_off(const struct udma_pool *p, size_t off);
@@ -51,5 +54,7 @@ static inline udma_addr_t block_iova(const struct udma_pool *p, const void *b)
 
 	return s->iova + ((uintptr_t)b - (uintptr_t)s);
 }
+
+#pragma GCC visibility pop
 
 #endif

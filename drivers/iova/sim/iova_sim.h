@@ -5,6 +5,9 @@
 
 #include "udma_common.h"
 
+/* internal to libudma: never exported, and reached without the GOT */
+#pragma GCC visibility push(hidden)
+
 #define SIM_PERM_R 0x1ULL /* the device may read */
 #define SIM_PERM_W 0x2ULL /* the device may write */
 
@@ -32,5 +35,7 @@ void sim_range_free(udma_addr_t iova, size_t span);
 int sim_active(void);
 /* pages currently mapped in the page table */
 size_t sim_mapped_pages(void);
+
+#pragma GCC visibility pop
 
 #endif
