@@ -141,31 +141,49 @@ static void remove_stale_files(void)
 
 /* ---- the reservation --------------------------------------------------- */
 
-static int reserve_va(void)
+/* @len of PROT_NONE address space, 1 GiB aligned, below 4 GiB first when it fits */
+static uint8_t *reserve_range(size_t len)
 {
-	size_t len = (size_t)UDMA_MAX_MEMSEG_LISTS * UDMA_MEMSEG_LIST_VA_SIZE;
 	size_t align = 1UL << 30;
 	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
-	uint8_t *p;
+	uint8_t *p = mmap((void *)LOW_VA_HINT, len, PROT_NONE, flags | MAP_FIXED_NOREPLACE, -1, 0);
+	uintptr_t a;
 
-	p = mmap((void *)LOW_VA_HINT, len, PROT_NONE, flags | MAP_FIXED_NOREPLACE, -1, 0);
-	if (p == MAP_FAILED || (uintptr_t)p != LOW_VA_HINT) {
-		if (p != MAP_FAILED)
-			munmap(p, len);
-		p = mmap(NULL, len + align, PROT_NONE, flags, -1, 0);
-		if (p == MAP_FAILED) {
-			UDMA_LOG(ERR, "cannot reserve %zu GiB of VA: %s", len >> 30, strerror(errno));
-			return -ENOMEM;
+	if (p != MAP_FAILED && (uintptr_t)p == LOW_VA_HINT)
+		return p;
+	if (p != MAP_FAILED)
+		munmap(p, len);
+	p = mmap(NULL, len + align, PROT_NONE, flags, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	a = ((uintptr_t)p + align - 1) & ~(align - 1);
+	if (a > (uintptr_t)p)
+		munmap(p, a - (uintptr_t)p);
+	munmap((void *)(a + len), (uintptr_t)p + align - a);
+	return (uint8_t *)a;
+}
+
+/* every memseg list's VA at once; fewer lists when the address space is limited
+ * (ulimit -v, valgrind) */
+static int reserve_va(void)
+{
+	for (unsigned int n = UDMA_MAX_MEMSEG_LISTS; n >= 1; n /= 2) {
+		size_t len = (size_t)n * UDMA_MEMSEG_LIST_VA_SIZE;
+		uint8_t *p = reserve_range(len);
+
+		if (p != NULL) {
+			if (n < UDMA_MAX_MEMSEG_LISTS)
+				UDMA_LOG(NOTICE, "address space is limited: %u memseg lists, not %d", n,
+					 UDMA_MAX_MEMSEG_LISTS);
+			g_mem.va_base = (uintptr_t)p;
+			g_mem.va_len = len;
+			g_mem.max_lists = n;
+			return 0;
 		}
-		uintptr_t a = ((uintptr_t)p + align - 1) & ~(align - 1);
-		if (a > (uintptr_t)p)
-			munmap(p, a - (uintptr_t)p);
-		munmap((void *)(a + len), (uintptr_t)p + align - a);
-		p = (uint8_t *)a;
 	}
-	g_mem.va_base = (uintptr_t)p;
-	g_mem.va_len = len;
-	return 0;
+	UDMA_LOG(ERR, "cannot reserve %llu GiB of VA for even one memseg list: %s",
+		 (unsigned long long)(UDMA_MEMSEG_LIST_VA_SIZE >> 30), strerror(errno));
+	return -ENOMEM;
 }
 
 static void lists_reset(void)
@@ -219,8 +237,8 @@ static struct memseg_list *list_get(int node)
 		    atomic_load(&l->used) < UDMA_MEMSEG_LIST_VA_SIZE)
 			return l;
 	}
-	if (g_mem.nr_lists >= UDMA_MAX_MEMSEG_LISTS) {
-		UDMA_LOG(ERR, "all %d memseg lists in use", UDMA_MAX_MEMSEG_LISTS);
+	if (g_mem.nr_lists >= g_mem.max_lists) {
+		UDMA_LOG(ERR, "all %u memseg lists in use", g_mem.max_lists);
 		return NULL;
 	}
 	l = &g_mem.lists[g_mem.nr_lists];
@@ -654,6 +672,7 @@ void memseg_fini(void)
 	g_mem.iova_hi = 0;
 	g_mem.va_base = 0;
 	g_mem.va_len = 0;
+	g_mem.max_lists = 0;
 	g_mem.huge_dir[0] = '\0';
 	g_mem.hugepage_size = 0;
 	g_mem.nr_lists = 0;

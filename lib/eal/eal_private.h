@@ -93,6 +93,7 @@ struct memseg_state {
 	size_t va_len;
 	struct memseg_list lists[UDMA_MAX_MEMSEG_LISTS];
 	unsigned int nr_lists;
+	unsigned int max_lists;     /* lists the reservation holds */
 	pthread_mutex_t grow_lock;
 	size_t hugepage_size;       /* 0 when --no-huge */
 	char huge_dir[256];         /* hugetlbfs mount in use, "" for memfd */
