@@ -26,6 +26,10 @@ static inline struct slab *slab_of(const struct udma_pool *p, const void *b)
  */
 static inline bool block_start_ok(const struct udma_pool *p, size_t off)
 {
+	if (udma_likely(p->boundary == p->slab_size)) /* one segment: the common case */
+		return off >= p->first_off && off + p->size <= p->slab_size &&
+		       (uint64_t)(uint32_t)(off - p->first_off) * p->stride_magic <= p->stride_magic - 1;
+
 	size_t seg = off >> p->boundary_shift;
 	size_t base = seg == (p->first_off >> p->boundary_shift) ? p->first_off :
 							      seg << p->boundary_shift;
