@@ -146,13 +146,16 @@ static uint8_t *reserve_range(size_t len)
 {
 	size_t align = 1UL << 30;
 	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
-	uint8_t *p = mmap((void *)LOW_VA_HINT, len, PROT_NONE, flags | MAP_FIXED_NOREPLACE, -1, 0);
+	uint8_t *p = MAP_FAILED;
 	uintptr_t a;
 
+#ifndef __SANITIZE_THREAD__ /* TSan kills a process that maps outside its app ranges */
+	p = mmap((void *)LOW_VA_HINT, len, PROT_NONE, flags | MAP_FIXED_NOREPLACE, -1, 0);
 	if (p != MAP_FAILED && (uintptr_t)p == LOW_VA_HINT)
 		return p;
 	if (p != MAP_FAILED)
 		munmap(p, len);
+#endif
 	p = mmap(NULL, len + align, PROT_NONE, flags, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
