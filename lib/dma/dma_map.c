@@ -43,7 +43,7 @@ udma_addr_t dma_map_bounce(struct udma_device *dev, void *va, size_t size,
 	if (g_iova_ops->remaps)
 		iova = sim_map(slot, size, dir_perms(dir), dev->dma_mask);
 	if (iova == UDMA_MAPPING_ERROR || iova + size - 1 > dev->dma_mask) {
-		swiotlb_release(slot, size, dir, false);
+		swiotlb_release(slot, size, dir, false, true);
 		return dma_map_fail(dev, va, size, flags, "the bounce region is above the DMA mask");
 	}
 	return iova;
@@ -128,7 +128,7 @@ static void unmap_sim(struct udma_device *dev, udma_addr_t addr, size_t size,
 		UDMA_LOG(ERR, "%s: iova %#llx mapped for direction with perms %u, unmapped with dir %d",
 			 dev->name, (unsigned long long)addr, perms, (int)dir);
 	if (swiotlb_has_va(va))
-		swiotlb_release(va, size, dir, copy);
+		swiotlb_release(va, size, dir, copy, false);
 }
 
 static void unmap_one(struct udma_device *dev, udma_addr_t addr, size_t size,
@@ -154,7 +154,7 @@ static void unmap_one(struct udma_device *dev, udma_addr_t addr, size_t size,
 	}
 	slot = swiotlb_slot_of_iova(addr);
 	if (udma_unlikely(slot != NULL)) {
-		if (swiotlb_release(slot, size, dir, copy) == -ENOENT)
+		if (swiotlb_release(slot, size, dir, copy, true) == -ENOENT)
 			UDMA_LOG(ERR, "%s: iova %#llx is in the bounce region but not a live mapping",
 				 dev->name, (unsigned long long)addr);
 	} else if (udma_unlikely(!iova_plausible(addr))) {

@@ -81,7 +81,10 @@ static int dev_access(struct udma_device *dev, udma_addr_t iova, void *buf, size
 	for (off = 0; off < len; off += contig) {
 		size_t n;
 
-		resolve(dev, iova + off, write, &va, &contig);
+		/* a concurrent unmap between the passes: fault rather than copy blind */
+		ret = resolve(dev, iova + off, write, &va, &contig);
+		if (ret < 0)
+			return fault(dev, iova + off, write, ret);
 		n = contig < len - off ? contig : len - off;
 		if (write)
 			memcpy(va, (const uint8_t *)buf + off, n);

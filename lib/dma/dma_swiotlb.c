@@ -277,7 +277,7 @@ static struct bslot *run_of(const void *slot)
 	return b->order >= 0 && !b->free_head ? b : NULL;
 }
 
-int swiotlb_release(void *slot, size_t size, enum udma_data_direction dir, bool copy)
+int swiotlb_release(void *slot, size_t size, enum udma_data_direction dir, bool copy, bool strict)
 {
 	struct bslot *b = run_of(slot);
 	int order;
@@ -285,9 +285,12 @@ int swiotlb_release(void *slot, size_t size, enum udma_data_direction dir, bool 
 	if (b == NULL)
 		return -ENOENT;
 	if (b->size != size || b->dir != dir) {
-		UDMA_LOG(ERR, "bounced mapping of %u bytes dir %u unmapped with size %zu dir %d: ignored",
-			 b->size, b->dir, size, (int)dir);
-		return -EINVAL;
+		UDMA_LOG(ERR, "bounced mapping of %u bytes dir %u unmapped with size %zu dir %d: %s",
+			 b->size, b->dir, size, (int)dir, strict ? "ignored" : "released as mapped");
+		if (strict)
+			return -EINVAL;
+		size = b->size; /* its IOVA is gone already: release the slot as it was mapped */
+		dir = (enum udma_data_direction)b->dir;
 	}
 	/* the device's bytes, unless the CPU already owns them (synced, device done) */
 	if (copy && (dir == UDMA_FROM_DEVICE || dir == UDMA_BIDIRECTIONAL) && !b->cpu_owned)

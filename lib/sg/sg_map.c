@@ -65,7 +65,7 @@ static void release_bounces(struct udma_sg *sgl, int n, enum udma_data_direction
 	for (i = 0, sg = sgl; i < n && sg; i++, sg = udma_sg_next(sg)) {
 		if (!(sg->map_flags & SGF_BOUNCED))
 			continue;
-		swiotlb_release(entry_slot(sg), sg->length, dir, copy);
+		swiotlb_release(entry_slot(sg), sg->length, dir, copy, false);
 		sg->map_flags = 0;
 	}
 }
@@ -78,7 +78,7 @@ static void release_bounces_sim_va(struct udma_sg *sgl, int n, enum udma_data_di
 
 	for (i = 0, sg = sgl; i < n && sg; i++, sg = udma_sg_next(sg)) {
 		if (sg->map_flags & SGF_BOUNCED)
-			swiotlb_release((void *)(uintptr_t)sg->map_iova, sg->length, dir, false);
+			swiotlb_release((void *)(uintptr_t)sg->map_iova, sg->length, dir, false, false);
 		sg->map_flags = 0;
 	}
 }
