@@ -62,15 +62,16 @@ static int reg_translate_pages(struct reg *r)
 {
 	int fd;
 
-	if (udma_iova_mode() == UDMA_IOVA_SIM)
-		return 0; /* the IOMMU maps it per streaming mapping */
+	if (g_iova_ops->remaps)
+		return 0; /* sim: the IOMMU maps it per streaming mapping */
 	r->iova = malloc((r->len / PG) * sizeof(*r->iova));
 	if (r->iova == NULL)
 		return -ENOMEM;
-	if (udma_iova_mode() != UDMA_IOVA_PA) {
+	if (g_iova_ops->mode != UDMA_IOVA_PA) {
 		for (size_t i = 0; i < r->len / PG; i++)
 			r->iova[i] = r->va + i * PG;
-		return 0;
+		/* an IOMMU (vfio) has to be told: IOVA = VA for this region too */
+		return g_iova_ops->reg_map ? g_iova_ops->reg_map((void *)r->va, r->len) : 0;
 	}
 	fd = pagemap_open();
 	if (fd < 0)
@@ -105,6 +106,7 @@ static int reg_insert(const struct reg *r)
 int udma_mem_register(void *va, size_t len)
 {
 	struct reg r = {0};
+	bool mapped;
 	int ret;
 
 	if (va == NULL || len == 0 || !udma_eal_initialized()) {
@@ -128,6 +130,7 @@ int udma_mem_register(void *va, size_t len)
 		return -ENOMEM;
 	}
 	ret = reg_translate_pages(&r);
+	mapped = ret == 0 && r.iova && g_iova_ops->reg_map;
 	if (ret == 0 && r.iova)
 		ret = iova_runs_add(-1, r.va, r.iova, r.len / PG, PG);
 	if (ret == 0)
@@ -135,6 +138,8 @@ int udma_mem_register(void *va, size_t len)
 	if (ret != 0) {
 		if (r.iova)
 			iova_runs_remove(r.va, r.len);
+		if (mapped)
+			g_iova_ops->reg_unmap((void *)r.va, r.len);
 		free(r.iova);
 		munlock((void *)r.va, r.len);
 		UDMA_LOG(ERR, "cannot register [%p, +%zu): %s", va, len, strerror(-ret));
@@ -151,6 +156,8 @@ static void reg_drop(size_t i)
 	g_nregs--;
 	if (r.iova)
 		iova_runs_remove(r.va, r.len);
+	if (r.iova && g_iova_ops->reg_unmap)
+		g_iova_ops->reg_unmap((void *)r.va, r.len);
 	free(r.iova);
 	munlock((void *)r.va, r.len);
 }

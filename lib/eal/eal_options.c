@@ -26,6 +26,7 @@ void eal_usage(FILE *f, const char *prgname)
 		"  --swiotlb=MODE       auto|force|off: bounce buffers (force bounces every map)\n"
 		"  --swiotlb-size=MB    bounce buffer region size (default 32)\n"
 		"  --log-level=N        0 (emerg) .. 7 (debug), default 5\n"
+		"  --vfio-group=N       the VFIO group (default: the only one under /dev/vfio)\n"
 		"  --help               print this text (udma_eal_init returns -ECANCELED)\n",
 		prgname ? prgname : "app", UDMA_MAX_LCORES);
 }
@@ -128,6 +129,10 @@ static int parse_number_opt(const char *opt, const char *val)
 		if (parse_u64(val, 1, UDMA_MAX_LCORES, &v))
 			return bad(opt, val, "expected 1..UDMA_MAX_LCORES");
 		g_cfg.lcores = (unsigned int)v;
+	} else if (strcmp(opt, "--vfio-group") == 0) {
+		if (parse_u64(val, 0, 1000000, &v))
+			return bad(opt, val, "expected a group number");
+		g_cfg.vfio_group = (long)v;
 	} else if (strcmp(opt, "--dma-debug-limit") == 0) {
 		if (parse_u64(val, 0, 1000000, &v))
 			return bad(opt, val, "expected 0..1000000");
@@ -158,7 +163,8 @@ static int parse_one(const char *opt, const char *val)
 	if (strcmp(opt, "--swiotlb") == 0)
 		return parse_swiotlb(val);
 	if (!strcmp(opt, "-m") || !strcmp(opt, "--lcores") || !strcmp(opt, "--swiotlb-size") ||
-	    !strcmp(opt, "--log-level") || !strcmp(opt, "--dma-debug-limit"))
+	    !strcmp(opt, "--log-level") || !strcmp(opt, "--dma-debug-limit") ||
+	    !strcmp(opt, "--vfio-group"))
 		return parse_number_opt(opt, val);
 	return bad(opt, NULL, "unknown option");
 }
@@ -174,6 +180,7 @@ static void config_defaults(void)
 	g_cfg.swiotlb = SWIOTLB_AUTO;
 	g_cfg.swiotlb_size = 32ULL << 20;
 	g_cfg.dma_debug_limit = 32;
+	g_cfg.vfio_group = -1;
 	g_cfg.log_level = g_log_level;
 }
 
@@ -182,6 +189,7 @@ static bool takes_value(const char *opt)
 	static const char *const with_value[] = {
 		"--iova-mode", "--huge-dir", "--file-prefix", "--socket-mem", "-m",
 		"--lcores", "--swiotlb", "--swiotlb-size", "--log-level", "--dma-debug-limit",
+		"--vfio-group",
 	};
 
 	for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++)

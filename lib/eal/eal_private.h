@@ -37,6 +37,7 @@ struct eal_config {
 	enum swiotlb_mode swiotlb;
 	uint64_t swiotlb_size;         /* bytes */
 	int log_level;
+	long vfio_group;               /* --vfio-group, -1: the only one found */
 };
 extern struct eal_config g_cfg;
 

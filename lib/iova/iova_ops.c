@@ -40,8 +40,6 @@ static const struct udma_iova_ops *pick_auto(void)
 	const struct udma_iova_ops *best = NULL;
 	char why[256];
 
-	if (find(UDMA_IOVA_VFIO) == NULL)
-		reason_add("vfio", "backend not built in this release");
 	for (int rank = 100; rank > 0 && best == NULL; rank--) {
 		for (unsigned int i = 0; i < g_nr_backends; i++) {
 			const struct udma_iova_ops *o = g_backends[i];

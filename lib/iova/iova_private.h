@@ -26,6 +26,9 @@ struct udma_iova_ops {
 	/* give populated memseg memory IOVAs: one per page of 1 << page_shift bytes */
 	int (*seg_map)(void *va, size_t len, unsigned int page_shift, udma_addr_t *iova);
 	void (*seg_unmap)(void *va, size_t len, unsigned int page_shift, const udma_addr_t *iova);
+	/* registered memory (udma_mem_register): make it reachable at IOVA = VA, or NULL */
+	int (*reg_map)(void *va, size_t len);
+	void (*reg_unmap)(void *va, size_t len);
 	/*
 	 * The device side: where does @iova land? Sets *va and *contig (bytes from
 	 * iova that stay contiguous). 0, -ENOENT (unmapped) or -EACCES (permission).
