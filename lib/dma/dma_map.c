@@ -80,6 +80,23 @@ static inline udma_addr_t map_traced(struct udma_device *dev, void *va, size_t s
 	return iova;
 }
 
+static __attribute__((noinline)) udma_addr_t map_slow(struct udma_device *dev, void *va,
+						      size_t size, enum udma_data_direction dir,
+						      unsigned long flags, const void *caller)
+{
+	return map_traced(dev, va, size, dir, flags, DBG_SINGLE, caller);
+}
+
+/*
+ * The direct path, when pa/va translation is all there is to do (not sim, not
+ * forced bouncing, no dma-debug): the argument checks, one translation, the mask.
+ */
+static inline bool map_fast_ok(const struct udma_device *dev, const void *va, size_t size,
+			       enum udma_data_direction dir)
+{
+	return udma_likely(g_map_direct && dev_is(dev) && va != NULL && size != 0 && dir_ok(dir));
+}
+
 udma_addr_t udma_map_single_attrs(struct udma_device *dev, void *va, size_t size,
 				  enum udma_data_direction dir, const struct udma_attrs *attrs)
 {
@@ -89,7 +106,13 @@ udma_addr_t udma_map_single_attrs(struct udma_device *dev, void *va, size_t size
 udma_addr_t udma_map_single(struct udma_device *dev, void *va, size_t size,
 			    enum udma_data_direction dir)
 {
-	return map_traced(dev, va, size, dir, 0, DBG_SINGLE, DBG_CALLER);
+	if (map_fast_ok(dev, va, size, dir)) {
+		udma_addr_t iova = memseg_contig_iova(va, size);
+
+		if (udma_likely(iova != UDMA_MAPPING_ERROR && iova + size - 1 <= dev->dma_mask))
+			return iova;
+	}
+	return map_slow(dev, va, size, dir, 0, DBG_CALLER);
 }
 
 udma_addr_t udma_map_page(struct udma_device *dev, void *page, size_t offset, size_t size,
@@ -173,6 +196,10 @@ void udma_unmap_single_attrs(struct udma_device *dev, udma_addr_t addr, size_t s
 void udma_unmap_single(struct udma_device *dev, udma_addr_t addr, size_t size,
 		       enum udma_data_direction dir)
 {
+	/* direct pa/va mappings hold no state: a plausible, non-bounce IOVA is done */
+	if (udma_likely(g_map_direct && dev_is(dev) && addr != UDMA_MAPPING_ERROR && size != 0 &&
+			dir_ok(dir) && iova_plausible(addr) && swiotlb_slot_of_iova(addr) == NULL))
+		return;
 	unmap_one(dev, addr, size, dir, NULL, DBG_SINGLE, __func__, DBG_CALLER);
 }
 

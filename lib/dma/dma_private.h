@@ -177,6 +177,12 @@ void declared_destroy(struct udma_device *dev);
 /* TO_DEVICE: CPU view -> device view; FROM_DEVICE: back; BIDIRECTIONAL: both */
 int nc_sync_handle(udma_addr_t handle, size_t off, size_t size, enum udma_data_direction dir);
 
+/*
+ * pa/va, bouncing not forced, dma-debug off: streaming maps of memseg memory are a
+ * translation and nothing else. Set at init (after every hook), cleared at cleanup.
+ */
+extern bool g_map_direct;
+
 /* ---- streaming ------------------------------------------------------------- */
 static inline bool dir_ok(enum udma_data_direction dir)
 {

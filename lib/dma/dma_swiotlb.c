@@ -477,6 +477,25 @@ static void swiotlb_teardown(void)
 	region_free();
 }
 
+bool g_map_direct;
+
+/* the last hook to run: every setting it depends on is known by then */
+static int map_direct_init(void)
+{
+	g_map_direct = g_iova_ops && !g_iova_ops->remaps && g_cfg.swiotlb != SWIOTLB_FORCE &&
+		       !g_cfg.dma_debug;
+	return 0;
+}
+
+static void map_direct_fini(void)
+{
+	g_map_direct = false;
+}
+
+static const struct eal_hook g_direct_hook = {
+	.name = "map-direct", .init = map_direct_init, .fini = map_direct_fini,
+};
+
 static const struct eal_hook g_tlb_hook = {
 	.name = "swiotlb", .init = swiotlb_setup, .fini = swiotlb_teardown,
 };
@@ -484,5 +503,6 @@ static const struct eal_hook g_tlb_hook = {
 __attribute__((constructor)) static void swiotlb_register(void)
 {
 	eal_hook_register(&g_tlb_hook, 15);
+	eal_hook_register(&g_direct_hook, 99);
 	lcore_flush_register(mags_flush);
 }

@@ -13,6 +13,7 @@
 #include "debug_private.h"
 
 #define SGF_BOUNCED 0x1u
+#define SGF_LIST_BOUNCED 0x2u /* on the first entry: some entry of the list bounced */
 #define PG 4096ULL
 
 static size_t span_of(udma_addr_t start, size_t len)
@@ -83,39 +84,101 @@ static void release_bounces_sim_va(struct udma_sg *sgl, int n, enum udma_data_di
 	}
 }
 
-/* pa/va: per entry a translation (or a bounce), merged as we go */
+/* the IOVA of an entry inside one memseg page (the common case), else ERROR */
+static inline udma_addr_t one_page_iova(uintptr_t mbase, size_t mlen, const void *buf,
+					unsigned int len)
+{
+	uintptr_t off = (uintptr_t)buf - mbase, loff;
+	const struct memseg_xlat *x;
+	udma_addr_t base;
+
+	if (udma_unlikely(off >= mlen))
+		return UDMA_MAPPING_ERROR;
+	x = &g_xlat[off >> MEMSEG_LIST_SHIFT];
+	loff = off & (UDMA_MEMSEG_LIST_VA_SIZE - 1);
+	if (udma_unlikely((loff >> x->shift) != ((loff + len - 1) >> x->shift)))
+		return UDMA_MAPPING_ERROR;
+	base = x->iova[loff >> x->shift];
+	return udma_likely(base != 0) ? base + (loff & ((1UL << x->shift) - 1)) :
+					UDMA_MAPPING_ERROR;
+}
+
+/* anything but a direct single-page entry: translation across pages, or a bounce */
+static udma_addr_t map_entry_slow(struct udma_device *dev, struct udma_sg *sgl, struct udma_sg *sg,
+				  enum udma_data_direction dir, unsigned long flags)
+{
+	udma_addr_t iova = swiotlb_forced() ? UDMA_MAPPING_ERROR :
+					      dma_map_direct(dev, sg->buf, sg->length, dir);
+
+	/* an entry that straddles the segment boundary bounces into an aligned slot */
+	if (((iova ^ (iova + sg->length - 1)) & ~dev->seg_boundary) != 0 &&
+	    sg->length <= dev->seg_boundary + 1)
+		iova = UDMA_MAPPING_ERROR;
+	if (iova != UDMA_MAPPING_ERROR)
+		return iova;
+	iova = dma_map_bounce(dev, sg->buf, sg->length, dir, flags);
+	if (iova != UDMA_MAPPING_ERROR) {
+		sg->map_flags = SGF_BOUNCED;
+		sgl->map_flags |= SGF_LIST_BOUNCED;
+	}
+	return iova;
+}
+
+/*
+ * pa/va: per entry a translation (or a bounce), merged as we go. The device's
+ * limits and the memseg bounds live in locals (stores to the list would otherwise
+ * force reloads), and the open output segment stays in registers.
+ */
 static int map_sg_direct(struct udma_device *dev, struct udma_sg *sgl, int nents,
 			 enum udma_data_direction dir, unsigned long flags)
 {
+	const uintptr_t mbase = g_mem.va_base;
+	const size_t mlen = g_mem.va_len;
+	const uint64_t mask = dev->dma_mask, bmask = dev->seg_boundary;
+	const uint64_t maxseg = dev->max_seg_size;
+	const bool fast = g_map_direct;
+	udma_addr_t seg_addr = 0;
+	uint64_t seg_len = 0;
 	struct udma_sg *sg, *out = sgl;
 	int i, count = 0;
-	bool forced = swiotlb_forced();
 
 	for (i = 0, sg = sgl; i < nents; i++, sg = udma_sg_next(sg)) {
-		udma_addr_t iova;
+		udma_addr_t iova = UDMA_MAPPING_ERROR;
+		unsigned int len;
 
-		if (entry_bad(dev, sg, i, nents)) {
-			release_bounces(sgl, i, dir, false);
-			return 0;
-		}
-		iova = forced ? UDMA_MAPPING_ERROR : dma_map_direct(dev, sg->buf, sg->length, dir);
-		/* an entry that straddles the segment boundary bounces into an aligned slot */
-		if (udma_unlikely(((iova ^ (iova + sg->length - 1)) & ~dev->seg_boundary) != 0) &&
-		    sg->length <= dev->seg_boundary + 1)
-			iova = UDMA_MAPPING_ERROR;
+		if (udma_unlikely(entry_bad(dev, sg, i, nents)))
+			goto fail;
+		len = sg->length;
 		sg->map_flags = 0;
-		if (udma_unlikely(iova == UDMA_MAPPING_ERROR)) {
-			iova = dma_map_bounce(dev, sg->buf, sg->length, dir, flags);
-			if (iova == UDMA_MAPPING_ERROR) {
-				release_bounces(sgl, i, dir, false);
-				return 0;
-			}
-			sg->map_flags = SGF_BOUNCED;
+		if (udma_likely(fast))
+			iova = one_page_iova(mbase, mlen, sg->buf, len);
+		if (udma_unlikely(iova == UDMA_MAPPING_ERROR || iova + len - 1 > mask ||
+				  ((iova ^ (iova + len - 1)) & ~bmask) != 0)) {
+			iova = map_entry_slow(dev, sgl, sg, dir, flags);
+			if (iova == UDMA_MAPPING_ERROR)
+				goto fail;
 		}
 		sg->map_iova = iova;
-		count = merge(dev, &out, count, iova, sg->length);
+		if (count && seg_addr + seg_len == iova && seg_len + len <= maxseg &&
+		    ((seg_addr ^ (iova + len - 1)) & ~bmask) == 0) {
+			seg_len += len;
+			continue;
+		}
+		if (count) { /* close the open segment */
+			out->dma_address = seg_addr;
+			out->dma_length = (unsigned int)seg_len;
+			out = udma_sg_next(out);
+		}
+		seg_addr = iova;
+		seg_len = len;
+		count++;
 	}
+	out->dma_address = seg_addr;
+	out->dma_length = (unsigned int)seg_len;
 	return count;
+fail:
+	release_bounces(sgl, i, dir, false);
+	return 0;
 }
 
 /* sim, pass 1: the CPU memory behind each entry (bounce slots for foreign memory) */
@@ -284,6 +347,9 @@ static void unmap_sg(struct udma_device *dev, struct udma_sg *sgl, int nents,
 		return;
 	if (udma_unlikely(g_dma_debug) && caller)
 		dbg_unmap_sg(dev, sgl, nents, (int)dir, "udma_unmap_sg", caller);
+	/* pa/va with nothing bounced: direct mappings hold no state, nothing to walk */
+	if (!g_iova_ops->remaps && !(sgl->map_flags & SGF_LIST_BOUNCED))
+		return;
 	release_bounces(sgl, nents, dir, !udma_get_attr(UDMA_ATTR_SKIP_CPU_SYNC, attrs));
 	if (g_iova_ops->remaps)
 		unmap_sim_range(dev, sgl, nents);
