@@ -204,6 +204,7 @@ static void p10(void)
 struct solo {
 	uint8_t *buf;
 	long n;
+	double ns;
 };
 
 static int solo_map(void *arg)
@@ -211,9 +212,20 @@ static int solo_map(void *arg)
 	struct solo *s = arg;
 
 	udma_thread_register();
-	loop_map(s->buf, 1024, s->n);
+	s->ns = loop_map(s->buf, 1024, s->n);
 	udma_thread_unregister();
 	return 0;
+}
+
+/* one lcore: the mean of a run on lcore 0 and a run on lcore 1 (VM vCPUs differ) */
+static double p11_map_one(long n)
+{
+	struct solo b = {g_coh + (512 << 10), n, 0};
+	double t0 = loop_map(g_coh, 1024, n);
+
+	rte_eal_remote_launch(solo_map, &b, 1);
+	rte_eal_wait_lcore(1);
+	return (t0 + b.ns) / 2;
 }
 
 static void p11_map(void)
@@ -222,11 +234,11 @@ static void p11_map(void)
 	struct perf_row row = {.id = "P11"};
 
 	for (int s = 0; s < SAMPLES; s++) {
-		struct solo b = {g_coh + (512 << 10), iters(10000000)};
+		struct solo b = {g_coh + (512 << 10), iters(10000000), 0};
 		double t0;
 
 		progress("P11", s + 1, SAMPLES);
-		one[s] = loop_map(g_coh, 1024, iters(10000000));
+		one[s] = p11_map_one(iters(10000000));
 		t0 = now_ns();
 		rte_eal_remote_launch(solo_map, &b, 1);
 		loop_map(g_coh, 1024, iters(10000000));
@@ -238,7 +250,7 @@ static void p11_map(void)
 	r = row.base / row.udma;
 	row.ratio = r;
 	snprintf(row.workload, sizeof(row.workload), "map+unmap, 2 lcores (ns/op agg)");
-	snprintf(row.baseline, sizeof(row.baseline), "the same on 1 lcore");
+	snprintf(row.baseline, sizeof(row.baseline), "one lcore (mean of lcore 0 and 1)");
 	snprintf(row.target, sizeof(row.target), ">= 1.8x (ratio = speed-up)");
 	row.pass = r >= 1.8;
 	row_add(&row);
