@@ -162,6 +162,64 @@ static void test_bad_args(void **s)
 	udma_eal_cleanup();
 }
 
+/* free pages, from udma_dump(): every page comes back after any mix of sizes */
+static long heap_free_pages(void)
+{
+	char *text = NULL, *p;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	long v;
+
+	udma_dump(f);
+	fclose(f);
+	p = strstr(text, "heap: ");
+	v = p ? atol(p + 6) : -1;
+	free(text);
+	return v;
+}
+
+static void conservation_in(enum t_mode m)
+{
+	void *p[256] = {0};
+	udma_addr_t h[256];
+	size_t sz[256];
+	unsigned int seed = 7;
+	struct udma_device *d;
+	long before;
+
+	if (t_init_mode(m, "64"))
+		skip();
+	d = t_dev64("conserve");
+	before = heap_free_pages();
+	assert_true(before > 0);
+	for (int it = 0; it < 50000; it++) {
+		int k = rand_r(&seed) % 256;
+
+		if (p[k]) {
+			assert_true(t_check(p[k], 32, (unsigned)k));
+			udma_free_coherent(d, sz[k], p[k], h[k]);
+			p[k] = NULL;
+			continue;
+		}
+		sz[k] = (size_t)(1 + rand_r(&seed) % 40) * 4096 - (size_t)(rand_r(&seed) % 4096);
+		p[k] = udma_alloc_coherent(d, sz[k], &h[k], UDMA_GFP_ATOMIC);
+		if (p[k] == NULL)
+			continue; /* ATOMIC: the reserve may be fragmented, never grown */
+		assert_int_equal(udma_virt2iova((uint8_t *)p[k] + sz[k] - 1), h[k] + sz[k] - 1);
+		t_fill(p[k], 32, (unsigned)k);
+	}
+	for (int k = 0; k < 256; k++)
+		if (p[k])
+			udma_free_coherent(d, sz[k], p[k], h[k]);
+	udma_thread_unregister(); /* the lcore's page cache goes back to the heap */
+	assert_int_equal(heap_free_pages(), before);
+	udma_device_destroy(d);
+	assert_int_equal(udma_eal_cleanup(), 0);
+}
+
+static void test_conservation_sim(void **s) { (void)s; conservation_in(T_SIM); }
+static void test_conservation_pa(void **s) { (void)s; conservation_in(T_PA); }
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,6 +229,8 @@ int main(void)
 		cmocka_unit_test(test_rezeroed),
 		cmocka_unit_test(test_growth),
 		cmocka_unit_test(test_bad_args),
+		cmocka_unit_test(test_conservation_sim),
+		cmocka_unit_test(test_conservation_pa),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
