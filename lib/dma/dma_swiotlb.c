@@ -56,13 +56,12 @@ static struct {
 
 static inline void tlb_lock(void)
 {
-	while (atomic_flag_test_and_set_explicit(&g_tlb.lock, memory_order_acquire))
-		__builtin_ia32_pause();
+	spin_lock(&g_tlb.lock);
 }
 
 static inline void tlb_unlock(void)
 {
-	atomic_flag_clear_explicit(&g_tlb.lock, memory_order_release);
+	spin_unlock(&g_tlb.lock);
 }
 
 /* ---- buddy (lock held) --------------------------------------------------- */

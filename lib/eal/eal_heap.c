@@ -23,13 +23,12 @@ static atomic_size_t g_free_pages;
 
 static inline void heap_lock(void)
 {
-	while (atomic_flag_test_and_set_explicit(&g_lock, memory_order_acquire))
-		__builtin_ia32_pause();
+	spin_lock(&g_lock);
 }
 
 static inline void heap_unlock(void)
 {
-	atomic_flag_clear_explicit(&g_lock, memory_order_release);
+	spin_unlock(&g_lock);
 }
 
 static inline unsigned int list_idx(const struct memseg_list *l)

@@ -14,6 +14,18 @@
 /* internal to libudma: never exported, and reached without the GOT */
 #pragma GCC visibility push(hidden)
 
+/* ---- spinlocks: the slow-path locks GFP_ATOMIC callers may take (never sleep) */
+static inline void spin_lock(atomic_flag *f)
+{
+	while (atomic_flag_test_and_set_explicit(f, memory_order_acquire))
+		__builtin_ia32_pause();
+}
+
+static inline void spin_unlock(atomic_flag *f)
+{
+	atomic_flag_clear_explicit(f, memory_order_release);
+}
+
 /* ---- logging ---------------------------------------------------------- */
 #define UDMA_LOG(lvl, fmt, ...) udma_log(UDMA_LOG_##lvl, "%s(): " fmt, __func__, ##__VA_ARGS__)
 extern int g_log_level;

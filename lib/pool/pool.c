@@ -105,9 +105,9 @@ static bool carve_slab(struct udma_pool *p, udma_gfp_t gfp)
 
 	if (s == NULL && gfp_may_grow(gfp)) {
 		/* grow outside the spinlock: mmap and page faults take a while */
-		pool_unlock(&p->carve_lock);
+		spin_unlock(&p->carve_lock);
 		memseg_grow(p->node, 2 * p->slab_size);
-		pool_lock(&p->carve_lock);
+		spin_lock(&p->carve_lock);
 		s = p->nslabs ? slab_new(p) : first_slab(p);
 	}
 	if (s == NULL)
@@ -121,7 +121,7 @@ static unsigned int carve(struct udma_pool *p, void **objs, unsigned int n, udma
 {
 	unsigned int got = 0;
 
-	pool_lock(&p->carve_lock);
+	spin_lock(&p->carve_lock);
 	while (got < n && (p->max_blocks == 0 || p->capacity < p->max_blocks)) {
 		if ((p->cur == NULL || p->cur_off + p->size > p->slab_size) && !carve_slab(p, gfp))
 			break;
@@ -132,7 +132,7 @@ static unsigned int carve(struct udma_pool *p, void **objs, unsigned int n, udma
 		p->capacity++;
 		p->cur_off = slab_next_off(p, p->cur_off);
 	}
-	pool_unlock(&p->carve_lock);
+	spin_unlock(&p->carve_lock);
 	return got;
 }
 
@@ -191,14 +191,14 @@ static struct pool_cache *cache_of(struct udma_pool *p, udma_gfp_t gfp, bool *sh
 	if (lc < UDMA_MAX_LCORES && p->cache[lc])
 		return p->cache[lc];
 	*shared = true;
-	pool_lock(&p->shared_lock);
+	spin_lock(&p->shared_lock);
 	return p->shared;
 }
 
 static void cache_done(struct udma_pool *p, bool shared)
 {
 	if (shared)
-		pool_unlock(&p->shared_lock);
+		spin_unlock(&p->shared_lock);
 }
 
 /* ---- alloc -------------------------------------------------------------- */

@@ -198,10 +198,10 @@ int udma_pool_stats(struct udma_pool *p, struct udma_pool_stats *st)
 		return -EINVAL;
 	}
 	memset(st, 0, sizeof(*st));
-	pool_lock(&p->carve_lock);
+	spin_lock(&p->carve_lock);
 	st->capacity = p->capacity;
 	st->slabs = p->nslabs;
-	pool_unlock(&p->carve_lock);
+	spin_unlock(&p->carve_lock);
 	st->free = free_blocks(p, st);
 	st->in_use = st->capacity > st->free ? st->capacity - st->free : 0;
 	st->block_stride = p->stride;

@@ -101,18 +101,6 @@ static inline bool pool_is(const struct udma_pool *p)
 struct pool_cache *cache_new(struct udma_pool *p);
 void cache_flush(struct udma_pool *p, struct pool_cache *c, unsigned int keep);
 
-/* the slow-path locks: spin, never sleep (GFP_ATOMIC callers take them too) */
-static inline void pool_lock(atomic_flag *f)
-{
-	while (atomic_flag_test_and_set_explicit(f, memory_order_acquire))
-		__builtin_ia32_pause();
-}
-
-static inline void pool_unlock(atomic_flag *f)
-{
-	atomic_flag_clear_explicit(f, memory_order_release);
-}
-
 #pragma GCC visibility pop
 
 #endif
