@@ -156,7 +156,18 @@ static void test_hugepage_files(void **state)
 	snprintf(opt, sizeof(opt), "--file-prefix=%s", prefix);
 	assert_true(t_init_args("--iova-mode=sim", opt, "-m", "4", "--log-level=2", NULL) >= 0);
 	assert_int_equal(access(path, F_OK), -1);
-	/* our own files are unlinked as soon as they are mapped */
+	/* the memory really came from files in the mount ... */
+	{
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+
+		udma_dump(f);
+		fclose(f);
+		assert_non_null(strstr(text, "pages huge /dev/hugepages"));
+		free(text);
+	}
+	/* ... and our own files are unlinked as soon as they are mapped */
 	assert_int_equal(count_files("/dev/hugepages", prefix), 0);
 	assert_int_equal(udma_eal_cleanup(), 0);
 	assert_int_equal(count_files("/dev/hugepages", prefix), 0);
