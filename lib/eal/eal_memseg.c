@@ -602,7 +602,8 @@ static int grow_locked(int node, size_t bytes)
 		ret = iova_runs_add(l->node, l->va_base + used, iova, len / pgsz, pgsz);
 	if (ret == 0) {
 		for (size_t i = 0; i < len / pgsz; i++)
-			__atomic_store_n(&l->iova[(used >> l->page_shift) + i], iova[i],
+			__atomic_store_n(&l->iova[(used >> l->page_shift) + i],
+					 xlat_entry(iova[i], l->va_base + used + (i << l->page_shift)),
 					 __ATOMIC_RELEASE);
 		atomic_store(&l->used, used + len);
 		l->chunks++;
@@ -654,8 +655,7 @@ void memseg_fini(void)
 		size_t used = atomic_load(&l->used);
 
 		if (used && g_iova_ops && g_iova_ops->seg_unmap)
-			g_iova_ops->seg_unmap((void *)l->va_base, used, l->page_shift,
-					      &l->iova[0]);
+			g_iova_ops->seg_unmap((void *)l->va_base, used, l->page_shift, NULL);
 		if (l->iova != g_zero_tbl)
 			munmap(l->iova, l->iova_tbl_len);
 		if (l->meta)

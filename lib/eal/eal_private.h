@@ -94,7 +94,7 @@ struct memseg_list {
 	int node;
 	int hugetlb;
 	int in_use;
-	udma_addr_t *iova;          /* per page; 0 when not populated (no backend uses IOVA 0) */
+	udma_addr_t *iova;          /* per page: xlat_entry(iova, va), 0 when not populated */
 	size_t iova_tbl_len;        /* bytes of the iova table mapping */
 	struct page_meta *meta;     /* per 4 KiB page, for the heap */
 	size_t meta_len;
@@ -141,11 +141,20 @@ static inline struct memseg_list *memseg_list_of(const void *va)
 	return &g_mem.lists[off >> MEMSEG_LIST_SHIFT];
 }
 
-/* The translation tables, apart from the lists: 16 bytes a list on the hot path. */
+/*
+ * The translation tables, apart from the lists: 16 bytes a list on the hot path.
+ * An entry holds (IOVA - VA) of its page plus one, so 0 (a NORESERVE table never
+ * written) means "not populated" and a translation is va + entry - 1: one lea.
+ */
 struct memseg_xlat {
-	udma_addr_t *iova;       /* the list's iova table (4 KiB granular in size) */
+	udma_addr_t *iova;       /* the list's table (4 KiB granular in size) */
 	uint64_t shift;          /* the list's page shift */
 };
+
+static inline udma_addr_t xlat_entry(udma_addr_t iova, uintptr_t va)
+{
+	return iova - (udma_addr_t)va + 1;
+}
 extern struct memseg_xlat g_xlat[UDMA_MAX_MEMSEG_LISTS];
 
 /* The hot path: a range check, a shift, a table load and an add. */
@@ -163,7 +172,7 @@ static inline udma_addr_t memseg_virt2iova(const void *va)
 	base = x->iova[loff >> x->shift];
 	if (udma_unlikely(base == 0)) /* 0: not populated */
 		return UDMA_MAPPING_ERROR;
-	return base + (loff & ((1UL << x->shift) - 1));
+	return (udma_addr_t)(uintptr_t)va + base - 1;
 }
 
 void *memseg_iova2virt(udma_addr_t iova, size_t *contig);

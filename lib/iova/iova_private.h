@@ -25,6 +25,7 @@ struct udma_iova_ops {
 	void (*fini)(void);
 	/* give populated memseg memory IOVAs: one per page of 1 << page_shift bytes */
 	int (*seg_map)(void *va, size_t len, unsigned int page_shift, udma_addr_t *iova);
+	/* undo seg_map for [va, va+len) (@iova may be NULL) */
 	void (*seg_unmap)(void *va, size_t len, unsigned int page_shift, const udma_addr_t *iova);
 	/* registered memory (udma_mem_register): make it reachable at IOVA = VA, or NULL */
 	int (*reg_map)(void *va, size_t len);

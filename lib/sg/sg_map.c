@@ -99,8 +99,7 @@ static inline udma_addr_t one_page_iova(uintptr_t mbase, size_t mlen, const void
 	if (udma_unlikely((loff >> x->shift) != ((loff + len - 1) >> x->shift)))
 		return UDMA_MAPPING_ERROR;
 	base = x->iova[loff >> x->shift];
-	return udma_likely(base != 0) ? base + (loff & ((1UL << x->shift) - 1)) :
-					UDMA_MAPPING_ERROR;
+	return udma_likely(base != 0) ? (udma_addr_t)(uintptr_t)buf + base - 1 : UDMA_MAPPING_ERROR;
 }
 
 /* anything but a direct single-page entry: translation across pages, or a bounce */
