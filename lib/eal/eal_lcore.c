@@ -2,12 +2,13 @@
 /* lcore slots: the init thread is lcore 0, others register. */
 #include "eal_private.h"
 
-__thread unsigned int g_lcore_id __attribute__((tls_model("initial-exec"))) = UDMA_LCORE_ID_ANY;
+__thread unsigned int udma_pvt_lcore_id __attribute__((tls_model("initial-exec"))) =
+	UDMA_LCORE_ID_ANY;
 
 static atomic_uchar g_slots[UDMA_MAX_LCORES];
 static unsigned int g_nr_lcores;
-atomic_uint g_lcore_epoch; /* bumped at cleanup: stale TLS ids are ignored */
-__thread unsigned int t_lcore_epoch __attribute__((tls_model("initial-exec")));
+unsigned int udma_pvt_gen; /* bumped at init and cleanup: stale TLS ids are ignored */
+__thread unsigned int udma_pvt_lcore_gen __attribute__((tls_model("initial-exec")));
 
 #define MAX_FLUSH 8
 static lcore_flush_fn g_flush[MAX_FLUSH];
@@ -34,7 +35,7 @@ int lcore_init(unsigned int count)
 		atomic_store(&g_slots[i], 0);
 	g_nr_lcores = count;
 	atomic_store(&g_slots[0], 1);
-	t_lcore_epoch = atomic_fetch_add(&g_lcore_epoch, 1) + 1;
+	t_lcore_epoch = __atomic_add_fetch(&g_lcore_epoch, 1, __ATOMIC_SEQ_CST);
 	g_lcore_id = 0;
 	return 0;
 }
@@ -44,7 +45,7 @@ void lcore_fini(void)
 	for (unsigned int i = 0; i < g_nr_lcores; i++)
 		lcore_flush_all(i);
 	g_nr_lcores = 0;
-	atomic_fetch_add(&g_lcore_epoch, 1);
+	__atomic_add_fetch(&g_lcore_epoch, 1, __ATOMIC_SEQ_CST);
 	g_lcore_id = UDMA_LCORE_ID_ANY;
 }
 
@@ -70,7 +71,7 @@ int udma_thread_register(void)
 		unsigned char expect = 0;
 
 		if (atomic_compare_exchange_strong(&g_slots[i], &expect, 1)) {
-			t_lcore_epoch = atomic_load(&g_lcore_epoch);
+			t_lcore_epoch = __atomic_load_n(&g_lcore_epoch, __ATOMIC_SEQ_CST);
 			g_lcore_id = i;
 			return (int)i;
 		}

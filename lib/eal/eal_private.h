@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "udma_eal.h"
+#include "udma_eal_pvt.h"
 
 /* internal to libudma: never exported, and reached without the GOT */
 #pragma GCC visibility push(hidden)
@@ -58,15 +59,15 @@ int eal_parse_args(int argc, char **argv);
 void eal_usage(FILE *f, const char *prgname);
 
 /* ---- lcores ----------------------------------------------------------- */
-extern __thread unsigned int g_lcore_id __attribute__((tls_model("initial-exec")));
-extern __thread unsigned int t_lcore_epoch __attribute__((tls_model("initial-exec")));
-extern atomic_uint g_lcore_epoch;
+/* the TLS slot and generations live in udma_eal_pvt.h (inline fast paths read them) */
+#define g_lcore_id udma_pvt_lcore_id
+#define t_lcore_epoch udma_pvt_lcore_gen
+#define g_lcore_epoch udma_pvt_gen
 
 /* the calling thread's lcore id; a slot from an earlier init reads as ANY */
 static inline unsigned int lcore_id(void)
 {
-	if (udma_unlikely(t_lcore_epoch !=
-			  atomic_load_explicit(&g_lcore_epoch, memory_order_relaxed)))
+	if (udma_unlikely(t_lcore_epoch != __atomic_load_n(&g_lcore_epoch, __ATOMIC_RELAXED)))
 		g_lcore_id = UDMA_LCORE_ID_ANY;
 	return g_lcore_id;
 }

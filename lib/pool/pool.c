@@ -227,10 +227,17 @@ static __attribute__((noinline)) void *alloc_slow(struct udma_pool *p, udma_gfp_
 
 void *udma_pool_alloc(struct udma_pool *p, udma_gfp_t gfp, udma_addr_t *handle)
 {
+	void *b = udma_pvt_pool_alloc_fast(p, gfp, handle);
+
+	return udma_likely(b != NULL) ? b : udma_pool_alloc_slow(p, gfp, handle);
+}
+
+void *udma_pool_alloc_slow(struct udma_pool *p, udma_gfp_t gfp, udma_addr_t *handle)
+{
 	unsigned int lc;
 	struct pool_cache *c;
 
-	if (udma_unlikely(!pool_ok(p, __func__) || handle == NULL || !gfp_ok(gfp))) {
+	if (udma_unlikely(!pool_ok(p, "udma_pool_alloc") || handle == NULL || !gfp_ok(gfp))) {
 		if (pool_is(p))
 			UDMA_LOG(ERR, "pool %s: bad argument (handle %p, gfp %#x)", p->name,
 				 (void *)handle, gfp);
@@ -301,10 +308,16 @@ static __attribute__((noinline)) void free_slow(struct udma_pool *p, void *b)
 
 void udma_pool_free(struct udma_pool *p, void *b, udma_addr_t addr)
 {
+	if (udma_unlikely(!udma_pvt_pool_free_fast(p, b, addr)))
+		udma_pool_free_slow(p, b, addr);
+}
+
+void udma_pool_free_slow(struct udma_pool *p, void *b, udma_addr_t addr)
+{
 	unsigned int lc;
 	struct pool_cache *c;
 
-	if (udma_unlikely(!pool_ok(p, __func__) || !block_ok(p, b, addr, true, __func__)))
+	if (udma_unlikely(!pool_ok(p, "udma_pool_free") || !block_ok(p, b, addr, true, "udma_pool_free")))
 		return;
 	if (udma_unlikely(p->debug) && !debug_on_free(p, b))
 		return;

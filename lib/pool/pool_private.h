@@ -15,7 +15,8 @@
 #define POOL_POISON 0x6b
 #define POOL_MIN_STRIDE 16 /* a free block holds two links */
 
-/* At the start of every slab (device-visible memory, like a page header). */
+/* At the start of every slab (device-visible memory, like a page header); the
+ * inline fast paths read iova at UDMA_POOL_PVT_SLAB_IOVA. */
 struct slab {
 	uint64_t magic;
 	struct udma_pool *pool;
@@ -32,13 +33,8 @@ struct chain_link {
 	void *next_chain; /* next magazine in the depot (head block only) */
 };
 
-/* A per-lcore cache: owned by one lcore, no atomics. */
-struct pool_cache {
-	uint32_t len;
-	uint32_t cap;  /* size + chain */
-	uint64_t allocs, frees, refills, flushes;
-	void *objs[];
-} __udma_cache_aligned;
+/* A per-lcore cache (struct udma_pool_cache_pvt): owned by one lcore, no atomics. */
+#define pool_cache udma_pool_cache_pvt
 
 struct depot {
 	/* ABA-safe stack top: head pointer and a tag bumped by every change */
@@ -50,23 +46,8 @@ struct depot {
 };
 
 struct udma_pool {
-	uint64_t magic;
-	/* hot, read-only after create */
-	uintptr_t slab_mask;     /* ~(slab_size - 1), 0 until the first slab */
-	unsigned int slab_shift;
-	uintptr_t bits_base;     /* the memseg reservation the slab bitmap covers */
-	size_t bits_span;
-	_Atomic(uint64_t) *slab_bits; /* one bit per slab-sized span: "a slab of this pool" */
-	size_t slab_bits_len;
-	size_t size;
-	size_t stride;
-	size_t slab_size;
-	size_t first_off;
-	size_t boundary;         /* effective: a power of two, <= slab_size */
-	unsigned int boundary_shift;
-	uint64_t stride_magic;   /* UINT64_MAX / stride + 1: n % stride == 0 in one multiply */
-	bool debug;
-	struct pool_cache *cache[UDMA_MAX_LCORES];
+	/* hot, read-only after create, and read by the inline fast paths: udma_pool_pvt.h */
+	UDMA_POOL_PVT_FIELDS;
 	struct depot depot __udma_cache_aligned;
 	/* slow path */
 	atomic_flag carve_lock __udma_cache_aligned;
@@ -90,16 +71,16 @@ struct udma_pool {
 /* is @p a live pool? (the magic read as bytes; silent) */
 static inline bool pool_is(const struct udma_pool *p)
 {
-	uint64_t magic = 0;
-
-	if (p != NULL)
-		memcpy(&magic, p, sizeof(magic));
-	return magic == POOL_MAGIC;
+	return udma_pvt_pool_is(p);
 }
+
+_Static_assert(POOL_MAGIC == UDMA_POOL_PVT_MAGIC, "one magic");
 
 /* shared between pool.c and pool_create.c */
 struct pool_cache *cache_new(struct udma_pool *p);
 void cache_flush(struct udma_pool *p, struct pool_cache *c, unsigned int keep);
+
+_Static_assert(offsetof(struct slab, iova) == UDMA_POOL_PVT_SLAB_IOVA, "slab layout");
 
 #pragma GCC visibility pop
 

@@ -81,9 +81,9 @@ static void slab_mark(struct udma_pool *p, const struct slab *s, bool on)
 	uint64_t bit = 1ULL << (idx % 64);
 
 	if (on)
-		atomic_fetch_or_explicit(&p->slab_bits[idx / 64], bit, memory_order_release);
+		__atomic_fetch_or(&p->slab_bits[idx / 64], bit, __ATOMIC_RELEASE);
 	else
-		atomic_fetch_and_explicit(&p->slab_bits[idx / 64], ~bit, memory_order_release);
+		__atomic_fetch_and(&p->slab_bits[idx / 64], ~bit, __ATOMIC_RELEASE);
 }
 
 /* a new slab from the device's coherent memory; the pool's carve lock is held */

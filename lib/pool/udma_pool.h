@@ -14,6 +14,7 @@
 #define UDMA_POOL_H
 
 #include "udma_dma.h"
+#include "udma_pool_pvt.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -71,6 +72,12 @@ UDMA_API struct udma_pool *udma_pool_create_params(const char *name, struct udma
  */
 UDMA_API void *udma_pool_alloc(struct udma_pool *pool, udma_gfp_t gfp, udma_addr_t *handle);
 
+/**
+ * The full path of udma_pool_alloc() (refill, carving, growth, the shared cache,
+ * debug, argument errors). Same contract as udma_pool_alloc().
+ */
+UDMA_API void *udma_pool_alloc_slow(struct udma_pool *pool, udma_gfp_t gfp, udma_addr_t *handle);
+
 /** As udma_pool_alloc(), the block zeroed. */
 UDMA_API void *udma_pool_zalloc(struct udma_pool *pool, udma_gfp_t gfp, udma_addr_t *handle);
 
@@ -81,6 +88,12 @@ UDMA_API void *udma_pool_zalloc(struct udma_pool *pool, udma_gfp_t gfp, udma_add
  * --dma-debug) a double free is too. Never corrupts the pool. Thread-safe.
  */
 UDMA_API void udma_pool_free(struct udma_pool *pool, void *vaddr, udma_addr_t addr);
+
+/**
+ * The full path of udma_pool_free() (flush, the shared cache, debug, foreign or
+ * misplaced pointers, wrong handles). Same contract as udma_pool_free().
+ */
+UDMA_API void udma_pool_free_slow(struct udma_pool *pool, void *vaddr, udma_addr_t addr);
 
 /**
  * Allocate @p n blocks, all or nothing.
@@ -102,6 +115,36 @@ UDMA_API void udma_pool_free_bulk(struct udma_pool *pool, void *const *vaddrs,
  * their slabs kept (a device may still write them), as Linux does. NULL is ignored.
  */
 UDMA_API void udma_pool_destroy(struct udma_pool *pool);
+
+/**
+ * udma_pool_alloc() with its fast path inline: a pop from the calling lcore's cache
+ * when it can, else the library's full path. Applications get this whenever they
+ * call udma_pool_alloc(); the exported function is the same code out of line.
+ */
+static inline void *udma_pool_alloc_inline(struct udma_pool *pool, udma_gfp_t gfp,
+					   udma_addr_t *handle)
+{
+	void *b = udma_pvt_pool_alloc_fast(pool, gfp, handle);
+
+	return udma_likely(b != NULL) ? b : udma_pool_alloc_slow(pool, gfp, handle);
+}
+
+/**
+ * udma_pool_free() with its fast path inline: every check of the library (the
+ * pool, the block in one of its slabs, a block start, the handle), then a push to
+ * the calling lcore's cache; anything else goes to the library's full path.
+ */
+static inline void udma_pool_free_inline(struct udma_pool *pool, void *vaddr, udma_addr_t addr)
+{
+	if (udma_unlikely(!udma_pvt_pool_free_fast(pool, vaddr, addr)))
+		udma_pool_free_slow(pool, vaddr, addr);
+}
+
+#ifndef UDMA_BUILDING_LIB
+/* calls take the inline fast path; &udma_pool_alloc is still the exported function */
+#define udma_pool_alloc(pool, gfp, handle) udma_pool_alloc_inline(pool, gfp, handle)
+#define udma_pool_free(pool, vaddr, addr) udma_pool_free_inline(pool, vaddr, addr)
+#endif
 
 /** Counters of a pool. */
 struct udma_pool_stats {
