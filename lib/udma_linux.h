@@ -38,6 +38,7 @@ static inline struct device udma_linux_device(struct udma_device *u)
 	return d;
 }
 
+/** @cond LINUX_ALIASES (each name below is the udma one under its kernel name) */
 typedef udma_addr_t dma_addr_t;
 typedef udma_gfp_t gfp_t;
 typedef uint64_t u64;
@@ -211,6 +212,8 @@ static inline struct udma_pool *pci_pool_create(const char *name, struct pci_dev
 #define readq(addr) udma_read64(addr)
 #define writel(val, addr) udma_write32(val, addr)
 #define writeq(val, addr) udma_write64(val, addr)
+
+/** @endcond */
 
 #ifdef __cplusplus
 }

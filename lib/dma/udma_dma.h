@@ -81,7 +81,9 @@ UDMA_API int udma_set_max_seg_size(struct udma_device *dev, unsigned int size);
 UDMA_API unsigned int udma_get_max_seg_size(struct udma_device *dev);
 /**
  * Segment boundary: no sg segment may cross an address multiple of mask + 1.
- * @param mask of the form 2^n - 1. @return 0 or -EINVAL.
+ * @param dev the device.
+ * @param mask of the form 2^n - 1, n >= 12.
+ * @return 0 or -EINVAL.
  */
 UDMA_API int udma_set_seg_boundary(struct udma_device *dev, uint64_t mask);
 /** @return the segment boundary mask, or 0 for a bad device. */
@@ -95,9 +97,11 @@ UDMA_API uint64_t udma_get_seg_boundary(struct udma_device *dev);
  * [*handle, *handle + size) under the coherent mask. Sizes are rounded up to
  * pages. Thread-safe.
  *
+ * @param dev the device the memory is for.
+ * @param size bytes, rounded up to 4 KiB pages.
+ * @param handle receives the IOVA to program into the device.
  * @param gfp UDMA_GFP_KERNEL may grow memsegs (mmap); UDMA_GFP_ATOMIC never blocks
  *        and makes no syscall, using only memory already reserved.
- * @param handle receives the IOVA to program into the device.
  * @return the CPU address, or NULL with errno EINVAL (bad argument, one log line)
  *         or ENOMEM (nothing the device can reach is free).
  */

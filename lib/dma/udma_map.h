@@ -57,6 +57,9 @@ UDMA_API int udma_get_attr(enum udma_attr attr, const struct udma_attrs *attrs);
 
 /**
  * Map @p size bytes at @p cpu_addr for @p dev (seed: dma_map_single).
+ * @param dev the device that will do the DMA.
+ * @param cpu_addr the buffer.
+ * @param size its length in bytes (> 0).
  * @param dir UDMA_TO_DEVICE, UDMA_FROM_DEVICE or UDMA_BIDIRECTIONAL.
  * @return the IOVA, or UDMA_MAPPING_ERROR (bad argument, or no way to reach the
  *         memory under the device's mask) with one log line. Thread-safe, no lock

@@ -59,6 +59,7 @@ UDMA_API void udma_cache_sync(struct udma_device *dev, void *vaddr, size_t size,
  * Declare device memory that udma_alloc_coherent() hands out first (seed:
  * dma_declare_coherent_memory). Userspace cannot map a bus address, so the caller
  * passes the CPU mapping it has (e.g. an mmapped BAR).
+ * @param dev the device (one region per device).
  * @param cpu_addr the CPU mapping of the region (page aligned).
  * @param device_addr the address the device is programmed with for cpu_addr.
  * @param size a multiple of 4 KiB.
@@ -72,7 +73,14 @@ UDMA_API int udma_declare_coherent_memory(struct udma_device *dev, void *cpu_add
  * Declare a PCI BAR: mmaps `<root>/<pci_addr>/resource<bar>` (root is
  * /sys/bus/pci/devices unless set with udma_set_sysfs_pci_root()) at @p offset for
  * @p size bytes and declares it as udma_declare_coherent_memory() does.
- * @param pci_addr "DDDD:BB:DD.F". @return as udma_declare_coherent_memory().
+ * @param dev the device.
+ * @param pci_addr "DDDD:BB:DD.F".
+ * @param bar the BAR number, 0..5.
+ * @param offset where the region starts in the BAR (4 KiB aligned).
+ * @param device_addr the address the device is programmed with for that offset.
+ * @param size bytes (4 KiB multiple).
+ * @param flags as udma_declare_coherent_memory().
+ * @return as udma_declare_coherent_memory().
  */
 UDMA_API int udma_declare_coherent_bar(struct udma_device *dev, const char *pci_addr, int bar,
 				       size_t offset, udma_addr_t device_addr, size_t size,

@@ -18,8 +18,11 @@ extern "C" {
 /** Marks a function exported from libudma. */
 #define UDMA_API __attribute__((visibility("default")))
 
+/** Branch hint: @p x is usually true. */
 #define udma_likely(x) __builtin_expect(!!(x), 1)
+/** Branch hint: @p x is usually false. */
 #define udma_unlikely(x) __builtin_expect(!!(x), 0)
+/** Align a type or variable to a cache line. */
 #define __udma_cache_aligned __attribute__((aligned(UDMA_CACHE_LINE_SIZE)))
 
 /** A bus (IOVA) address as programmed into a device: the seed's dma_addr_t. */

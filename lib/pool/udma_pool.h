@@ -64,6 +64,7 @@ UDMA_API struct udma_pool *udma_pool_create_params(const char *name, struct udma
 
 /**
  * Allocate a block (seed: dma_pool_alloc). Contents are undefined.
+ * @param pool the pool.
  * @param gfp UDMA_GFP_ATOMIC never blocks and never makes a syscall (only
  *        memory already carved or reserved); UDMA_GFP_KERNEL may grow the pool.
  * @param handle receives the block's IOVA.
@@ -97,7 +98,11 @@ UDMA_API void udma_pool_free_slow(struct udma_pool *pool, void *vaddr, udma_addr
 
 /**
  * Allocate @p n blocks, all or nothing.
- * @param handles may be NULL when the caller does not need the IOVAs.
+ * @param pool the pool.
+ * @param gfp as udma_pool_alloc().
+ * @param vaddrs receives the n CPU addresses.
+ * @param handles receives the n IOVAs; may be NULL when the caller does not need them.
+ * @param n how many (> 0).
  * @return 0, -ENOMEM (nothing allocated) or -EINVAL.
  */
 UDMA_API int udma_pool_alloc_bulk(struct udma_pool *pool, udma_gfp_t gfp, void **vaddrs,
@@ -141,8 +146,9 @@ static inline void udma_pool_free_inline(struct udma_pool *pool, void *vaddr, ud
 }
 
 #ifndef UDMA_BUILDING_LIB
-/* calls take the inline fast path; &udma_pool_alloc is still the exported function */
+/** Calls take the inline fast path; &udma_pool_alloc is still the exported function. */
 #define udma_pool_alloc(pool, gfp, handle) udma_pool_alloc_inline(pool, gfp, handle)
+/** Calls take the inline fast path; &udma_pool_free is still the exported function. */
 #define udma_pool_free(pool, vaddr, addr) udma_pool_free_inline(pool, vaddr, addr)
 #endif
 
@@ -158,7 +164,10 @@ struct udma_pool_stats {
 	uint64_t block_stride;  /**< bytes between blocks */
 	uint64_t slab_size;     /**< bytes per slab */
 	uint64_t bytes_held;    /**< every byte the pool holds: slabs and metadata */
-	uint64_t allocs, frees, refills, flushes; /**< operation counts */
+	uint64_t allocs;        /**< blocks handed out by the caches */
+	uint64_t frees;         /**< blocks returned to the caches */
+	uint64_t refills;       /**< magazines or carvings brought into caches */
+	uint64_t flushes;       /**< magazines sent from caches to the depot */
 };
 
 /** Fill @p st. @return 0 or -EINVAL. Thread-safe (a snapshot). */
