@@ -188,7 +188,7 @@ static void test_storm(void **s)
 
 	(void)s;
 	storm(suite && strcmp(suite, "stress") == 0 ? 10000000 :
-	      suite && strcmp(suite, "tsan") == 0 ? 20000 : 50000);
+	      suite && strcmp(suite, "tsan") == 0 ? 2000000 : 50000);
 }
 
 int main(void)
