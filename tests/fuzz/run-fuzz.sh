@@ -7,6 +7,7 @@
 # A crash, a leak, a timeout (10 s for one input) or a broken invariant fails the
 # test; the failing input is kept in the build directory and printed in hex.
 set -u
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 harness=$1 seeds=$2
 name=$(basename "$harness")
 work=${MESON_BUILD_ROOT:-.}/fuzz-out/$name
