@@ -80,7 +80,8 @@ static inline int fz_fd_count(void)
  * reach one are stepped around here (the operation is skipped and counted).
  * Each entry names the defect; the lead deletes an entry (and its uses) once the
  * fix is on main. UDMA_FUZZ_NO_EXCLUDE=1 in the environment turns the whole list
- * off, to show that the fuzzer finds them.
+ * off, UDMA_FUZZ_FIND=N (an enum value below) lifts entry N alone: to show that
+ * the fuzzer finds them.
  */
 enum fz_known {
 	FZ_KNOWN_D1_MAP_HUGE_SIZE = 1,  /* defect 1: map with size > 2^63 hangs */
@@ -110,7 +111,7 @@ static const char *const fz_known_name[FZ_KNOWN_NR] = {
 };
 
 static unsigned long fz_known_hits[FZ_KNOWN_NR];
-static int fz_exclude = -1;
+static int fz_exclude = -1, fz_find = -1;
 
 /* 1 when the operation must be skipped because it reaches known defect @k */
 static inline int fz_known(enum fz_known k)
@@ -119,8 +120,10 @@ static inline int fz_known(enum fz_known k)
 		const char *e = getenv("UDMA_FUZZ_NO_EXCLUDE");
 
 		fz_exclude = !(e && *e && strcmp(e, "0") != 0);
+		e = getenv("UDMA_FUZZ_FIND");
+		fz_find = e ? atoi(e) : 0;
 	}
-	if (!fz_exclude)
+	if (!fz_exclude || (int)k == fz_find)
 		return 0;
 	fz_known_hits[k]++;
 	return 1;

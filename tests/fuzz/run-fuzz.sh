@@ -16,7 +16,7 @@ rm -rf "$work" && mkdir -p "$work/corpus" || exit 1
 	-timeout=10 -rss_limit_mb=4096 -max_len=1024 -close_fd_mask=1 -print_final_stats=1 \
 	-artifact_prefix="$work/" "$work/corpus" "$seeds" 2>"$work/log"
 rc=$?
-grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss|fuzz)|INVARIANT|ERROR:|SUMMARY' "$work/log" | head -40
+grep -E '^(#[0-9]+ +DONE|stat::peak_rss|fuzz)|INVARIANT|ERROR:|SUMMARY' "$work/log" | head -40
 for f in "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-*; do
 	[ -e "$f" ] || continue
 	echo "failing input: $f"
@@ -24,5 +24,6 @@ for f in "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-*; do
 	echo "reproduce: $harness $f"
 done
 [ $rc -ne 0 ] && tail -60 "$work/log"
-echo "$name: exit $rc, corpus $(ls "$work/corpus" | wc -l) new inputs"
+execs=$(awk '/^stat::number_of_executed_units:/ {print $2}' "$work/log")
+echo "$name: ${execs:-?} executions in ${UDMA_FUZZ_TIME:-60} s (seed ${UDMA_FUZZ_SEED:-1}), $(ls "$work/corpus" | wc -l) new inputs, exit $rc"
 exit $rc
