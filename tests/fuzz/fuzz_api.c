@@ -1180,6 +1180,55 @@ static void op_register(struct fz_in *in)
 	g_bad_ops++;
 }
 
+/* sg tables: a chain of arrays walked to the end, or a refused size */
+static void op_sg_table(struct fz_in *in)
+{
+	uint8_t v = fz_u8(in);
+	unsigned int n = v & 1 ? fz_u16(in) % 600 + 1 : 0, k = 0;
+	struct udma_sg_table t;
+	struct udma_sg *sg;
+	int ret;
+
+	if (v & 2) { /* far more than memory holds */
+		if (fz_known(FZ_KNOWN_D8_UNBOUNDED_ALLOC))
+			return;
+		n = UINT32_MAX - (v >> 2);
+	}
+	memset(&t, 0, sizeof(t));
+	ret = udma_sg_alloc_table(&t, n);
+	if (n == 0 || n > (1u << 28)) {
+		FZ_CHECK(ret == -EINVAL || ret == -ENOMEM, "sg_alloc_table(%u) returned %d", n, ret);
+		g_bad_ops++;
+		return;
+	}
+	if (ret != 0) {
+		FZ_CHECK(ret == -ENOMEM, "sg_alloc_table(%u) returned %d", n, ret);
+		return;
+	}
+	FZ_CHECK(t.orig_nents == n, "table of %u entries says %u", n, t.orig_nents);
+	for (sg = t.sgl; sg != NULL && k <= n; sg = udma_sg_next(sg))
+		k++;
+	FZ_CHECK(k == n, "walked %u entries of a table of %u", k, n);
+	udma_sg_free_table(&t);
+	g_ok_ops++;
+}
+
+/* a pool asked for more initial blocks than memory holds fails at once */
+static void op_pool_huge(struct fz_in *in)
+{
+	struct udma_pool_params pp = {.struct_size = sizeof(pp)};
+	uint8_t v = fz_u8(in);
+	struct udma_pool *p;
+
+	if (fz_known(FZ_KNOWN_D8_UNBOUNDED_ALLOC))
+		return;
+	pp.initial_blocks = UINT32_MAX - v;
+	p = udma_pool_create_params("fzhuge", S.dev[v % NDEV], 4096, 0, 0, &pp);
+	FZ_CHECK(p == NULL && errno == ENOMEM, "a pool of %u initial blocks: %p",
+		 pp.initial_blocks, (void *)p);
+	g_bad_ops++;
+}
+
 /* ---- one input ------------------------------------------------------------ */
 
 static int setup(uint8_t cfg)
@@ -1255,18 +1304,18 @@ static void teardown(void)
 	FZ_CHECK(udma_eal_cleanup() == 0, "cleanup");
 }
 
-static const char *const op_name[22] = {
+#define NOPS 24
+static const char *const op_name[NOPS] = {
 	"coh_alloc", "coh_free", "coh_free_bad", "coh_rw", "pool_create", "pool_alloc",
 	"pool_bulk_alloc", "pool_free", "pool_bulk_free", "pool_free_bad", "pool_destroy",
 	"map_single", "map_page", "map_sg", "unmap", "sync_to_dev", "sync_to_cpu", "map_bad",
-	"unmap_bad", "sync_bad", "set_mask", "register",
+	"unmap_bad", "sync_bad", "set_mask", "register", "sg_table", "pool_huge",
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz_in in = {data, size};
-	static int fd_base = -1;
 	int fds = fz_fd_count();
 
 	if (size == 0)
@@ -1280,8 +1329,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		g_ops++;
 		if (g_trace)
 			fprintf(stderr, "step %u: %s (maps %d, coherent %d, blocks %d)\n", step,
-				op_name[op % 22], S.nmap, S.ncoh, S.nblk);
-		switch (op % 22) {
+				op_name[op % NOPS], S.nmap, S.ncoh, S.nblk);
+		switch (op % NOPS) {
 		case 0: op_coh_alloc(&in); break;
 		case 1: op_coh_free(&in); break;
 		case 2: op_coh_free_bad(&in); break;
@@ -1303,14 +1352,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 18: op_unmap_bad(&in); break;
 		case 19: op_sync_bad(&in); break;
 		case 20: op_set_mask(&in); break;
-		default: op_register(&in); break;
+		case 21: op_register(&in); break;
+		case 22: op_sg_table(&in); break;
+		default: op_pool_huge(&in); break;
 		}
 		check_counters();
 		check_one_live(step);
 	}
 	teardown();
-	if (fd_base < 0)
-		fd_base = fds;
 	FZ_CHECK(fz_fd_count() == fds, "an input left %d file descriptors open", fz_fd_count() - fds);
 	return 0;
 }

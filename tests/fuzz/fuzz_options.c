@@ -24,7 +24,6 @@
 #define MAX_TOKEN 300
 
 static FILE *g_null;
-static int g_fd_base = -1;
 static unsigned long g_inits, g_init_ok, g_parses;
 
 static void report(void)
@@ -189,8 +188,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	argv3[0] = (char *)"fz";
 	argv3[1] = (char *)"--file-prefix=udmafz";
 	memcpy(&argv3[2], &argv[1], sizeof(char *) * (size_t)argc);
-	if (g_fd_base < 0)
-		g_fd_base = fz_fd_count();
 	fds = fz_fd_count();
 	g_inits++;
 	r2 = udma_eal_init(argc + 1, argv3);

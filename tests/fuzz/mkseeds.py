@@ -42,6 +42,9 @@ def unmap_bad(v, i): return [18, v, i]
 def sync_bad(v): return [19, v]
 def set_mask(dev, bits): return [20, dev, bits - 20]
 def register(v): return [21, v]
+def sg_table(n): return [22, 1] + u16(n - 1)
+def sg_table_bad(v): return [22, v]
+def pool_huge(v): return [23, v]
 
 TO, FROM, BIDI = 1, 2, 0
 MEMSEG, FOREIGN, REG, TAIL = 0, 1, 2, 3
@@ -74,6 +77,8 @@ progs = {
         map_single(1, FROM, REG, 1, 0, 8192) + unmap(0),
     'grow': coh_big(0, 31) + coh_big(0, 29) + coh_big(1, 17) + pool_create(0, 0, 4096, 12) +
         bulk_alloc(0, 16) + bulk_alloc(0, 16) + coh_free(0) + coh_free(0),
+    'sg_table': sg_table(1) + sg_table(128) + sg_table(129) + sg_table(600) + sg_table_bad(0) +
+        sg_table_bad(2) + pool_huge(0),
     'past_end': map_bad(0, 9, 100, 100) + map_bad(0, 25, 4000, 60000),
 }
 
