@@ -53,7 +53,7 @@ static inline bool dev_ok(const struct udma_device *dev, const char *fn)
 {
 	if (udma_likely(dev_is(dev)))
 		return true;
-	udma_log(UDMA_LOG_ERR, "%s(): invalid device %p", fn, (const void *)dev);
+	UDMA_LOG_FN(ERR, fn, "invalid device %p", (const void *)dev); /* rate-limited */
 	return false;
 }
 
@@ -196,6 +196,15 @@ static inline unsigned int dir_perms(enum udma_data_direction dir)
 }
 
 bool reg_lookup(const void *va, size_t size, udma_addr_t *iova);
+/* live-mapping count of registered memory (dma_register.c); reg_active(): any region */
+int reg_ref(const void *va, size_t size, int delta);
+extern unsigned int g_reg_count;
+static inline bool reg_active(void)
+{
+	return __atomic_load_n(&g_reg_count, __ATOMIC_RELAXED) != 0;
+}
+/* g_map_direct and no registration: a pa/va unmap that is not a bounce does nothing */
+extern bool g_unmap_direct;
 
 /* memseg or registered memory the device reaches directly, else UDMA_MAPPING_ERROR */
 static inline udma_addr_t dma_map_direct(struct udma_device *dev, void *va, size_t size,

@@ -143,6 +143,8 @@ void udma_dump(FILE *f)
 		g_iova_ops->dump(f);
 	memseg_dump(f);
 	fprintf(f, "heap: %zu free pages (4 KiB)\n", heap_free_pages());
+	fprintf(f, "log: %lu errors, %lu messages suppressed by the rate limit\n",
+		udma_log_error_count(), udma_log_suppressed_count());
 	for (unsigned int i = 0; i < g_nr_hooks; i++)
 		if (g_hooks[i].h->dump)
 			g_hooks[i].h->dump(f);

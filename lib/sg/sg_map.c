@@ -280,8 +280,8 @@ static bool sg_args_ok(struct udma_device *dev, struct udma_sg *sgl, int nents,
 	if (udma_unlikely(!dev_ok(dev, fn)))
 		return false;
 	if (udma_unlikely(sgl == NULL || nents <= 0 || !dir_ok(dir) || g_iova_ops == NULL)) {
-		udma_log(UDMA_LOG_ERR, "%s(): %s: bad argument (sgl %p, nents %d, dir %d)", fn,
-			 dev->name, (void *)sgl, nents, (int)dir);
+		UDMA_LOG_FN(ERR, fn, "%s: bad argument (sgl %p, nents %d, dir %d)", dev->name,
+			    (void *)sgl, nents, (int)dir);
 		return false;
 	}
 	return true;
