@@ -293,7 +293,7 @@ void udma_unmap_single(struct udma_device *dev, udma_addr_t addr, size_t size,
 {
 	/* direct pa/va mappings hold no state: a plausible, non-bounce IOVA is done */
 	if (udma_likely(__atomic_load_n(&g_unmap_direct, __ATOMIC_RELAXED) && dev_is(dev) &&
-			addr != UDMA_MAPPING_ERROR && size != 0 &&
+			addr != UDMA_MAPPING_ERROR && size - 1 < UDMA_MEMSEG_LIST_VA_SIZE &&
 			dir_ok(dir) && iova_plausible(addr) && swiotlb_slot_of_iova(addr) == NULL))
 		return;
 	unmap_one(dev, addr, size, dir, NULL, DBG_SINGLE, __func__, DBG_CALLER);

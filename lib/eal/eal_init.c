@@ -83,6 +83,7 @@ int udma_eal_init(int argc, char **argv)
 		UDMA_LOG(ERR, "argc must be >= 1 and argv[0] the program name");
 		return -EINVAL;
 	}
+	log_reset_counters(); /* counts and rate-limit windows start at init */
 	consumed = eal_parse_args(argc, argv);
 	if (consumed < 0)
 		return consumed;

@@ -9,6 +9,7 @@ int g_log_level = UDMA_LOG_NOTICE;
 static FILE *g_log_stream;
 static atomic_ulong g_log_errors;
 static atomic_ulong g_log_suppressed;
+static uint64_t g_log_epoch; /* windows opened before it (the last init) are closed */
 static pthread_mutex_t g_log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const level_names[] = {
@@ -47,10 +48,20 @@ unsigned long udma_log_suppressed_count(void)
 	return atomic_load(&g_log_suppressed);
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec + 1; /* never 0 */
+}
+
 void log_reset_counters(void)
 {
 	atomic_store(&g_log_errors, 0);
 	atomic_store(&g_log_suppressed, 0);
+	/* +1: a window opened in the same coarse tick is closed too */
+	__atomic_store_n(&g_log_epoch, now_ns() + 1, __ATOMIC_RELAXED);
 }
 
 static void log_line(int level, const char *line)
@@ -98,13 +109,13 @@ void udma_log(int level, const char *fmt, ...)
  */
 static bool log_rl_pass(struct log_ratelimit *rl, uint64_t *missed)
 {
-	struct timespec ts;
-	uint64_t now, begin = __atomic_load_n(&rl->begin, __ATOMIC_ACQUIRE);
+	uint64_t now = now_ns(), begin = __atomic_load_n(&rl->begin, __ATOMIC_ACQUIRE);
+	uint64_t epoch = __atomic_load_n(&g_log_epoch, __ATOMIC_RELAXED);
 
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec + 1; /* never 0 */
 	*missed = 0;
-	if ((begin == 0 || now - begin >= LOG_RL_INTERVAL_NS) &&
+	if (now < epoch)
+		now = epoch; /* the window opened now is not closed by the epoch */
+	if ((begin == 0 || begin < epoch || now - begin >= LOG_RL_INTERVAL_NS) &&
 	    __atomic_compare_exchange_n(&rl->begin, &begin, now, false, __ATOMIC_ACQ_REL,
 					__ATOMIC_ACQUIRE)) {
 		*missed = __atomic_exchange_n(&rl->missed, 0, __ATOMIC_RELAXED);
