@@ -517,6 +517,130 @@ static void test_ratelimit(void **s)
 	down();
 }
 
+/* ---- every public call on the map paths: one message per bad call, in every mode ---------- */
+
+#define ONE(what, call)                                                                   \
+	do {                                                                               \
+		one_begin(&o);                                                             \
+		call;                                                                      \
+		one_end(&o, what);                                                         \
+	} while (0)
+
+static void one_message_in(const char *mode, const char *swiotlb, const char *extra)
+{
+	struct udma_sg sg[3], good[2];
+	uint8_t back[64];
+	struct one o;
+	udma_addr_t a;
+	int count;
+
+	if (up_args(mode, swiotlb, extra))
+		skip();
+	watchdog(60);
+	t_fill(g_coh, 64, 51);
+	a = udma_map_single(g_dev, g_coh, 64, UDMA_TO_DEVICE);
+	assert_false(udma_mapping_error(g_dev, a));
+	udma_sg_init_table(good, 2);
+	udma_sg_set_buf(&good[0], g_coh + 4096, 512);
+	udma_sg_set_buf(&good[1], g_foreign, 512);
+	count = udma_map_sg(g_dev, good, 2, UDMA_TO_DEVICE);
+	assert_true(count >= 1);
+	/* map forms */
+	ONE("map NULL dev", assert_int_equal(udma_map_single(NULL, g_coh, 64, UDMA_TO_DEVICE),
+					     UDMA_MAPPING_ERROR));
+	ONE("map bogus dev", assert_int_equal(udma_map_single((struct udma_device *)g_foreign,
+							      g_coh, 64, UDMA_TO_DEVICE),
+					      UDMA_MAPPING_ERROR));
+	ONE("map NULL", assert_int_equal(udma_map_single(g_dev, NULL, 64, UDMA_TO_DEVICE),
+					 UDMA_MAPPING_ERROR));
+	ONE("map size 0", assert_int_equal(udma_map_single(g_dev, g_coh, 0, UDMA_TO_DEVICE),
+					   UDMA_MAPPING_ERROR));
+	ONE("map NONE", assert_int_equal(udma_map_single(g_dev, g_coh, 64, UDMA_NONE),
+					 UDMA_MAPPING_ERROR));
+	ONE("map dir 9", assert_int_equal(udma_map_single(g_dev, g_coh, 64,
+							  (enum udma_data_direction)9),
+					  UDMA_MAPPING_ERROR));
+	ONE("map wraps", assert_int_equal(udma_map_single(g_dev, g_coh, SIZE_MAX, UDMA_TO_DEVICE),
+					  UDMA_MAPPING_ERROR));
+	ONE("map_attrs NULL", assert_int_equal(udma_map_single_attrs(g_dev, NULL, 64,
+								     UDMA_TO_DEVICE, NULL),
+					       UDMA_MAPPING_ERROR));
+	ONE("map_attrs dir", assert_int_equal(udma_map_single_attrs(g_dev, g_coh, 64, UDMA_NONE,
+								    NULL), UDMA_MAPPING_ERROR));
+	ONE("map_page misaligned", assert_int_equal(udma_map_page(g_dev, g_coh + 1, 0, 64,
+								  UDMA_TO_DEVICE),
+						    UDMA_MAPPING_ERROR));
+	ONE("map_page NULL", assert_int_equal(udma_map_page(g_dev, NULL, 4096, 64, UDMA_TO_DEVICE),
+					      UDMA_MAPPING_ERROR));
+	ONE("map_page NULL dev", assert_int_equal(udma_map_page(NULL, g_coh, 0, 64,
+								UDMA_TO_DEVICE),
+						  UDMA_MAPPING_ERROR));
+	ONE("map_page size 0", assert_int_equal(udma_map_page(g_dev, g_coh, 0, 0, UDMA_TO_DEVICE),
+						UDMA_MAPPING_ERROR));
+	ONE("map_page dir", assert_int_equal(udma_map_page(g_dev, g_coh, 0, 64, UDMA_NONE),
+					     UDMA_MAPPING_ERROR));
+	/* unmap forms: the live mapping survives all of them */
+	ONE("unmap NULL dev", udma_unmap_single(NULL, a, 64, UDMA_TO_DEVICE));
+	ONE("unmap error handle", udma_unmap_single(g_dev, UDMA_MAPPING_ERROR, 64, UDMA_TO_DEVICE));
+	ONE("unmap size 0", udma_unmap_single(g_dev, a, 0, UDMA_TO_DEVICE));
+	ONE("unmap dir", udma_unmap_single(g_dev, a, 64, UDMA_NONE));
+	ONE("unmap wraps", udma_unmap_single(g_dev, a, SIZE_MAX, UDMA_TO_DEVICE));
+	ONE("unmap never mapped", udma_unmap_single(g_dev, 0x10, 64, UDMA_TO_DEVICE));
+	ONE("unmap_attrs dir", udma_unmap_single_attrs(g_dev, a, 64, UDMA_NONE, NULL));
+	ONE("unmap_page NULL dev", udma_unmap_page(NULL, a, 64, UDMA_TO_DEVICE));
+	ONE("unmap_page size 0", udma_unmap_page(g_dev, a, 0, UDMA_TO_DEVICE));
+	/* sync forms */
+	ONE("sync_for_cpu dev", udma_sync_single_for_cpu(NULL, a, 64, UDMA_TO_DEVICE));
+	ONE("sync_for_cpu dir", udma_sync_single_for_cpu(g_dev, a, 64, UDMA_NONE));
+	ONE("sync_for_device size", udma_sync_single_for_device(g_dev, a, 0, UDMA_TO_DEVICE));
+	ONE("sync_for_device error", udma_sync_single_for_device(g_dev, UDMA_MAPPING_ERROR, 64,
+								 UDMA_TO_DEVICE));
+	ONE("sync_single dir", udma_sync_single(g_dev, a, 64, (enum udma_data_direction)5));
+	ONE("sync_range wraps", udma_sync_single_range(g_dev, a, SIZE_MAX, 2, UDMA_TO_DEVICE));
+	ONE("sync_range_for_cpu dev", udma_sync_single_range_for_cpu(NULL, a, 0, 64,
+								     UDMA_TO_DEVICE));
+	ONE("sync_range_for_device size", udma_sync_single_range_for_device(g_dev, a, 8, 0,
+									    UDMA_TO_DEVICE));
+	/* sg forms */
+	udma_sg_init_table(sg, 3);
+	udma_sg_set_buf(&sg[0], g_coh, 64);
+	udma_sg_set_buf(&sg[1], g_coh + 128, 64);
+	udma_sg_set_buf(&sg[2], g_coh + 256, 64);
+	ONE("map_sg dev", assert_int_equal(udma_map_sg(NULL, sg, 3, UDMA_TO_DEVICE), 0));
+	ONE("map_sg NULL", assert_int_equal(udma_map_sg(g_dev, NULL, 3, UDMA_TO_DEVICE), 0));
+	ONE("map_sg nents 0", assert_int_equal(udma_map_sg(g_dev, sg, 0, UDMA_TO_DEVICE), 0));
+	ONE("map_sg nents -1", assert_int_equal(udma_map_sg(g_dev, sg, -1, UDMA_TO_DEVICE), 0));
+	ONE("map_sg dir", assert_int_equal(udma_map_sg(g_dev, sg, 3, UDMA_NONE), 0));
+	ONE("map_sg past end", assert_int_equal(udma_map_sg(g_dev, sg, 4, UDMA_TO_DEVICE), 0));
+	udma_sg_set_buf(&sg[1], g_coh + 128, 0);
+	ONE("map_sg empty entry", assert_int_equal(udma_map_sg(g_dev, sg, 3, UDMA_TO_DEVICE), 0));
+	ONE("map_sg_attrs dir", assert_int_equal(udma_map_sg_attrs(g_dev, sg, 3, UDMA_NONE, NULL),
+						 0));
+	ONE("unmap_sg dev", udma_unmap_sg(NULL, good, 2, UDMA_TO_DEVICE));
+	ONE("unmap_sg NULL", udma_unmap_sg(g_dev, NULL, 2, UDMA_TO_DEVICE));
+	ONE("unmap_sg_attrs nents", udma_unmap_sg_attrs(g_dev, good, 0, UDMA_TO_DEVICE, NULL));
+	ONE("sync_sg dir", udma_sync_sg(g_dev, good, 2, UDMA_NONE));
+	ONE("sync_sg_for_cpu dev", udma_sync_sg_for_cpu(NULL, good, 2, UDMA_TO_DEVICE));
+	ONE("sync_sg_for_device NULL", udma_sync_sg_for_device(g_dev, NULL, 2, UDMA_TO_DEVICE));
+	/* nothing was lost: the mapping and the list still work */
+	assert_int_equal(udma_sim_dma_read(g_dev, a, back, 64), 0);
+	assert_true(t_check(back, 64, 51));
+	udma_unmap_single(g_dev, a, 64, UDMA_TO_DEVICE);
+	udma_unmap_sg(g_dev, good, 2, UDMA_TO_DEVICE);
+	alarm(0);
+	down();
+}
+
+static void test_one_sim(void **s) { (void)s; one_message_in("--iova-mode=sim", "--swiotlb=auto", NULL); }
+static void test_one_va(void **s) { (void)s; one_message_in("--iova-mode=va", "--swiotlb=auto", NULL); }
+static void test_one_pa(void **s) { (void)s; one_message_in("--iova-mode=pa", "--swiotlb=auto", NULL); }
+static void test_one_force(void **s) { (void)s; one_message_in("--iova-mode=va", "--swiotlb=force", NULL); }
+static void test_one_debug(void **s)
+{
+	(void)s;
+	one_message_in("--iova-mode=va", "--swiotlb=auto", "--dma-debug");
+}
+
 /* ---- sync without dma-debug: what is checked, per mode --------------------------------------- */
 
 static void sync_checks_in(const char *mode, const char *swiotlb)
@@ -597,10 +721,17 @@ int main(void)
 		cmocka_unit_test_teardown(test_register_args, td),
 		cmocka_unit_test_teardown(test_sg_table_bounds, td),
 		cmocka_unit_test_teardown(test_ratelimit, td),
+		cmocka_unit_test_teardown(test_one_sim, td),
+		cmocka_unit_test_teardown(test_one_va, td),
+		cmocka_unit_test_teardown(test_one_pa, td),
+		cmocka_unit_test_teardown(test_one_force, td),
+		cmocka_unit_test_teardown(test_one_debug, td),
 		cmocka_unit_test_teardown(test_sync_va, td),
 		cmocka_unit_test_teardown(test_sync_pa, td),
 		cmocka_unit_test_teardown(test_sync_va_force, td),
 	};
 
+	if (getenv("UDMA_TEST_FILTER"))
+		cmocka_set_test_filter(getenv("UDMA_TEST_FILTER"));
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

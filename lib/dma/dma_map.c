@@ -230,13 +230,15 @@ int udma_mapping_error(struct udma_device *dev, udma_addr_t addr)
 /* ---- unmap ---------------------------------------------------------------- */
 
 static void unmap_sim(struct udma_device *dev, udma_addr_t addr, size_t size,
-		      enum udma_data_direction dir, bool copy)
+		      enum udma_data_direction dir, bool copy, bool quiet)
 {
 	unsigned int perms;
 	void *va;
 	int ret = sim_unmap(addr, size, &va, &perms);
 
 	if (ret < 0) {
+		if (quiet)
+			return; /* dma-debug reported it */
 		UDMA_LOG(ERR, "%s: unmap of iova %#llx (%zu bytes): %s: ignored", dev->name,
 			 (unsigned long long)addr, size,
 			 ret == -ENOENT ? "nothing mapped there" : "not the size it was mapped with");
@@ -255,27 +257,30 @@ static void unmap_one(struct udma_device *dev, udma_addr_t addr, size_t size,
 		      enum udma_data_direction dir, const struct udma_attrs *attrs, enum dbg_type t,
 		      const char *fn, const void *caller)
 {
-	bool copy = !udma_get_attr(UDMA_ATTR_SKIP_CPU_SYNC, attrs);
+	bool copy = !udma_get_attr(UDMA_ATTR_SKIP_CPU_SYNC, attrs), quiet = false;
 	void *slot;
 
-	if (udma_unlikely(!dev_ok(dev, fn)))
-		return;
-	if (udma_unlikely(g_dma_debug))
-		dbg_unmap(dev, t, addr, size, (int)dir, fn, caller);
 	if (udma_unlikely(handle_args_bad(dev, addr, 0, size, dir, fn)))
-		return;
+		return; /* one line: dma-debug does not report it again */
+	if (udma_unlikely(g_dma_debug)) {
+		unsigned long n0 = udma_debug_error_count();
+
+		dbg_unmap(dev, t, addr, size, (int)dir, fn, caller);
+		quiet = udma_debug_error_count() != n0; /* reported: one line per call */
+	}
 	if (g_iova_ops->remaps) {
-		unmap_sim(dev, addr, size, dir, copy);
+		unmap_sim(dev, addr, size, dir, copy, quiet);
 		return;
 	}
 	slot = swiotlb_slot_of_iova(addr);
 	if (udma_unlikely(slot != NULL)) {
-		if (swiotlb_release(slot, size, dir, copy, true) == -ENOENT)
+		if (swiotlb_release(slot, size, dir, copy, true) == -ENOENT && !quiet)
 			UDMA_LOG(ERR, "%s: iova %#llx is in the bounce region but not a live mapping",
 				 dev->name, (unsigned long long)addr);
 	} else if (udma_unlikely(!iova_plausible(addr))) {
-		UDMA_LOG(ERR, "%s: unmap of iova %#llx that udma never mapped: ignored", dev->name,
-			 (unsigned long long)addr);
+		if (!quiet)
+			UDMA_LOG(ERR, "%s: unmap of iova %#llx that udma never mapped: ignored",
+				 dev->name, (unsigned long long)addr);
 	} else if (udma_unlikely(reg_active())) {
 		reg_count_unmap(memseg_iova2virt(addr, NULL), size);
 	}
