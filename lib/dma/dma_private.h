@@ -48,14 +48,23 @@ static inline bool dev_is(const struct udma_device *dev)
 	return magic == UDMA_DEV_MAGIC;
 }
 
-/* validate a device argument; logs one line naming @fn when bad */
-static inline bool dev_ok(const struct udma_device *dev, const char *fn)
+/*
+ * validate a device argument; logs one line naming @fn when bad, rate-limited per
+ * call site of dev_ok() (each expansion has its own state)
+ */
+static inline bool dev_ok_rl(const struct udma_device *dev, const char *fn,
+			     struct log_ratelimit *rl)
 {
 	if (udma_likely(dev_is(dev)))
 		return true;
-	UDMA_LOG_FN(ERR, fn, "invalid device %p", (const void *)dev); /* rate-limited */
+	log_rl(rl, UDMA_LOG_ERR, fn, "%s(): invalid device %p", fn, (const void *)dev);
 	return false;
 }
+#define dev_ok(dev, fn)                                                                  \
+	dev_ok_rl((dev), (fn), ({                                                         \
+		static struct log_ratelimit dev_ok_rl_;                                   \
+		&dev_ok_rl_;                                                              \
+	}))
 
 static inline void dev_count(struct udma_device *dev, int64_t allocs, int64_t bytes)
 {
