@@ -341,6 +341,28 @@ static void unregister_busy_in(const char *mode, const char *swiotlb)
 	assert_int_equal(udma_sim_dma_read(g_dev, b, back, 256), 0);
 	assert_true(t_check(back, 256, 32));
 	udma_unmap_page(g_dev, b, 256, UDMA_TO_DEVICE);
+	/* a scatterlist of registered memory holds the region too, until udma_unmap_sg() */
+	{
+		struct udma_sg sg[2];
+		uint8_t sgback[512];
+		int count;
+
+		udma_sg_init_table(sg, 2);
+		t_fill(reg + 16384, 512, 33);
+		udma_sg_set_buf(&sg[0], reg + 16384, 256);
+		udma_sg_set_buf(&sg[1], reg + 16384 + 256, 256);
+		count = udma_map_sg(g_dev, sg, 2, UDMA_TO_DEVICE);
+		assert_true(count >= 1);
+		one_begin(&o);
+		assert_int_equal(udma_mem_unregister(reg, 64 << 10), -EBUSY);
+		one_end(&o, "unregister with a live sg mapping");
+		assert_true(udma_sg_dma_len(&sg[0]) <= sizeof(sgback));
+		assert_int_equal(udma_sim_dma_read(g_dev, udma_sg_dma_address(&sg[0]), sgback,
+						   udma_sg_dma_len(&sg[0])), 0);
+		assert_true(t_check(sgback, udma_sg_dma_len(&sg[0]), 33));
+		udma_unmap_sg(g_dev, sg, 2, UDMA_TO_DEVICE);
+		udma_unmap_sg(g_dev, sg, 2, UDMA_TO_DEVICE); /* a second unmap releases nothing */
+	}
 	/* a second unmap of a direct mapping cannot free the count of another */
 	a = udma_map_single(g_dev, reg, 64, UDMA_TO_DEVICE);
 	assert_false(udma_mapping_error(g_dev, a));
