@@ -158,10 +158,9 @@ UDMA_API int udma_mem_register(void *va, size_t len);
  * Undo udma_mem_register() with the same @p va and @p len.
  * @return 0; -ERANGE for part of a registration; -EINVAL when nothing is registered
  *         there (or NULL, 0, a wrapping range); -EBUSY, with the region kept, while
- *         a direct streaming mapping of it (udma_map_single(), udma_map_page(),
- *         an entry of udma_map_sg()) is
- *         live. Bounced mappings of it do not count: the device reaches only the
- *         bounce slot.
+ *         a direct streaming mapping of it (udma_map_single(), udma_map_page(), an
+ *         entry of udma_map_sg()) is live. Bounced mappings of it do not count:
+ *         the device reaches only the bounce slot.
  */
 UDMA_API int udma_mem_unregister(void *va, size_t len);
 
