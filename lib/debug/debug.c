@@ -50,6 +50,9 @@ static unsigned int g_recent_n;
 static atomic_ulong g_errors;
 static char g_reports[NREPORTS][512];
 static unsigned long g_live;
+static struct {
+	unsigned long limit; /* --dma-debug-limit: reports printed, 0 = all */
+} g_dbg_opts;
 
 static const char *const type_name[] = {
 	"map_single", "map_page", "map_sg", "alloc_coherent", "alloc_noncoherent", "pool_alloc",
@@ -76,7 +79,7 @@ static void where(const void *caller, char *buf, size_t len)
 void dbg_report(const char *devname, const char *call, const void *caller, const char *fmt, ...)
 {
 	unsigned long n = atomic_fetch_add(&g_errors, 1);
-	unsigned long limit = (unsigned long)g_cfg.dma_debug_limit;
+	unsigned long limit = g_dbg_opts.limit;
 	char msg[200], at[96];
 	va_list ap;
 
@@ -466,14 +469,15 @@ static void dbg_clear(void)
 	pthread_mutex_unlock(&g_lock);
 }
 
-static int dbg_init(void)
+static int dbg_init(const struct eal_config *cfg)
 {
 	dbg_clear();
 	atomic_store(&g_errors, 0);
-	g_dma_debug = g_cfg.dma_debug;
+	g_dbg_opts.limit = (unsigned long)cfg->dma_debug_limit;
+	g_dma_debug = cfg->dma_debug;
 	if (g_dma_debug)
-		UDMA_LOG(NOTICE, "dma-debug on: printing the first %d report(s)%s",
-			 g_cfg.dma_debug_limit, g_cfg.dma_debug_limit ? "" : " (all)");
+		udma_log(UDMA_LOG_NOTICE, "udma_eal_init(): dma-debug on: printing the first %lu "
+			 "report(s)%s", g_dbg_opts.limit, g_dbg_opts.limit ? "" : " (all)");
 	return 0;
 }
 
@@ -487,6 +491,6 @@ static const struct eal_hook g_dbg_hook = {.name = "dma-debug", .init = dbg_init
 
 __attribute__((constructor)) static void dbg_register(void)
 {
-	eal_hook_register(&g_dbg_hook, 5);
+	eal_hook_register(&g_dbg_hook, EAL_STAGE_DEBUG);
 	dev_destroy_hook_register(dbg_device_destroy);
 }

@@ -60,10 +60,14 @@ struct udma_device *udma_device_create(const char *name, struct udma_device *par
 static dev_destroy_fn g_destroy_hooks[MAX_DESTROY_HOOKS];
 static unsigned int g_nr_destroy_hooks;
 
-void dev_destroy_hook_register(dev_destroy_fn fn)
+int dev_destroy_hook_register(dev_destroy_fn fn)
 {
-	if (g_nr_destroy_hooks < MAX_DESTROY_HOOKS)
-		g_destroy_hooks[g_nr_destroy_hooks++] = fn;
+	if (g_nr_destroy_hooks == MAX_DESTROY_HOOKS) {
+		eal_register_failed("device-destroy hooks", MAX_DESTROY_HOOKS, "a subsystem's hook");
+		return -ENOSPC;
+	}
+	g_destroy_hooks[g_nr_destroy_hooks++] = fn;
+	return 0;
 }
 
 static void report_leak(void *va, size_t npages, void *arg)
@@ -275,8 +279,9 @@ int udma_device_stats(struct udma_device *dev, struct udma_device_stats *st)
 
 /* ---- the dma layer's EAL hook ----------------------------------------------- */
 
-static int dma_init(void)
+static int dma_init(const struct eal_config *cfg)
 {
+	(void)cfg;
 	dma_sim_reset();
 	return 0;
 }
@@ -319,5 +324,5 @@ static const struct eal_hook g_dma_hook = {
 
 __attribute__((constructor)) static void dma_hook_register(void)
 {
-	eal_hook_register(&g_dma_hook, 10);
+	eal_hook_register(&g_dma_hook, EAL_STAGE_DEVICE);
 }

@@ -201,5 +201,5 @@ static const struct eal_hook g_nc_hook = {.name = "noncoherent", .fini = nc_fini
 
 __attribute__((constructor)) static void nc_register(void)
 {
-	eal_hook_register(&g_nc_hook, 11);
+	eal_hook_register(&g_nc_hook, EAL_STAGE_NONCOHERENT);
 }

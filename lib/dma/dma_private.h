@@ -90,7 +90,8 @@ static inline bool gfp_may_grow(udma_gfp_t gfp)
 
 /* called by udma_device_destroy() so upper layers report what the device still has */
 typedef void (*dev_destroy_fn)(struct udma_device *dev);
-void dev_destroy_hook_register(dev_destroy_fn fn);
+/* 0, or -ENOSPC: logged, and init refuses to run */
+int dev_destroy_hook_register(dev_destroy_fn fn);
 
 
 /* ---- swiotlb -------------------------------------------------------------- */
@@ -110,6 +111,7 @@ struct swiotlb_region {
 	size_t size;
 };
 extern struct swiotlb_region g_tlb_region;
+extern bool g_swiotlb_forced; /* --swiotlb=force, taken at the swiotlb's init stage */
 
 static inline unsigned int tlb_hash(uint64_t key)
 {
@@ -138,7 +140,7 @@ static inline int32_t tlb_chunk(uint64_t addr, bool by_iova)
 
 static inline bool swiotlb_forced(void)
 {
-	return g_cfg.swiotlb == SWIOTLB_FORCE;
+	return g_swiotlb_forced;
 }
 
 /* the slot a pa/va handle points at, or NULL when it is not a bounce IOVA */

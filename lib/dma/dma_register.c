@@ -233,5 +233,5 @@ static const struct eal_hook g_reg_hook = {.name = "mem_register", .fini = reg_f
 
 __attribute__((constructor)) static void reg_hook_register(void)
 {
-	eal_hook_register(&g_reg_hook, 12);
+	eal_hook_register(&g_reg_hook, EAL_STAGE_REGISTER);
 }

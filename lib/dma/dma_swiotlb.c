@@ -237,6 +237,7 @@ static inline void count_bounce(void)
 }
 
 struct swiotlb_region g_tlb_region;
+bool g_swiotlb_forced;
 
 void *swiotlb_bounce(void *orig, size_t size, enum udma_data_direction dir, bool copy,
 		     udma_addr_t *iova_out)
@@ -431,19 +432,20 @@ static bool region_alloc(size_t size)
 	return false;
 }
 
-static int swiotlb_setup(void)
+static int swiotlb_setup(const struct eal_config *cfg)
 {
-	size_t size = (size_t)g_cfg.swiotlb_size & ~(((size_t)2 << 20) - 1);
+	size_t size = (size_t)cfg->swiotlb_size & ~(((size_t)2 << 20) - 1);
 
 	memset(&g_tlb, 0, sizeof(g_tlb));
-	g_tlb.forced = g_cfg.swiotlb == SWIOTLB_FORCE;
-	if (g_cfg.swiotlb == SWIOTLB_OFF)
+	g_tlb.forced = cfg->swiotlb == SWIOTLB_FORCE;
+	g_swiotlb_forced = g_tlb.forced;
+	if (cfg->swiotlb == SWIOTLB_OFF)
 		return 0;
 	if (size == 0)
 		size = 2UL << 20;
 	if (!region_alloc(size)) {
 		udma_log(g_tlb.forced ? UDMA_LOG_ERR : UDMA_LOG_NOTICE,
-			 "swiotlb_setup(): cannot reserve %zu MiB: bouncing off", size >> 20);
+			 "udma_eal_init(): swiotlb: cannot reserve %zu MiB: bouncing off", size >> 20);
 		return g_tlb.forced ? -ENOMEM : 0;
 	}
 	g_tlb.per_chunk = (uint32_t)(((size_t)1 << g_tlb_region.chunk_shift) >> SLOT_SHIFT);
@@ -473,16 +475,17 @@ static void swiotlb_teardown(void)
 	free(g_tlb.mags);
 	free(g_tlb.cnt);
 	memset(&g_tlb, 0, sizeof(g_tlb));
+	g_swiotlb_forced = false;
 	region_free();
 }
 
 bool g_map_direct;
 
 /* the last hook to run: every setting it depends on is known by then */
-static int map_direct_init(void)
+static int map_direct_init(const struct eal_config *cfg)
 {
-	g_map_direct = g_iova_ops && !g_iova_ops->remaps && g_cfg.swiotlb != SWIOTLB_FORCE &&
-		       !g_cfg.dma_debug;
+	g_map_direct = g_iova_ops && !g_iova_ops->remaps && cfg->swiotlb != SWIOTLB_FORCE &&
+		       !cfg->dma_debug;
 	return 0;
 }
 
@@ -501,7 +504,7 @@ static const struct eal_hook g_tlb_hook = {
 
 __attribute__((constructor)) static void swiotlb_register(void)
 {
-	eal_hook_register(&g_tlb_hook, 15);
-	eal_hook_register(&g_direct_hook, 99);
+	eal_hook_register(&g_tlb_hook, EAL_STAGE_SWIOTLB);
+	eal_hook_register(&g_direct_hook, EAL_STAGE_MAP_DIRECT);
 	lcore_flush_register(mags_flush);
 }

@@ -387,8 +387,7 @@ static void heap_reset(void)
 int heap_init(void)
 {
 	heap_reset();
-	lcore_flush_register(cache_flush_lcore);
-	return 0;
+	return lcore_flush_register(cache_flush_lcore);
 }
 
 void heap_fini(void)

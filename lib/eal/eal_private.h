@@ -76,7 +76,8 @@ void lcore_fini(void);
 
 /* Per-lcore caches register a flush callback run by thread_unregister and cleanup. */
 typedef void (*lcore_flush_fn)(unsigned int lcore_id);
-void lcore_flush_register(lcore_flush_fn fn);
+/* 0 (also when already there), or -ENOSPC: logged, and init refuses to run */
+int lcore_flush_register(lcore_flush_fn fn);
 void lcore_flush_all(unsigned int lcore_id);
 
 /* ---- pagemap ---------------------------------------------------------- */
@@ -259,13 +260,35 @@ size_t heap_free_pages(void);
 int eal_topology_cpu_node(void);
 
 /* ---- init hooks: later layers hook in without eal knowing them -------- */
+/*
+ * The init stages after memsegs, in the order they run (DPDK's RTE_PRIORITY_*,
+ * Linux's initcall levels); cleanup runs them backwards. One stage, one hook.
+ */
+enum eal_stage {
+	EAL_STAGE_DEBUG,       /* dma-debug: on before anything maps */
+	EAL_STAGE_DEVICE,      /* the device registry */
+	EAL_STAGE_NONCOHERENT, /* noncoherent allocations */
+	EAL_STAGE_REGISTER,    /* udma_mem_register() regions */
+	EAL_STAGE_SWIOTLB,     /* the bounce region */
+	EAL_STAGE_POOL,        /* dma pools */
+	EAL_STAGE_MAP_DIRECT,  /* last: the direct map path reads every setting above */
+};
+
 struct eal_hook {
 	const char *name;
-	int (*init)(void);   /* after memsegs; 0 or -errno */
+	/* after memsegs: the subsystem takes its options from @cfg; 0 or -errno */
+	int (*init)(const struct eal_config *cfg);
 	void (*fini)(void);  /* reverse order at cleanup */
 	void (*dump)(FILE *f);
 };
-void eal_hook_register(const struct eal_hook *h, int order);
+/* 0, or -ENOSPC (logged, and udma_eal_init() refuses to run) when the table is full */
+int eal_hook_register(const struct eal_hook *h, enum eal_stage stage);
+
+/*
+ * A registration from a constructor found its table full: log it and make every
+ * udma_eal_init() fail with -ENOSPC naming it (a constructor cannot return an error).
+ */
+void eal_register_failed(const char *registry, unsigned int slots, const char *name);
 
 #pragma GCC visibility pop
 

@@ -13,10 +13,14 @@ static unsigned int g_nr_backends;
 const struct udma_iova_ops *g_iova_ops;
 static char g_reason[512];
 
-void iova_ops_register(const struct udma_iova_ops *ops)
+int iova_ops_register(const struct udma_iova_ops *ops)
 {
-	if (g_nr_backends < MAX_BACKENDS)
-		g_backends[g_nr_backends++] = ops;
+	if (g_nr_backends == MAX_BACKENDS) {
+		eal_register_failed("IOVA backends", MAX_BACKENDS, ops->name);
+		return -ENOSPC;
+	}
+	g_backends[g_nr_backends++] = ops;
+	return 0;
 }
 
 static const struct udma_iova_ops *find(enum udma_iova_mode mode)

@@ -40,7 +40,8 @@ struct udma_iova_ops {
 	void (*dump)(FILE *f);
 };
 
-void iova_ops_register(const struct udma_iova_ops *ops);
+/* from a constructor: 0, or -ENOSPC (logged, and init refuses to run) */
+int iova_ops_register(const struct udma_iova_ops *ops);
 /* choose the backend for @mode (UDMA_IOVA_DC = auto) and init it; 0 or -errno */
 int iova_select(enum udma_iova_mode mode);
 void iova_release(void);

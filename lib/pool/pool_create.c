@@ -15,6 +15,9 @@
 
 static pthread_mutex_t g_pools_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct udma_pool *g_pools;
+static struct {
+	bool debug; /* --dma-debug: every pool checks its blocks */
+} g_pool_state;
 
 static bool is_pow2(size_t v)
 {
@@ -70,7 +73,7 @@ static void pool_setup(struct udma_pool *p, const char *name, struct udma_device
 	if (p->stride < POOL_MIN_STRIDE)
 		p->stride = POOL_MIN_STRIDE;
 	p->boundary = boundary;
-	p->debug = (pp && (pp->flags & UDMA_POOL_F_DEBUG)) || g_cfg.dma_debug;
+	p->debug = (pp && (pp->flags & UDMA_POOL_F_DEBUG)) || g_pool_state.debug;
 	p->cache_size = pp && pp->cache_size ? pp->cache_size : DEFAULT_CACHE;
 	p->chain = p->cache_size / 4 < 8 ? 8 : p->cache_size / 4;
 	p->node = pp && pp->numa_node >= 0 ? pp->numa_node : udma_device_numa_node(dev);
@@ -294,10 +297,10 @@ static void pools_of_device(struct udma_device *dev)
 	pthread_mutex_unlock(&g_pools_lock);
 }
 
-static int pools_init(void)
+static int pools_init(const struct eal_config *cfg)
 {
-	lcore_flush_register(pools_flush_lcore);
-	return 0;
+	g_pool_state.debug = cfg->dma_debug;
+	return lcore_flush_register(pools_flush_lcore);
 }
 
 static void pools_fini(void)
@@ -314,6 +317,6 @@ static const struct eal_hook g_pool_hook = {.name = "pool", .init = pools_init, 
 
 __attribute__((constructor)) static void pool_register(void)
 {
-	eal_hook_register(&g_pool_hook, 20);
+	eal_hook_register(&g_pool_hook, EAL_STAGE_POOL);
 	dev_destroy_hook_register(pools_of_device);
 }
