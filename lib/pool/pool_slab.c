@@ -38,9 +38,14 @@ static size_t fit_boundary(const struct udma_pool *p, size_t off)
 	return off;
 }
 
+/* a block that lands in a new boundary segment starts at its base, as the check expects */
 size_t slab_next_off(const struct udma_pool *p, size_t off)
 {
-	return fit_boundary(p, off + p->stride);
+	size_t next = off + p->stride;
+
+	if ((next >> p->boundary_shift) != (off >> p->boundary_shift))
+		next &= ~(p->boundary - 1);
+	return fit_boundary(p, next);
 }
 
 /* choose slab size, effective boundary and the first block offset */
@@ -50,8 +55,10 @@ void slab_layout(struct udma_pool *p, size_t slab_size)
 
 	p->slab_size = slab_size;
 	p->slab_shift = (unsigned int)__builtin_ctzl(slab_size);
-	if (p->boundary == 0 || p->boundary > slab_size)
-		p->boundary = slab_size; /* a slab never crosses a larger boundary */
+	/* a slab never crosses a larger boundary, and blocks aligned to a multiple of the
+	 * boundary (size <= boundary) never cross it: one segment, the check's short path */
+	if (p->boundary == 0 || p->boundary > slab_size || p->align >= p->boundary)
+		p->boundary = slab_size;
 	p->boundary_shift = (unsigned int)__builtin_ctzl(p->boundary);
 	p->stride_magic = UINT64_MAX / p->stride + 1;
 	hdr = header_size(p, slab_size);
