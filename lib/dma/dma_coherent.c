@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Coherent memory (seed Part Ia): page-granular, zeroed, under the coherent mask. */
+/* Coherent memory: page-granular, zeroed, under the coherent mask. */
 #include <string.h>
 
 #include "debug_private.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Declared device memory (seed Part II): one region per device, handed out by
+ * Declared device memory: one region per device, handed out by
  * udma_alloc_coherent() first, tracked at page granularity, optionally shared
  * with children; and the IO accessors for UDMA_MEMORY_IO regions.
  */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Devices and their DMA addressing limits (seed Part Ic). */
+/* Devices and their DMA addressing limits. */
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Streaming mappings (seed Part Id). Every entry point has one shape: validate,
+ * Streaming mappings. Every entry point has one shape: validate,
  * take the direct path (pa/va: translation; sim: an IOVA range with direction
  * permissions), else bounce.
  */

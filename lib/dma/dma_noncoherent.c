@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Noncoherent memory (seed Part II). pa/va: x86 DMA is coherent, so this is
+ * Noncoherent memory. pa/va: x86 DMA is coherent, so this is
  * coherent memory and the sync points are free. sim: a second allocation is the
  * device's view (the handle points at it); only the sync calls copy between views.
  */

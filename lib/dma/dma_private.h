@@ -32,7 +32,7 @@ struct udma_device {
 	uint64_t coherent_mask;
 	uint64_t seg_boundary;
 	unsigned int max_seg_size;
-	struct declared *declared; /* seed Part II: one region at most */
+	struct declared *declared; /* one region at most */
 	/* per-lcore counters (plain load/store); the last slot is shared (atomic add) */
 	struct dev_counter cnt[UDMA_MAX_LCORES + 1];
 };

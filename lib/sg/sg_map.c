@@ -366,7 +366,7 @@ void udma_unmap_sg(struct udma_device *dev, struct udma_sg *sgl, int nents,
 	unmap_sg(dev, sgl, nents, dir, NULL, DBG_CALLER);
 }
 
-/* for_cpu 1 / 0, or -1: by direction as the seed's dma_sync_sg */
+/* for_cpu 1 / 0, or -1: by direction as Linux's dma_sync_sg */
 static void sync_sg(struct udma_device *dev, struct udma_sg *sgl, int nelems,
 		    enum udma_data_direction dir, int for_cpu, const char *fn)
 {
