@@ -18,17 +18,18 @@ static void *coherent_slow(struct udma_device *dev, size_t npages, udma_addr_t *
 static void *alloc_coherent(struct udma_device *dev, size_t size, udma_addr_t *handle,
 			    udma_gfp_t gfp)
 {
+	static const char fn[] = "udma_alloc_coherent";
 	size_t npages;
 	udma_addr_t iova;
 	void *va;
 
-	if (!dev_ok(dev, __func__)) {
+	if (!dev_ok(dev, fn)) {
 		errno = EINVAL;
 		return NULL;
 	}
 	if (udma_unlikely(size == 0 || size > MAX_COHERENT || handle == NULL || !gfp_ok(gfp))) {
-		UDMA_LOG(ERR, "%s: bad argument (size %zu, handle %p, gfp %#x)", dev->name, size,
-			 (void *)handle, gfp);
+		UDMA_LOG_AS(ERR, fn, "%s: bad argument (size %zu, handle %p, gfp %#x)", dev->name,
+			    size, (void *)handle, gfp);
 		errno = EINVAL;
 		return NULL;
 	}
@@ -41,7 +42,7 @@ static void *alloc_coherent(struct udma_device *dev, size_t size, udma_addr_t *h
 			return va;
 		}
 		if (r < 0) {
-			UDMA_LOG(WARNING, "%s: declared memory (exclusive) is full", dev->name);
+			UDMA_LOG_AS(WARNING, fn, "%s: declared memory (exclusive) is full", dev->name);
 			errno = ENOMEM;
 			return NULL;
 		}
@@ -50,9 +51,9 @@ static void *alloc_coherent(struct udma_device *dev, size_t size, udma_addr_t *h
 	if (udma_unlikely(va == NULL) && gfp_may_grow(gfp))
 		va = coherent_slow(dev, npages, &iova);
 	if (udma_unlikely(va == NULL)) {
-		UDMA_LOG(WARNING, "%s: no coherent memory for %zu bytes under mask %#llx%s", dev->name,
-			 size, (unsigned long long)dev->coherent_mask,
-			 gfp_may_grow(gfp) ? "" : " (GFP_ATOMIC: reserved memory only)");
+		UDMA_LOG_AS(WARNING, fn, "%s: no coherent memory for %zu bytes under mask %#llx%s",
+			    dev->name, size, (unsigned long long)dev->coherent_mask,
+			    gfp_may_grow(gfp) ? "" : " (GFP_ATOMIC: reserved memory only)");
 		errno = ENOMEM;
 		return NULL;
 	}

@@ -69,12 +69,14 @@ static int declare(struct udma_device *dev, void *cpu, udma_addr_t dev_addr, siz
 	if (cpu == NULL || ((uintptr_t)cpu & (PG - 1)) || size == 0 || (size & (PG - 1)) ||
 	    !(flags & (UDMA_MEMORY_MAP | UDMA_MEMORY_IO)) || (flags & ~0xf) ||
 	    (dev_addr & (PG - 1)) || dev_addr + size - 1 < dev_addr) {
-		UDMA_LOG(ERR, "%s: bad argument (cpu %p, device_addr %#llx, size %zu, flags %#x)",
-			 dev->name, cpu, (unsigned long long)dev_addr, size, flags);
+		UDMA_LOG_AS(ERR, "udma_declare_coherent_memory", "%s: bad argument (cpu %p, "
+			    "device_addr %#llx, size %zu, flags %#x)", dev->name, cpu,
+			    (unsigned long long)dev_addr, size, flags);
 		return 0;
 	}
 	if (dev->declared) {
-		UDMA_LOG(ERR, "%s: already has a declared region (one per device)", dev->name);
+		UDMA_LOG_AS(ERR, "udma_declare_coherent_memory", "%s: already has a declared region "
+			    "(one per device)", dev->name);
 		return 0;
 	}
 	words = (size / PG + BITS - 1) / BITS;

@@ -24,40 +24,40 @@ int udma_get_attr(enum udma_attr attr, const struct udma_attrs *attrs)
 }
 
 udma_addr_t dma_map_fail(struct udma_device *dev, const void *va, size_t size,
-			    unsigned long flags, const char *why)
+			    unsigned long flags, const char *fn, const char *why)
 {
 	if (!(flags & (1UL << UDMA_ATTR_NO_WARN)))
-		UDMA_LOG(ERR, "%s: cannot map %p (%zu bytes): %s", dev->name, va, size, why);
+		UDMA_LOG_AS(ERR, fn, "%s: cannot map %p (%zu bytes): %s", dev->name, va, size, why);
 	return UDMA_MAPPING_ERROR;
 }
 
 udma_addr_t dma_map_bounce(struct udma_device *dev, void *va, size_t size,
-			      enum udma_data_direction dir, unsigned long flags)
+			      enum udma_data_direction dir, unsigned long flags, const char *fn)
 {
 	bool copy = !(flags & (1UL << UDMA_ATTR_SKIP_CPU_SYNC));
 	udma_addr_t iova;
 	void *slot = swiotlb_bounce(va, size, dir, copy, &iova);
 
 	if (slot == NULL)
-		return dma_map_fail(dev, va, size, flags, "out of the device's reach and no bounce slot");
+		return dma_map_fail(dev, va, size, flags, fn, "out of the device's reach and no bounce slot");
 	if (g_iova_ops->remaps)
 		iova = sim_map(slot, size, dir_perms(dir), dev->dma_mask);
 	if (iova == UDMA_MAPPING_ERROR || iova + size - 1 > dev->dma_mask) {
 		swiotlb_release(slot, size, dir, false, true);
-		return dma_map_fail(dev, va, size, flags, "the bounce region is above the DMA mask");
+		return dma_map_fail(dev, va, size, flags, fn, "the bounce region is above the DMA mask");
 	}
 	return iova;
 }
 
 static inline udma_addr_t map_one(struct udma_device *dev, void *va, size_t size,
-				  enum udma_data_direction dir, unsigned long flags)
+				  enum udma_data_direction dir, unsigned long flags, const char *fn)
 {
 	udma_addr_t iova;
 
-	if (udma_unlikely(!dev_ok(dev, __func__)))
+	if (udma_unlikely(!dev_ok(dev, fn)))
 		return UDMA_MAPPING_ERROR;
 	if (udma_unlikely(va == NULL || size == 0 || !dir_ok(dir) || g_iova_ops == NULL)) {
-		UDMA_LOG(ERR, "%s: bad argument (cpu_addr %p, size %zu, dir %d)", dev->name, va, size,
+		UDMA_LOG_AS(ERR, fn, "%s: bad argument (cpu_addr %p, size %zu, dir %d)", dev->name, va, size,
 			 (int)dir);
 		return UDMA_MAPPING_ERROR;
 	}
@@ -66,14 +66,14 @@ static inline udma_addr_t map_one(struct udma_device *dev, void *va, size_t size
 		if (udma_likely(iova != UDMA_MAPPING_ERROR))
 			return iova;
 	}
-	return dma_map_bounce(dev, va, size, dir, flags);
+	return dma_map_bounce(dev, va, size, dir, flags, fn);
 }
 
 static inline udma_addr_t map_traced(struct udma_device *dev, void *va, size_t size,
 				     enum udma_data_direction dir, unsigned long flags,
-				     enum dbg_type t, const void *caller)
+				     enum dbg_type t, const char *fn, const void *caller)
 {
-	udma_addr_t iova = map_one(dev, va, size, dir, flags);
+	udma_addr_t iova = map_one(dev, va, size, dir, flags, fn);
 
 	if (udma_unlikely(g_dma_debug))
 		dbg_map(dev, t, va, iova, size, (int)dir, caller);
@@ -82,9 +82,10 @@ static inline udma_addr_t map_traced(struct udma_device *dev, void *va, size_t s
 
 static __attribute__((noinline)) udma_addr_t map_slow(struct udma_device *dev, void *va,
 						      size_t size, enum udma_data_direction dir,
-						      unsigned long flags, const void *caller)
+						      unsigned long flags, const char *fn,
+						      const void *caller)
 {
-	return map_traced(dev, va, size, dir, flags, DBG_SINGLE, caller);
+	return map_traced(dev, va, size, dir, flags, DBG_SINGLE, fn, caller);
 }
 
 /*
@@ -100,7 +101,8 @@ static inline bool map_fast_ok(const struct udma_device *dev, const void *va, si
 udma_addr_t udma_map_single_attrs(struct udma_device *dev, void *va, size_t size,
 				  enum udma_data_direction dir, const struct udma_attrs *attrs)
 {
-	return map_traced(dev, va, size, dir, attrs ? attrs->flags : 0, DBG_SINGLE, DBG_CALLER);
+	return map_traced(dev, va, size, dir, attrs ? attrs->flags : 0, DBG_SINGLE, __func__,
+			  DBG_CALLER);
 }
 
 udma_addr_t udma_map_single(struct udma_device *dev, void *va, size_t size,
@@ -112,7 +114,7 @@ udma_addr_t udma_map_single(struct udma_device *dev, void *va, size_t size,
 		if (udma_likely(iova != UDMA_MAPPING_ERROR && iova + size - 1 <= dev->dma_mask))
 			return iova;
 	}
-	return map_slow(dev, va, size, dir, 0, DBG_CALLER);
+	return map_slow(dev, va, size, dir, 0, __func__, DBG_CALLER);
 }
 
 udma_addr_t udma_map_page(struct udma_device *dev, void *page, size_t offset, size_t size,
@@ -122,7 +124,8 @@ udma_addr_t udma_map_page(struct udma_device *dev, void *page, size_t offset, si
 		UDMA_LOG(ERR, "page %p is not a 4 KiB-aligned address", page);
 		return UDMA_MAPPING_ERROR;
 	}
-	return map_traced(dev, (uint8_t *)page + offset, size, dir, 0, DBG_PAGE, DBG_CALLER);
+	return map_traced(dev, (uint8_t *)page + offset, size, dir, 0, DBG_PAGE, __func__,
+			  DBG_CALLER);
 }
 
 int udma_mapping_error(struct udma_device *dev, udma_addr_t addr)
@@ -135,20 +138,20 @@ int udma_mapping_error(struct udma_device *dev, udma_addr_t addr)
 /* ---- unmap ---------------------------------------------------------------- */
 
 static void unmap_sim(struct udma_device *dev, udma_addr_t addr, size_t size,
-		      enum udma_data_direction dir, bool copy)
+		      enum udma_data_direction dir, bool copy, const char *fn)
 {
 	unsigned int perms;
 	void *va;
 	int ret = sim_unmap(addr, size, &va, &perms);
 
 	if (ret < 0) {
-		UDMA_LOG(ERR, "%s: unmap of iova %#llx (%zu bytes): %s: ignored", dev->name,
+		UDMA_LOG_AS(ERR, fn, "%s: unmap of iova %#llx (%zu bytes): %s: ignored", dev->name,
 			 (unsigned long long)addr, size,
 			 ret == -ENOENT ? "nothing mapped there" : "not the size it was mapped with");
 		return;
 	}
 	if (perms != dir_perms(dir))
-		UDMA_LOG(ERR, "%s: iova %#llx mapped for direction with perms %u, unmapped with dir %d",
+		UDMA_LOG_AS(ERR, fn, "%s: iova %#llx mapped with perms %u, unmapped with dir %d",
 			 dev->name, (unsigned long long)addr, perms, (int)dir);
 	if (swiotlb_has_va(va))
 		swiotlb_release(va, size, dir, copy, false);
@@ -167,21 +170,21 @@ static void unmap_one(struct udma_device *dev, udma_addr_t addr, size_t size,
 		dbg_unmap(dev, t, addr, size, (int)dir, fn, caller);
 	if (udma_unlikely(addr == UDMA_MAPPING_ERROR || size == 0 || !dir_ok(dir) ||
 			  g_iova_ops == NULL)) {
-		UDMA_LOG(ERR, "%s: bad argument (addr %#llx, size %zu, dir %d)", dev->name,
-			 (unsigned long long)addr, size, (int)dir);
+		UDMA_LOG_AS(ERR, fn, "%s: bad argument (addr %#llx, size %zu, dir %d)", dev->name,
+			    (unsigned long long)addr, size, (int)dir);
 		return;
 	}
 	if (g_iova_ops->remaps) {
-		unmap_sim(dev, addr, size, dir, copy);
+		unmap_sim(dev, addr, size, dir, copy, fn);
 		return;
 	}
 	slot = swiotlb_slot_of_iova(addr);
 	if (udma_unlikely(slot != NULL)) {
 		if (swiotlb_release(slot, size, dir, copy, true) == -ENOENT)
-			UDMA_LOG(ERR, "%s: iova %#llx is in the bounce region but not a live mapping",
+			UDMA_LOG_AS(ERR, fn, "%s: iova %#llx is in the bounce region but not a live mapping",
 				 dev->name, (unsigned long long)addr);
 	} else if (udma_unlikely(!iova_plausible(addr))) {
-		UDMA_LOG(ERR, "%s: unmap of iova %#llx that udma never mapped: ignored", dev->name,
+		UDMA_LOG_AS(ERR, fn, "%s: unmap of iova %#llx that udma never mapped: ignored", dev->name,
 			 (unsigned long long)addr);
 	}
 	/* direct pa/va mappings hold no state: nothing to undo */

@@ -217,12 +217,12 @@ static inline udma_addr_t dma_map_direct(struct udma_device *dev, void *va, size
 		return UDMA_MAPPING_ERROR;
 	return iova;
 }
-/* through a bounce slot (copy unless SKIP_CPU_SYNC in @flags) */
+/* through a bounce slot (copy unless SKIP_CPU_SYNC in @flags); @fn: the public call */
 udma_addr_t dma_map_bounce(struct udma_device *dev, void *va, size_t size,
-			   enum udma_data_direction dir, unsigned long flags);
-/* log (unless NO_WARN in @flags) and return UDMA_MAPPING_ERROR */
+			   enum udma_data_direction dir, unsigned long flags, const char *fn);
+/* log as @fn, the public call (unless NO_WARN in @flags), and return UDMA_MAPPING_ERROR */
 udma_addr_t dma_map_fail(struct udma_device *dev, const void *va, size_t size,
-			 unsigned long flags, const char *why);
+			 unsigned long flags, const char *fn, const char *why);
 
 
 

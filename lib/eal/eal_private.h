@@ -29,6 +29,8 @@ static inline void spin_unlock(atomic_flag *f)
 
 /* ---- logging ---------------------------------------------------------- */
 #define UDMA_LOG(lvl, fmt, ...) udma_log(UDMA_LOG_##lvl, "%s(): " fmt, __func__, ##__VA_ARGS__)
+/* the same from a helper: @fn names the public call the user made */
+#define UDMA_LOG_AS(lvl, fn, fmt, ...) udma_log(UDMA_LOG_##lvl, "%s(): " fmt, fn, ##__VA_ARGS__)
 extern int g_log_level;
 void log_reset_counters(void);
 

@@ -45,8 +45,8 @@ static bool entry_bad(struct udma_device *dev, const struct udma_sg *sg, int i, 
 {
 	if (udma_likely(sg != NULL && sg->buf != NULL && sg->length != 0))
 		return false;
-	UDMA_LOG(ERR, "%s: sg entry %d of %d is %s", dev->name, i, nents,
-		 sg == NULL ? "past the end mark" : "empty");
+	UDMA_LOG_AS(ERR, "udma_map_sg", "%s: sg entry %d of %d is %s", dev->name, i, nents,
+		    sg == NULL ? "past the end mark" : "empty");
 	return true;
 }
 
@@ -115,7 +115,7 @@ static udma_addr_t map_entry_slow(struct udma_device *dev, struct udma_sg *sgl, 
 		iova = UDMA_MAPPING_ERROR;
 	if (iova != UDMA_MAPPING_ERROR)
 		return iova;
-	iova = dma_map_bounce(dev, sg->buf, sg->length, dir, flags);
+	iova = dma_map_bounce(dev, sg->buf, sg->length, dir, flags, "udma_map_sg");
 	if (iova != UDMA_MAPPING_ERROR) {
 		sg->map_flags = SGF_BOUNCED;
 		sgl->map_flags |= SGF_LIST_BOUNCED;
@@ -203,7 +203,7 @@ static int sim_backing(struct udma_device *dev, struct udma_sg *sgl, int nents,
 			va = swiotlb_bounce(sg->buf, sg->length, dir, copy, &unused);
 			if (va == NULL) {
 				release_bounces_sim_va(sgl, i, dir);
-				dma_map_fail(dev, sg->buf, sg->length, flags, "no bounce slot");
+				dma_map_fail(dev, sg->buf, sg->length, flags, "udma_map_sg", "no bounce slot");
 				return -ENOMEM;
 			}
 			sg->map_flags = SGF_BOUNCED;
@@ -254,7 +254,7 @@ static int map_sg_sim(struct udma_device *dev, struct udma_sg *sgl, int nents,
 	base = sim_range_alloc(total, align, dev->dma_mask);
 	if (base == UDMA_MAPPING_ERROR) {
 		release_bounces_sim_va(sgl, nents, dir);
-		dma_map_fail(dev, sgl->buf, total, flags, "no IOVA range under the DMA mask");
+		dma_map_fail(dev, sgl->buf, total, flags, "udma_map_sg", "no IOVA range under the DMA mask");
 		return 0;
 	}
 	udma_for_each_sg(sgl, sg, nents, i) {
@@ -264,7 +264,7 @@ static int map_sg_sim(struct udma_device *dev, struct udma_sg *sgl, int nents,
 		if (sim_range_map(iova, va, sg->length, dir_perms(dir), i == 0, i == nents - 1) < 0) {
 			sim_range_free(base, total);
 			release_bounces_sim_va(sgl, nents, dir);
-			dma_map_fail(dev, sg->buf, sg->length, flags, "no memory for the page table");
+			dma_map_fail(dev, sg->buf, sg->length, flags, "udma_map_sg", "no memory for the page table");
 			return 0;
 		}
 		sg->map_iova = iova;
@@ -302,7 +302,7 @@ static int map_sg(struct udma_device *dev, struct udma_sg *sgl, int nents,
 				     map_sg_direct(dev, sgl, nents, dir, flags);
 	if (count > 1 && (flags & (1UL << UDMA_ATTR_FORCE_CONTIGUOUS))) {
 		unmap_sg(dev, sgl, nents, dir, NULL, NULL);
-		dma_map_fail(dev, sgl->buf, 0, flags, "FORCE_CONTIGUOUS list is not one segment");
+		dma_map_fail(dev, sgl->buf, 0, flags, "udma_map_sg", "FORCE_CONTIGUOUS list is not one segment");
 		return 0;
 	}
 	if (udma_unlikely(g_dma_debug))
@@ -335,8 +335,8 @@ static void unmap_sim_range(struct udma_device *dev, struct udma_sg *sgl, int ne
 		last = sg;
 	if (sim_unmap(base, (last->map_iova & ~(PG - 1)) + span_of(last->map_iova, last->length) -
 		      base, &va, &perms) < 0)
-		UDMA_LOG(ERR, "%s: sg list at iova %#llx is not mapped (or nents differs from map)",
-			 dev->name, (unsigned long long)base);
+		UDMA_LOG_AS(ERR, "udma_unmap_sg", "%s: sg list at iova %#llx is not mapped (or nents "
+			    "differs from map)", dev->name, (unsigned long long)base);
 }
 
 static void unmap_sg(struct udma_device *dev, struct udma_sg *sgl, int nents,
