@@ -220,11 +220,12 @@ static uintptr_t pte_of(struct sim_domain *d, udma_addr_t iova)
 	return e ? atomic_load_explicit(e, memory_order_acquire) : 0;
 }
 
-int sim_check(struct sim_domain *d, udma_addr_t iova, size_t len, unsigned int how,
-	      unsigned int *kind)
+/* sim_check with the first page's entry already read */
+static int check_from(struct sim_domain *d, udma_addr_t iova, uintptr_t head, size_t len,
+		      unsigned int how, unsigned int *kind)
 {
 	udma_addr_t first = iova & ~(PAGE - 1), last;
-	uintptr_t head = pte_of(d, first), k = head & PTE_KINDS;
+	uintptr_t k = head & PTE_KINDS;
 	bool whole = how & SIM_WHOLE;
 
 	if (len == 0 || iova + len - 1 < iova || k == 0)
@@ -246,6 +247,12 @@ int sim_check(struct sim_domain *d, udma_addr_t iova, size_t len, unsigned int h
 	return 0;
 }
 
+int sim_check(struct sim_domain *d, udma_addr_t iova, size_t len, unsigned int how,
+	      unsigned int *kind)
+{
+	return check_from(d, iova, pte_of(d, iova & ~(PAGE - 1)), len, how, kind);
+}
+
 int sim_unmap(struct sim_domain *d, udma_addr_t iova, size_t len, unsigned int kind, void **va,
 	      unsigned int *perms)
 {
@@ -258,7 +265,7 @@ int sim_unmap(struct sim_domain *d, udma_addr_t iova, size_t len, unsigned int k
 
 	if (!(head & kind & PTE_KINDS))
 		return -ENOENT;
-	ret = sim_check(d, iova, len, SIM_WHOLE | (kind & SIM_GAPS), &k);
+	ret = check_from(d, iova, head, len, SIM_WHOLE | (kind & SIM_GAPS), &k);
 	if (ret < 0)
 		return ret;
 	/* claim the mapping: of two racing unmaps one wins, the other finds nothing */
