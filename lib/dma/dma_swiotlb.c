@@ -484,8 +484,8 @@ bool g_map_direct;
 /* the last hook to run: every setting it depends on is known by then */
 static int map_direct_init(const struct eal_config *cfg)
 {
-	g_map_direct = g_iova_ops && !g_iova_ops->remaps && cfg->swiotlb != SWIOTLB_FORCE &&
-		       !cfg->dma_debug;
+	g_map_direct = g_iova_ops && !g_iova_ops->remaps && !g_iova_ops->dma_ops &&
+		       cfg->swiotlb != SWIOTLB_FORCE && !cfg->dma_debug;
 	return 0;
 }
 
