@@ -2,7 +2,7 @@
 /* Coherent memory: page-granular, zeroed, under the coherent mask. */
 #include <string.h>
 
-#include "debug_private.h"
+#include "dma_debug.h"
 #include "dma_private.h"
 
 #define MAX_COHERENT (1ULL << 40)

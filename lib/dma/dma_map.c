@@ -10,7 +10,7 @@
 #include "dma_private.h"
 #include "iova_private.h"
 #include "udma_map.h"
-#include "debug_private.h"
+#include "dma_debug.h"
 
 void udma_set_attr(enum udma_attr attr, struct udma_attrs *attrs)
 {

@@ -29,12 +29,7 @@ atomic_uint g_nc_count;
 
 int udma_get_cache_alignment(void)
 {
-	long line = sysconf(_SC_LEVEL1_DCACHE_LINESIZE);
-	int a = 64;
-
-	while (line > 0 && a < line)
-		a <<= 1;
-	return a;
+	return eal_cache_line_size();
 }
 
 /* the device's noncoherent ops, or NULL when noncoherent memory is coherent memory */

@@ -4,7 +4,7 @@
 
 #include "eal_private.h"
 #include "eal_topology.h"
-#include "iova_private.h"
+#include "eal_iova.h"
 
 #define MAX_HOOKS 8
 
@@ -67,7 +67,8 @@ static int setup(void)
 
 	ret = lcore_init(g_cfg.lcores);
 	if (ret == 0)
-		ret = iova_select(g_cfg.iova_mode);
+		ret = iova_select(g_cfg.iova_mode,
+				  &(struct iova_mode_opts){.vfio_group = g_cfg.vfio_group});
 	if (ret == 0)
 		ret = heap_init();
 	if (ret == 0)
@@ -79,7 +80,7 @@ static int setup(void)
 
 		ret = h->init ? h->init(&g_cfg) : 0;
 		if (ret < 0)
-			UDMA_LOG(ERR, "%s init failed: %s", h->name, strerror(-ret));
+			UDMA_LOG_AS(ERR, "udma_eal_init", "%s init failed: %s", h->name, strerror(-ret));
 	}
 	return ret;
 }

@@ -260,6 +260,8 @@ size_t heap_free_pages(void);
 
 /* the calling thread's node (in the topology in force) */
 int eal_topology_cpu_node(void);
+/* the CPU's L1 data cache line in bytes: at least 64, a power of two */
+int eal_cache_line_size(void);
 
 /* ---- init hooks: later layers hook in without eal knowing them -------- */
 /*

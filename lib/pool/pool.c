@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "debug_private.h"
+#include "dma_debug.h"
 #include "pool_depot.h"
 #include "pool_private.h"
 #include "pool_slab.h"

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "debug_private.h"
+#include "dma_debug.h"
 #include "pool_depot.h"
 #include "pool_private.h"
 #include "pool_slab.h"

@@ -10,7 +10,7 @@
 #include "dma_private.h"
 #include "iova_private.h"
 #include "udma_sg.h"
-#include "debug_private.h"
+#include "dma_debug.h"
 
 /* an entry past the end mark, or empty: one log line */
 static bool entry_bad(struct udma_device *dev, const struct udma_sg *sg, int i, int nents)
