@@ -93,7 +93,7 @@ static void test_full_registries_fail_loudly(void **state)
 	}
 	assert_int_equal(ret, -ENOSPC);
 	/* device-destroy hooks (4 slots): the same function may take every one */
-	for (i = 0; i < 16 && (ret = dev_destroy_hook_register(nop_destroy)) == 0; i++)
+	for (i = 0; i < 16 && (ret = dma_dev_destroy_hook_register(nop_destroy)) == 0; i++)
 		;
 	assert_int_equal(ret, -ENOSPC);
 	/* lcore flush hooks (8 slots): a function already there is not a second entry */

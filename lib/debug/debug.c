@@ -500,5 +500,5 @@ __attribute__((constructor)) static void dbg_register(void)
 {
 	g_dma_debug_ops = &g_debug_ops;
 	eal_hook_register(&g_dbg_hook, EAL_STAGE_DEBUG);
-	dev_destroy_hook_register(dbg_device_destroy);
+	dma_dev_destroy_hook_register(dbg_device_destroy);
 }

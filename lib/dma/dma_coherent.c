@@ -21,11 +21,11 @@ static bool alloc_args_ok(struct udma_device *dev, size_t size, udma_addr_t *han
 {
 	static const char fn[] = "udma_alloc_coherent";
 
-	if (!dev_ok(dev, fn)) {
+	if (!dma_dev_ok(dev, fn)) {
 		errno = EINVAL;
 		return false;
 	}
-	if (udma_unlikely(size == 0 || size > MAX_COHERENT || handle == NULL || !gfp_ok(gfp))) {
+	if (udma_unlikely(size == 0 || size > MAX_COHERENT || handle == NULL || !dma_gfp_ok(gfp))) {
 		UDMA_LOG_AS(ERR, fn, "%s: bad argument (size %zu, handle %p, gfp %#x)", dev->name,
 			    size, (void *)handle, gfp);
 		errno = EINVAL;
@@ -48,7 +48,7 @@ void *dma_direct_alloc(struct udma_device *dev, size_t size, udma_addr_t *handle
 		int r = declared_alloc(dev, size, &va, handle);
 
 		if (r == 1) {
-			dev_count(dev, 1, (int64_t)(npages << UDMA_PAGE_SHIFT));
+			dma_dev_count(dev, 1, (int64_t)(npages << UDMA_PAGE_SHIFT));
 			*declared = true;
 			return va;
 		}
@@ -59,17 +59,17 @@ void *dma_direct_alloc(struct udma_device *dev, size_t size, udma_addr_t *handle
 		}
 	}
 	va = heap_alloc(npages, 1, dev->coherent_mask, dev->node, dev->id, &iova);
-	if (udma_unlikely(va == NULL) && gfp_may_grow(gfp))
+	if (udma_unlikely(va == NULL) && dma_gfp_may_grow(gfp))
 		va = coherent_slow(dev, npages, &iova);
 	if (udma_unlikely(va == NULL)) {
 		UDMA_LOG_AS(WARNING, fn, "%s: no coherent memory for %zu bytes under mask %#llx%s",
 			    dev->name, size, (unsigned long long)dev->coherent_mask,
-			    gfp_may_grow(gfp) ? "" : " (GFP_ATOMIC: reserved memory only)");
+			    dma_gfp_may_grow(gfp) ? "" : " (GFP_ATOMIC: reserved memory only)");
 		errno = ENOMEM;
 		return NULL;
 	}
 	memset(va, 0, npages << UDMA_PAGE_SHIFT);
-	dev_count(dev, 1, (int64_t)(npages << UDMA_PAGE_SHIFT));
+	dma_dev_count(dev, 1, (int64_t)(npages << UDMA_PAGE_SHIFT));
 	*handle = iova;
 	return va;
 }
@@ -96,7 +96,7 @@ void udma_free_coherent(struct udma_device *dev, size_t size, void *cpu_addr, ud
 {
 	const struct udma_dma_ops *ops;
 
-	if (!dev_ok(dev, __func__))
+	if (!dma_dev_ok(dev, __func__))
 		return;
 	if (udma_unlikely(g_dma_debug))
 		dbg_unmap(dev, DBG_COHERENT, handle, size, -1, __func__, DBG_CALLER);
@@ -128,7 +128,7 @@ int dma_direct_free(struct udma_device *dev, size_t size, void *cpu_addr, udma_a
 
 	if (udma_unlikely(dev->declared != NULL || dev->parent != NULL) &&
 	    declared_free_range(dev, size, cpu_addr, handle)) {
-		dev_count(dev, -1, -(int64_t)(((size + UDMA_PAGE_SIZE - 1) >> UDMA_PAGE_SHIFT)
+		dma_dev_count(dev, -1, -(int64_t)(((size + UDMA_PAGE_SIZE - 1) >> UDMA_PAGE_SHIFT)
 					       << UDMA_PAGE_SHIFT));
 		return 0;
 	}
@@ -144,6 +144,6 @@ int dma_direct_free(struct udma_device *dev, size_t size, void *cpu_addr, udma_a
 			 "(wrong size or device, or already freed): ignored", dev->name, cpu_addr, size);
 		return -EINVAL;
 	}
-	dev_count(dev, -1, -(int64_t)(npages << UDMA_PAGE_SHIFT));
+	dma_dev_count(dev, -1, -(int64_t)(npages << UDMA_PAGE_SHIFT));
 	return 0;
 }

@@ -56,10 +56,10 @@ static inline udma_addr_t map_one(struct udma_device *dev, void *va, size_t size
 	const struct udma_dma_ops *ops;
 	udma_addr_t iova;
 
-	if (udma_unlikely(!dev_ok(dev, fn)))
+	if (udma_unlikely(!dma_dev_ok(dev, fn)))
 		return UDMA_MAPPING_ERROR;
 	dma_log_call = fn;
-	if (udma_unlikely(va == NULL || size == 0 || !dir_ok(dir) || g_iova_ops == NULL)) {
+	if (udma_unlikely(va == NULL || size == 0 || !dma_dir_ok(dir) || g_iova_ops == NULL)) {
 		UDMA_LOG_AS(ERR, fn, "%s: bad argument (cpu_addr %p, size %zu, dir %d)", dev->name,
 			    va, size, (int)dir);
 		return UDMA_MAPPING_ERROR;
@@ -101,7 +101,7 @@ static __attribute__((noinline)) udma_addr_t map_slow(struct udma_device *dev, v
 static inline bool map_fast_ok(const struct udma_device *dev, const void *va, size_t size,
 			       enum udma_data_direction dir)
 {
-	return udma_likely(g_map_direct && dev_is(dev) && va != NULL && size != 0 && dir_ok(dir));
+	return udma_likely(g_map_direct && dma_dev_is(dev) && va != NULL && size != 0 && dma_dir_ok(dir));
 }
 
 udma_addr_t udma_map_single_attrs(struct udma_device *dev, void *va, size_t size,
@@ -136,7 +136,7 @@ udma_addr_t udma_map_page(struct udma_device *dev, void *page, size_t offset, si
 
 int udma_mapping_error(struct udma_device *dev, udma_addr_t addr)
 {
-	if (udma_unlikely(g_dma_debug) && dev_is(dev))
+	if (udma_unlikely(g_dma_debug) && dma_dev_is(dev))
 		dbg_mapping_error(dev, addr);
 	return addr == UDMA_MAPPING_ERROR;
 }
@@ -151,11 +151,11 @@ static void unmap_one(struct udma_device *dev, udma_addr_t addr, size_t size,
 	const struct udma_dma_ops *ops;
 	void *slot;
 
-	if (udma_unlikely(!dev_ok(dev, fn)))
+	if (udma_unlikely(!dma_dev_ok(dev, fn)))
 		return;
 	if (udma_unlikely(g_dma_debug))
 		dbg_unmap(dev, t, addr, size, (int)dir, fn, caller);
-	if (udma_unlikely(addr == UDMA_MAPPING_ERROR || size == 0 || !dir_ok(dir) ||
+	if (udma_unlikely(addr == UDMA_MAPPING_ERROR || size == 0 || !dma_dir_ok(dir) ||
 			  g_iova_ops == NULL)) {
 		UDMA_LOG_AS(ERR, fn, "%s: bad argument (addr %#llx, size %zu, dir %d)", dev->name,
 			    (unsigned long long)addr, size, (int)dir);
@@ -189,8 +189,8 @@ void udma_unmap_single(struct udma_device *dev, udma_addr_t addr, size_t size,
 		       enum udma_data_direction dir)
 {
 	/* direct pa/va mappings hold no state: a plausible, non-bounce IOVA is done */
-	if (udma_likely(g_map_direct && dev_is(dev) && addr != UDMA_MAPPING_ERROR && size != 0 &&
-			dir_ok(dir) && iova_plausible(addr) && swiotlb_slot_of_iova(addr) == NULL))
+	if (udma_likely(g_map_direct && dma_dev_is(dev) && addr != UDMA_MAPPING_ERROR && size != 0 &&
+			dma_dir_ok(dir) && iova_plausible(addr) && swiotlb_slot_of_iova(addr) == NULL))
 		return;
 	unmap_one(dev, addr, size, dir, NULL, DBG_SINGLE, __func__, DBG_CALLER);
 }
@@ -210,9 +210,9 @@ static void sync_range(struct udma_device *dev, udma_addr_t addr, size_t off, si
 	const struct udma_dma_ops *ops;
 	void *slot;
 
-	if (udma_unlikely(!dev_ok(dev, fn)))
+	if (udma_unlikely(!dma_dev_ok(dev, fn)))
 		return;
-	if (udma_unlikely(addr == UDMA_MAPPING_ERROR || size == 0 || !dir_ok(dir) ||
+	if (udma_unlikely(addr == UDMA_MAPPING_ERROR || size == 0 || !dma_dir_ok(dir) ||
 			  g_iova_ops == NULL)) {
 		udma_log(UDMA_LOG_ERR, "%s(): %s: bad argument (addr %#llx, size %zu, dir %d)", fn,
 			 dev->name, (unsigned long long)addr, size, (int)dir);

@@ -86,7 +86,7 @@ struct udma_dma_ops {
 /* IOMMU permission bits for a direction: the device reads TO_DEVICE memory */
 #define DMA_PERM_R 0x1u
 #define DMA_PERM_W 0x2u
-static inline unsigned int dir_perms(enum udma_data_direction dir)
+static inline unsigned int dma_dir_perms(enum udma_data_direction dir)
 {
 	return dir == UDMA_TO_DEVICE ? DMA_PERM_R : dir == UDMA_FROM_DEVICE ? DMA_PERM_W :
 	       DMA_PERM_R | DMA_PERM_W;
@@ -113,7 +113,7 @@ void *dma_nc_alloc_views(struct udma_device *dev, size_t size, udma_addr_t *hand
 			 udma_gfp_t gfp);
 void dma_nc_free_views(struct udma_device *dev, size_t size, void *cpu_addr, udma_addr_t handle);
 /* TO_DEVICE: CPU view -> device view; FROM_DEVICE: back; BIDIRECTIONAL: both */
-int nc_sync_handle(udma_addr_t handle, size_t off, size_t size, enum udma_data_direction dir);
+int dma_nc_sync_handle(udma_addr_t handle, size_t off, size_t size, enum udma_data_direction dir);
 
 /* dma_cpu_backed(), dma_in_memseg_va(): dma_private.h (inline) */
 /* log (unless NO_WARN in @flags) and return UDMA_MAPPING_ERROR */

@@ -35,7 +35,7 @@ int udma_get_cache_alignment(void)
 /* the device's noncoherent ops, or NULL when noncoherent memory is coherent memory */
 static const struct udma_dma_ops *nc_ops(const struct udma_device *dev)
 {
-	const struct udma_dma_ops *ops = dev_is(dev) ? get_dma_ops(dev) : NULL;
+	const struct udma_dma_ops *ops = dma_dev_is(dev) ? get_dma_ops(dev) : NULL;
 
 	return ops && ops->alloc_noncoherent ? ops : NULL;
 }
@@ -143,7 +143,7 @@ int udma_is_consistent(struct udma_device *dev, udma_addr_t handle)
 {
 	bool nc;
 
-	if (!dev_ok(dev, __func__))
+	if (!dma_dev_ok(dev, __func__))
 		return 0;
 	if (nc_ops(dev) == NULL || atomic_load(&g_nc_count) == 0)
 		return 1;
@@ -173,7 +173,7 @@ void udma_cache_sync(struct udma_device *dev, void *vaddr, size_t size,
 {
 	struct nc_alloc **p;
 
-	if (!dev_ok(dev, __func__))
+	if (!dma_dev_ok(dev, __func__))
 		return;
 	if (vaddr == NULL || size == 0 || (unsigned int)dir > UDMA_FROM_DEVICE) {
 		UDMA_LOG(ERR, "%s: bad argument (vaddr %p, size %zu, dir %d)", dev->name, vaddr, size,
@@ -192,7 +192,7 @@ void udma_cache_sync(struct udma_device *dev, void *vaddr, size_t size,
 }
 
 /* the streaming sync calls on a noncoherent handle (two views); -ENOENT when not one */
-int nc_sync_handle(udma_addr_t handle, size_t off, size_t size, enum udma_data_direction dir)
+int dma_nc_sync_handle(udma_addr_t handle, size_t off, size_t size, enum udma_data_direction dir)
 {
 	struct nc_alloc **p;
 	int ret = -ENOENT;

@@ -41,7 +41,7 @@ struct udma_device {
 
 /* is @dev a live device? The magic is read as bytes: a bogus pointer may not even
  * be aligned for the type. Silent. */
-static inline bool dev_is(const struct udma_device *dev)
+static inline bool dma_dev_is(const struct udma_device *dev)
 {
 	uint64_t magic = 0;
 
@@ -51,15 +51,15 @@ static inline bool dev_is(const struct udma_device *dev)
 }
 
 /* validate a device argument; logs one line naming @fn when bad */
-static inline bool dev_ok(const struct udma_device *dev, const char *fn)
+static inline bool dma_dev_ok(const struct udma_device *dev, const char *fn)
 {
-	if (udma_likely(dev_is(dev)))
+	if (udma_likely(dma_dev_is(dev)))
 		return true;
 	udma_log(UDMA_LOG_ERR, "%s(): invalid device %p", fn, (const void *)dev);
 	return false;
 }
 
-static inline void dev_count(struct udma_device *dev, int64_t allocs, int64_t bytes)
+static inline void dma_dev_count(struct udma_device *dev, int64_t allocs, int64_t bytes)
 {
 	unsigned int lc = lcore_id();
 
@@ -101,21 +101,21 @@ static inline void dma_domain_unmap(struct udma_device *dev, udma_addr_t iova, s
 }
 
 /* a gfp argument: KERNEL and/or ATOMIC, nothing else */
-static inline bool gfp_ok(udma_gfp_t gfp)
+static inline bool dma_gfp_ok(udma_gfp_t gfp)
 {
 	return gfp != 0 && (gfp & ~(UDMA_GFP_KERNEL | UDMA_GFP_ATOMIC)) == 0;
 }
 
 /* ATOMIC wins when both are given: never block */
-static inline bool gfp_may_grow(udma_gfp_t gfp)
+static inline bool dma_gfp_may_grow(udma_gfp_t gfp)
 {
 	return (gfp & UDMA_GFP_KERNEL) && !(gfp & UDMA_GFP_ATOMIC);
 }
 
 /* called by udma_device_destroy() so upper layers report what the device still has */
-typedef void (*dev_destroy_fn)(struct udma_device *dev);
+typedef void (*dma_dev_destroy_fn)(struct udma_device *dev);
 /* 0, or -ENOSPC: logged, and init refuses to run */
-int dev_destroy_hook_register(dev_destroy_fn fn);
+int dma_dev_destroy_hook_register(dma_dev_destroy_fn fn);
 
 
 /* ---- swiotlb -------------------------------------------------------------- */
@@ -137,13 +137,13 @@ struct swiotlb_region {
 extern struct swiotlb_region g_tlb_region;
 extern bool g_swiotlb_forced; /* --swiotlb=force, taken at the swiotlb's init stage */
 
-static inline unsigned int tlb_hash(uint64_t key)
+static inline unsigned int swiotlb_hash(uint64_t key)
 {
 	return (unsigned int)((key * 0x9e3779b97f4a7c15ULL) >> (64 - g_tlb_region.hash_bits));
 }
 
 /* the chunk holding @addr (an IOVA when @by_iova, else a CPU address), or -1 */
-static inline int32_t tlb_chunk(uint64_t addr, bool by_iova)
+static inline int32_t swiotlb_chunk(uint64_t addr, bool by_iova)
 {
 	const struct swiotlb_region *r = &g_tlb_region;
 	uint64_t key = addr >> r->chunk_shift;
@@ -152,7 +152,7 @@ static inline int32_t tlb_chunk(uint64_t addr, bool by_iova)
 
 	if (r->nchunks == 0)
 		return -1;
-	for (h = tlb_hash(key);; h = (h + 1) & mask) {
+	for (h = swiotlb_hash(key);; h = (h + 1) & mask) {
 		int32_t c = tbl[h];
 
 		if (c < 0)
@@ -170,14 +170,14 @@ static inline bool swiotlb_forced(void)
 /* the slot a pa/va handle points at, or NULL when it is not a bounce IOVA */
 static inline void *swiotlb_slot_of_iova(udma_addr_t iova)
 {
-	int32_t c = tlb_chunk(iova, true);
+	int32_t c = swiotlb_chunk(iova, true);
 
 	return c < 0 ? NULL : g_tlb_region.chunk_va[c] + (iova - g_tlb_region.chunk_iova[c]);
 }
 
 static inline bool swiotlb_has_va(const void *va)
 {
-	return tlb_chunk((uintptr_t)va, false) >= 0;
+	return swiotlb_chunk((uintptr_t)va, false) >= 0;
 }
 
 /* a bounce slot holding a copy of [orig, orig+size); NULL when out of room */
@@ -206,12 +206,12 @@ void declared_destroy(struct udma_device *dev);
 extern bool g_map_direct;
 
 /* ---- streaming ------------------------------------------------------------- */
-static inline bool dir_ok(enum udma_data_direction dir)
+static inline bool dma_dir_ok(enum udma_data_direction dir)
 {
 	return (unsigned int)dir <= UDMA_FROM_DEVICE;
 }
 
-bool reg_lookup(const void *va, size_t size, udma_addr_t *iova);
+bool dma_reg_lookup(const void *va, size_t size, udma_addr_t *iova);
 
 /*
  * The direct path (no ops): memseg or registered memory the device reaches at
@@ -222,7 +222,7 @@ static inline udma_addr_t dma_map_direct(struct udma_device *dev, void *va, size
 	udma_addr_t iova = memseg_contig_iova(va, size);
 
 	if (udma_unlikely(iova == UDMA_MAPPING_ERROR))
-		reg_lookup(va, size, &iova);
+		dma_reg_lookup(va, size, &iova);
 	if (udma_unlikely(iova == UDMA_MAPPING_ERROR || iova + size - 1 > dev->dma_mask))
 		return UDMA_MAPPING_ERROR;
 	return iova;
@@ -257,7 +257,7 @@ static inline bool dma_cpu_backed(const void *va, size_t size)
 		}
 		return true;
 	}
-	return reg_lookup(va, size, &unused);
+	return dma_reg_lookup(va, size, &unused);
 }
 
 /* through a bounce slot (copy unless SKIP_CPU_SYNC in @flags) */

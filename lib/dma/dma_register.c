@@ -189,7 +189,7 @@ int udma_mem_unregister(void *va, size_t len)
  * Is [va, va+size) wholly registered? Sets *iova when its pages are IOVA-
  * contiguous (pa/va); UDMA_MAPPING_ERROR otherwise (sim: always, it maps itself).
  */
-bool reg_lookup(const void *va, size_t size, udma_addr_t *iova)
+bool dma_reg_lookup(const void *va, size_t size, udma_addr_t *iova)
 {
 	uintptr_t v = (uintptr_t)va;
 	bool found = false;

@@ -68,7 +68,7 @@ static int dev_access(struct udma_device *dev, udma_addr_t iova, void *buf, size
 	void *va;
 	int ret;
 
-	if (!dev_ok(dev, fn))
+	if (!dma_dev_ok(dev, fn))
 		return -EINVAL;
 	if (buf == NULL || len == 0 || !udma_eal_initialized()) {
 		udma_log(UDMA_LOG_ERR, "%s(): %s: bad argument (buf %p, len %zu)", fn, dev->name,

@@ -56,12 +56,12 @@ static struct {
 
 static inline void tlb_lock(void)
 {
-	spin_lock(&g_tlb.lock);
+	eal_spin_lock(&g_tlb.lock);
 }
 
 static inline void tlb_unlock(void)
 {
-	spin_unlock(&g_tlb.lock);
+	eal_spin_unlock(&g_tlb.lock);
 }
 
 /* ---- buddy (lock held) --------------------------------------------------- */
@@ -215,7 +215,7 @@ static inline udma_addr_t slot_iova(int32_t i)
 /* slot index of a CPU address inside the region, or -1 when not a slot start */
 static int32_t slot_index(const void *va)
 {
-	int32_t c = tlb_chunk((uintptr_t)va, false);
+	int32_t c = swiotlb_chunk((uintptr_t)va, false);
 	size_t off;
 
 	if (c < 0)
@@ -368,12 +368,12 @@ static void region_index(void)
 	for (unsigned int i = 0; i <= mask; i++)
 		r->by_iova[i] = r->by_va[i] = -1;
 	for (unsigned int c = 0; c < r->nchunks; c++) {
-		unsigned int h = tlb_hash(r->chunk_iova[c] >> r->chunk_shift);
+		unsigned int h = swiotlb_hash(r->chunk_iova[c] >> r->chunk_shift);
 
 		while (r->by_iova[h] >= 0)
 			h = (h + 1) & mask;
 		r->by_iova[h] = (int32_t)c;
-		h = tlb_hash((uintptr_t)r->chunk_va[c] >> r->chunk_shift);
+		h = swiotlb_hash((uintptr_t)r->chunk_va[c] >> r->chunk_shift);
 		while (r->by_va[h] >= 0)
 			h = (h + 1) & mask;
 		r->by_va[h] = (int32_t)c;

@@ -40,7 +40,7 @@ unsigned long udma_log_error_count(void)
 	return atomic_load(&g_log_errors);
 }
 
-void log_reset_counters(void)
+void eal_log_reset_counters(void)
 {
 	atomic_store(&g_log_errors, 0);
 }

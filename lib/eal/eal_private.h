@@ -16,13 +16,13 @@
 #pragma GCC visibility push(hidden)
 
 /* ---- spinlocks: the slow-path locks GFP_ATOMIC callers may take (never sleep) */
-static inline void spin_lock(atomic_flag *f)
+static inline void eal_spin_lock(atomic_flag *f)
 {
 	while (atomic_flag_test_and_set_explicit(f, memory_order_acquire))
 		__builtin_ia32_pause();
 }
 
-static inline void spin_unlock(atomic_flag *f)
+static inline void eal_spin_unlock(atomic_flag *f)
 {
 	atomic_flag_clear_explicit(f, memory_order_release);
 }
@@ -32,7 +32,7 @@ static inline void spin_unlock(atomic_flag *f)
 /* the same from a helper: @fn names the public call the user made */
 #define UDMA_LOG_AS(lvl, fn, fmt, ...) udma_log(UDMA_LOG_##lvl, "%s(): " fmt, fn, ##__VA_ARGS__)
 extern int g_log_level;
-void log_reset_counters(void);
+void eal_log_reset_counters(void);
 
 /* ---- options (filled by eal_options.c) -------------------------------- */
 enum swiotlb_mode { SWIOTLB_AUTO = 0, SWIOTLB_FORCE, SWIOTLB_OFF };

@@ -38,7 +38,7 @@ static int check_args(const char *name, struct udma_device *dev, size_t size, si
 {
 	const char *why = NULL;
 
-	if (!dev_ok(dev, "udma_pool_create"))
+	if (!dma_dev_ok(dev, "udma_pool_create"))
 		return -EINVAL;
 	if (name == NULL || name[0] == '\0' || strlen(name) >= POOL_NAME_LEN)
 		why = "name must be 1..31 characters";
@@ -125,12 +125,12 @@ struct udma_pool *udma_pool_create_params(const char *name, struct udma_device *
 	memset(p, 0, sizeof(*p));
 	pool_setup(p, name, dev, size, align, boundary, pp);
 	p->magic = POOL_MAGIC;
-	p->shared = cache_new(p);
+	p->shared = pool_cache_new(p);
 	if (p->shared == NULL || bits_map(p) < 0)
 		goto nomem;
 	/* one cache per lcore slot, now: alloc and free never allocate metadata */
 	for (unsigned int i = 0; i < udma_lcore_count() && i < UDMA_MAX_LCORES; i++)
-		if ((p->cache[i] = cache_new(p)) == NULL)
+		if ((p->cache[i] = pool_cache_new(p)) == NULL)
 			goto nomem;
 	if (pp && pp->initial_blocks) {
 		unsigned int n = pp->initial_blocks;
@@ -201,10 +201,10 @@ int udma_pool_stats(struct udma_pool *p, struct udma_pool_stats *st)
 		return -EINVAL;
 	}
 	memset(st, 0, sizeof(*st));
-	spin_lock(&p->carve_lock);
+	eal_spin_lock(&p->carve_lock);
 	st->capacity = p->capacity;
 	st->slabs = p->nslabs;
-	spin_unlock(&p->carve_lock);
+	eal_spin_unlock(&p->carve_lock);
 	st->free = free_blocks(p, st);
 	st->in_use = st->capacity > st->free ? st->capacity - st->free : 0;
 	st->block_stride = p->stride;
@@ -283,7 +283,7 @@ static void pools_flush_lcore(unsigned int lc)
 	pthread_mutex_lock(&g_pools_lock);
 	for (struct udma_pool *p = g_pools; p; p = p->next)
 		if (lc < UDMA_MAX_LCORES && p->cache[lc])
-			cache_flush(p, p->cache[lc], 0);
+			pool_cache_flush(p, p->cache[lc], 0);
 	pthread_mutex_unlock(&g_pools_lock);
 }
 
@@ -318,5 +318,5 @@ static const struct eal_hook g_pool_hook = {.name = "pool", .init = pools_init, 
 __attribute__((constructor)) static void pool_register(void)
 {
 	eal_hook_register(&g_pool_hook, EAL_STAGE_POOL);
-	dev_destroy_hook_register(pools_of_device);
+	dma_dev_destroy_hook_register(pools_of_device);
 }

@@ -141,9 +141,9 @@ fail:
 static bool sg_args_ok(struct udma_device *dev, struct udma_sg *sgl, int nents,
 		       enum udma_data_direction dir, const char *fn)
 {
-	if (udma_unlikely(!dev_ok(dev, fn)))
+	if (udma_unlikely(!dma_dev_ok(dev, fn)))
 		return false;
-	if (udma_unlikely(sgl == NULL || nents <= 0 || !dir_ok(dir) || g_iova_ops == NULL)) {
+	if (udma_unlikely(sgl == NULL || nents <= 0 || !dma_dir_ok(dir) || g_iova_ops == NULL)) {
 		udma_log(UDMA_LOG_ERR, "%s(): %s: bad argument (sgl %p, nents %d, dir %d)", fn,
 			 dev->name, (void *)sgl, nents, (int)dir);
 		return false;

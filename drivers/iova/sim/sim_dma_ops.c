@@ -116,7 +116,7 @@ static udma_addr_t sim_map_page(struct udma_device *dev, void *va, size_t size,
 
 	if (udma_likely(!swiotlb_forced())) {
 		if (udma_likely(dma_cpu_backed(va, size))) {
-			iova = sim_map(dom(dev), va, size, dir_perms(dir), dev->dma_mask);
+			iova = sim_map(dom(dev), va, size, dma_dir_perms(dir), dev->dma_mask);
 			if (udma_likely(iova != UDMA_MAPPING_ERROR))
 				return iova;
 			return dma_map_fail(dev, va, size, attrs, "no IOVA range under the DMA mask");
@@ -129,7 +129,7 @@ static udma_addr_t sim_map_page(struct udma_device *dev, void *va, size_t size,
 	slot = swiotlb_bounce(va, size, dir, copy, &unused);
 	if (slot == NULL)
 		return dma_map_fail(dev, va, size, attrs, "out of the device's reach and no bounce slot");
-	iova = sim_map(dom(dev), slot, size, dir_perms(dir), dev->dma_mask);
+	iova = sim_map(dom(dev), slot, size, dma_dir_perms(dir), dev->dma_mask);
 	if (iova == UDMA_MAPPING_ERROR) {
 		swiotlb_release(slot, size, dir, false, true);
 		return dma_map_fail(dev, va, size, attrs, "no IOVA range under the DMA mask");
@@ -155,7 +155,7 @@ static void sim_unmap_page(struct udma_device *dev, udma_addr_t addr, size_t siz
 			 (unsigned long long)addr, size, unmap_why(ret));
 		return;
 	}
-	if (perms != dir_perms(dir))
+	if (perms != dma_dir_perms(dir))
 		SIM_LOG(ERR, "%s: iova %#llx mapped for direction with perms %u, unmapped with dir %d",
 			 dev->name, (unsigned long long)addr, perms, (int)dir);
 	if (swiotlb_has_va(va))
@@ -178,7 +178,7 @@ static void sim_sync(struct udma_device *dev, udma_addr_t addr, size_t off, size
 	}
 	if (kind == SIM_KIND_MEM) {
 		/* noncoherent memory: copy between the views; coherent memory: nothing to do */
-		nc_sync_handle(addr, off, size, for_cpu < 0 ? dir : for_cpu ? UDMA_FROM_DEVICE :
+		dma_nc_sync_handle(addr, off, size, for_cpu < 0 ? dir : for_cpu ? UDMA_FROM_DEVICE :
 			       UDMA_TO_DEVICE);
 		return;
 	}
@@ -334,7 +334,7 @@ static int sim_map_sg(struct udma_device *dev, struct udma_sg *sgl, int nents,
 		void *va = (void *)(uintptr_t)sg->map_iova;
 		udma_addr_t iova = base + ((size_t)sg->dma_length << 12) + ((uintptr_t)va & (PG - 1));
 
-		if (sim_range_map(dom(dev), iova, va, sg->length, dir_perms(dir), i == 0,
+		if (sim_range_map(dom(dev), iova, va, sg->length, dma_dir_perms(dir), i == 0,
 				  i == nents - 1) < 0) {
 			sim_range_free(dom(dev), base, total);
 			release_bounces_va(sgl, nents, dir);
