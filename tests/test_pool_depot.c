@@ -33,7 +33,7 @@ static unsigned int blk_index(const void *b)
 
 static struct depot *depot_new(void)
 {
-	struct depot *d = aligned_alloc(64, sizeof(*d));
+	struct depot *d = aligned_alloc(64, (sizeof(*d) + 63) & ~(size_t)63);
 
 	assert_non_null(d);
 	memset(d, 0, sizeof(*d));
