@@ -39,8 +39,13 @@ udma_addr_t dma_map_bounce(struct udma_device *dev, void *va, size_t size,
 {
 	bool copy = !(flags & (1UL << UDMA_ATTR_SKIP_CPU_SYNC));
 	udma_addr_t iova;
-	void *slot = swiotlb_bounce(va, size, dir, copy, &iova);
+	void *slot;
 
+	/* a hole in udma's own memory, or a range that wraps: no caller's buffer to copy */
+	if (udma_unlikely(size - 1 > UINTPTR_MAX - (uintptr_t)va ||
+			  (dma_in_memseg_va(va) && !dma_cpu_backed(va, size))))
+		return dma_map_fail(dev, va, size, flags, "not all of it is populated memory");
+	slot = swiotlb_bounce(va, size, dir, copy, &iova);
 	if (slot == NULL)
 		return dma_map_fail(dev, va, size, flags, "out of the device's reach and no bounce slot");
 	if (iova == UDMA_MAPPING_ERROR || iova + size - 1 > dev->dma_mask) {

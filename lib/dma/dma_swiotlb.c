@@ -425,8 +425,9 @@ static bool region_alloc(size_t size)
 	}
 	for (unsigned int shift = 21; shift >= UDMA_PAGE_SHIFT; shift--)
 		if (region_try(size, shift, ~0ULL)) {
-			UDMA_LOG(NOTICE, "swiotlb: no memory below 4 GiB of IOVA in %s mode: the bounce "
-				 "region is above it, out of reach of 32-bit devices", g_iova_ops->name);
+			UDMA_LOG_AS(NOTICE, "udma_eal_init", "swiotlb: no memory below 4 GiB of IOVA in "
+				    "%s mode: the bounce region is above it, out of reach of 32-bit "
+				    "devices", g_iova_ops->name);
 			return true;
 		}
 	return false;

@@ -41,7 +41,6 @@ struct sim_domain {
 };
 
 static struct iova_domain *g_dom; /* the IOVA space every domain allocates from */
-static atomic_size_t g_mapped;    /* pages mapped, all domains */
 
 static unsigned int pt_index(udma_addr_t iova, int level)
 {
@@ -93,7 +92,6 @@ static void pt_free(struct pt_node *n, int level, udma_addr_t base, udma_addr_t 
 		}
 		if (!(e & SIM_KIND_STREAM))
 			continue;
-		atomic_fetch_sub(&g_mapped, 1);
 		if (e & PTE_HEAD)
 			*open = iova;
 		if ((e & PTE_TAIL) && *open != UDMA_MAPPING_ERROR && g_dom) {
@@ -139,8 +137,8 @@ static void pt_clear(struct sim_domain *d, udma_addr_t iova, size_t len)
 	for (size_t off = 0; off < len; off += PAGE) {
 		_Atomic(uintptr_t) *e = pt_leaf(d, iova + off, false);
 
-		if (e && atomic_exchange(e, 0) != 0)
-			atomic_fetch_sub(&g_mapped, 1);
+		if (e)
+			atomic_store_explicit(e, 0, memory_order_release);
 	}
 }
 
@@ -161,7 +159,6 @@ static int pt_map(struct sim_domain *d, udma_addr_t iova, uintptr_t va, size_t l
 		if (tail && off + PAGE >= len)
 			f |= PTE_TAIL;
 		atomic_store_explicit(e, ((va + off) & ~(PAGE - 1)) | f, memory_order_release);
-		atomic_fetch_add_explicit(&g_mapped, 1, memory_order_relaxed);
 	}
 	return 0;
 }
@@ -271,7 +268,6 @@ int sim_unmap(struct sim_domain *d, udma_addr_t iova, size_t len, unsigned int k
 	/* claim the mapping: of two racing unmaps one wins, the other finds nothing */
 	if (!atomic_compare_exchange_strong(e, &head, 0))
 		return -ENOENT;
-	atomic_fetch_sub(&g_mapped, 1);
 	*va = (void *)((head & ~PTE_FLAGS) + off);
 	*perms = (unsigned int)(head & PTE_PERMS);
 	pt_clear(d, iova - off + PAGE, span - PAGE);
@@ -304,11 +300,6 @@ int sim_resolve(struct sim_domain *d, udma_addr_t iova, int write, void **va, si
 	return 0;
 }
 
-static size_t sim_mapped_pages(void)
-{
-	return atomic_load(&g_mapped);
-}
-
 /* ---- backend ops ---------------------------------------------------------- */
 
 static int sim_probe(char *why, size_t len)
@@ -327,7 +318,6 @@ static int sim_init(void)
 	g_dom = iova_domain_create(UDMA_SIM_IOVA_BASE, 1ULL << UDMA_SIM_IOVA_BITS);
 	if (g_dom == NULL)
 		return -ENOMEM;
-	atomic_store(&g_mapped, 0);
 	lcore_flush_register(sim_flush_lcore);
 	return 0;
 }
@@ -373,9 +363,10 @@ static udma_addr_t sim_min_iova(void)
 
 static void sim_dump(FILE *f)
 {
-	fprintf(f, "sim iommu: IOVA space [%#llx, %#llx), %zu KiB allocated, %zu pages mapped\n",
+	fprintf(f, "sim iommu: IOVA space [%#llx, %#llx), %zu KiB allocated, a domain per device "
+		"(children share their parent's)\n",
 		(unsigned long long)UDMA_SIM_IOVA_BASE, 1ULL << UDMA_SIM_IOVA_BITS,
-		g_dom ? iova_domain_used(g_dom) >> 10 : 0, sim_mapped_pages());
+		g_dom ? iova_domain_used(g_dom) >> 10 : 0);
 }
 
 static const struct udma_iova_ops sim_ops = {
