@@ -57,7 +57,7 @@ typedef uint64_t u64;
 #define PCI_DMA_FROMDEVICE 2
 #define PCI_DMA_NONE 3
 
-/* ---- Part Ia: coherent ---------------------------------------------------- */
+/* ---- coherent buffers ---------------------------------------------------- */
 static inline void *dma_alloc_coherent(struct device *dev, size_t size, dma_addr_t *handle,
 				       gfp_t flag)
 {
@@ -68,7 +68,7 @@ static inline void dma_free_coherent(struct device *dev, size_t size, void *cpu_
 {
 	udma_free_coherent(dev->udma, size, cpu_addr, handle);
 }
-/* the seed: pci_alloc_consistent assumes GFP_ATOMIC */
+/* the Linux DMA-API document: pci_alloc_consistent assumes GFP_ATOMIC */
 static inline void *pci_alloc_consistent(struct pci_dev *pdev, size_t size, dma_addr_t *handle)
 {
 	return udma_alloc_coherent(pdev->dev.udma, size, handle, GFP_ATOMIC);
@@ -79,7 +79,7 @@ static inline void pci_free_consistent(struct pci_dev *pdev, size_t size, void *
 	udma_free_coherent(pdev->dev.udma, size, cpu_addr, handle);
 }
 
-/* ---- Part Ib: pools -------------------------------------------------------- */
+/* ---- dma pools ----------------------------------------------------------- */
 #define dma_pool udma_pool
 #define pci_pool udma_pool
 static inline struct udma_pool *dma_pool_create(const char *name, struct device *dev, size_t size,
@@ -100,7 +100,7 @@ static inline struct udma_pool *pci_pool_create(const char *name, struct pci_dev
 #define pci_pool_free(pool, vaddr, addr) udma_pool_free(pool, vaddr, addr)
 #define pci_pool_destroy(pool) udma_pool_destroy(pool)
 
-/* ---- Part Ic: addressing limits -------------------------------------------- */
+/* ---- DMA addressing limits ----------------------------------------------- */
 #define dma_supported(dev, mask) udma_supported((dev)->udma, mask)
 #define dma_set_mask(dev, mask) udma_set_mask((dev)->udma, mask)
 #define dma_set_coherent_mask(dev, mask) udma_set_coherent_mask((dev)->udma, mask)
@@ -113,7 +113,7 @@ static inline struct udma_pool *pci_pool_create(const char *name, struct pci_dev
 #define pci_set_dma_mask(pdev, mask) udma_set_mask((pdev)->dev.udma, mask)
 #define pci_set_consistent_dma_mask(pdev, mask) udma_set_coherent_mask((pdev)->dev.udma, mask)
 
-/* ---- Part Id: streaming ----------------------------------------------------- */
+/* ---- streaming mappings -------------------------------------------------- */
 #define dma_attrs udma_attrs
 #define DEFINE_DMA_ATTRS(x) UDMA_DEFINE_ATTRS(x)
 #define dma_set_attr(attr, attrs) udma_set_attr(attr, attrs)
@@ -186,7 +186,7 @@ static inline struct udma_pool *pci_pool_create(const char *name, struct pci_dev
 #define pci_dma_sync_sg(pdev, sgl, n, dir) \
 	udma_sync_sg((pdev)->dev.udma, sgl, n, (enum udma_data_direction)(dir))
 
-/* ---- Part II ------------------------------------------------------------------- */
+/* ---- advanced usage ------------------------------------------------------ */
 #define dma_alloc_noncoherent(dev, size, handle, gfp) \
 	udma_alloc_noncoherent((dev)->udma, size, handle, gfp)
 #define dma_free_noncoherent(dev, size, p, handle) \

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Coherent memory (seed Part Ia) in every IOVA mode, proven with the sim device model. */
+/* Coherent memory in every IOVA mode, proven with the sim device model. */
 #include "test_common.h"
 
 static const size_t sizes[] = {1, 100, 4096, 4097, 65536, (2 << 20) + 1};

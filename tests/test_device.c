@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Devices and DMA addressing limits (seed Part Ic), with bad arguments for each call. */
+/* Devices and DMA addressing limits, with bad arguments for each call. */
 #include "test_common.h"
 
 static int setup(void **s)

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * <udma_linux.h>: the seed's code examples compile and run unchanged (between the
- * "seed:" markers the text is the seed's, byte for byte but for indentation).
+ * <udma_linux.h>: the Linux DMA-API document's code examples compile and run
+ * unchanged (between the "Linux:" markers the text is the document's, byte for byte
+ * but for indentation).
  */
 #include "test_common.h"
 
 #include <udma_linux.h>
 
-/* the seed's attrs example uses a made-up attribute, DMA_ATTR_FOO, and passes &attr */
+/* the document's attrs example uses a made-up attribute, DMA_ATTR_FOO, and passes &attr */
 #define DMA_ATTR_FOO DMA_ATTR_WEAK_ORDERING
 #define attr attrs
 
@@ -48,7 +49,7 @@ static void test_for_each_sg_example(void **s)
 		sg_set_buf(&sglist[k], g_bufs[k], 4096);
 	}
 	{
-		/* seed: */
+		/* Linux: */
 		int i, count = dma_map_sg(dev, sglist, nents, direction);
 		struct scatterlist *sg;
 
@@ -56,7 +57,7 @@ static void test_for_each_sg_example(void **s)
 			hw_address[i] = sg_dma_address(sg);
 			hw_len[i] = sg_dma_len(sg);
 		}
-		/* :seed */
+		/* :Linux */
 		assert_true(count > 0);
 		for (i = 0; i < count; i++) {
 			uint8_t *back = malloc(hw_len[i]);
@@ -83,11 +84,11 @@ static void test_attrs_example(void **s)
 	sg_set_buf(&sgl[0], g_bufs[0], 100);
 	sg_set_buf(&sgl[1], g_bufs[1], 100);
 	{
-		/* seed: */
+		/* Linux: */
 		DEFINE_DMA_ATTRS(attrs);
 		dma_set_attr(DMA_ATTR_FOO, &attrs);
 		n = dma_map_sg_attrs(dev, sg, nents, DMA_TO_DEVICE, &attr);
-		/* :seed */
+		/* :Linux */
 		int foo = dma_get_attr(DMA_ATTR_FOO, &attrs);
 
 		assert_true(n > 0);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Streaming mappings (seed Part Id) in every mode, proven through the sim device model. */
+/* Streaming mappings in every mode, proven through the sim device model. */
 #include <pthread.h>
 
 #include "test_common.h"
@@ -94,7 +94,7 @@ static void from_device(uint8_t *mem)
 	assert_int_equal(mem[3100], 0x33);
 }
 
-/* BIDIRECTIONAL with the seed's sync_single: it hands the buffer back and forth */
+/* BIDIRECTIONAL with Linux's sync_single: it hands the buffer back and forth */
 static void bidirectional(uint8_t *mem)
 {
 	uint8_t back[256];

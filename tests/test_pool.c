@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* dmapool (seed Part Ib): the Linux dmapool test shapes, bulk, GFP, bad arguments. */
+/* dmapool: the Linux dmapool test shapes, bulk, GFP, bad arguments. */
 #include "test_common.h"
 
 struct shape {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * dma-perf: udma's data paths measured against DPDK 22.11, jemalloc and a mutex
- * pool in the same process, reported as ratios (PERF.md). DPDK runs in PA mode
+ * pool in the same process, reported as ratios (doc/perf.md). DPDK runs in PA mode
  * when root and hugepages allow, else --no-huge in VA mode; udma likewise.
  */
 #include <getopt.h>
@@ -27,7 +27,7 @@ static void usage(const char *prg)
 	       "  --rows LIST        only these rows, e.g. P1,P5,P9\n"
 	       "  --udma-args \"...\" extra udma EAL options (e.g. --dma-debug)\n"
 	       "  --help             this text\n"
-	       "Rows (PERF.md): P1 pool alloc+free, P2 bulk 32, P3 producer/consumer, P4 bytes per\n"
+	       "Rows (doc/perf.md): P1 pool alloc+free, P2 bulk 32, P3 producer/consumer, P4 bytes per\n"
 	       "block, P5 virt2iova, P6 map+unmap pa/va, P7 map+unmap sim, P8 map_sg 32 x 4 KiB,\n"
 	       "P9 coherent 4 KiB, P10 bounce 4 KiB, P11 scaling on 2 lcores, D1 dma-debug on vs off.\n", prg);
 }

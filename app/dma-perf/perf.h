@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* dma-perf: rows of PERF.md, each udma figure against a baseline measured in the same run. */
+/* dma-perf: rows of doc/perf.md, each udma figure against a baseline measured in the same run. */
 #ifndef DMA_PERF_H
 #define DMA_PERF_H
 

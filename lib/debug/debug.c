@@ -9,9 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "debug_private.h"
+#include "dma_debug.h"
 #include "dma_private.h"
-#include "udma_noncoherent.h"
+#include "udma_debug.h"
+#include "udma_sg.h"
 
 #define NBUCKETS 1024
 #define NRECENT 256
@@ -37,7 +38,6 @@ struct cl_entry {
 	const struct dbg_entry *owner;
 };
 
-bool g_dma_debug;
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct dbg_entry *g_bucket[NBUCKETS];
 static struct cl_entry *g_lines[NBUCKETS];
@@ -50,6 +50,9 @@ static unsigned int g_recent_n;
 static atomic_ulong g_errors;
 static char g_reports[NREPORTS][512];
 static unsigned long g_live;
+static struct {
+	unsigned long limit; /* --dma-debug-limit: reports printed, 0 = all */
+} g_dbg_opts;
 
 static const char *const type_name[] = {
 	"map_single", "map_page", "map_sg", "alloc_coherent", "alloc_noncoherent", "pool_alloc",
@@ -73,19 +76,16 @@ static void where(const void *caller, char *buf, size_t len)
 		snprintf(buf, len, "%p", caller);
 }
 
-void dbg_report(const char *devname, const char *call, const void *caller, const char *fmt, ...)
+static void debug_report(const char *devname, const char *call, const void *caller,
+			 const char *text)
 {
 	unsigned long n = atomic_fetch_add(&g_errors, 1);
-	unsigned long limit = (unsigned long)g_cfg.dma_debug_limit;
-	char msg[200], at[96];
-	va_list ap;
+	unsigned long limit = g_dbg_opts.limit;
+	char at[96];
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	where(caller, at, sizeof(at));
 	snprintf(g_reports[n % NREPORTS], sizeof(g_reports[0]), "device %s: %s (called from %s): %s",
-		 devname, call, at, msg);
+		 devname, call, at, text);
 	if (limit == 0 || n < limit)
 		udma_log(UDMA_LOG_ERR, "DMA-API: %s", g_reports[n % NREPORTS]);
 	else if (n == limit)
@@ -118,7 +118,7 @@ static struct dbg_entry **find(const struct udma_device *dev, udma_addr_t handle
 static void lines_each(const struct dbg_entry *e, void (*fn)(const struct dbg_entry *, uintptr_t,
 							     void *), void *arg)
 {
-	uintptr_t cl = (uintptr_t)udma_get_cache_alignment();
+	uintptr_t cl = (uintptr_t)eal_cache_line_size();
 	uintptr_t first = (uintptr_t)e->cpu & ~(cl - 1);
 	uintptr_t last = ((uintptr_t)e->cpu + e->size - 1) & ~(cl - 1);
 	size_t n = (last - first) / cl + 1;
@@ -190,7 +190,7 @@ static void entry_add(struct dbg_entry *e)
 			   dir_name(e->dir), clash->cpu, (unsigned long long)clash->handle);
 }
 
-void dbg_map(struct udma_device *dev, enum dbg_type t, const void *cpu, udma_addr_t handle,
+static void debug_map(struct udma_device *dev, enum dbg_type t, const void *cpu, udma_addr_t handle,
 	     size_t size, int dir, const void *caller)
 {
 	struct dbg_entry *e;
@@ -253,7 +253,7 @@ static struct dbg_entry *take(struct udma_device *dev, udma_addr_t handle, const
 	return e;
 }
 
-void dbg_unmap(struct udma_device *dev, enum dbg_type t, udma_addr_t handle, size_t size, int dir,
+static void debug_unmap(struct udma_device *dev, enum dbg_type t, udma_addr_t handle, size_t size, int dir,
 	       const char *call, const void *caller)
 {
 	struct dbg_entry *e = take(dev, handle, call, caller);
@@ -286,7 +286,7 @@ void dbg_unmap(struct udma_device *dev, enum dbg_type t, udma_addr_t handle, siz
 	free(e);
 }
 
-void dbg_mapping_error(struct udma_device *dev, udma_addr_t handle)
+static void debug_mapping_error(struct udma_device *dev, udma_addr_t handle)
 {
 	struct dbg_entry **p;
 
@@ -297,7 +297,7 @@ void dbg_mapping_error(struct udma_device *dev, udma_addr_t handle)
 	pthread_mutex_unlock(&g_lock);
 }
 
-void dbg_sync(struct udma_device *dev, udma_addr_t handle, size_t off, size_t size, int dir,
+static void debug_sync(struct udma_device *dev, udma_addr_t handle, size_t off, size_t size, int dir,
 	      const char *call, const void *caller)
 {
 	struct dbg_entry **p, e = {0};
@@ -325,7 +325,7 @@ void dbg_sync(struct udma_device *dev, udma_addr_t handle, size_t off, size_t si
 
 /* ---- scatterlists ------------------------------------------------------------ */
 
-void dbg_map_sg(struct udma_device *dev, struct udma_sg *sgl, int nents, int mapped, int dir,
+static void debug_map_sg(struct udma_device *dev, struct udma_sg *sgl, int nents, int mapped, int dir,
 		const void *caller)
 {
 	struct udma_sg *sg;
@@ -351,7 +351,7 @@ void dbg_map_sg(struct udma_device *dev, struct udma_sg *sgl, int nents, int map
 	}
 }
 
-void dbg_unmap_sg(struct udma_device *dev, struct udma_sg *sgl, int nents, int dir,
+static void debug_unmap_sg(struct udma_device *dev, struct udma_sg *sgl, int nents, int dir,
 		  const char *call, const void *caller)
 {
 	struct udma_sg *sg;
@@ -381,7 +381,7 @@ void dbg_unmap_sg(struct udma_device *dev, struct udma_sg *sgl, int nents, int d
 
 /* ---- leaks, dump, life cycle ------------------------------------------------------ */
 
-void dbg_device_destroy(struct udma_device *dev)
+static void dbg_device_destroy(struct udma_device *dev)
 {
 	for (unsigned int b = 0; b < NBUCKETS; b++) {
 		for (;;) {
@@ -466,14 +466,15 @@ static void dbg_clear(void)
 	pthread_mutex_unlock(&g_lock);
 }
 
-static int dbg_init(void)
+static int dbg_init(const struct eal_config *cfg)
 {
 	dbg_clear();
 	atomic_store(&g_errors, 0);
-	g_dma_debug = g_cfg.dma_debug;
+	g_dbg_opts.limit = (unsigned long)cfg->dma_debug_limit;
+	g_dma_debug = cfg->dma_debug;
 	if (g_dma_debug)
-		UDMA_LOG(NOTICE, "dma-debug on: printing the first %d report(s)%s",
-			 g_cfg.dma_debug_limit, g_cfg.dma_debug_limit ? "" : " (all)");
+		udma_log(UDMA_LOG_NOTICE, "udma_eal_init(): dma-debug on: printing the first %lu "
+			 "report(s)%s", g_dbg_opts.limit, g_dbg_opts.limit ? "" : " (all)");
 	return 0;
 }
 
@@ -485,8 +486,20 @@ static void dbg_fini(void)
 
 static const struct eal_hook g_dbg_hook = {.name = "dma-debug", .init = dbg_init, .fini = dbg_fini};
 
+static const struct dma_debug_ops g_debug_ops = {
+	.map = debug_map,
+	.unmap = debug_unmap,
+	.mapping_error = debug_mapping_error,
+	.sync = debug_sync,
+	.map_sg = debug_map_sg,
+	.unmap_sg = debug_unmap_sg,
+	.report = debug_report,
+	.error_count = udma_debug_error_count,
+};
+
 __attribute__((constructor)) static void dbg_register(void)
 {
-	eal_hook_register(&g_dbg_hook, 5);
-	dev_destroy_hook_register(dbg_device_destroy);
+	g_dma_debug_ops = &g_debug_ops;
+	eal_hook_register(&g_dbg_hook, EAL_STAGE_DEBUG);
+	dma_dev_destroy_hook_register(dbg_device_destroy);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Coherent memory (seed Part Ia): page-granular, zeroed, under the coherent mask. */
+/* Coherent memory: page-granular, zeroed, under the coherent mask. */
 #include <string.h>
 
-#include "debug_private.h"
+#include "dma_debug.h"
 #include "dma_private.h"
 
 #define MAX_COHERENT (1ULL << 40)
@@ -15,49 +15,61 @@ static void *coherent_slow(struct udma_device *dev, size_t npages, udma_addr_t *
 	return heap_alloc(npages, 1, dev->coherent_mask, dev->node, dev->id, iova);
 }
 
-static void *alloc_coherent(struct udma_device *dev, size_t size, udma_addr_t *handle,
-			    udma_gfp_t gfp)
+/* the public arguments of an allocation; one log line when bad */
+static bool alloc_args_ok(struct udma_device *dev, size_t size, udma_addr_t *handle,
+			  udma_gfp_t gfp)
 {
+	static const char fn[] = "udma_alloc_coherent";
+
+	if (!dma_dev_ok(dev, fn)) {
+		errno = EINVAL;
+		return false;
+	}
+	if (udma_unlikely(size == 0 || size > MAX_COHERENT || handle == NULL || !dma_gfp_ok(gfp))) {
+		UDMA_LOG_AS(ERR, fn, "%s: bad argument (size %zu, handle %p, gfp %#x)", dev->name,
+			    size, (void *)handle, gfp);
+		errno = EINVAL;
+		return false;
+	}
+	return true;
+}
+
+void *dma_direct_alloc(struct udma_device *dev, size_t size, udma_addr_t *handle,
+		       udma_gfp_t gfp, bool *declared)
+{
+	static const char fn[] = "udma_alloc_coherent";
 	size_t npages;
 	udma_addr_t iova;
 	void *va;
 
-	if (!dev_ok(dev, __func__)) {
-		errno = EINVAL;
-		return NULL;
-	}
-	if (udma_unlikely(size == 0 || size > MAX_COHERENT || handle == NULL || !gfp_ok(gfp))) {
-		UDMA_LOG(ERR, "%s: bad argument (size %zu, handle %p, gfp %#x)", dev->name, size,
-			 (void *)handle, gfp);
-		errno = EINVAL;
-		return NULL;
-	}
+	*declared = false;
 	npages = (size + UDMA_PAGE_SIZE - 1) >> UDMA_PAGE_SHIFT;
 	if (udma_unlikely(dev->declared != NULL || dev->parent != NULL)) {
 		int r = declared_alloc(dev, size, &va, handle);
 
 		if (r == 1) {
-			dev_count(dev, 1, (int64_t)(npages << UDMA_PAGE_SHIFT));
+			dma_dev_count(dev, 1, (int64_t)(npages << UDMA_PAGE_SHIFT));
+			*declared = true;
 			return va;
 		}
 		if (r < 0) {
-			UDMA_LOG(WARNING, "%s: declared memory (exclusive) is full", dev->name);
+			UDMA_LOG_AS(WARNING, fn, "%s: declared memory (exclusive) is full", dev->name);
 			errno = ENOMEM;
 			return NULL;
 		}
 	}
 	va = heap_alloc(npages, 1, dev->coherent_mask, dev->node, dev->id, &iova);
-	if (udma_unlikely(va == NULL) && gfp_may_grow(gfp))
+	if (udma_unlikely(va == NULL) && dma_gfp_may_grow(gfp))
 		va = coherent_slow(dev, npages, &iova);
 	if (udma_unlikely(va == NULL)) {
-		UDMA_LOG(WARNING, "%s: no coherent memory for %zu bytes under mask %#llx%s", dev->name,
-			 size, (unsigned long long)dev->coherent_mask,
-			 gfp_may_grow(gfp) ? "" : " (GFP_ATOMIC: reserved memory only)");
+		UDMA_LOG_AS(WARNING, fn, "%s: no coherent memory for %zu bytes under mask %#llx%s",
+			    dev->name, size, (unsigned long long)dev->coherent_mask,
+			    dma_gfp_may_grow(gfp) ? "" : " (GFP_ATOMIC: reserved memory only)");
 		errno = ENOMEM;
 		return NULL;
 	}
 	memset(va, 0, npages << UDMA_PAGE_SHIFT);
-	dev_count(dev, 1, (int64_t)(npages << UDMA_PAGE_SHIFT));
+	dma_dev_count(dev, 1, (int64_t)(npages << UDMA_PAGE_SHIFT));
 	*handle = iova;
 	return va;
 }
@@ -65,8 +77,16 @@ static void *alloc_coherent(struct udma_device *dev, size_t size, udma_addr_t *h
 void *udma_alloc_coherent(struct udma_device *dev, size_t size, udma_addr_t *handle,
 			  udma_gfp_t gfp)
 {
-	void *va = alloc_coherent(dev, size, handle, gfp);
+	const struct udma_dma_ops *ops;
+	bool declared;
+	void *va;
 
+	if (!alloc_args_ok(dev, size, handle, gfp))
+		return NULL;
+	ops = get_dma_ops(dev);
+	dma_log_call = __func__;
+	va = ops ? ops->alloc(dev, size, handle, gfp) :
+		   dma_direct_alloc(dev, size, handle, gfp, &declared);
 	if (udma_unlikely(g_dma_debug) && va)
 		dbg_map(dev, DBG_COHERENT, va, *handle, size, -1, DBG_CALLER);
 	return va;
@@ -74,10 +94,9 @@ void *udma_alloc_coherent(struct udma_device *dev, size_t size, udma_addr_t *han
 
 void udma_free_coherent(struct udma_device *dev, size_t size, void *cpu_addr, udma_addr_t handle)
 {
-	size_t npages;
-	udma_addr_t iova;
+	const struct udma_dma_ops *ops;
 
-	if (!dev_ok(dev, __func__))
+	if (!dma_dev_ok(dev, __func__))
 		return;
 	if (udma_unlikely(g_dma_debug))
 		dbg_unmap(dev, DBG_COHERENT, handle, size, -1, __func__, DBG_CALLER);
@@ -86,23 +105,45 @@ void udma_free_coherent(struct udma_device *dev, size_t size, void *cpu_addr, ud
 			 cpu_addr, size);
 		return;
 	}
+	ops = get_dma_ops(dev);
+	dma_log_call = __func__;
+	if (ops)
+		ops->free(dev, size, cpu_addr, handle);
+	else
+		dma_direct_free(dev, size, cpu_addr, handle);
+}
+
+bool dma_is_declared(const struct udma_device *dev, const void *va, udma_addr_t handle)
+{
+	size_t contig;
+
+	return (dev->declared != NULL || dev->parent != NULL) &&
+	       declared_resolve(dev, handle, &contig) == va;
+}
+
+int dma_direct_free(struct udma_device *dev, size_t size, void *cpu_addr, udma_addr_t handle)
+{
+	size_t npages;
+	udma_addr_t iova;
+
 	if (udma_unlikely(dev->declared != NULL || dev->parent != NULL) &&
 	    declared_free_range(dev, size, cpu_addr, handle)) {
-		dev_count(dev, -1, -(int64_t)(((size + UDMA_PAGE_SIZE - 1) >> UDMA_PAGE_SHIFT)
+		dma_dev_count(dev, -1, -(int64_t)(((size + UDMA_PAGE_SIZE - 1) >> UDMA_PAGE_SHIFT)
 					       << UDMA_PAGE_SHIFT));
-		return;
+		return 0;
 	}
 	iova = memseg_virt2iova(cpu_addr);
 	if (udma_unlikely(iova != handle)) {
 		UDMA_LOG(ERR, "%s: cpu_addr %p has IOVA %#llx, handle passed %#llx: ignored",
 			 dev->name, cpu_addr, (unsigned long long)iova, (unsigned long long)handle);
-		return;
+		return -EINVAL;
 	}
 	npages = (size + UDMA_PAGE_SIZE - 1) >> UDMA_PAGE_SHIFT;
 	if (udma_unlikely(heap_free(cpu_addr, npages, dev->id) != 0)) {
 		UDMA_LOG(ERR, "%s: %p (%zu bytes) is not a live coherent allocation of this device "
 			 "(wrong size or device, or already freed): ignored", dev->name, cpu_addr, size);
-		return;
+		return -EINVAL;
 	}
-	dev_count(dev, -1, -(int64_t)(npages << UDMA_PAGE_SHIFT));
+	dma_dev_count(dev, -1, -(int64_t)(npages << UDMA_PAGE_SHIFT));
+	return 0;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Declared device memory (seed Part II): one region per device, handed out by
+ * Declared device memory: one region per device, handed out by
  * udma_alloc_coherent() first, tracked at page granularity, optionally shared
  * with children; and the IO accessors for UDMA_MEMORY_IO regions.
  */
@@ -64,17 +64,19 @@ static int declare(struct udma_device *dev, void *cpu, udma_addr_t dev_addr, siz
 	struct declared *d;
 	size_t words;
 
-	if (!dev_ok(dev, "udma_declare_coherent_memory"))
+	if (!dma_dev_ok(dev, "udma_declare_coherent_memory"))
 		return 0;
 	if (cpu == NULL || ((uintptr_t)cpu & (PG - 1)) || size == 0 || (size & (PG - 1)) ||
 	    !(flags & (UDMA_MEMORY_MAP | UDMA_MEMORY_IO)) || (flags & ~0xf) ||
 	    (dev_addr & (PG - 1)) || dev_addr + size - 1 < dev_addr) {
-		UDMA_LOG(ERR, "%s: bad argument (cpu %p, device_addr %#llx, size %zu, flags %#x)",
-			 dev->name, cpu, (unsigned long long)dev_addr, size, flags);
+		UDMA_LOG_AS(ERR, "udma_declare_coherent_memory", "%s: bad argument (cpu %p, "
+			    "device_addr %#llx, size %zu, flags %#x)", dev->name, cpu,
+			    (unsigned long long)dev_addr, size, flags);
 		return 0;
 	}
 	if (dev->declared) {
-		UDMA_LOG(ERR, "%s: already has a declared region (one per device)", dev->name);
+		UDMA_LOG_AS(ERR, "udma_declare_coherent_memory", "%s: already has a declared region "
+			    "(one per device)", dev->name);
 		return 0;
 	}
 	words = (size / PG + BITS - 1) / BITS;
@@ -159,7 +161,7 @@ static void declared_free(struct declared *d)
 
 void udma_release_declared_memory(struct udma_device *dev)
 {
-	if (!dev_ok(dev, __func__))
+	if (!dma_dev_ok(dev, __func__))
 		return;
 	if (dev->declared == NULL) {
 		UDMA_LOG(ERR, "%s: has no declared memory", dev->name);
@@ -176,7 +178,7 @@ void *udma_mark_declared_memory_occupied(struct udma_device *dev, udma_addr_t de
 	size_t first, n;
 	void *ret;
 
-	if (!dev_ok(dev, __func__) || (d = dev->declared) == NULL || size == 0 ||
+	if (!dma_dev_ok(dev, __func__) || (d = dev->declared) == NULL || size == 0 ||
 	    device_addr < d->dev_addr || device_addr - d->dev_addr >= d->pages * PG ||
 	    size > d->pages * PG - (device_addr - d->dev_addr)) {
 		UDMA_LOG(ERR, "no declared region holds [%#llx, +%zu)", (unsigned long long)device_addr,

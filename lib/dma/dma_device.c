@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Devices and their DMA addressing limits (seed Part Ic). */
+/* Devices and their DMA addressing limits. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,9 +27,9 @@ struct udma_device *udma_device_create(const char *name, struct udma_device *par
 		errno = EINVAL;
 		return NULL;
 	}
-	if ((parent != NULL && !dev_ok(parent, __func__)) || numa_node < -1 ||
+	if ((parent != NULL && !dma_dev_ok(parent, __func__)) || numa_node < -1 ||
 	    numa_node >= udma_numa_node_count()) {
-		if (parent == NULL || dev_is(parent))
+		if (parent == NULL || dma_dev_is(parent))
 			UDMA_LOG(ERR, "%s: numa node %d not in -1..%d", name, numa_node,
 				 udma_numa_node_count() - 1);
 		errno = EINVAL;
@@ -48,6 +48,13 @@ struct udma_device *udma_device_create(const char *name, struct udma_device *par
 	dev->dma_mask = dev->coherent_mask = UDMA_BIT_MASK(32);
 	dev->seg_boundary = UDMA_BIT_MASK(32);
 	dev->max_seg_size = DEFAULT_MAX_SEG;
+	dev->dma_ops = g_iova_ops->dma_ops;
+	if (dev->dma_ops && dev->dma_ops->attach && dev->dma_ops->attach(dev) < 0) {
+		UDMA_LOG(ERR, "%s: no memory for the device's IOMMU domain", name);
+		free(dev);
+		errno = ENOMEM;
+		return NULL;
+	}
 	dev->magic = UDMA_DEV_MAGIC;
 	pthread_mutex_lock(&g_dev_lock);
 	dev->next = g_devices;
@@ -57,13 +64,17 @@ struct udma_device *udma_device_create(const char *name, struct udma_device *par
 }
 
 #define MAX_DESTROY_HOOKS 4
-static dev_destroy_fn g_destroy_hooks[MAX_DESTROY_HOOKS];
+static dma_dev_destroy_fn g_destroy_hooks[MAX_DESTROY_HOOKS];
 static unsigned int g_nr_destroy_hooks;
 
-void dev_destroy_hook_register(dev_destroy_fn fn)
+int dma_dev_destroy_hook_register(dma_dev_destroy_fn fn)
 {
-	if (g_nr_destroy_hooks < MAX_DESTROY_HOOKS)
-		g_destroy_hooks[g_nr_destroy_hooks++] = fn;
+	if (g_nr_destroy_hooks == MAX_DESTROY_HOOKS) {
+		eal_register_failed("device-destroy hooks", MAX_DESTROY_HOOKS, "a subsystem's hook");
+		return -ENOSPC;
+	}
+	g_destroy_hooks[g_nr_destroy_hooks++] = fn;
+	return 0;
 }
 
 static void report_leak(void *va, size_t npages, void *arg)
@@ -93,7 +104,7 @@ void udma_device_destroy(struct udma_device *dev)
 {
 	if (dev == NULL)
 		return;
-	if (!dev_ok(dev, __func__))
+	if (!dma_dev_ok(dev, __func__))
 		return;
 	device_unlink(dev);
 	for (unsigned int i = 0; i < g_nr_destroy_hooks; i++)
@@ -101,23 +112,25 @@ void udma_device_destroy(struct udma_device *dev)
 	heap_for_each_alloc(dev->id, report_leak, dev);
 	heap_disown(dev->id);
 	declared_destroy(dev);
+	if (dev->dma_ops && dev->dma_ops->detach)
+		dev->dma_ops->detach(dev); /* its domain: nothing it held stays reachable */
 	dev->magic = 0;
 	free(dev);
 }
 
 const char *udma_device_name(const struct udma_device *dev)
 {
-	return dev_ok(dev, __func__) ? dev->name : NULL;
+	return dma_dev_ok(dev, __func__) ? dev->name : NULL;
 }
 
 int udma_device_numa_node(const struct udma_device *dev)
 {
-	return dev_ok(dev, __func__) ? dev->node : -1;
+	return dma_dev_ok(dev, __func__) ? dev->node : -1;
 }
 
 struct udma_device *udma_device_parent(const struct udma_device *dev)
 {
-	return dev_ok(dev, __func__) ? dev->parent : NULL;
+	return dma_dev_ok(dev, __func__) ? dev->parent : NULL;
 }
 
 /* ---- masks ---------------------------------------------------------------- */
@@ -126,7 +139,7 @@ int udma_supported(struct udma_device *dev, uint64_t mask)
 {
 	udma_addr_t lowest;
 
-	if (!dev_ok(dev, __func__) || mask == 0 || !udma_eal_initialized())
+	if (!dma_dev_ok(dev, __func__) || mask == 0 || !udma_eal_initialized())
 		return 0;
 	lowest = g_iova_ops->min_iova();
 	return lowest != UDMA_MAPPING_ERROR && lowest + UDMA_PAGE_SIZE - 1 <= mask;
@@ -135,7 +148,7 @@ int udma_supported(struct udma_device *dev, uint64_t mask)
 static int set_masks(struct udma_device *dev, uint64_t mask, bool dma, bool coherent,
 		     const char *fn)
 {
-	if (!dev_ok(dev, fn))
+	if (!dma_dev_ok(dev, fn))
 		return -EINVAL;
 	if (!udma_supported(dev, mask)) {
 		udma_log(UDMA_LOG_ERR, "%s(): %s: mask %#llx reaches no memory in %s mode", fn,
@@ -166,12 +179,12 @@ int udma_set_mask_and_coherent(struct udma_device *dev, uint64_t mask)
 
 uint64_t udma_get_mask(struct udma_device *dev)
 {
-	return dev_ok(dev, __func__) ? dev->dma_mask : 0;
+	return dma_dev_ok(dev, __func__) ? dev->dma_mask : 0;
 }
 
 uint64_t udma_get_coherent_mask(struct udma_device *dev)
 {
-	return dev_ok(dev, __func__) ? dev->coherent_mask : 0;
+	return dma_dev_ok(dev, __func__) ? dev->coherent_mask : 0;
 }
 
 /* highest System RAM address in /proc/iomem (root sees real addresses), or 0 */
@@ -200,7 +213,7 @@ uint64_t udma_get_required_mask(struct udma_device *dev)
 {
 	uint64_t top = 0, req;
 
-	if (!dev_ok(dev, __func__))
+	if (!dma_dev_ok(dev, __func__))
 		return 0;
 	switch (udma_iova_mode()) {
 	case UDMA_IOVA_PA:
@@ -222,7 +235,7 @@ uint64_t udma_get_required_mask(struct udma_device *dev)
 
 int udma_set_max_seg_size(struct udma_device *dev, unsigned int size)
 {
-	if (!dev_ok(dev, __func__))
+	if (!dma_dev_ok(dev, __func__))
 		return -EINVAL;
 	if (size == 0) {
 		UDMA_LOG(ERR, "%s: max segment size 0", dev->name);
@@ -234,12 +247,12 @@ int udma_set_max_seg_size(struct udma_device *dev, unsigned int size)
 
 unsigned int udma_get_max_seg_size(struct udma_device *dev)
 {
-	return dev_ok(dev, __func__) ? dev->max_seg_size : 0;
+	return dma_dev_ok(dev, __func__) ? dev->max_seg_size : 0;
 }
 
 int udma_set_seg_boundary(struct udma_device *dev, uint64_t mask)
 {
-	if (!dev_ok(dev, __func__))
+	if (!dma_dev_ok(dev, __func__))
 		return -EINVAL;
 	if (mask < UDMA_PAGE_SIZE - 1 || (mask & (mask + 1)) != 0) {
 		UDMA_LOG(ERR, "%s: segment boundary %#llx is not 2^n - 1 (n >= 12)", dev->name,
@@ -252,14 +265,14 @@ int udma_set_seg_boundary(struct udma_device *dev, uint64_t mask)
 
 uint64_t udma_get_seg_boundary(struct udma_device *dev)
 {
-	return dev_ok(dev, __func__) ? dev->seg_boundary : 0;
+	return dma_dev_ok(dev, __func__) ? dev->seg_boundary : 0;
 }
 
 int udma_device_stats(struct udma_device *dev, struct udma_device_stats *st)
 {
 	int64_t a = 0, b = 0;
 
-	if (!dev_ok(dev, __func__) || st == NULL) {
+	if (!dma_dev_ok(dev, __func__) || st == NULL) {
 		if (st == NULL)
 			UDMA_LOG(ERR, "NULL stats pointer");
 		return -EINVAL;
@@ -275,8 +288,9 @@ int udma_device_stats(struct udma_device *dev, struct udma_device_stats *st)
 
 /* ---- the dma layer's EAL hook ----------------------------------------------- */
 
-static int dma_init(void)
+static int dma_init(const struct eal_config *cfg)
 {
+	(void)cfg;
 	dma_sim_reset();
 	return 0;
 }
@@ -319,5 +333,5 @@ static const struct eal_hook g_dma_hook = {
 
 __attribute__((constructor)) static void dma_hook_register(void)
 {
-	eal_hook_register(&g_dma_hook, 10);
+	eal_hook_register(&g_dma_hook, EAL_STAGE_DEVICE);
 }

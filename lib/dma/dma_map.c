@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Streaming mappings (seed Part Id). Every entry point has one shape: validate,
- * take the direct path (pa/va: translation; sim: an IOVA range with direction
- * permissions), else bounce.
+ * Streaming mappings. Every entry point has one shape: validate,
+ * then the direct path (pa/va: a translation, else a bounce slot; inline, no
+ * indirect call) or the device's ops (get_dma_ops: an IOMMU such as sim), then
+ * the dma-debug hook.
  */
 #include <string.h>
 
 #include "dma_private.h"
 #include "iova_private.h"
-#include "iova_sim.h"
 #include "udma_map.h"
-#include "debug_private.h"
+#include "dma_debug.h"
 
 void udma_set_attr(enum udma_attr attr, struct udma_attrs *attrs)
 {
@@ -23,11 +23,14 @@ int udma_get_attr(enum udma_attr attr, const struct udma_attrs *attrs)
 	return attrs != NULL && (unsigned int)attr < UDMA_ATTR_MAX && (attrs->flags >> attr) & 1;
 }
 
+__thread const char *dma_log_call __attribute__((tls_model("initial-exec")));
+
 udma_addr_t dma_map_fail(struct udma_device *dev, const void *va, size_t size,
 			    unsigned long flags, const char *why)
 {
 	if (!(flags & (1UL << UDMA_ATTR_NO_WARN)))
-		UDMA_LOG(ERR, "%s: cannot map %p (%zu bytes): %s", dev->name, va, size, why);
+		UDMA_LOG_AS(ERR, dma_log_call ? dma_log_call : "udma_map_single",
+			    "%s: cannot map %p (%zu bytes): %s", dev->name, va, size, why);
 	return UDMA_MAPPING_ERROR;
 }
 
@@ -45,13 +48,13 @@ static __attribute__((noinline)) bool map_args_bad(const struct udma_device *dev
 	uintptr_t v = (uintptr_t)va;
 	const char *why = NULL;
 
-	if (!dev_ok(dev, fn))
+	if (!dma_dev_ok(dev, fn))
 		return true;
 	if (va == NULL)
 		why = "NULL cpu_addr";
 	else if (size == 0)
 		why = "size 0";
-	else if (!dir_ok(dir))
+	else if (!dma_dir_ok(dir))
 		why = "not a direction";
 	else if (size - 1 > UINTPTR_MAX - v || v + (size - 1) >= MAP_VA_LIMIT)
 		why = "the range wraps or ends beyond the address space";
@@ -59,7 +62,7 @@ static __attribute__((noinline)) bool map_args_bad(const struct udma_device *dev
 		why = "udma is not initialised";
 	if (why == NULL)
 		return false;
-	UDMA_LOG_FN(ERR, fn, "%s: bad argument (cpu_addr %p, size %zu, dir %d): %s", dev->name, va,
+	UDMA_LOG_AS(ERR, fn, "%s: bad argument (cpu_addr %p, size %zu, dir %d): %s", dev->name, va,
 		    size, (int)dir, why);
 	return true;
 }
@@ -71,13 +74,13 @@ static __attribute__((noinline)) bool handle_args_bad(const struct udma_device *
 {
 	const char *why = NULL;
 
-	if (!dev_ok(dev, fn))
+	if (!dma_dev_ok(dev, fn))
 		return true;
 	if (addr == UDMA_MAPPING_ERROR)
 		why = "the mapping-error handle";
 	else if (size == 0)
 		why = "size 0";
-	else if (!dir_ok(dir))
+	else if (!dma_dir_ok(dir))
 		why = "not a direction";
 	else if (off > UINT64_MAX - addr || size - 1 > UINT64_MAX - addr - off)
 		why = "the range wraps the IOVA space";
@@ -85,7 +88,7 @@ static __attribute__((noinline)) bool handle_args_bad(const struct udma_device *
 		why = "udma is not initialised";
 	if (why == NULL)
 		return false;
-	UDMA_LOG_FN(ERR, fn, "%s: bad argument (addr %#llx, offset %zu, size %zu, dir %d): %s",
+	UDMA_LOG_AS(ERR, fn, "%s: bad argument (addr %#llx, offset %zu, size %zu, dir %d): %s",
 		    dev->name, (unsigned long long)addr, off, size, (int)dir, why);
 	return true;
 }
@@ -95,23 +98,20 @@ udma_addr_t dma_map_bounce(struct udma_device *dev, void *va, size_t size,
 {
 	bool copy = !(flags & (1UL << UDMA_ATTR_SKIP_CPU_SYNC));
 	udma_addr_t iova;
-	void *slot = swiotlb_bounce(va, size, dir, copy, &iova);
+	void *slot;
 
+	/* a hole in udma's own memory, or a range that wraps: no caller's buffer to copy */
+	if (udma_unlikely(size - 1 > UINTPTR_MAX - (uintptr_t)va ||
+			  (dma_in_memseg_va(va) && !dma_cpu_backed(va, size))))
+		return dma_map_fail(dev, va, size, flags, "not all of it is populated memory");
+	slot = swiotlb_bounce(va, size, dir, copy, &iova);
 	if (slot == NULL)
 		return dma_map_fail(dev, va, size, flags, "out of the device's reach and no bounce slot");
-	if (g_iova_ops->remaps)
-		iova = sim_map(slot, size, dir_perms(dir), dev->dma_mask);
 	if (iova == UDMA_MAPPING_ERROR || iova + size - 1 > dev->dma_mask) {
 		swiotlb_release(slot, size, dir, false, true);
 		return dma_map_fail(dev, va, size, flags, "the bounce region is above the DMA mask");
 	}
 	return iova;
-}
-
-/* the memory a direct mapping reaches is not memseg memory: registered memory */
-static bool reg_mem(const void *va)
-{
-	return memseg_virt2iova(va) == UDMA_MAPPING_ERROR;
 }
 
 /*
@@ -123,32 +123,25 @@ static __attribute__((noinline)) udma_addr_t reg_count_map(struct udma_device *d
 							   enum udma_data_direction dir,
 							   unsigned long flags, udma_addr_t iova)
 {
-	unsigned int perms;
-	void *unused;
-
 	if (!reg_mem(va) || reg_ref(va, size, +1) == 0)
 		return iova;
-	if (g_iova_ops->remaps)
-		sim_unmap(iova, size, &unused, &perms);
 	return dma_map_bounce(dev, va, size, dir, flags);
-}
-
-/* an unmapped direct mapping of @va: out of its region's count, if registered */
-static inline void reg_count_unmap(const void *va, size_t size)
-{
-	if (udma_unlikely(reg_active()) && va != NULL && reg_mem(va))
-		reg_ref(va, size, -1);
 }
 
 static inline udma_addr_t map_one(struct udma_device *dev, void *va, size_t size,
 				  enum udma_data_direction dir, unsigned long flags, const char *fn)
 {
+	const struct udma_dma_ops *ops;
 	udma_addr_t iova;
 
 	if (udma_unlikely(map_args_bad(dev, va, size, dir, fn)))
 		return UDMA_MAPPING_ERROR;
+	dma_log_call = fn;
+	ops = get_dma_ops(dev);
+	if (ops)
+		return ops->map_page(dev, va, size, dir, flags);
 	if (udma_likely(!swiotlb_forced())) {
-		iova = dma_map_direct(dev, va, size, dir);
+		iova = dma_map_direct(dev, va, size);
 		if (udma_unlikely(iova != UDMA_MAPPING_ERROR && reg_active()))
 			return reg_count_map(dev, va, size, dir, flags, iova);
 		if (udma_likely(iova != UDMA_MAPPING_ERROR))
@@ -170,9 +163,10 @@ static inline udma_addr_t map_traced(struct udma_device *dev, void *va, size_t s
 
 static __attribute__((noinline)) udma_addr_t map_slow(struct udma_device *dev, void *va,
 						      size_t size, enum udma_data_direction dir,
-						      unsigned long flags, const void *caller)
+						      unsigned long flags, const char *fn,
+						      const void *caller)
 {
-	return map_traced(dev, va, size, dir, flags, DBG_SINGLE, "udma_map_single", caller);
+	return map_traced(dev, va, size, dir, flags, DBG_SINGLE, fn, caller);
 }
 
 /*
@@ -183,8 +177,8 @@ static inline bool map_fast_ok(const struct udma_device *dev, const void *va, si
 			       enum udma_data_direction dir)
 {
 	/* size - 1 below a memseg list: not 0, and never a span that could wrap */
-	return udma_likely(g_map_direct && dev_is(dev) && va != NULL &&
-			   size - 1 < UDMA_MEMSEG_LIST_VA_SIZE && dir_ok(dir));
+	return udma_likely(g_map_direct && dma_dev_is(dev) && va != NULL &&
+			   size - 1 < UDMA_MEMSEG_LIST_VA_SIZE && dma_dir_ok(dir));
 }
 
 udma_addr_t udma_map_single_attrs(struct udma_device *dev, void *va, size_t size,
@@ -203,7 +197,7 @@ udma_addr_t udma_map_single(struct udma_device *dev, void *va, size_t size,
 		if (udma_likely(iova != UDMA_MAPPING_ERROR && iova + size - 1 <= dev->dma_mask))
 			return iova;
 	}
-	return map_slow(dev, va, size, dir, 0, DBG_CALLER);
+	return map_slow(dev, va, size, dir, 0, __func__, DBG_CALLER);
 }
 
 udma_addr_t udma_map_page(struct udma_device *dev, void *page, size_t offset, size_t size,
@@ -211,7 +205,7 @@ udma_addr_t udma_map_page(struct udma_device *dev, void *page, size_t offset, si
 {
 	if (udma_unlikely(((uintptr_t)page & (UDMA_PAGE_SIZE - 1)) || page == NULL ||
 			  offset > UINTPTR_MAX - (uintptr_t)page)) {
-		if (dev_ok(dev, __func__))
+		if (dma_dev_ok(dev, __func__))
 			UDMA_LOG(ERR, "%s: page %p offset %zu: not a 4 KiB-aligned page, or the "
 				 "offset wraps the address space", dev->name, page, offset);
 		return UDMA_MAPPING_ERROR;
@@ -222,65 +216,47 @@ udma_addr_t udma_map_page(struct udma_device *dev, void *page, size_t offset, si
 
 int udma_mapping_error(struct udma_device *dev, udma_addr_t addr)
 {
-	if (udma_unlikely(g_dma_debug) && dev_is(dev))
+	if (udma_unlikely(g_dma_debug) && dma_dev_is(dev))
 		dbg_mapping_error(dev, addr);
 	return addr == UDMA_MAPPING_ERROR;
 }
 
 /* ---- unmap ---------------------------------------------------------------- */
 
-static void unmap_sim(struct udma_device *dev, udma_addr_t addr, size_t size,
-		      enum udma_data_direction dir, bool copy, bool quiet)
-{
-	unsigned int perms;
-	void *va;
-	int ret = sim_unmap(addr, size, &va, &perms);
-
-	if (ret < 0) {
-		if (quiet)
-			return; /* dma-debug reported it */
-		UDMA_LOG(ERR, "%s: unmap of iova %#llx (%zu bytes): %s: ignored", dev->name,
-			 (unsigned long long)addr, size,
-			 ret == -ENOENT ? "nothing mapped there" : "not the size it was mapped with");
-		return;
-	}
-	if (perms != dir_perms(dir))
-		UDMA_LOG(ERR, "%s: iova %#llx mapped for direction with perms %u, unmapped with dir %d",
-			 dev->name, (unsigned long long)addr, perms, (int)dir);
-	if (swiotlb_has_va(va))
-		swiotlb_release(va, size, dir, copy, false);
-	else
-		reg_count_unmap(va, size);
-}
-
 static void unmap_one(struct udma_device *dev, udma_addr_t addr, size_t size,
 		      enum udma_data_direction dir, const struct udma_attrs *attrs, enum dbg_type t,
 		      const char *fn, const void *caller)
 {
 	bool copy = !udma_get_attr(UDMA_ATTR_SKIP_CPU_SYNC, attrs), quiet = false;
+	unsigned long flags = attrs ? attrs->flags : 0;
+	const struct udma_dma_ops *ops;
 	void *slot;
 
 	if (udma_unlikely(handle_args_bad(dev, addr, 0, size, dir, fn)))
 		return; /* one line: dma-debug does not report it again */
 	if (udma_unlikely(g_dma_debug)) {
-		unsigned long n0 = udma_debug_error_count();
+		unsigned long n0 = dbg_error_count();
 
 		dbg_unmap(dev, t, addr, size, (int)dir, fn, caller);
-		quiet = udma_debug_error_count() != n0; /* reported: one line per call */
+		quiet = dbg_error_count() != n0; /* reported: one line per call */
 	}
-	if (g_iova_ops->remaps) {
-		unmap_sim(dev, addr, size, dir, copy, quiet);
+	ops = get_dma_ops(dev);
+	if (ops) {
+		dma_log_call = fn;
+		/* reported by dma-debug: the ops log nothing more */
+		ops->unmap_page(dev, addr, size, dir,
+				quiet ? flags | (1UL << UDMA_ATTR_NO_WARN) : flags);
 		return;
 	}
 	slot = swiotlb_slot_of_iova(addr);
 	if (udma_unlikely(slot != NULL)) {
 		if (swiotlb_release(slot, size, dir, copy, true) == -ENOENT && !quiet)
-			UDMA_LOG(ERR, "%s: iova %#llx is in the bounce region but not a live mapping",
+			UDMA_LOG_AS(ERR, fn, "%s: iova %#llx is in the bounce region but not a live mapping",
 				 dev->name, (unsigned long long)addr);
 	} else if (udma_unlikely(!iova_plausible(addr))) {
 		if (!quiet)
-			UDMA_LOG(ERR, "%s: unmap of iova %#llx that udma never mapped: ignored",
-				 dev->name, (unsigned long long)addr);
+			UDMA_LOG_AS(ERR, fn, "%s: unmap of iova %#llx that udma never mapped: ignored",
+				    dev->name, (unsigned long long)addr);
 	} else if (udma_unlikely(reg_active())) {
 		reg_count_unmap(memseg_iova2virt(addr, NULL), size);
 	}
@@ -297,9 +273,9 @@ void udma_unmap_single(struct udma_device *dev, udma_addr_t addr, size_t size,
 		       enum udma_data_direction dir)
 {
 	/* direct pa/va mappings hold no state: a plausible, non-bounce IOVA is done */
-	if (udma_likely(__atomic_load_n(&g_unmap_direct, __ATOMIC_RELAXED) && dev_is(dev) &&
+	if (udma_likely(__atomic_load_n(&g_unmap_direct, __ATOMIC_RELAXED) && dma_dev_is(dev) &&
 			addr != UDMA_MAPPING_ERROR && size - 1 < UDMA_MEMSEG_LIST_VA_SIZE &&
-			dir_ok(dir) && iova_plausible(addr) && swiotlb_slot_of_iova(addr) == NULL))
+			dma_dir_ok(dir) && iova_plausible(addr) && swiotlb_slot_of_iova(addr) == NULL))
 		return;
 	unmap_one(dev, addr, size, dir, NULL, DBG_SINGLE, __func__, DBG_CALLER);
 }
@@ -312,35 +288,31 @@ void udma_unmap_page(struct udma_device *dev, udma_addr_t addr, size_t size,
 
 /* ---- sync ----------------------------------------------------------------- */
 
-/* the bounce slot behind a handle, or NULL when the mapping is direct */
-static void *slot_of(udma_addr_t addr)
-{
-	void *va;
-
-	if (!g_iova_ops->remaps)
-		return swiotlb_slot_of_iova(addr);
-	va = sim_translate(addr, NULL);
-	return va && swiotlb_has_va(va) ? va : NULL;
-}
-
 /* for_cpu: 1, for_device: 0, by ownership (BIDIRECTIONAL sync_single): -1 */
 static void sync_range(struct udma_device *dev, udma_addr_t addr, size_t off, size_t size,
 		       enum udma_data_direction dir, int for_cpu, const char *fn, const void *caller)
 {
+	const struct udma_dma_ops *ops;
 	void *slot;
 
 	if (udma_unlikely(handle_args_bad(dev, addr, off, size, dir, fn)))
 		return;
 	if (udma_unlikely(g_dma_debug))
 		dbg_sync(dev, addr, off, size, (int)dir, fn, caller);
-	slot = slot_of(addr);
+	ops = get_dma_ops(dev);
+	if (ops) {
+		dma_log_call = fn;
+		if (for_cpu)
+			ops->sync_single_for_cpu(dev, addr, off, size, dir, for_cpu < 0);
+		else
+			ops->sync_single_for_device(dev, addr, off, size, dir);
+		return;
+	}
+	slot = swiotlb_slot_of_iova(addr);
 	if (slot == NULL) {
-		/* x86 DMA is coherent: a direct mapping needs no sync; sim noncoherent does */
-		if (udma_unlikely(g_iova_ops->remaps))
-			nc_sync_handle(addr, off, size, for_cpu < 0 ? dir : for_cpu ?
-				       UDMA_FROM_DEVICE : UDMA_TO_DEVICE);
-		else if (udma_unlikely(!iova_plausible(addr)))
-			UDMA_LOG_FN(ERR, fn, "%s: iova %#llx: udma never mapped it: ignored",
+		/* x86 DMA is coherent: a direct mapping needs no sync */
+		if (udma_unlikely(!iova_plausible(addr)))
+			UDMA_LOG_AS(ERR, fn, "%s: iova %#llx: udma never mapped it: ignored",
 				    dev->name, (unsigned long long)addr);
 		/* pa/va direct mappings hold no state: past-end and after-unmap need debug */
 		return;
@@ -349,7 +321,7 @@ static void sync_range(struct udma_device *dev, udma_addr_t addr, size_t off, si
 		for_cpu = dir == UDMA_FROM_DEVICE ? 1 : dir == UDMA_TO_DEVICE ? 0 :
 			  !swiotlb_cpu_owned(slot);
 	if (swiotlb_sync(slot, off, size, for_cpu) == -ENOENT)
-		UDMA_LOG_FN(ERR, fn, "%s: iova %#llx is in the bounce region but no live mapping "
+		UDMA_LOG_AS(ERR, fn, "%s: iova %#llx is in the bounce region but no live mapping "
 			    "starts there (unmapped?): ignored", dev->name, (unsigned long long)addr);
 }
 

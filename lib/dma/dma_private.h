@@ -8,7 +8,7 @@
 
 #include "eal_private.h"
 #include "iova_private.h"
-#include "iova_sim.h"
+#include "dma_map_ops.h"
 #include "udma_dma.h"
 
 /* internal to libudma: never exported, and reached without the GOT */
@@ -32,14 +32,16 @@ struct udma_device {
 	uint64_t coherent_mask;
 	uint64_t seg_boundary;
 	unsigned int max_seg_size;
-	struct declared *declared; /* seed Part II: one region at most */
+	struct declared *declared; /* one region at most */
+	const struct udma_dma_ops *dma_ops; /* NULL: the direct path (get_dma_ops) */
+	void *iommu;              /* the backend's domain for this device (ops->attach) */
 	/* per-lcore counters (plain load/store); the last slot is shared (atomic add) */
 	struct dev_counter cnt[UDMA_MAX_LCORES + 1];
 };
 
 /* is @dev a live device? The magic is read as bytes: a bogus pointer may not even
  * be aligned for the type. Silent. */
-static inline bool dev_is(const struct udma_device *dev)
+static inline bool dma_dev_is(const struct udma_device *dev)
 {
 	uint64_t magic = 0;
 
@@ -50,23 +52,23 @@ static inline bool dev_is(const struct udma_device *dev)
 
 /*
  * validate a device argument; logs one line naming @fn when bad, rate-limited per
- * call site of dev_ok() (each expansion has its own state)
+ * call site of dma_dev_ok() (each expansion has its own state)
  */
 static inline bool dev_ok_rl(const struct udma_device *dev, const char *fn,
 			     struct log_ratelimit *rl)
 {
-	if (udma_likely(dev_is(dev)))
+	if (udma_likely(dma_dev_is(dev)))
 		return true;
 	log_rl(rl, UDMA_LOG_ERR, fn, "%s(): invalid device %p", fn, (const void *)dev);
 	return false;
 }
-#define dev_ok(dev, fn)                                                                  \
+#define dma_dev_ok(dev, fn)                                                                  \
 	dev_ok_rl((dev), (fn), ({                                                         \
 		static struct log_ratelimit dev_ok_rl_;                                   \
 		&dev_ok_rl_;                                                              \
 	}))
 
-static inline void dev_count(struct udma_device *dev, int64_t allocs, int64_t bytes)
+static inline void dma_dev_count(struct udma_device *dev, int64_t allocs, int64_t bytes)
 {
 	unsigned int lc = lcore_id();
 
@@ -85,21 +87,44 @@ static inline void dev_count(struct udma_device *dev, int64_t allocs, int64_t by
 
 void dma_sim_reset(void);
 
+/* the device's DMA ops (Linux's get_dma_ops): NULL for the direct path */
+static inline const struct udma_dma_ops *get_dma_ops(const struct udma_device *dev)
+{
+	return dev->dma_ops;
+}
+
+/* pool slabs and the like: map memory allocated for @dev into its IOMMU domain */
+static inline int dma_domain_map(struct udma_device *dev, void *va, udma_addr_t iova, size_t size)
+{
+	const struct udma_dma_ops *ops = get_dma_ops(dev);
+
+	return ops && ops->map_memory ? ops->map_memory(dev, va, iova, size) : 0;
+}
+
+static inline void dma_domain_unmap(struct udma_device *dev, udma_addr_t iova, size_t size)
+{
+	const struct udma_dma_ops *ops = get_dma_ops(dev);
+
+	if (ops && ops->unmap_memory)
+		ops->unmap_memory(dev, iova, size);
+}
+
 /* a gfp argument: KERNEL and/or ATOMIC, nothing else */
-static inline bool gfp_ok(udma_gfp_t gfp)
+static inline bool dma_gfp_ok(udma_gfp_t gfp)
 {
 	return gfp != 0 && (gfp & ~(UDMA_GFP_KERNEL | UDMA_GFP_ATOMIC)) == 0;
 }
 
 /* ATOMIC wins when both are given: never block */
-static inline bool gfp_may_grow(udma_gfp_t gfp)
+static inline bool dma_gfp_may_grow(udma_gfp_t gfp)
 {
 	return (gfp & UDMA_GFP_KERNEL) && !(gfp & UDMA_GFP_ATOMIC);
 }
 
 /* called by udma_device_destroy() so upper layers report what the device still has */
-typedef void (*dev_destroy_fn)(struct udma_device *dev);
-void dev_destroy_hook_register(dev_destroy_fn fn);
+typedef void (*dma_dev_destroy_fn)(struct udma_device *dev);
+/* 0, or -ENOSPC: logged, and init refuses to run */
+int dma_dev_destroy_hook_register(dma_dev_destroy_fn fn);
 
 
 /* ---- swiotlb -------------------------------------------------------------- */
@@ -119,14 +144,15 @@ struct swiotlb_region {
 	size_t size;
 };
 extern struct swiotlb_region g_tlb_region;
+extern bool g_swiotlb_forced; /* --swiotlb=force, taken at the swiotlb's init stage */
 
-static inline unsigned int tlb_hash(uint64_t key)
+static inline unsigned int swiotlb_hash(uint64_t key)
 {
 	return (unsigned int)((key * 0x9e3779b97f4a7c15ULL) >> (64 - g_tlb_region.hash_bits));
 }
 
 /* the chunk holding @addr (an IOVA when @by_iova, else a CPU address), or -1 */
-static inline int32_t tlb_chunk(uint64_t addr, bool by_iova)
+static inline int32_t swiotlb_chunk(uint64_t addr, bool by_iova)
 {
 	const struct swiotlb_region *r = &g_tlb_region;
 	uint64_t key = addr >> r->chunk_shift;
@@ -135,7 +161,7 @@ static inline int32_t tlb_chunk(uint64_t addr, bool by_iova)
 
 	if (r->nchunks == 0)
 		return -1;
-	for (h = tlb_hash(key);; h = (h + 1) & mask) {
+	for (h = swiotlb_hash(key);; h = (h + 1) & mask) {
 		int32_t c = tbl[h];
 
 		if (c < 0)
@@ -147,20 +173,20 @@ static inline int32_t tlb_chunk(uint64_t addr, bool by_iova)
 
 static inline bool swiotlb_forced(void)
 {
-	return g_cfg.swiotlb == SWIOTLB_FORCE;
+	return g_swiotlb_forced;
 }
 
 /* the slot a pa/va handle points at, or NULL when it is not a bounce IOVA */
 static inline void *swiotlb_slot_of_iova(udma_addr_t iova)
 {
-	int32_t c = tlb_chunk(iova, true);
+	int32_t c = swiotlb_chunk(iova, true);
 
 	return c < 0 ? NULL : g_tlb_region.chunk_va[c] + (iova - g_tlb_region.chunk_iova[c]);
 }
 
 static inline bool swiotlb_has_va(const void *va)
 {
-	return tlb_chunk((uintptr_t)va, false) >= 0;
+	return swiotlb_chunk((uintptr_t)va, false) >= 0;
 }
 
 /* a bounce slot holding a copy of [orig, orig+size); NULL when out of room */
@@ -182,10 +208,6 @@ int declared_free_range(struct udma_device *dev, size_t size, void *va, udma_add
 void *declared_resolve(const struct udma_device *dev, udma_addr_t iova, size_t *contig);
 void declared_destroy(struct udma_device *dev);
 
-/* ---- noncoherent (sim: two views) ----------------------------------------- */
-/* TO_DEVICE: CPU view -> device view; FROM_DEVICE: back; BIDIRECTIONAL: both */
-int nc_sync_handle(udma_addr_t handle, size_t off, size_t size, enum udma_data_direction dir);
-
 /*
  * pa/va, bouncing not forced, dma-debug off: streaming maps of memseg memory are a
  * translation and nothing else. Set at init (after every hook), cleared at cleanup.
@@ -193,18 +215,12 @@ int nc_sync_handle(udma_addr_t handle, size_t off, size_t size, enum udma_data_d
 extern bool g_map_direct;
 
 /* ---- streaming ------------------------------------------------------------- */
-static inline bool dir_ok(enum udma_data_direction dir)
+static inline bool dma_dir_ok(enum udma_data_direction dir)
 {
 	return (unsigned int)dir <= UDMA_FROM_DEVICE;
 }
 
-/* sim page-table permissions for a direction: the device reads TO_DEVICE memory */
-static inline unsigned int dir_perms(enum udma_data_direction dir)
-{
-	return dir == UDMA_TO_DEVICE ? 0x1u : dir == UDMA_FROM_DEVICE ? 0x2u : 0x3u;
-}
-
-bool reg_lookup(const void *va, size_t size, udma_addr_t *iova);
+bool dma_reg_lookup(const void *va, size_t size, udma_addr_t *iova);
 /* live-mapping count of registered memory (dma_register.c); reg_active(): any region */
 int reg_ref(const void *va, size_t size, int delta);
 extern unsigned int g_reg_count;
@@ -215,30 +231,74 @@ static inline bool reg_active(void)
 /* g_map_direct and no registration: a pa/va unmap that is not a bounce does nothing */
 extern bool g_unmap_direct;
 
-/* memseg or registered memory the device reaches directly, else UDMA_MAPPING_ERROR */
-static inline udma_addr_t dma_map_direct(struct udma_device *dev, void *va, size_t size,
-					 enum udma_data_direction dir)
+/* the memory a direct mapping reaches is not memseg memory: registered memory */
+static inline bool reg_mem(const void *va)
 {
-	udma_addr_t iova;
+	return memseg_virt2iova(va) == UDMA_MAPPING_ERROR;
+}
 
-	if (g_iova_ops->remaps) {
-		if (memseg_virt2iova(va) == UDMA_MAPPING_ERROR && !reg_lookup(va, size, &iova))
-			return UDMA_MAPPING_ERROR;
-		return sim_map(va, size, dir_perms(dir), dev->dma_mask);
-	}
-	iova = memseg_contig_iova(va, size);
+/* an unmapped direct mapping of @va: out of its region's count, if registered */
+static inline void reg_count_unmap(const void *va, size_t size)
+{
+	if (udma_unlikely(reg_active()) && va != NULL && reg_mem(va))
+		reg_ref(va, size, -1);
+}
+
+/*
+ * The direct path (no ops): memseg or registered memory the device reaches at
+ * its own IOVA, else UDMA_MAPPING_ERROR.
+ */
+static inline udma_addr_t dma_map_direct(struct udma_device *dev, void *va, size_t size)
+{
+	udma_addr_t iova = memseg_contig_iova(va, size);
+
 	if (udma_unlikely(iova == UDMA_MAPPING_ERROR))
-		reg_lookup(va, size, &iova);
+		dma_reg_lookup(va, size, &iova);
 	if (udma_unlikely(iova == UDMA_MAPPING_ERROR || iova + size - 1 > dev->dma_mask))
 		return UDMA_MAPPING_ERROR;
 	return iova;
 }
+/* in udma's memseg VA reservation, populated or not */
+static inline bool dma_in_memseg_va(const void *va)
+{
+	return memseg_list_of(va) != NULL;
+}
+
+/*
+ * Memory a device may be given as it is: every page of [va, va+size) populated
+ * memseg memory, or all of it in one registration. False when the range wraps.
+ */
+static inline bool dma_cpu_backed(const void *va, size_t size)
+{
+	uintptr_t v = (uintptr_t)va, last = v + size - 1;
+	udma_addr_t unused;
+
+	if (udma_unlikely(size == 0 || last < v))
+		return false;
+	if (udma_likely(memseg_virt2iova(va) != UDMA_MAPPING_ERROR)) {
+		uintptr_t pg = 1UL << memseg_list_of(va)->page_shift;
+
+		for (uintptr_t p = (v & ~(pg - 1)) + pg; p - 1 < last; p += pg) {
+			const struct memseg_list *l = memseg_list_of((const void *)p);
+
+			if (l == NULL || memseg_virt2iova((const void *)p) == UDMA_MAPPING_ERROR)
+				return false;
+			pg = 1UL << l->page_shift;
+			p &= ~(pg - 1);
+		}
+		return true;
+	}
+	return dma_reg_lookup(va, size, &unused);
+}
+
 /* through a bounce slot (copy unless SKIP_CPU_SYNC in @flags) */
 udma_addr_t dma_map_bounce(struct udma_device *dev, void *va, size_t size,
 			   enum udma_data_direction dir, unsigned long flags);
-/* log (unless NO_WARN in @flags) and return UDMA_MAPPING_ERROR */
-udma_addr_t dma_map_fail(struct udma_device *dev, const void *va, size_t size,
-			 unsigned long flags, const char *why);
+/*
+ * The public call running on this thread (udma_map_single, udma_map_sg, ...): set by
+ * the entry points before their slow paths, so helpers and ops log under its name.
+ */
+extern __thread const char *dma_log_call __attribute__((tls_model("initial-exec")));
 
 
 

@@ -211,7 +211,7 @@ int udma_mem_unregister(void *va, size_t len)
  * Is [va, va+size) wholly registered? Sets *iova when its pages are IOVA-
  * contiguous (pa/va); UDMA_MAPPING_ERROR otherwise (sim: always, it maps itself).
  */
-bool reg_lookup(const void *va, size_t size, udma_addr_t *iova)
+bool dma_reg_lookup(const void *va, size_t size, udma_addr_t *iova)
 {
 	uintptr_t v = (uintptr_t)va;
 	bool found = false;
@@ -288,5 +288,5 @@ static const struct eal_hook g_reg_hook = {.name = "mem_register", .fini = reg_f
 
 __attribute__((constructor)) static void reg_hook_register(void)
 {
-	eal_hook_register(&g_reg_hook, 12);
+	eal_hook_register(&g_reg_hook, EAL_STAGE_REGISTER);
 }

@@ -69,12 +69,12 @@ static struct {
 
 static inline void tlb_lock(void)
 {
-	spin_lock(&g_tlb.lock);
+	eal_spin_lock(&g_tlb.lock);
 }
 
 static inline void tlb_unlock(void)
 {
-	spin_unlock(&g_tlb.lock);
+	eal_spin_unlock(&g_tlb.lock);
 }
 
 /* ---- buddy (lock held) --------------------------------------------------- */
@@ -161,7 +161,7 @@ static void mags_flush(unsigned int lc)
 	if (g_tlb.mags == NULL || lc >= UDMA_MAX_LCORES)
 		return;
 	lm = &g_tlb.mags[lc];
-	spin_lock(&lm->lock);
+	eal_spin_lock(&lm->lock);
 	tlb_lock();
 	for (int o = 0; o < CACHED_ORDERS; o++) {
 		struct mag *m = &lm->m[o];
@@ -170,7 +170,7 @@ static void mags_flush(unsigned int lc)
 			buddy_free(m->slot[--m->n], o);
 	}
 	tlb_unlock();
-	spin_unlock(&lm->lock);
+	eal_spin_unlock(&lm->lock);
 }
 
 /* the buddy lists are short: every lcore's magazines go back, then one more try */
@@ -195,7 +195,7 @@ static int32_t run_alloc(int order)
 		struct lcore_mags *lm = &g_tlb.mags[lc];
 		struct mag *m = &lm->m[order];
 
-		spin_lock(&lm->lock);
+		eal_spin_lock(&lm->lock);
 		if (udma_unlikely(m->n == 0)) {
 			tlb_lock();
 			while (m->n < MAG / 2 && (i = buddy_alloc(order)) != NIL)
@@ -203,7 +203,7 @@ static int32_t run_alloc(int order)
 			tlb_unlock();
 		}
 		i = m->n ? m->slot[--m->n] : NIL;
-		spin_unlock(&lm->lock);
+		eal_spin_unlock(&lm->lock);
 	} else {
 		tlb_lock();
 		i = buddy_alloc(order);
@@ -221,7 +221,7 @@ static void run_free(int32_t i, int order)
 		struct lcore_mags *lm = &g_tlb.mags[lc];
 		struct mag *m = &lm->m[order];
 
-		spin_lock(&lm->lock);
+		eal_spin_lock(&lm->lock);
 		if (udma_unlikely(m->n == MAG)) {
 			tlb_lock();
 			while (m->n > MAG / 2)
@@ -229,7 +229,7 @@ static void run_free(int32_t i, int order)
 			tlb_unlock();
 		}
 		m->slot[m->n++] = i;
-		spin_unlock(&lm->lock);
+		eal_spin_unlock(&lm->lock);
 		return;
 	}
 	tlb_lock();
@@ -258,7 +258,7 @@ static inline udma_addr_t slot_iova(int32_t i)
 /* slot index of a CPU address inside the region, or -1 when not a slot start */
 static int32_t slot_index(const void *va)
 {
-	int32_t c = tlb_chunk((uintptr_t)va, false);
+	int32_t c = swiotlb_chunk((uintptr_t)va, false);
 	size_t off;
 
 	if (c < 0)
@@ -280,6 +280,7 @@ static inline void count_bounce(void)
 }
 
 struct swiotlb_region g_tlb_region;
+bool g_swiotlb_forced;
 
 void *swiotlb_bounce(void *orig, size_t size, enum udma_data_direction dir, bool copy,
 		     udma_addr_t *iova_out)
@@ -410,12 +411,12 @@ static void region_index(void)
 	for (unsigned int i = 0; i <= mask; i++)
 		r->by_iova[i] = r->by_va[i] = -1;
 	for (unsigned int c = 0; c < r->nchunks; c++) {
-		unsigned int h = tlb_hash(r->chunk_iova[c] >> r->chunk_shift);
+		unsigned int h = swiotlb_hash(r->chunk_iova[c] >> r->chunk_shift);
 
 		while (r->by_iova[h] >= 0)
 			h = (h + 1) & mask;
 		r->by_iova[h] = (int32_t)c;
-		h = tlb_hash((uintptr_t)r->chunk_va[c] >> r->chunk_shift);
+		h = swiotlb_hash((uintptr_t)r->chunk_va[c] >> r->chunk_shift);
 		while (r->by_va[h] >= 0)
 			h = (h + 1) & mask;
 		r->by_va[h] = (int32_t)c;
@@ -467,26 +468,28 @@ static bool region_alloc(size_t size)
 	}
 	for (unsigned int shift = 21; shift >= UDMA_PAGE_SHIFT; shift--)
 		if (region_try(size, shift, ~0ULL)) {
-			UDMA_LOG(NOTICE, "swiotlb: no memory below 4 GiB of IOVA in %s mode: the bounce "
-				 "region is above it, out of reach of 32-bit devices", g_iova_ops->name);
+			UDMA_LOG_AS(NOTICE, "udma_eal_init", "swiotlb: no memory below 4 GiB of IOVA in "
+				    "%s mode: the bounce region is above it, out of reach of 32-bit "
+				    "devices", g_iova_ops->name);
 			return true;
 		}
 	return false;
 }
 
-static int swiotlb_setup(void)
+static int swiotlb_setup(const struct eal_config *cfg)
 {
-	size_t size = (size_t)g_cfg.swiotlb_size & ~(((size_t)2 << 20) - 1);
+	size_t size = (size_t)cfg->swiotlb_size & ~(((size_t)2 << 20) - 1);
 
 	memset(&g_tlb, 0, sizeof(g_tlb));
-	g_tlb.forced = g_cfg.swiotlb == SWIOTLB_FORCE;
-	if (g_cfg.swiotlb == SWIOTLB_OFF)
+	g_tlb.forced = cfg->swiotlb == SWIOTLB_FORCE;
+	g_swiotlb_forced = g_tlb.forced;
+	if (cfg->swiotlb == SWIOTLB_OFF)
 		return 0;
 	if (size == 0)
 		size = 2UL << 20;
 	if (!region_alloc(size)) {
 		udma_log(g_tlb.forced ? UDMA_LOG_ERR : UDMA_LOG_NOTICE,
-			 "swiotlb_setup(): cannot reserve %zu MiB: bouncing off", size >> 20);
+			 "udma_eal_init(): swiotlb: cannot reserve %zu MiB: bouncing off", size >> 20);
 		return g_tlb.forced ? -ENOMEM : 0;
 	}
 	g_tlb.per_chunk = (uint32_t)(((size_t)1 << g_tlb_region.chunk_shift) >> SLOT_SHIFT);
@@ -516,6 +519,7 @@ static void swiotlb_teardown(void)
 	free(g_tlb.mags);
 	free(g_tlb.cnt);
 	memset(&g_tlb, 0, sizeof(g_tlb));
+	g_swiotlb_forced = false;
 	region_free();
 }
 
@@ -523,10 +527,10 @@ bool g_map_direct;
 bool g_unmap_direct;
 
 /* the last hook to run: every setting it depends on is known by then */
-static int map_direct_init(void)
+static int map_direct_init(const struct eal_config *cfg)
 {
-	g_map_direct = g_iova_ops && !g_iova_ops->remaps && g_cfg.swiotlb != SWIOTLB_FORCE &&
-		       !g_cfg.dma_debug;
+	g_map_direct = g_iova_ops && !g_iova_ops->remaps && !g_iova_ops->dma_ops &&
+		       cfg->swiotlb != SWIOTLB_FORCE && !cfg->dma_debug;
 	__atomic_store_n(&g_unmap_direct, g_map_direct && !reg_active(), __ATOMIC_RELAXED);
 	return 0;
 }
@@ -547,7 +551,7 @@ static const struct eal_hook g_tlb_hook = {
 
 __attribute__((constructor)) static void swiotlb_register(void)
 {
-	eal_hook_register(&g_tlb_hook, 15);
-	eal_hook_register(&g_direct_hook, 99);
+	eal_hook_register(&g_tlb_hook, EAL_STAGE_SWIOTLB);
+	eal_hook_register(&g_direct_hook, EAL_STAGE_MAP_DIRECT);
 	lcore_flush_register(mags_flush);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file
- * Devices, DMA addressing limits (seed Part Ic) and coherent memory (seed Part Ia).
+ * Devices, DMA addressing limits and coherent memory (see doc/dma-api.md).
  */
 #ifndef UDMA_DMA_H
 #define UDMA_DMA_H
@@ -12,7 +12,7 @@
 extern "C" {
 #endif
 
-/** A DMA-capable device: the seed's struct device. Opaque. */
+/** A DMA-capable device: Linux's struct device. Opaque. */
 struct udma_device;
 
 /**
@@ -90,7 +90,7 @@ UDMA_API int udma_set_seg_boundary(struct udma_device *dev, uint64_t mask);
 UDMA_API uint64_t udma_get_seg_boundary(struct udma_device *dev);
 
 /**
- * Allocate coherent memory for @p dev (seed: dma_alloc_coherent).
+ * Allocate coherent memory for @p dev (Linux: dma_alloc_coherent).
  *
  * The memory is zeroed, page aligned, IOVA-contiguous, from the device's NUMA
  * node (another node only when that one has none), with the whole range

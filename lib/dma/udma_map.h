@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file
- * Streaming DMA mappings (seed Part Id): map/unmap single and page, attributes,
+ * Streaming DMA mappings: map/unmap single and page, attributes,
  * sync, bounce buffers (swiotlb) and memory registration.
  *
  * Memseg memory maps by translation (pa/va: no state, no syscall; sim: an IOVA
@@ -37,7 +37,7 @@
 extern "C" {
 #endif
 
-/** DMA attributes (the seed's DMA_ATTR_*); effects in userspace as documented. */
+/** DMA attributes (Linux's DMA_ATTR_*); effects in userspace as documented. */
 enum udma_attr {
 	/** Accepted; x86 DMA is strongly ordered, so writes already arrive in order. */
 	UDMA_ATTR_WRITE_BARRIER = 0,
@@ -58,12 +58,12 @@ enum udma_attr {
 	UDMA_ATTR_MAX
 };
 
-/** A set of attributes: the seed's struct dma_attrs. */
+/** A set of attributes: Linux's struct dma_attrs. */
 struct udma_attrs {
 	unsigned long flags; /**< one bit per enum udma_attr */
 };
 
-/** Define and clear an attribute set: the seed's DEFINE_DMA_ATTRS. */
+/** Define and clear an attribute set: Linux's DEFINE_DMA_ATTRS. */
 #define UDMA_DEFINE_ATTRS(x) struct udma_attrs x = {.flags = 0}
 
 /** Set @p attr in @p attrs (no-op for NULL or an unknown attribute). */
@@ -72,7 +72,7 @@ UDMA_API void udma_set_attr(enum udma_attr attr, struct udma_attrs *attrs);
 UDMA_API int udma_get_attr(enum udma_attr attr, const struct udma_attrs *attrs);
 
 /**
- * Map @p size bytes at @p cpu_addr for @p dev (seed: dma_map_single).
+ * Map @p size bytes at @p cpu_addr for @p dev (Linux: dma_map_single).
  * @param dev the device that will do the DMA.
  * @param cpu_addr the buffer.
  * @param size its length in bytes (> 0).
@@ -101,7 +101,7 @@ UDMA_API void udma_unmap_single_attrs(struct udma_device *dev, udma_addr_t addr,
 				      enum udma_data_direction dir,
 				      const struct udma_attrs *attrs);
 /**
- * Map part of a page (seed: dma_map_page). @p page is a 4 KiB-aligned address;
+ * Map part of a page (Linux: dma_map_page). @p page is a 4 KiB-aligned address;
  * the mapping covers [page + offset, page + offset + size).
  * @return as udma_map_single(); a misaligned or NULL page, or an offset that
  *         wraps the address space, is UDMA_MAPPING_ERROR with one log line.
@@ -111,7 +111,7 @@ UDMA_API udma_addr_t udma_map_page(struct udma_device *dev, void *page, size_t o
 /** Unmap what udma_map_page() returned. */
 UDMA_API void udma_unmap_page(struct udma_device *dev, udma_addr_t addr, size_t size,
 			      enum udma_data_direction dir);
-/** @return non-zero when @p addr is UDMA_MAPPING_ERROR (seed: dma_mapping_error). */
+/** @return non-zero when @p addr is UDMA_MAPPING_ERROR (Linux: dma_mapping_error). */
 UDMA_API int udma_mapping_error(struct udma_device *dev, udma_addr_t addr);
 
 /**
@@ -127,7 +127,7 @@ UDMA_API void udma_sync_single_for_cpu(struct udma_device *dev, udma_addr_t addr
 UDMA_API void udma_sync_single_for_device(struct udma_device *dev, udma_addr_t addr, size_t size,
 					  enum udma_data_direction dir);
 /**
- * The seed's dma_sync_single: TO_DEVICE syncs for the device (after CPU writes),
+ * Linux's dma_sync_single: TO_DEVICE syncs for the device (after CPU writes),
  * FROM_DEVICE for the CPU (before CPU reads); BIDIRECTIONAL hands the buffer to
  * whichever side does not own it now (a mapping starts owned by the device).
  */

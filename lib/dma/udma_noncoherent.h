@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file
- * Seed Part II: noncoherent memory, cache sync points, declared device memory and
+ * Advanced DMA usage: noncoherent memory, cache sync points, declared device memory and
  * the IO accessors that go with it.
  *
  * x86 DMA is coherent: in pa and va mode noncoherent memory is coherent memory and
- * the sync points cost nothing, as the seed promises. In sim mode a noncoherent
+ * the sync points cost nothing, as Linux promises. In sim mode a noncoherent
  * allocation has a separate device view: the device model reads and writes that
  * view, and only udma_cache_sync() and the udma_sync_* calls move bytes between
  * the views, so a driver that forgets a sync sees stale data in its tests.
@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 /**
- * Allocate memory the platform may make noncoherent (seed: dma_alloc_noncoherent).
+ * Allocate memory the platform may make noncoherent (Linux: dma_alloc_noncoherent).
  * Arguments and return as udma_alloc_coherent(). In sim mode the returned CPU view
  * and the device view at *handle are separate until synced.
  */
@@ -40,7 +40,7 @@ UDMA_API int udma_is_consistent(struct udma_device *dev, udma_addr_t handle);
  */
 UDMA_API int udma_get_cache_alignment(void);
 /**
- * Sync part of a noncoherent allocation (seed: dma_cache_sync), by CPU address:
+ * Sync part of a noncoherent allocation (Linux: dma_cache_sync), by CPU address:
  * TO_DEVICE writes the CPU view back to the device view, FROM_DEVICE refreshes the
  * CPU view from the device view, BIDIRECTIONAL does both in that order. A no-op in
  * pa/va mode. Bad arguments are logged and ignored.
@@ -56,7 +56,7 @@ UDMA_API void udma_cache_sync(struct udma_device *dev, void *vaddr, size_t size,
 #define UDMA_MEMORY_EXCLUSIVE 0x08         /**< no fallback to system memory */
 
 /**
- * Declare device memory that udma_alloc_coherent() hands out first (seed:
+ * Declare device memory that udma_alloc_coherent() hands out first (Linux:
  * dma_declare_coherent_memory). Userspace cannot map a bus address, so the caller
  * passes the CPU mapping it has (e.g. an mmapped BAR).
  * @param dev the device (one region per device).
@@ -92,13 +92,13 @@ UDMA_API int udma_declare_coherent_bar(struct udma_device *dev, const char *pci_
  */
 UDMA_API int udma_set_sysfs_pci_root(const char *path);
 /**
- * Remove the declared region (seed: dma_release_declared_memory). No in-use check:
+ * Remove the declared region (Linux: dma_release_declared_memory). No in-use check:
  * the driver must have freed what it allocated there. A BAR mapping is unmapped.
  */
 UDMA_API void udma_release_declared_memory(struct udma_device *dev);
 /**
  * Occupy [device_addr, device_addr + size) of the declared region so
- * udma_alloc_coherent() never hands it out (seed: dma_mark_declared_memory_occupied).
+ * udma_alloc_coherent() never hands it out (Linux: dma_mark_declared_memory_occupied).
  * @return the CPU address of @p device_addr, or an error pointer: test it with
  *         udma_is_err(), read it with udma_ptr_err() (-EINVAL: no region or outside
  *         it; -EBUSY: part of it is already occupied).
@@ -108,12 +108,12 @@ UDMA_API void *udma_mark_declared_memory_occupied(struct udma_device *dev,
 
 /** The largest errno an error pointer carries. */
 #define UDMA_MAX_ERRNO 4095
-/** @return non-zero when @p p is an error pointer (seed: IS_ERR). */
+/** @return non-zero when @p p is an error pointer (Linux: IS_ERR). */
 static inline int udma_is_err(const void *p)
 {
 	return (uintptr_t)p >= (uintptr_t)-UDMA_MAX_ERRNO;
 }
-/** @return the negative errno inside an error pointer (seed: PTR_ERR). */
+/** @return the negative errno inside an error pointer (Linux: PTR_ERR). */
 static inline long udma_ptr_err(const void *p)
 {
 	return (long)(intptr_t)p;

@@ -23,12 +23,12 @@ static atomic_size_t g_free_pages;
 
 static inline void heap_lock(void)
 {
-	spin_lock(&g_lock);
+	eal_spin_lock(&g_lock);
 }
 
 static inline void heap_unlock(void)
 {
-	spin_unlock(&g_lock);
+	eal_spin_unlock(&g_lock);
 }
 
 static inline unsigned int list_idx(const struct memseg_list *l)
@@ -387,8 +387,7 @@ static void heap_reset(void)
 int heap_init(void)
 {
 	heap_reset();
-	lcore_flush_register(cache_flush_lcore);
-	return 0;
+	return lcore_flush_register(cache_flush_lcore);
 }
 
 void heap_fini(void)

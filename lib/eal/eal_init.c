@@ -4,29 +4,42 @@
 
 #include "eal_private.h"
 #include "eal_topology.h"
-#include "iova_private.h"
+#include "eal_iova.h"
 
 #define MAX_HOOKS 8
 
 static struct {
 	const struct eal_hook *h;
-	int order;
+	enum eal_stage stage;
 } g_hooks[MAX_HOOKS];
 static unsigned int g_nr_hooks;
 static unsigned int g_hooks_done;
 static atomic_int g_initialized;
+static char g_register_error[160]; /* the first registration that found its table full */
 
-void eal_hook_register(const struct eal_hook *h, int order)
+void eal_register_failed(const char *registry, unsigned int slots, const char *name)
+{
+	udma_log(UDMA_LOG_ERR, "udma_eal_init(): %s: all %u slots taken, %s not registered: "
+		 "init will refuse to run", registry, slots, name);
+	if (g_register_error[0] == '\0')
+		snprintf(g_register_error, sizeof(g_register_error), "%s full (%u slots): %s not "
+			 "registered", registry, slots, name);
+}
+
+int eal_hook_register(const struct eal_hook *h, enum eal_stage stage)
 {
 	unsigned int i;
 
-	if (g_nr_hooks == MAX_HOOKS)
-		return;
-	for (i = g_nr_hooks; i > 0 && g_hooks[i - 1].order > order; i--)
+	if (g_nr_hooks == MAX_HOOKS) {
+		eal_register_failed("init hooks", MAX_HOOKS, h->name);
+		return -ENOSPC;
+	}
+	for (i = g_nr_hooks; i > 0 && g_hooks[i - 1].stage > stage; i--)
 		g_hooks[i] = g_hooks[i - 1];
 	g_hooks[i].h = h;
-	g_hooks[i].order = order;
+	g_hooks[i].stage = stage;
 	g_nr_hooks++;
+	return 0;
 }
 
 int udma_eal_initialized(void)
@@ -54,7 +67,8 @@ static int setup(void)
 
 	ret = lcore_init(g_cfg.lcores);
 	if (ret == 0)
-		ret = iova_select(g_cfg.iova_mode);
+		ret = iova_select(g_cfg.iova_mode,
+				  &(struct iova_mode_opts){.vfio_group = g_cfg.vfio_group});
 	if (ret == 0)
 		ret = heap_init();
 	if (ret == 0)
@@ -64,9 +78,9 @@ static int setup(void)
 	for (g_hooks_done = 0; ret == 0 && g_hooks_done < g_nr_hooks; g_hooks_done++) {
 		const struct eal_hook *h = g_hooks[g_hooks_done].h;
 
-		ret = h->init ? h->init() : 0;
+		ret = h->init ? h->init(&g_cfg) : 0;
 		if (ret < 0)
-			UDMA_LOG(ERR, "%s init failed: %s", h->name, strerror(-ret));
+			UDMA_LOG_AS(ERR, "udma_eal_init", "%s init failed: %s", h->name, strerror(-ret));
 	}
 	return ret;
 }
@@ -83,7 +97,11 @@ int udma_eal_init(int argc, char **argv)
 		UDMA_LOG(ERR, "argc must be >= 1 and argv[0] the program name");
 		return -EINVAL;
 	}
-	log_reset_counters(); /* counts and rate-limit windows start at init */
+	eal_log_reset_counters(); /* counts and rate-limit windows start at init */
+	if (g_register_error[0] != '\0') { /* a constructor could not register: half a library */
+		UDMA_LOG(ERR, "cannot run: %s", g_register_error);
+		return -ENOSPC;
+	}
 	consumed = eal_parse_args(argc, argv);
 	if (consumed < 0)
 		return consumed;

@@ -14,13 +14,17 @@ __thread unsigned int udma_pvt_lcore_gen __attribute__((tls_model("initial-exec"
 static lcore_flush_fn g_flush[MAX_FLUSH];
 static unsigned int g_nr_flush;
 
-void lcore_flush_register(lcore_flush_fn fn)
+int lcore_flush_register(lcore_flush_fn fn)
 {
 	for (unsigned int i = 0; i < g_nr_flush; i++)
 		if (g_flush[i] == fn)
-			return;
-	if (g_nr_flush < MAX_FLUSH)
-		g_flush[g_nr_flush++] = fn;
+			return 0;
+	if (g_nr_flush == MAX_FLUSH) {
+		eal_register_failed("lcore flush hooks", MAX_FLUSH, "a per-lcore cache");
+		return -ENOSPC;
+	}
+	g_flush[g_nr_flush++] = fn;
+	return 0;
 }
 
 void lcore_flush_all(unsigned int lcore_id)

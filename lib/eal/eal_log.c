@@ -56,7 +56,7 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec + 1; /* never 0 */
 }
 
-void log_reset_counters(void)
+void eal_log_reset_counters(void)
 {
 	atomic_store(&g_log_errors, 0);
 	atomic_store(&g_log_suppressed, 0);

@@ -17,7 +17,7 @@
 
 #include "eal_private.h"
 #include "eal_topology.h"
-#include "iova_private.h"
+#include "eal_iova.h"
 
 #ifndef HUGETLBFS_MAGIC
 #define HUGETLBFS_MAGIC 0x958458f6

@@ -16,13 +16,13 @@
 #pragma GCC visibility push(hidden)
 
 /* ---- spinlocks: the slow-path locks GFP_ATOMIC callers may take (never sleep) */
-static inline void spin_lock(atomic_flag *f)
+static inline void eal_spin_lock(atomic_flag *f)
 {
 	while (atomic_flag_test_and_set_explicit(f, memory_order_acquire))
 		__builtin_ia32_pause();
 }
 
-static inline void spin_unlock(atomic_flag *f)
+static inline void eal_spin_unlock(atomic_flag *f)
 {
 	atomic_flag_clear_explicit(f, memory_order_release);
 }
@@ -49,14 +49,14 @@ void log_rl(struct log_ratelimit *rl, int level, const char *site, const char *f
 		log_rl(&udma_log_rl_, UDMA_LOG_##lvl, __func__, "%s(): " fmt, __func__,   \
 		       ##__VA_ARGS__);                                                    \
 	} while (0)
-/* the same for a site that names its caller's function @fn */
-#define UDMA_LOG_FN(lvl, fn, fmt, ...)                                                   \
+/* the same from a helper: @fn names the public call the user made */
+#define UDMA_LOG_AS(lvl, fn, fmt, ...)                                                   \
 	do {                                                                              \
 		static struct log_ratelimit udma_log_rl_;                                 \
 		log_rl(&udma_log_rl_, UDMA_LOG_##lvl, fn, "%s(): " fmt, fn, ##__VA_ARGS__); \
 	} while (0)
 extern int g_log_level;
-void log_reset_counters(void);
+void eal_log_reset_counters(void);
 
 /* ---- options (filled by eal_options.c) -------------------------------- */
 enum swiotlb_mode { SWIOTLB_AUTO = 0, SWIOTLB_FORCE, SWIOTLB_OFF };
@@ -102,7 +102,8 @@ void lcore_fini(void);
 
 /* Per-lcore caches register a flush callback run by thread_unregister and cleanup. */
 typedef void (*lcore_flush_fn)(unsigned int lcore_id);
-void lcore_flush_register(lcore_flush_fn fn);
+/* 0 (also when already there), or -ENOSPC: logged, and init refuses to run */
+int lcore_flush_register(lcore_flush_fn fn);
 void lcore_flush_all(unsigned int lcore_id);
 
 /* ---- pagemap ---------------------------------------------------------- */
@@ -283,15 +284,39 @@ size_t heap_free_pages(void);
 
 /* the calling thread's node (in the topology in force) */
 int eal_topology_cpu_node(void);
+/* the CPU's L1 data cache line in bytes: at least 64, a power of two */
+int eal_cache_line_size(void);
 
 /* ---- init hooks: later layers hook in without eal knowing them -------- */
+/*
+ * The init stages after memsegs, in the order they run (DPDK's RTE_PRIORITY_*,
+ * Linux's initcall levels); cleanup runs them backwards. One stage, one hook.
+ */
+enum eal_stage {
+	EAL_STAGE_DEBUG,       /* dma-debug: on before anything maps */
+	EAL_STAGE_DEVICE,      /* the device registry */
+	EAL_STAGE_NONCOHERENT, /* noncoherent allocations */
+	EAL_STAGE_REGISTER,    /* udma_mem_register() regions */
+	EAL_STAGE_SWIOTLB,     /* the bounce region */
+	EAL_STAGE_POOL,        /* dma pools */
+	EAL_STAGE_MAP_DIRECT,  /* last: the direct map path reads every setting above */
+};
+
 struct eal_hook {
 	const char *name;
-	int (*init)(void);   /* after memsegs; 0 or -errno */
+	/* after memsegs: the subsystem takes its options from @cfg; 0 or -errno */
+	int (*init)(const struct eal_config *cfg);
 	void (*fini)(void);  /* reverse order at cleanup */
 	void (*dump)(FILE *f);
 };
-void eal_hook_register(const struct eal_hook *h, int order);
+/* 0, or -ENOSPC (logged, and udma_eal_init() refuses to run) when the table is full */
+int eal_hook_register(const struct eal_hook *h, enum eal_stage stage);
+
+/*
+ * A registration from a constructor found its table full: log it and make every
+ * udma_eal_init() fail with -ENOSPC naming it (a constructor cannot return an error).
+ */
+void eal_register_failed(const char *registry, unsigned int slots, const char *name);
 
 #pragma GCC visibility pop
 

@@ -3,9 +3,21 @@
 #include <numa.h>
 #include <numaif.h>
 #include <sched.h>
+#include <unistd.h>
 
 #include "eal_private.h"
 #include "eal_topology.h"
+
+/* the L1 data cache line: at least 64, a power of two (a CPU fact) */
+int eal_cache_line_size(void)
+{
+	long line = sysconf(_SC_LEVEL1_DCACHE_LINESIZE);
+	int a = 64;
+
+	while (line > 0 && a < line)
+		a <<= 1;
+	return a;
+}
 
 static int topo_nr_nodes(void)
 {

@@ -25,13 +25,13 @@ extern "C" {
 /** Align a type or variable to a cache line. */
 #define __udma_cache_aligned __attribute__((aligned(UDMA_CACHE_LINE_SIZE)))
 
-/** A bus (IOVA) address as programmed into a device: the seed's dma_addr_t. */
+/** A bus (IOVA) address as programmed into a device: Linux's dma_addr_t. */
 typedef uint64_t udma_addr_t;
 
 /** Returned by the map calls on failure; test it with udma_mapping_error(). */
 #define UDMA_MAPPING_ERROR (~(udma_addr_t)0)
 
-/** A mask of the low @p n address bits, n in 0..64: the seed's DMA_BIT_MASK. */
+/** A mask of the low @p n address bits, n in 0..64: Linux's DMA_BIT_MASK. */
 #define UDMA_BIT_MASK(n) (((n) >= 64) ? ~0ULL : ((1ULL << (n)) - 1))
 
 /** Size of a "page" for udma_map_page() and the allocation granule of coherent memory. */

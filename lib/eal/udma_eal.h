@@ -66,6 +66,14 @@ UDMA_API enum udma_iova_mode udma_iova_mode(void);
 /** @return the name of an IOVA mode ("pa", "va", "vfio", "sim", "dc"). */
 UDMA_API const char *udma_iova_mode_name(enum udma_iova_mode mode);
 
+/**
+ * Why the IOVA backend in force was chosen: for `--iova-mode=auto` the reasons
+ * the better backends were passed over (e.g. "vfio: /dev/vfio/vfio absent; pa:
+ * chosen, root reads PFNs"), else "requested".
+ * @return a string valid until the next udma_eal_init(); "" when not initialised.
+ */
+UDMA_API const char *udma_iova_mode_reason(void);
+
 /** @return the calling thread's lcore id, or UDMA_LCORE_ID_ANY. Thread-safe. */
 UDMA_API unsigned int udma_lcore_id(void);
 

@@ -1,53 +1,21 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The provider side of IOVA backends: the ops table every drivers/iova/<name>
- * registers from a constructor, and the IOVA range allocator they share.
+ * The IOVA range allocator the remapping backends share (Linux's lib/iova.c).
+ * The backend ops table and its registry live in lib/eal (eal_iova.h), included
+ * here for the backends.
  */
 #ifndef IOVA_PRIVATE_H
 #define IOVA_PRIVATE_H
 
 #include <stddef.h>
 
+#include "eal_iova.h"
 #include "udma_eal.h"
 
 /* internal to libudma: never exported, and reached without the GOT */
 #pragma GCC visibility push(hidden)
 
-struct udma_iova_ops {
-	const char *name;
-	enum udma_iova_mode mode;
-	int auto_rank;     /* auto picks the highest usable rank; 0 = never auto */
-	int sort_by_pa;    /* EAL orders hugepages by PA so runs are IOVA-contiguous */
-	int remaps;        /* an IOMMU: IOVAs are allocated, not derived from memory */
-	/* usable on this machine? 0, or -errno and a reason in @why */
-	int (*probe)(char *why, size_t len);
-	int (*init)(void);
-	void (*fini)(void);
-	/* give populated memseg memory IOVAs: one per page of 1 << page_shift bytes */
-	int (*seg_map)(void *va, size_t len, unsigned int page_shift, udma_addr_t *iova);
-	/* undo seg_map for [va, va+len) (@iova may be NULL) */
-	void (*seg_unmap)(void *va, size_t len, unsigned int page_shift, const udma_addr_t *iova);
-	/* registered memory (udma_mem_register): make it reachable at IOVA = VA, or NULL */
-	int (*reg_map)(void *va, size_t len);
-	void (*reg_unmap)(void *va, size_t len);
-	/*
-	 * The device side: where does @iova land? Sets *va and *contig (bytes from
-	 * iova that stay contiguous). 0, -ENOENT (unmapped) or -EACCES (permission).
-	 */
-	int (*dev_resolve)(udma_addr_t iova, int write, void **va, size_t *contig);
-	/* lowest IOVA the backend can hand out, for udma_supported() */
-	udma_addr_t (*min_iova)(void);
-	void (*dump)(FILE *f);
-};
-
-void iova_ops_register(const struct udma_iova_ops *ops);
-/* choose the backend for @mode (UDMA_IOVA_DC = auto) and init it; 0 or -errno */
-int iova_select(enum udma_iova_mode mode);
-void iova_release(void);
-extern const struct udma_iova_ops *g_iova_ops;
-
-/* the memseg-map resolver shared by pa and va */
-int iova_memseg_resolve(udma_addr_t iova, int write, void **va, size_t *contig);
+struct udma_dma_ops;
 
 /* ---- IOVA range allocator, per-lcore magazine caches ------------------ */
 struct iova_domain;

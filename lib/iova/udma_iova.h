@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file
- * IOVA backends: which one init chose, and why.
+ * IOVA backends: which one init chose, and why (udma_iova_mode(),
+ * udma_iova_mode_reason(): the IOVA mode is EAL's, declared in udma_eal.h).
  */
 #ifndef UDMA_IOVA_H
 #define UDMA_IOVA_H
@@ -11,14 +12,6 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/**
- * Why the IOVA backend in force was chosen: for `--iova-mode=auto` the reasons
- * the better backends were passed over (e.g. "vfio: /dev/vfio/vfio absent; pa:
- * chosen, root reads PFNs"), else "requested".
- * @return a string valid until the next udma_eal_init(); "" when not initialised.
- */
-UDMA_API const char *udma_iova_mode_reason(void);
 
 #ifdef __cplusplus
 }

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "debug_private.h"
+#include "dma_debug.h"
 #include "pool_depot.h"
 #include "pool_private.h"
 #include "pool_slab.h"
@@ -103,11 +103,11 @@ static bool carve_slab(struct udma_pool *p, udma_gfp_t gfp)
 {
 	struct slab *s = p->nslabs ? slab_new(p) : first_slab(p);
 
-	if (s == NULL && gfp_may_grow(gfp)) {
+	if (s == NULL && dma_gfp_may_grow(gfp)) {
 		/* grow outside the spinlock: mmap and page faults take a while */
-		spin_unlock(&p->carve_lock);
+		eal_spin_unlock(&p->carve_lock);
 		memseg_grow(p->node, 2 * p->slab_size);
-		spin_lock(&p->carve_lock);
+		eal_spin_lock(&p->carve_lock);
 		s = p->nslabs ? slab_new(p) : first_slab(p);
 	}
 	if (s == NULL)
@@ -121,7 +121,7 @@ static unsigned int carve(struct udma_pool *p, void **objs, unsigned int n, udma
 {
 	unsigned int got = 0;
 
-	spin_lock(&p->carve_lock);
+	eal_spin_lock(&p->carve_lock);
 	while (got < n && (p->max_blocks == 0 || p->capacity < p->max_blocks)) {
 		if ((p->cur == NULL || p->cur_off + p->size > p->slab_size) && !carve_slab(p, gfp))
 			break;
@@ -132,13 +132,13 @@ static unsigned int carve(struct udma_pool *p, void **objs, unsigned int n, udma
 		p->capacity++;
 		p->cur_off = slab_next_off(p, p->cur_off);
 	}
-	spin_unlock(&p->carve_lock);
+	eal_spin_unlock(&p->carve_lock);
 	return got;
 }
 
 /* ---- caches ------------------------------------------------------------- */
 
-struct pool_cache *cache_new(struct udma_pool *p)
+struct pool_cache *pool_cache_new(struct udma_pool *p)
 {
 	unsigned int cap = p->cache_size + p->chain;
 	struct pool_cache *c = aligned_alloc(UDMA_CACHE_LINE_SIZE,
@@ -170,7 +170,7 @@ static bool cache_refill(struct udma_pool *p, struct pool_cache *c, unsigned int
 	return true;
 }
 
-void cache_flush(struct udma_pool *p, struct pool_cache *c, unsigned int keep)
+void pool_cache_flush(struct udma_pool *p, struct pool_cache *c, unsigned int keep)
 {
 	while (c->len > keep) {
 		unsigned int n = c->len - keep < p->chain ? c->len - keep : p->chain;
@@ -191,14 +191,14 @@ static struct pool_cache *cache_of(struct udma_pool *p, udma_gfp_t gfp, bool *sh
 	if (lc < UDMA_MAX_LCORES && p->cache[lc])
 		return p->cache[lc];
 	*shared = true;
-	spin_lock(&p->shared_lock);
+	eal_spin_lock(&p->shared_lock);
 	return p->shared;
 }
 
 static void cache_done(struct udma_pool *p, bool shared)
 {
 	if (shared)
-		spin_unlock(&p->shared_lock);
+		eal_spin_unlock(&p->shared_lock);
 }
 
 /* ---- alloc -------------------------------------------------------------- */
@@ -237,7 +237,7 @@ void *udma_pool_alloc_slow(struct udma_pool *p, udma_gfp_t gfp, udma_addr_t *han
 	unsigned int lc;
 	struct pool_cache *c;
 
-	if (udma_unlikely(!pool_ok(p, "udma_pool_alloc") || handle == NULL || !gfp_ok(gfp))) {
+	if (udma_unlikely(!pool_ok(p, "udma_pool_alloc") || handle == NULL || !dma_gfp_ok(gfp))) {
 		if (pool_is(p))
 			UDMA_LOG(ERR, "pool %s: bad argument (handle %p, gfp %#x)", p->name,
 				 (void *)handle, gfp);
@@ -300,7 +300,7 @@ static __attribute__((noinline)) void free_slow(struct udma_pool *p, void *b)
 	struct pool_cache *c = cache_of(p, UDMA_GFP_ATOMIC, &shared);
 
 	if (c->len == c->cap)
-		cache_flush(p, c, p->cache_size);
+		pool_cache_flush(p, c, p->cache_size);
 	c->objs[c->len++] = b;
 	c->frees++;
 	cache_done(p, shared);
@@ -376,7 +376,7 @@ int udma_pool_alloc_bulk(struct udma_pool *p, udma_gfp_t gfp, void **v, udma_add
 {
 	int ret;
 
-	if (udma_unlikely(!pool_ok(p, __func__) || v == NULL || n == 0 || !gfp_ok(gfp))) {
+	if (udma_unlikely(!pool_ok(p, __func__) || v == NULL || n == 0 || !dma_gfp_ok(gfp))) {
 		if (pool_is(p))
 			UDMA_LOG(ERR, "pool %s: bad argument (vaddrs %p, n %u, gfp %#x)", p->name,
 				 (void *)v, n, gfp);
@@ -413,7 +413,7 @@ void udma_pool_free_bulk(struct udma_pool *p, void *const *v, const udma_addr_t 
 		if (udma_unlikely(p->debug) && !debug_on_free(p, v[i]))
 			continue;
 		if (udma_unlikely(c->len == c->cap))
-			cache_flush(p, c, p->cache_size);
+			pool_cache_flush(p, c, p->cache_size);
 		c->objs[c->len++] = v[i];
 	}
 	c->frees += n;

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "debug_private.h"
+#include "dma_debug.h"
 #include "pool_depot.h"
 #include "pool_private.h"
 #include "pool_slab.h"
@@ -15,6 +15,9 @@
 
 static pthread_mutex_t g_pools_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct udma_pool *g_pools;
+static struct {
+	bool debug; /* --dma-debug: every pool checks its blocks */
+} g_pool_state;
 
 static bool is_pow2(size_t v)
 {
@@ -35,7 +38,7 @@ static int check_args(const char *name, struct udma_device *dev, size_t size, si
 {
 	const char *why = NULL;
 
-	if (!dev_ok(dev, "udma_pool_create"))
+	if (!dma_dev_ok(dev, "udma_pool_create"))
 		return -EINVAL;
 	if (name == NULL || name[0] == '\0' || strlen(name) >= POOL_NAME_LEN)
 		why = "name must be 1..31 characters";
@@ -72,7 +75,7 @@ static void pool_setup(struct udma_pool *p, const char *name, struct udma_device
 	if (p->stride < POOL_MIN_STRIDE)
 		p->stride = POOL_MIN_STRIDE;
 	p->boundary = boundary;
-	p->debug = (pp && (pp->flags & UDMA_POOL_F_DEBUG)) || g_cfg.dma_debug;
+	p->debug = (pp && (pp->flags & UDMA_POOL_F_DEBUG)) || g_pool_state.debug;
 	p->cache_size = pp && pp->cache_size ? pp->cache_size : DEFAULT_CACHE;
 	p->chain = p->cache_size / 4 < 8 ? 8 : p->cache_size / 4;
 	p->node = pp && pp->numa_node >= 0 ? pp->numa_node : udma_device_numa_node(dev);
@@ -124,12 +127,12 @@ struct udma_pool *udma_pool_create_params(const char *name, struct udma_device *
 	memset(p, 0, sizeof(*p));
 	pool_setup(p, name, dev, size, align, boundary, pp);
 	p->magic = POOL_MAGIC;
-	p->shared = cache_new(p);
+	p->shared = pool_cache_new(p);
 	if (p->shared == NULL || bits_map(p) < 0)
 		goto nomem;
 	/* one cache per lcore slot, now: alloc and free never allocate metadata */
 	for (unsigned int i = 0; i < udma_lcore_count() && i < UDMA_MAX_LCORES; i++)
-		if ((p->cache[i] = cache_new(p)) == NULL)
+		if ((p->cache[i] = pool_cache_new(p)) == NULL)
 			goto nomem;
 	if (pp && pp->initial_blocks) {
 		unsigned int n = pp->initial_blocks;
@@ -200,10 +203,10 @@ int udma_pool_stats(struct udma_pool *p, struct udma_pool_stats *st)
 		return -EINVAL;
 	}
 	memset(st, 0, sizeof(*st));
-	spin_lock(&p->carve_lock);
+	eal_spin_lock(&p->carve_lock);
 	st->capacity = p->capacity;
 	st->slabs = p->nslabs;
-	spin_unlock(&p->carve_lock);
+	eal_spin_unlock(&p->carve_lock);
 	st->free = free_blocks(p, st);
 	st->in_use = st->capacity > st->free ? st->capacity - st->free : 0;
 	st->block_stride = p->stride;
@@ -282,7 +285,7 @@ static void pools_flush_lcore(unsigned int lc)
 	pthread_mutex_lock(&g_pools_lock);
 	for (struct udma_pool *p = g_pools; p; p = p->next)
 		if (lc < UDMA_MAX_LCORES && p->cache[lc])
-			cache_flush(p, p->cache[lc], 0);
+			pool_cache_flush(p, p->cache[lc], 0);
 	pthread_mutex_unlock(&g_pools_lock);
 }
 
@@ -296,10 +299,10 @@ static void pools_of_device(struct udma_device *dev)
 	pthread_mutex_unlock(&g_pools_lock);
 }
 
-static int pools_init(void)
+static int pools_init(const struct eal_config *cfg)
 {
-	lcore_flush_register(pools_flush_lcore);
-	return 0;
+	g_pool_state.debug = cfg->dma_debug;
+	return lcore_flush_register(pools_flush_lcore);
 }
 
 static void pools_fini(void)
@@ -316,6 +319,6 @@ static const struct eal_hook g_pool_hook = {.name = "pool", .init = pools_init, 
 
 __attribute__((constructor)) static void pool_register(void)
 {
-	eal_hook_register(&g_pool_hook, 20);
-	dev_destroy_hook_register(pools_of_device);
+	eal_hook_register(&g_pool_hook, EAL_STAGE_POOL);
+	dma_dev_destroy_hook_register(pools_of_device);
 }

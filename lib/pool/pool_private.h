@@ -77,8 +77,8 @@ static inline bool pool_is(const struct udma_pool *p)
 _Static_assert(POOL_MAGIC == UDMA_POOL_PVT_MAGIC, "one magic");
 
 /* shared between pool.c and pool_create.c */
-struct pool_cache *cache_new(struct udma_pool *p);
-void cache_flush(struct udma_pool *p, struct pool_cache *c, unsigned int keep);
+struct pool_cache *pool_cache_new(struct udma_pool *p);
+void pool_cache_flush(struct udma_pool *p, struct pool_cache *c, unsigned int keep);
 
 _Static_assert(offsetof(struct slab, iova) == UDMA_POOL_PVT_SLAB_IOVA, "slab layout");
 

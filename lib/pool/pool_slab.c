@@ -30,21 +30,22 @@ static size_t header_size(const struct udma_pool *p, size_t slab_size)
 	return h;
 }
 
-/*
- * The first block offset at or after @off that does not cross a boundary. A block
- * whose stride runs past the boundary starts the next segment (even when its size
- * would fit): free checks blocks as segment base + k * stride.
- */
+/* the first block offset at or after @off that does not cross a boundary */
 static size_t fit_boundary(const struct udma_pool *p, size_t off)
 {
-	if ((off & (p->boundary - 1)) + p->stride > p->boundary)
+	if ((off & (p->boundary - 1)) + p->size > p->boundary)
 		off = (off + p->boundary - 1) & ~(p->boundary - 1);
 	return off;
 }
 
+/* a block that lands in a new boundary segment starts at its base, as the check expects */
 size_t slab_next_off(const struct udma_pool *p, size_t off)
 {
-	return fit_boundary(p, off + p->stride);
+	size_t next = off + p->stride;
+
+	if ((next >> p->boundary_shift) != (off >> p->boundary_shift))
+		next &= ~(p->boundary - 1);
+	return fit_boundary(p, next);
 }
 
 /* choose slab size, effective boundary and the first block offset */
@@ -54,8 +55,10 @@ void slab_layout(struct udma_pool *p, size_t slab_size)
 
 	p->slab_size = slab_size;
 	p->slab_shift = (unsigned int)__builtin_ctzl(slab_size);
-	if (p->boundary == 0 || p->boundary > slab_size)
-		p->boundary = slab_size; /* a slab never crosses a larger boundary */
+	/* a slab never crosses a larger boundary, and blocks aligned to a multiple of the
+	 * boundary (size <= boundary) never cross it: one segment, the check's short path */
+	if (p->boundary == 0 || p->boundary > slab_size || p->align >= p->boundary)
+		p->boundary = slab_size;
 	p->boundary_shift = (unsigned int)__builtin_ctzl(p->boundary);
 	p->stride_magic = UINT64_MAX / p->stride + 1;
 	hdr = header_size(p, slab_size);
@@ -99,6 +102,11 @@ struct slab *slab_new(struct udma_pool *p)
 
 	if (s == NULL)
 		return NULL;
+	/* an IOMMU (sim): the slab is reachable by the pool's device only while it lives */
+	if (dma_domain_map(p->dev, s, iova, p->slab_size) != 0) {
+		heap_free(s, pages, p->dev->id);
+		return NULL;
+	}
 	memset(s, 0, header_size(p, p->slab_size));
 	s->magic = SLAB_MAGIC;
 	s->pool = p;
@@ -119,6 +127,7 @@ void slab_release_all(struct udma_pool *p)
 		n = s->next;
 		slab_mark(p, s, false);
 		s->magic = 0;
+		dma_domain_unmap(p->dev, s->iova, p->slab_size);
 		heap_free(s, p->slab_size >> UDMA_PAGE_SHIFT, p->dev->id);
 		s = n;
 	}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file
- * dmapool (seed Part Ib): pools of small coherent blocks with alignment and
+ * dmapool: pools of small coherent blocks with alignment and
  * boundary rules, for descriptors on the data path.
  *
  * Blocks carry no header: slabs are aligned to their own size, so a block finds
@@ -20,7 +20,7 @@
 extern "C" {
 #endif
 
-/** A pool of coherent blocks: the seed's struct dma_pool. Opaque. */
+/** A pool of coherent blocks: Linux's struct dma_pool. Opaque. */
 struct udma_pool;
 
 /** Optional creation parameters; zero means "default" for every field. */
@@ -38,7 +38,7 @@ struct udma_pool_params {
 #define UDMA_POOL_F_DEBUG 0x1u
 
 /**
- * Create a pool (seed: dma_pool_create).
+ * Create a pool (Linux: dma_pool_create).
  * @param name for diagnostics, 1..31 characters.
  * @param dev the device; slabs come from its coherent memory, under its coherent
  *        mask, on its node.
@@ -63,7 +63,7 @@ UDMA_API struct udma_pool *udma_pool_create_params(const char *name, struct udma
 						   const struct udma_pool_params *params);
 
 /**
- * Allocate a block (seed: dma_pool_alloc). Contents are undefined.
+ * Allocate a block (Linux: dma_pool_alloc). Contents are undefined.
  * @param pool the pool.
  * @param gfp UDMA_GFP_ATOMIC never blocks and never makes a syscall (only
  *        memory already carved or reserved); UDMA_GFP_KERNEL may grow the pool.
@@ -83,7 +83,7 @@ UDMA_API void *udma_pool_alloc_slow(struct udma_pool *pool, udma_gfp_t gfp, udma
 UDMA_API void *udma_pool_zalloc(struct udma_pool *pool, udma_gfp_t gfp, udma_addr_t *handle);
 
 /**
- * Return a block (seed: dma_pool_free). @p vaddr and @p addr must be what
+ * Return a block (Linux: dma_pool_free). @p vaddr and @p addr must be what
  * udma_pool_alloc() returned. A pointer this pool did not give out, or a handle
  * that does not match, is logged and ignored; with UDMA_POOL_F_DEBUG (or
  * --dma-debug) a double free is too. Never corrupts the pool. Thread-safe.
@@ -116,7 +116,7 @@ UDMA_API void udma_pool_free_bulk(struct udma_pool *pool, void *const *vaddrs,
 				  const udma_addr_t *handles, unsigned int n);
 
 /**
- * Destroy a pool (seed: dma_pool_destroy). Blocks still in use are reported and
+ * Destroy a pool (Linux: dma_pool_destroy). Blocks still in use are reported and
  * their slabs kept (a device may still write them), as Linux does. NULL is ignored.
  */
 UDMA_API void udma_pool_destroy(struct udma_pool *pool);

@@ -83,7 +83,8 @@ static inline bool udma_pvt_block_start_ok(const struct udma_pool_pvt *p, size_t
 		       (uint64_t)(uint32_t)(off - p->first_off) * p->stride_magic <=
 			       p->stride_magic - 1;
 	seg = off >> p->boundary_shift;
-	base = seg == (p->first_off >> p->boundary_shift) ? p->first_off : seg << p->boundary_shift;
+	/* segments up to the first block's hold the header: nothing starts before first_off */
+	base = seg <= (p->first_off >> p->boundary_shift) ? p->first_off : seg << p->boundary_shift;
 	return off >= base && off + p->size <= p->slab_size &&
 	       (off & (p->boundary - 1)) + p->size <= p->boundary &&
 	       (uint64_t)(uint32_t)(off - base) * p->stride_magic <= p->stride_magic - 1;

@@ -21,7 +21,7 @@ extern "C" {
 #define UDMA_SG_CHAIN 0x1u /**< this entry links to another array (buf) */
 #define UDMA_SG_END 0x2u   /**< the last entry of the list */
 
-/** One scatter-gather entry: the seed's struct scatterlist. */
+/** One scatter-gather entry: Linux's struct scatterlist. */
 struct udma_sg {
 	void *buf;                /**< CPU address of the data (or the chained array) */
 	unsigned int length;      /**< bytes at buf */
@@ -32,9 +32,9 @@ struct udma_sg {
 	udma_addr_t map_iova;     /**< private: this entry's own IOVA before merging */
 };
 
-/** Clear @p nents entries and mark the last as the end (seed: sg_init_table). */
+/** Clear @p nents entries and mark the last as the end (Linux: sg_init_table). */
 UDMA_API void udma_sg_init_table(struct udma_sg *sgl, unsigned int nents);
-/** Point @p sg at [buf, buf + len) (seed: sg_set_buf); keeps the end mark. */
+/** Point @p sg at [buf, buf + len) (Linux: sg_set_buf); keeps the end mark. */
 UDMA_API void udma_sg_set_buf(struct udma_sg *sg, void *buf, unsigned int len);
 /** Mark @p sg as the last entry. */
 UDMA_API void udma_sg_mark_end(struct udma_sg *sg);
@@ -55,17 +55,17 @@ static inline struct udma_sg *udma_sg_next(struct udma_sg *sg)
 	return sg;
 }
 
-/** Iterate @p nents entries of @p sgl (seed: for_each_sg). */
+/** Iterate @p nents entries of @p sgl (Linux: for_each_sg). */
 #define udma_for_each_sg(sgl, sg, nents, i) \
 	for ((i) = 0, (sg) = (sgl); (i) < (nents); (i)++, (sg) = udma_sg_next(sg))
 
-/** The segment's IOVA after mapping (seed: sg_dma_address). */
+/** The segment's IOVA after mapping (Linux: sg_dma_address). */
 #define udma_sg_dma_address(sg) ((sg)->dma_address)
-/** The segment's length after mapping (seed: sg_dma_len). */
+/** The segment's length after mapping (Linux: sg_dma_len). */
 #define udma_sg_dma_len(sg) ((sg)->dma_length)
 
 /**
- * Map a list (seed: dma_map_sg).
+ * Map a list (Linux: dma_map_sg).
  * @return the number of IOVA segments (<= nents, after merging), written to the
  *         first entries' dma_address/dma_length; 0 on failure with nothing left
  *         mapped (one log line).
@@ -87,7 +87,7 @@ UDMA_API void udma_sync_sg_for_cpu(struct udma_device *dev, struct udma_sg *sgl,
 /** Sync a mapped list for the device. */
 UDMA_API void udma_sync_sg_for_device(struct udma_device *dev, struct udma_sg *sgl, int nelems,
 				      enum udma_data_direction dir);
-/** The seed's dma_sync_sg: by direction, as udma_sync_single(). */
+/** Linux's dma_sync_sg: by direction, as udma_sync_single(). */
 UDMA_API void udma_sync_sg(struct udma_device *dev, struct udma_sg *sgl, int nelems,
 			   enum udma_data_direction dir);
 

@@ -44,8 +44,8 @@ static long find_group(void)
 	int n = 0;
 	DIR *d;
 
-	if (g_cfg.vfio_group >= 0)
-		return g_cfg.vfio_group;
+	if (g_iova_opts.vfio_group >= 0)
+		return g_iova_opts.vfio_group;
 	d = opendir("/dev/vfio");
 	if (d == NULL)
 		return -1;

@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The backend registry: drivers register from constructors; init picks one. */
+/* The IOVA backend registry: drivers register from constructors; init picks one. */
 #include <string.h>
 
+#include "eal_iova.h"
 #include "eal_private.h"
-#include "iova_private.h"
-#include "udma_iova.h"
 
 #define MAX_BACKENDS 8
 
@@ -13,10 +12,14 @@ static unsigned int g_nr_backends;
 const struct udma_iova_ops *g_iova_ops;
 static char g_reason[512];
 
-void iova_ops_register(const struct udma_iova_ops *ops)
+int iova_ops_register(const struct udma_iova_ops *ops)
 {
-	if (g_nr_backends < MAX_BACKENDS)
-		g_backends[g_nr_backends++] = ops;
+	if (g_nr_backends == MAX_BACKENDS) {
+		eal_register_failed("IOVA backends", MAX_BACKENDS, ops->name);
+		return -ENOSPC;
+	}
+	g_backends[g_nr_backends++] = ops;
+	return 0;
 }
 
 static const struct udma_iova_ops *find(enum udma_iova_mode mode)
@@ -58,25 +61,29 @@ static const struct udma_iova_ops *pick_auto(void)
 	return best;
 }
 
-int iova_select(enum udma_iova_mode mode)
+struct iova_mode_opts g_iova_opts;
+
+int iova_select(enum udma_iova_mode mode, const struct iova_mode_opts *opts)
 {
 	const struct udma_iova_ops *ops;
 	char why[256] = "";
 	int ret;
 
 	g_reason[0] = '\0';
+	g_iova_opts = *opts;
 	if (mode == UDMA_IOVA_DC) {
 		ops = pick_auto();
 		if (ops == NULL) {
-			UDMA_LOG(ERR, "no usable IOVA backend: %s", g_reason);
+			UDMA_LOG_AS(ERR, "udma_eal_init", "no usable IOVA backend: %s", g_reason);
 			return -ENODEV;
 		}
-		UDMA_LOG(INFO, "iova-mode auto picked %s (%s)", ops->name, g_reason);
+		UDMA_LOG_AS(INFO, "udma_eal_init", "iova-mode auto picked %s (%s)", ops->name,
+			    g_reason);
 	} else {
 		ops = find(mode);
 		if (ops == NULL || ops->probe(why, sizeof(why)) != 0) {
-			UDMA_LOG(ERR, "--iova-mode=%s is not usable here: %s", udma_iova_mode_name(mode),
-				 ops ? why : "backend not built");
+			UDMA_LOG_AS(ERR, "udma_eal_init", "--iova-mode=%s is not usable here: %s",
+				    udma_iova_mode_name(mode), ops ? why : "backend not built");
 			return ops ? -ENOTSUP : -ENODEV;
 		}
 		reason_add(ops->name, "requested");

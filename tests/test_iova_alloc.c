@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * White-box (SPDK's *_ut style): the IOVA range allocator of lib/iova on its own
+ * domains. Alignment and limits hold, top-down and bottom-up ends are where they
+ * should be, the space runs dry exactly, the per-lcore magazines hand back what
+ * was freed and a flush returns it, and after a random mix checked against an
+ * interval reference every byte is back in one range.
+ */
+#include "test_common.h"
+
+#include "eal_private.h"
+#include "iova_private.h"
+
+#define PG 4096ULL
+#define BASE (1ULL << 21)
+#define END (BASE + (64ULL << 20)) /* 64 MiB of IOVA space */
+
+static void as_lcore(unsigned int lc)
+{
+	udma_pvt_lcore_id = lc; /* no init: the generations match, the id is taken as is */
+	assert_int_equal(lcore_id(), lc);
+}
+
+/* the whole space is free and in one piece */
+static void assert_whole(struct iova_domain *d)
+{
+	udma_addr_t a;
+
+	assert_int_equal(iova_domain_used(d), 0);
+	a = iova_alloc_low(d, END - BASE);
+	assert_int_equal(a, BASE);
+	iova_free(d, a, END - BASE);
+	assert_int_equal(iova_domain_used(d), 0);
+}
+
+static void test_top_down_low_bottom_up_and_limits(void **state)
+{
+	struct iova_domain *d = iova_domain_create(BASE + 1, END + 5); /* rounded inwards */
+	udma_addr_t a, b, c;
+
+	(void)state;
+	as_lcore(UDMA_LCORE_ID_ANY);
+	assert_non_null(d);
+	a = iova_alloc(d, 1, UINT64_MAX);
+	assert_int_equal(a, END - PG); /* top-down, one page */
+	b = iova_alloc_low(d, 3 * PG + 1);
+	assert_int_equal(b, BASE + PG); /* the base was rounded up to a page */
+	c = iova_alloc(d, PG, UDMA_BIT_MASK(24)); /* under a 16 MiB limit */
+	assert_true(c != UDMA_MAPPING_ERROR && c + PG - 1 <= UDMA_BIT_MASK(24));
+	assert_int_equal(c, (1ULL << 24) - PG);
+	assert_int_equal(iova_alloc(d, PG, BASE - 1), UDMA_MAPPING_ERROR); /* below the space */
+	assert_int_equal(iova_domain_used(d), PG + 4 * PG + PG);
+	iova_free(d, a, 1);
+	iova_free(d, b, 3 * PG + 1);
+	iova_free(d, c, PG);
+	assert_int_equal(iova_domain_used(d), 0);
+	iova_domain_destroy(d);
+}
+
+/* aligned allocations: every power of two from a page to 16 MiB, sizes odd and even */
+static void test_alignment(void **state)
+{
+	struct iova_domain *d = iova_domain_create(BASE, END);
+	udma_addr_t first, a;
+
+	(void)state;
+	as_lcore(UDMA_LCORE_ID_ANY);
+	first = iova_alloc(d, 5 * PG, UINT64_MAX); /* the top is no longer aligned */
+	assert_int_equal(first, END - 8 * PG);     /* 5 pages: the 8-page class */
+	for (size_t align = PG; align <= (16u << 20); align <<= 1)
+		for (size_t size = PG; size <= 3 * PG; size += PG) {
+			a = iova_alloc_align(d, size, UINT64_MAX, align);
+			assert_true(a != UDMA_MAPPING_ERROR);
+			assert_int_equal(a & (align - 1), 0);
+			assert_true(a >= BASE && a + size <= first);
+			iova_free(d, a, size);
+		}
+	a = iova_alloc_align(d, 100, UINT64_MAX, 8); /* below a page: a page */
+	assert_int_equal(a & (PG - 1), 0);
+	iova_free(d, a, 100);
+	iova_free(d, first, 5 * PG);
+	assert_whole(d);
+	iova_domain_destroy(d);
+}
+
+/* the space runs dry exactly, at every cached and uncached size */
+static void test_exhaustion_and_recovery(void **state)
+{
+	static const size_t sizes[] = {PG, 2 * PG, 32 * PG, 64 * PG, 1u << 20};
+	struct iova_domain *d = iova_domain_create(BASE, END);
+	static udma_addr_t got[(END - BASE) / PG];
+
+	(void)state;
+	for (unsigned int lc = 0; lc < 2; lc++) {
+		as_lcore(lc ? 0 : UDMA_LCORE_ID_ANY);
+		for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+			size_t n = 0;
+			udma_addr_t a;
+
+			while ((a = iova_alloc(d, sizes[s], UINT64_MAX)) != UDMA_MAPPING_ERROR) {
+				assert_int_equal(a & (PG - 1), 0);
+				if (n)
+					assert_int_equal(a, got[n - 1] - sizes[s]); /* top-down, packed */
+				got[n++] = a;
+			}
+			assert_int_equal(n, (END - BASE) / sizes[s]);
+			assert_int_equal(iova_domain_used(d), END - BASE);
+			assert_int_equal(iova_alloc_low(d, PG), UDMA_MAPPING_ERROR);
+			for (size_t k = 0; k < n; k++)
+				iova_free(d, got[(k * 7919) % n], sizes[s]);
+			iova_domain_flush_lcore(d, 0);
+			assert_whole(d);
+		}
+	}
+	iova_domain_destroy(d);
+}
+
+/* a freed small range waits in the lcore's magazine, comes back LIFO, flushes out */
+static void test_magazines(void **state)
+{
+	struct iova_domain *d = iova_domain_create(BASE, END);
+	udma_addr_t a, b, c;
+
+	(void)state;
+	as_lcore(0);
+	a = iova_alloc(d, PG, UINT64_MAX);
+	b = iova_alloc(d, 3 * PG, UINT64_MAX); /* the 4-page class */
+	assert_int_equal(iova_domain_used(d), 5 * PG);
+	iova_free(d, a, PG);
+	iova_free(d, b, 3 * PG);
+	assert_int_equal(iova_domain_used(d), 5 * PG); /* cached, not back in the ranges */
+	assert_int_equal(iova_alloc(d, PG, UINT64_MAX), a);
+	assert_int_equal(iova_alloc(d, 4 * PG, UINT64_MAX), b);
+	/* a cached range above the limit is not handed out */
+	iova_free(d, a, PG);
+	c = iova_alloc(d, PG, a - 1);
+	assert_true(c != a && c + PG - 1 <= a - 1);
+	iova_free(d, c, PG);
+	/* another lcore's magazine is its own */
+	as_lcore(1);
+	assert_true(iova_alloc(d, 4 * PG, UINT64_MAX) != b);
+	iova_domain_flush_lcore(d, 1);
+	as_lcore(0);
+	iova_free(d, b, 4 * PG);
+	iova_domain_flush_lcore(d, 0);
+	iova_domain_flush_lcore(d, 1);
+	/* lcore 1 still holds the 4-page range it took: everything else is back */
+	assert_int_equal(iova_domain_used(d), 4 * PG);
+	/* a magazine that fills spills half of itself, never loses a range */
+	{
+		static udma_addr_t many[4 * UDMA_IOVA_RCACHE_SIZE];
+
+		for (unsigned int k = 0; k < 4 * UDMA_IOVA_RCACHE_SIZE; k++)
+			many[k] = iova_alloc(d, PG, UINT64_MAX);
+		for (unsigned int k = 0; k < 4 * UDMA_IOVA_RCACHE_SIZE; k++)
+			iova_free(d, many[k], PG);
+		assert_true(iova_domain_used(d) <= 4 * PG + UDMA_IOVA_RCACHE_SIZE * PG);
+		iova_domain_flush_lcore(d, 0);
+		assert_int_equal(iova_domain_used(d), 4 * PG);
+	}
+	iova_domain_destroy(d);
+}
+
+/* random sizes and frees from two lcores and none, against an interval reference */
+#define NLIVE 512
+static void test_random_conservation(void **state)
+{
+	struct iova_domain *d = iova_domain_create(BASE, END);
+	static struct {
+		udma_addr_t a;
+		size_t size, rounded;
+	} live[NLIVE];
+	unsigned int seed = 99, nlive = 0;
+	size_t used = 0;
+
+	(void)state;
+	for (int step = 0; step < 100000; step++) {
+		as_lcore((unsigned int)step % 3 == 2 ? UDMA_LCORE_ID_ANY : (unsigned int)step % 3);
+		if (nlive == NLIVE || (nlive && rand_r(&seed) % 2)) {
+			unsigned int k = (unsigned int)rand_r(&seed) % nlive;
+
+			iova_free(d, live[k].a, live[k].size);
+			used -= live[k].rounded;
+			live[k] = live[--nlive];
+		} else {
+			size_t pages = 1 + (size_t)rand_r(&seed) % (rand_r(&seed) % 8 ? 8 : 100);
+			size_t size = pages * PG - (size_t)rand_r(&seed) % PG;
+			size_t rounded = pages * PG;
+			udma_addr_t a;
+
+			if (pages <= 32) /* the cached classes: a power of two of pages */
+				for (rounded = PG; rounded < pages * PG; rounded <<= 1)
+					;
+			a = rand_r(&seed) % 4 ? iova_alloc(d, size, UINT64_MAX)
+					      : iova_alloc_align(d, size, UINT64_MAX, rounded);
+			assert_true(a != UDMA_MAPPING_ERROR);
+			assert_true(a >= BASE && a + rounded <= END);
+			for (unsigned int k = 0; k < nlive; k++) /* no overlap with a live range */
+				assert_true(a + rounded <= live[k].a || live[k].a + live[k].rounded <= a);
+			live[nlive].a = a;
+			live[nlive].size = size;
+			live[nlive++].rounded = rounded;
+			used += rounded;
+		}
+	}
+	while (nlive) {
+		nlive--;
+		iova_free(d, live[nlive].a, live[nlive].size);
+		used -= live[nlive].rounded;
+	}
+	assert_int_equal(used, 0);
+	iova_domain_flush_lcore(d, 0);
+	iova_domain_flush_lcore(d, 1);
+	assert_whole(d);
+	iova_domain_destroy(d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_top_down_low_bottom_up_and_limits),
+		cmocka_unit_test(test_alignment),
+		cmocka_unit_test(test_exhaustion_and_recovery),
+		cmocka_unit_test(test_magazines),
+		cmocka_unit_test(test_random_conservation),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
