@@ -121,7 +121,13 @@ static void test_device_node(void **state)
 	fclose(f);
 	printf("%s is on node %d\n", g_pci_addr, node);
 	assert_true(node >= 0 && node < nodes());
-	assert_true(t_init_args("--iova-mode=va", "--no-huge", "-m", "8", "--log-level=4", NULL) >= 0);
+	/* memory on every node (the heap prefers the device's node and falls back to
+	 * another's free memory before it grows, as alloc_pages_node does) */
+	char sm[64] = "--socket-mem=";
+
+	for (int i = 0; i < nodes(); i++)
+		strcat(sm, i ? ",4" : "4");
+	assert_true(t_init_args("--iova-mode=va", "--no-huge", sm, "--log-level=4", NULL) >= 0);
 
 	struct udma_device *d = udma_device_create(g_pci_addr, NULL, node);
 	udma_addr_t h;
