@@ -195,8 +195,12 @@ static void test_driver_refuses(void **state)
 				 -EINVAL);
 	assert_int_equal(udma_edu_submit(NULL, UDMA_TO_DEVICE, h, 0, 16), -EINVAL);
 	assert_int_equal(udma_edu_read(&g_edu, NULL, 16, 0), -EINVAL);
+	struct udma_edu other = {0};
+
+	assert_int_equal(udma_edu_attach(&other, g_dev, NULL, 4096, UDMA_BIT_MASK(64)), -EINVAL);
+	assert_int_equal(udma_edu_attach(&other, g_dev, g_pci.bar0, 16, UDMA_BIT_MASK(64)), -EINVAL);
 	txt = t_log_end(&l);
-	assert_int_equal(t_count(txt, "\n"), g_bits < 64 ? 7 : 6); /* one line each */
+	assert_int_equal(t_count(txt, "\n"), g_bits < 64 ? 9 : 8); /* one line each */
 	free(txt);
 	assert_int_equal(udma_edu_busy(&g_edu), 0);
 	udma_free_coherent(g_dev, 4096, p, h);
@@ -254,9 +258,8 @@ static int setup(void **state)
 {
 	(void)state;
 	g_dev = udma_device_create(g_addr, NULL, -1);
-	if (g_dev == NULL || udma_set_mask_and_coherent(g_dev, UDMA_BIT_MASK(g_bits)) != 0 ||
-	    vm_dev_open(&g_pci, g_addr, g_vfio) != 0 ||
-	    udma_edu_attach(&g_edu, g_dev, g_pci.bar0, g_pci.bar0_len) != 0)
+	if (g_dev == NULL || vm_dev_open(&g_pci, g_addr, g_vfio) != 0 ||
+	    udma_edu_attach(&g_edu, g_dev, g_pci.bar0, g_pci.bar0_len, UDMA_BIT_MASK(g_bits)) != 0)
 		return -1;
 	return 0;
 }

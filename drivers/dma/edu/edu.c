@@ -33,13 +33,15 @@ static int edu_ok(const struct udma_edu *edu, const char *fn)
 	return 1;
 }
 
-int udma_edu_attach(struct udma_edu *edu, struct udma_device *dev, void *bar0, size_t bar0_len)
+int udma_edu_attach(struct udma_edu *edu, struct udma_device *dev, void *bar0, size_t bar0_len,
+		    uint64_t dma_mask)
 {
 	uint32_t id, probe = 0x5a3c96e1u;
 
-	if (edu == NULL || dev == NULL || bar0 == NULL || bar0_len < EDU_BAR_MIN) {
-		udma_log(UDMA_LOG_ERR, "edu: attach: bad argument (edu %p, dev %p, bar0 %p, len %zu)",
-			 (void *)edu, (void *)dev, bar0, bar0_len);
+	if (edu == NULL || dev == NULL || bar0 == NULL || bar0_len < EDU_BAR_MIN ||
+	    dma_mask < UDMA_BIT_MASK(12)) {
+		udma_log(UDMA_LOG_ERR, "edu: attach: bad argument (edu %p, dev %p, bar0 %p, len %zu, mask %#llx)",
+			 (void *)edu, (void *)dev, bar0, bar0_len, (unsigned long long)dma_mask);
 		return -EINVAL;
 	}
 	id = udma_read32((uint8_t *)bar0 + EDU_ID);
@@ -53,6 +55,10 @@ int udma_edu_attach(struct udma_edu *edu, struct udma_device *dev, void *bar0, s
 		udma_log(UDMA_LOG_ERR, "edu: %s: liveness check failed", udma_device_name(dev));
 		return -ENODEV;
 	}
+	/* the device truncates addresses to its mask: udma must know it (one log line
+	 * from udma when it cannot serve it, e.g. no memory below the mask) */
+	if (udma_set_mask_and_coherent(dev, dma_mask) != 0)
+		return -EIO;
 	edu->regs = bar0;
 	edu->dev = dev;
 	edu->timeout_ms = UDMA_EDU_TIMEOUT_MS;

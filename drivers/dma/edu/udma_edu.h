@@ -17,7 +17,8 @@
  *
  * The driver does not open the PCI function: the caller maps BAR0 (VFIO region,
  * sysfs `resource0`, or udma_pci_bar_map()), turns bus mastering on, and gives
- * the mapping and the function's udma_device to udma_edu_attach().
+ * the mapping, the function's udma_device and the edu's DMA mask to
+ * udma_edu_attach().
  */
 #ifndef UDMA_EDU_H
 #define UDMA_EDU_H
@@ -51,17 +52,20 @@ struct udma_edu {
 };
 
 /**
- * Attach to an edu: check its identification register and liveness check, and
- * remember the mapping and the device.
+ * Attach to an edu: check its identification register and liveness check, set
+ * the device's DMA mask to the edu's (udma then never gives it an address it
+ * would truncate), and remember the mapping and the device.
  * @param edu filled in.
- * @param dev the function's udma_device; its DMA mask must be the device's
- *        (udma_set_mask_and_coherent() with QEMU's dma_mask, by default
- *        UDMA_EDU_DEFAULT_DMA_MASK).
- * @param bar0 BAR0 mapped read/write.
+ * @param dev the function's udma_device.
+ * @param bar0 BAR0 mapped read/write (bus mastering already on).
  * @param bar0_len its length (at least 0x100).
- * @return 0; -EINVAL (bad argument), -ENODEV (not an edu, or it does not answer).
+ * @param dma_mask the edu's dma_mask as QEMU was given it (QEMU's default:
+ *        UDMA_EDU_DEFAULT_DMA_MASK).
+ * @return 0; -EINVAL (bad argument), -ENODEV (not an edu, or it does not answer),
+ *         -EIO (udma cannot serve that mask here: udma_set_mask_and_coherent()).
  */
-int udma_edu_attach(struct udma_edu *edu, struct udma_device *dev, void *bar0, size_t bar0_len);
+int udma_edu_attach(struct udma_edu *edu, struct udma_device *dev, void *bar0, size_t bar0_len,
+		    uint64_t dma_mask);
 
 /**
  * Start one DMA between memory at @p addr and edu's buffer at @p dev_off.
