@@ -8,8 +8,9 @@
  * around it. In vfio mode a DMA to an IOVA udma never mapped must not land, and
  * the guest kernel must log the DMAR fault.
  *
- * usage: vm_edu PCI-ADDR MASK-BITS UDMA-OPTIONS...
+ * usage: vm_edu PCI-ADDR MASK-BITS [--tests=GLOB | --skip-tests=GLOB] UDMA-OPTIONS...
  *   MASK-BITS: the edu's dma_mask as QEMU was told (64, or 28: QEMU's default)
+ *   --tests, --skip-tests: run only / skip the tests whose names match GLOB
  */
 #include <sys/klog.h>
 
@@ -125,7 +126,7 @@ static void test_foreign_bounced(void **state)
 
 /* map_sg: three pieces of registered memory to edu, one DMA per mapped segment,
  * back in one coherent buffer; then edu's bytes out into the pieces (FROM_DEVICE) */
-static void test_map_sg(void **state)
+static void test_registered_map_sg(void **state)
 {
 	const unsigned int len[3] = {1000, 1200, 800};
 	uint8_t *mem = aligned_alloc(65536, 65536), *c;
@@ -280,7 +281,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_map_single_memseg),
 		cmocka_unit_test(test_registered),
 		cmocka_unit_test(test_foreign_bounced),
-		cmocka_unit_test(test_map_sg),
+		cmocka_unit_test(test_registered_map_sg),
 		cmocka_unit_test(test_driver_refuses),
 		cmocka_unit_test(test_unmapped_iova_faults),
 	};
@@ -292,12 +293,21 @@ int main(int argc, char **argv)
 	}
 	g_addr = argv[1];
 	g_bits = (unsigned int)strtoul(argv[2], NULL, 0);
+	if (strncmp(argv[3], "--tests=", 8) == 0 || strncmp(argv[3], "--skip-tests=", 13) == 0) {
+		if (argv[3][2] == 't')
+			cmocka_set_test_filter(argv[3] + 8);
+		else
+			cmocka_set_skip_filter(argv[3] + 13);
+		argv[3] = argv[2];
+		argv++;
+		argc--;
+	}
 	for (int i = 3; i < argc; i++)
 		if (strcmp(argv[i], "--iova-mode=vfio") == 0)
 			g_vfio = 1;
 	if (g_vfio)
 		vm_dev_hook_vfio();
-	argv[2] = argv[0];
+	argv[2] = (char *)"vm_edu";
 	if (udma_eal_init(argc - 2, argv + 2) < 0) {
 		fprintf(stderr, "vm_edu: udma_eal_init failed\n");
 		return 1;
