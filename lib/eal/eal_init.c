@@ -6,7 +6,7 @@
 #include "eal_topology.h"
 #include "iova_private.h"
 
-#define MAX_HOOKS 8
+#define MAX_HOOKS 16
 
 static struct {
 	const struct eal_hook *h;

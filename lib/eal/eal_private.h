@@ -50,7 +50,8 @@ struct eal_config {
 	enum swiotlb_mode swiotlb;
 	uint64_t swiotlb_size;         /* bytes */
 	int log_level;
-	long vfio_group;               /* --vfio-group, -1: the only one found */
+	long vfio_group;               /* --vfio-group, -1: every group under /dev/vfio */
+	unsigned int vfio_mask_bits;   /* --vfio-dma-mask: narrowest device mask; 0 = 64 */
 };
 extern struct eal_config g_cfg;
 

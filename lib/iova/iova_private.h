@@ -27,8 +27,9 @@ struct udma_iova_ops {
 	int (*seg_map)(void *va, size_t len, unsigned int page_shift, udma_addr_t *iova);
 	/* undo seg_map for [va, va+len) (@iova may be NULL) */
 	void (*seg_unmap)(void *va, size_t len, unsigned int page_shift, const udma_addr_t *iova);
-	/* registered memory (udma_mem_register): make it reachable at IOVA = VA, or NULL */
-	int (*reg_map)(void *va, size_t len);
+	/* registered memory (udma_mem_register): make it reachable, *iova = its first
+	 * IOVA (the region is IOVA-contiguous; pre-set to VA); NULL: IOVA = VA as is */
+	int (*reg_map)(void *va, size_t len, udma_addr_t *iova);
 	void (*reg_unmap)(void *va, size_t len);
 	/*
 	 * The device side: where does @iova land? Sets *va and *contig (bytes from
@@ -65,6 +66,15 @@ void iova_free(struct iova_domain *d, udma_addr_t iova, size_t size);
 /* bytes allocated (outside the caches) */
 size_t iova_domain_used(struct iova_domain *d);
 void iova_domain_flush_lcore(struct iova_domain *d, unsigned int lcore);
+/* whole ranges, bypassing the caches: bottom-up first fit, @align a power of two,
+ * wholly <= @limit; UDMA_MAPPING_ERROR when nothing fits */
+udma_addr_t iova_alloc_range(struct iova_domain *d, size_t size, size_t align, uint64_t limit);
+/* take [start, start+size) out of the free space: 0, or -EBUSY when not all free */
+int iova_reserve(struct iova_domain *d, udma_addr_t start, size_t size);
+/* give back what iova_alloc_range() or iova_reserve() took */
+void iova_free_range(struct iova_domain *d, udma_addr_t iova, size_t size);
+/* add to udma_iova_mode_reason() (the backend's model, chosen after init began) */
+void iova_reason_append(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #pragma GCC visibility pop
 
