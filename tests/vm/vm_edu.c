@@ -13,16 +13,19 @@
  *   --tests, --skip-tests: run only / skip the tests whose names match GLOB
  */
 #include <sys/klog.h>
+#include <sys/mman.h>
 
 #include "test_common.h"
 #include "udma_edu.h"
-#include "vm_dev.h"
+#include "udma_pci.h"
 
 static const char *g_addr;
 static unsigned int g_bits;
 static int g_vfio;
 static struct udma_device *g_dev;
-static struct vm_dev g_pci;
+static struct udma_pci_device *g_pci;
+static void *g_bar0;
+static size_t g_bar0_len;
 static struct udma_edu g_edu;
 
 #define XFER UDMA_EDU_MAX_XFER
@@ -199,7 +202,7 @@ static void test_driver_refuses(void **state)
 	struct udma_edu other = {0};
 
 	assert_int_equal(udma_edu_attach(&other, g_dev, NULL, 4096, UDMA_BIT_MASK(64)), -EINVAL);
-	assert_int_equal(udma_edu_attach(&other, g_dev, g_pci.bar0, 16, UDMA_BIT_MASK(64)), -EINVAL);
+	assert_int_equal(udma_edu_attach(&other, g_dev, g_bar0, 16, UDMA_BIT_MASK(64)), -EINVAL);
 	txt = t_log_end(&l);
 	assert_int_equal(t_count(txt, "\n"), g_bits < 64 ? 9 : 8); /* one line each */
 	free(txt);
@@ -241,9 +244,9 @@ static void test_unmapped_iova_faults(void **state)
 		skip();
 	assert_true(victim != MAP_FAILED);
 	memset(victim, 0x33, 8192);
-	/* IOVA = VA for udma's own memory; this page is neither a memseg nor registered.
-	 * Below a 28-bit mask nothing of udma's is mapped either. */
-	iova = g_bits >= 48 ? (udma_addr_t)(uintptr_t)victim : 0x100000;
+	/* with IOVA = VA this page (neither memseg nor registered) maps nothing; with
+	 * allocated IOVAs (bottom-up) the top 2 MiB under a 28-bit mask stay unused */
+	iova = g_bits >= 48 ? (udma_addr_t)(uintptr_t)victim : UDMA_BIT_MASK(g_bits) + 1 - (2 << 20);
 	assert_null(udma_iova2virt(iova));
 	before = dmar_faults();
 	assert_int_equal(udma_edu_submit(&g_edu, UDMA_FROM_DEVICE, iova, 0, 256), 0);
@@ -255,12 +258,26 @@ static void test_unmapped_iova_faults(void **state)
 	munmap(victim, 8192);
 }
 
+/* how a driver opens its device: the PCI layer (VFIO in vfio mode, sysfs in pa),
+ * BAR0, bus mastering (vfio-pci leaves it off), then the driver's attach */
 static int setup(void **state)
 {
+	struct udma_pci_info info;
+
 	(void)state;
-	g_dev = udma_device_create(g_addr, NULL, -1);
-	if (g_dev == NULL || vm_dev_open(&g_pci, g_addr, g_vfio) != 0 ||
-	    udma_edu_attach(&g_edu, g_dev, g_pci.bar0, g_pci.bar0_len, UDMA_BIT_MASK(g_bits)) != 0)
+	g_pci = udma_pci_open(g_addr, UDMA_PCI_ACCESS_AUTO);
+	if (g_pci == NULL || udma_pci_info(g_pci, &info) != 0)
+		return -1;
+	printf("%s: %04x:%04x, node %d, IOMMU group %d, through %s\n", info.addr, info.vendor_id,
+	       info.device_id, info.numa_node, info.iommu_group,
+	       info.access == UDMA_PCI_ACCESS_VFIO ? "VFIO" : "sysfs");
+	if (info.vendor_id != UDMA_EDU_VENDOR_ID || info.device_id != UDMA_EDU_DEVICE_ID)
+		return -1;
+	g_vfio = info.access == UDMA_PCI_ACCESS_VFIO;
+	g_dev = udma_pci_dma_device(g_pci);
+	g_bar0 = udma_pci_bar_map(g_pci, 0, &g_bar0_len);
+	if (g_dev == NULL || g_bar0 == NULL || udma_pci_set_bus_master(g_pci, 1) != 0 ||
+	    udma_edu_attach(&g_edu, g_dev, g_bar0, g_bar0_len, UDMA_BIT_MASK(g_bits)) != 0)
 		return -1;
 	return 0;
 }
@@ -268,8 +285,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	vm_dev_close(&g_pci);
-	udma_device_destroy(g_dev);
+	udma_pci_set_bus_master(g_pci, 0);
+	udma_pci_close(g_pci);
 	return 0;
 }
 
@@ -302,11 +319,6 @@ int main(int argc, char **argv)
 		argv++;
 		argc--;
 	}
-	for (int i = 3; i < argc; i++)
-		if (strcmp(argv[i], "--iova-mode=vfio") == 0)
-			g_vfio = 1;
-	if (g_vfio)
-		vm_dev_hook_vfio();
 	argv[2] = (char *)"vm_edu";
 	if (udma_eal_init(argc - 2, argv + 2) < 0) {
 		fprintf(stderr, "vm_edu: udma_eal_init failed\n");
