@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * NUMA placement on the real nodes of the running kernel, checked with
+ * move_pages(2) in query mode (the kernel says where each page is, nothing moves):
+ * --socket-mem with a share on every node, with hugepages and with --no-huge, and
+ * coherent memory of a device on each node. In the guest there are two nodes; on a
+ * one-node host the same checks run on node 0.
+ *
+ * usage: vm_numa [PCI-ADDR]   with a PCI function's address, its sysfs numa_node
+ * is read and a device on that node must get its coherent memory there.
+ */
+#include <numa.h>
+#include <numaif.h>
+
+#include "test_common.h"
+
+static const char *g_pci_addr;
+
+static int nodes(void)
+{
+	return numa_available() < 0 ? 1 : numa_max_node() + 1;
+}
+
+/* node of each page of [va, va + len), from move_pages(2) with nodes = NULL */
+static void assert_on_node(const void *va, size_t len, int node)
+{
+	size_t n = (len + 4095) / 4096;
+	void **pages = calloc(n, sizeof(*pages));
+	int *status = calloc(n, sizeof(*status));
+
+	assert_non_null(pages);
+	assert_non_null(status);
+	for (size_t i = 0; i < n; i++)
+		pages[i] = (uint8_t *)((uintptr_t)va & ~4095UL) + i * 4096;
+	assert_int_equal(move_pages(0, n, pages, NULL, status, 0), 0);
+	for (size_t i = 0; i < n; i++) {
+		if (status[i] != node)
+			fail_msg("page %zu of %p: on node %d, expected %d", i, va, status[i], node);
+	}
+	free(pages);
+	free(status);
+}
+
+/* --socket-mem=16 on each node (plus @extra), then coherent memory from a device on
+ * each node: every page where it was asked for, and udma_virt2node agrees */
+static void socket_mem_run(const char *extra)
+{
+	char sm[64] = "--socket-mem=";
+	int n = nodes();
+
+	for (int i = 0; i < n; i++)
+		strcat(sm, i ? ",16" : "16");
+	if (extra)
+		assert_true(t_init_args("--iova-mode=va", sm, extra, "--log-level=4", NULL) >= 0);
+	else
+		assert_true(t_init_args("--iova-mode=va", sm, "--log-level=4", NULL) >= 0);
+	assert_int_equal(udma_numa_node_count(), n);
+	for (int i = 0; i < n; i++) {
+		char name[16];
+		struct udma_device *d;
+		udma_addr_t h;
+		void *p;
+
+		snprintf(name, sizeof(name), "node%d", i);
+		d = udma_device_create(name, NULL, i);
+		assert_non_null(d);
+		assert_int_equal(udma_set_mask_and_coherent(d, UDMA_BIT_MASK(64)), 0);
+		p = udma_alloc_coherent(d, 2 << 20, &h, UDMA_GFP_KERNEL);
+		assert_non_null(p);
+		memset(p, 0x5a, 2 << 20);
+		assert_on_node(p, 2 << 20, i);
+		assert_int_equal(udma_virt2node(p), i);
+		udma_free_coherent(d, 2 << 20, p, h);
+		udma_device_destroy(d);
+	}
+	udma_eal_cleanup();
+}
+
+static void test_socket_mem_huge(void **state)
+{
+	(void)state;
+	if (!t_pa_possible())
+		skip(); /* no free hugepages, not root */
+	socket_mem_run(NULL);
+}
+
+static void test_socket_mem_no_huge(void **state)
+{
+	(void)state;
+	socket_mem_run("--no-huge");
+}
+
+/* the thread's own memory policy is what it was before init */
+static void test_policy_restored(void **state)
+{
+	int mode = -1;
+	unsigned long mask[16] = {0};
+
+	(void)state;
+	assert_int_equal(get_mempolicy(&mode, mask, sizeof(mask) * 8, NULL, 0), 0);
+	assert_int_equal(mode, MPOL_DEFAULT);
+	socket_mem_run("--no-huge");
+	assert_int_equal(get_mempolicy(&mode, mask, sizeof(mask) * 8, NULL, 0), 0);
+	assert_int_equal(mode, MPOL_DEFAULT);
+}
+
+/* a PCI function's node from sysfs; its device's coherent memory sits there */
+static void test_device_node(void **state)
+{
+	char path[128];
+	int node = -1;
+	FILE *f;
+
+	(void)state;
+	if (g_pci_addr == NULL)
+		skip();
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/numa_node", g_pci_addr);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%d", &node), 1);
+	fclose(f);
+	printf("%s is on node %d\n", g_pci_addr, node);
+	assert_true(node >= 0 && node < nodes());
+	/* memory on every node (the heap prefers the device's node and falls back to
+	 * another's free memory before it grows, as alloc_pages_node does) */
+	char sm[64] = "--socket-mem=";
+
+	for (int i = 0; i < nodes(); i++)
+		strcat(sm, i ? ",4" : "4");
+	assert_true(t_init_args("--iova-mode=va", "--no-huge", sm, "--log-level=4", NULL) >= 0);
+
+	struct udma_device *d = udma_device_create(g_pci_addr, NULL, node);
+	udma_addr_t h;
+	void *p;
+
+	assert_non_null(d);
+	assert_int_equal(udma_set_mask_and_coherent(d, UDMA_BIT_MASK(64)), 0);
+	p = udma_alloc_coherent(d, 1 << 20, &h, UDMA_GFP_KERNEL);
+	assert_non_null(p);
+	assert_on_node(p, 1 << 20, node);
+	udma_free_coherent(d, 1 << 20, p, h);
+	udma_device_destroy(d);
+	udma_eal_cleanup();
+}
+
+/* a failed check leaves udma initialised: the next test starts clean */
+static int teardown(void **state)
+{
+	(void)state;
+	if (udma_eal_initialized())
+		udma_eal_cleanup();
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_socket_mem_huge, teardown),
+		cmocka_unit_test_teardown(test_socket_mem_no_huge, teardown),
+		cmocka_unit_test_teardown(test_policy_restored, teardown),
+		cmocka_unit_test_teardown(test_device_node, teardown),
+	};
+
+	g_pci_addr = argc > 1 ? argv[1] : NULL;
+	printf("NUMA nodes: %d\n", nodes());
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
