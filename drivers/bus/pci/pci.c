@@ -263,7 +263,7 @@ static int open_sysfs(struct udma_pci_device *p, const char *driver)
 	if (f)
 		fclose(f);
 	p->can_reset = true; /* the reset file says, at reset time */
-	UDMA_LOG(WARNING, "%s opened through sysfs: the device is NOT isolated (no IOMMU): it "
+	UDMA_LOG(WARNING, "%s opened through sysfs: the device is NOT isolated (no IOMMU confines it): it "
 		 "can read and write any memory; use vfio-pci with an IOMMU to confine it",
 		 p->info.addr);
 	return 0;
