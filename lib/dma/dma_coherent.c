@@ -15,29 +15,38 @@ static void *coherent_slow(struct udma_device *dev, size_t npages, udma_addr_t *
 	return heap_alloc(npages, 1, dev->coherent_mask, dev->node, dev->id, iova);
 }
 
-static void *alloc_coherent(struct udma_device *dev, size_t size, udma_addr_t *handle,
-			    udma_gfp_t gfp)
+/* the public arguments of an allocation; one log line when bad */
+static bool alloc_args_ok(struct udma_device *dev, size_t size, udma_addr_t *handle,
+			  udma_gfp_t gfp)
 {
-	size_t npages;
-	udma_addr_t iova;
-	void *va;
-
-	if (!dev_ok(dev, __func__)) {
+	if (!dev_ok(dev, "udma_alloc_coherent")) {
 		errno = EINVAL;
-		return NULL;
+		return false;
 	}
 	if (udma_unlikely(size == 0 || size > MAX_COHERENT || handle == NULL || !gfp_ok(gfp))) {
 		UDMA_LOG(ERR, "%s: bad argument (size %zu, handle %p, gfp %#x)", dev->name, size,
 			 (void *)handle, gfp);
 		errno = EINVAL;
-		return NULL;
+		return false;
 	}
+	return true;
+}
+
+void *dma_direct_alloc(struct udma_device *dev, size_t size, udma_addr_t *handle,
+		       udma_gfp_t gfp, bool *declared)
+{
+	size_t npages;
+	udma_addr_t iova;
+	void *va;
+
+	*declared = false;
 	npages = (size + UDMA_PAGE_SIZE - 1) >> UDMA_PAGE_SHIFT;
 	if (udma_unlikely(dev->declared != NULL || dev->parent != NULL)) {
 		int r = declared_alloc(dev, size, &va, handle);
 
 		if (r == 1) {
 			dev_count(dev, 1, (int64_t)(npages << UDMA_PAGE_SHIFT));
+			*declared = true;
 			return va;
 		}
 		if (r < 0) {
@@ -65,8 +74,15 @@ static void *alloc_coherent(struct udma_device *dev, size_t size, udma_addr_t *h
 void *udma_alloc_coherent(struct udma_device *dev, size_t size, udma_addr_t *handle,
 			  udma_gfp_t gfp)
 {
-	void *va = alloc_coherent(dev, size, handle, gfp);
+	const struct udma_dma_ops *ops;
+	bool declared;
+	void *va;
 
+	if (!alloc_args_ok(dev, size, handle, gfp))
+		return NULL;
+	ops = get_dma_ops(dev);
+	va = ops ? ops->alloc(dev, size, handle, gfp) :
+		   dma_direct_alloc(dev, size, handle, gfp, &declared);
 	if (udma_unlikely(g_dma_debug) && va)
 		dbg_map(dev, DBG_COHERENT, va, *handle, size, -1, DBG_CALLER);
 	return va;
@@ -74,8 +90,7 @@ void *udma_alloc_coherent(struct udma_device *dev, size_t size, udma_addr_t *han
 
 void udma_free_coherent(struct udma_device *dev, size_t size, void *cpu_addr, udma_addr_t handle)
 {
-	size_t npages;
-	udma_addr_t iova;
+	const struct udma_dma_ops *ops;
 
 	if (!dev_ok(dev, __func__))
 		return;
@@ -86,23 +101,44 @@ void udma_free_coherent(struct udma_device *dev, size_t size, void *cpu_addr, ud
 			 cpu_addr, size);
 		return;
 	}
+	ops = get_dma_ops(dev);
+	if (ops)
+		ops->free(dev, size, cpu_addr, handle);
+	else
+		dma_direct_free(dev, size, cpu_addr, handle);
+}
+
+bool dma_is_declared(const struct udma_device *dev, const void *va, udma_addr_t handle)
+{
+	size_t contig;
+
+	return (dev->declared != NULL || dev->parent != NULL) &&
+	       declared_resolve(dev, handle, &contig) == va;
+}
+
+int dma_direct_free(struct udma_device *dev, size_t size, void *cpu_addr, udma_addr_t handle)
+{
+	size_t npages;
+	udma_addr_t iova;
+
 	if (udma_unlikely(dev->declared != NULL || dev->parent != NULL) &&
 	    declared_free_range(dev, size, cpu_addr, handle)) {
 		dev_count(dev, -1, -(int64_t)(((size + UDMA_PAGE_SIZE - 1) >> UDMA_PAGE_SHIFT)
 					       << UDMA_PAGE_SHIFT));
-		return;
+		return 0;
 	}
 	iova = memseg_virt2iova(cpu_addr);
 	if (udma_unlikely(iova != handle)) {
 		UDMA_LOG(ERR, "%s: cpu_addr %p has IOVA %#llx, handle passed %#llx: ignored",
 			 dev->name, cpu_addr, (unsigned long long)iova, (unsigned long long)handle);
-		return;
+		return -EINVAL;
 	}
 	npages = (size + UDMA_PAGE_SIZE - 1) >> UDMA_PAGE_SHIFT;
 	if (udma_unlikely(heap_free(cpu_addr, npages, dev->id) != 0)) {
 		UDMA_LOG(ERR, "%s: %p (%zu bytes) is not a live coherent allocation of this device "
 			 "(wrong size or device, or already freed): ignored", dev->name, cpu_addr, size);
-		return;
+		return -EINVAL;
 	}
 	dev_count(dev, -1, -(int64_t)(npages << UDMA_PAGE_SHIFT));
+	return 0;
 }

@@ -48,6 +48,13 @@ struct udma_device *udma_device_create(const char *name, struct udma_device *par
 	dev->dma_mask = dev->coherent_mask = UDMA_BIT_MASK(32);
 	dev->seg_boundary = UDMA_BIT_MASK(32);
 	dev->max_seg_size = DEFAULT_MAX_SEG;
+	dev->dma_ops = g_iova_ops->dma_ops;
+	if (dev->dma_ops && dev->dma_ops->attach && dev->dma_ops->attach(dev) < 0) {
+		UDMA_LOG(ERR, "%s: no memory for the device's IOMMU domain", name);
+		free(dev);
+		errno = ENOMEM;
+		return NULL;
+	}
 	dev->magic = UDMA_DEV_MAGIC;
 	pthread_mutex_lock(&g_dev_lock);
 	dev->next = g_devices;
@@ -101,6 +108,8 @@ void udma_device_destroy(struct udma_device *dev)
 	heap_for_each_alloc(dev->id, report_leak, dev);
 	heap_disown(dev->id);
 	declared_destroy(dev);
+	if (dev->dma_ops && dev->dma_ops->detach)
+		dev->dma_ops->detach(dev); /* its domain: nothing it held stays reachable */
 	dev->magic = 0;
 	free(dev);
 }

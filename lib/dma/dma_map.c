@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Streaming mappings (seed Part Id). Every entry point has one shape: validate,
- * take the direct path (pa/va: translation; sim: an IOVA range with direction
- * permissions), else bounce.
+ * then the direct path (pa/va: a translation, else a bounce slot; inline, no
+ * indirect call) or the device's ops (get_dma_ops: an IOMMU such as sim), then
+ * the dma-debug hook.
  */
 #include <string.h>
 
 #include "dma_private.h"
 #include "iova_private.h"
-#include "iova_sim.h"
 #include "udma_map.h"
 #include "debug_private.h"
 
@@ -36,12 +36,15 @@ udma_addr_t dma_map_bounce(struct udma_device *dev, void *va, size_t size,
 {
 	bool copy = !(flags & (1UL << UDMA_ATTR_SKIP_CPU_SYNC));
 	udma_addr_t iova;
-	void *slot = swiotlb_bounce(va, size, dir, copy, &iova);
+	void *slot;
 
+	/* a hole in udma's own memory, or a range that wraps: no caller's buffer to copy */
+	if (udma_unlikely(size - 1 > UINTPTR_MAX - (uintptr_t)va ||
+			  (dma_in_memseg_va(va) && !dma_cpu_backed(va, size))))
+		return dma_map_fail(dev, va, size, flags, "not all of it is populated memory");
+	slot = swiotlb_bounce(va, size, dir, copy, &iova);
 	if (slot == NULL)
 		return dma_map_fail(dev, va, size, flags, "out of the device's reach and no bounce slot");
-	if (g_iova_ops->remaps)
-		iova = sim_map(slot, size, dir_perms(dir), dev->dma_mask);
 	if (iova == UDMA_MAPPING_ERROR || iova + size - 1 > dev->dma_mask) {
 		swiotlb_release(slot, size, dir, false, true);
 		return dma_map_fail(dev, va, size, flags, "the bounce region is above the DMA mask");
@@ -52,6 +55,7 @@ udma_addr_t dma_map_bounce(struct udma_device *dev, void *va, size_t size,
 static inline udma_addr_t map_one(struct udma_device *dev, void *va, size_t size,
 				  enum udma_data_direction dir, unsigned long flags)
 {
+	const struct udma_dma_ops *ops;
 	udma_addr_t iova;
 
 	if (udma_unlikely(!dev_ok(dev, __func__)))
@@ -61,8 +65,11 @@ static inline udma_addr_t map_one(struct udma_device *dev, void *va, size_t size
 			 (int)dir);
 		return UDMA_MAPPING_ERROR;
 	}
+	ops = get_dma_ops(dev);
+	if (ops)
+		return ops->map_page(dev, va, size, dir, flags);
 	if (udma_likely(!swiotlb_forced())) {
-		iova = dma_map_direct(dev, va, size, dir);
+		iova = dma_map_direct(dev, va, size);
 		if (udma_likely(iova != UDMA_MAPPING_ERROR))
 			return iova;
 	}
@@ -134,31 +141,12 @@ int udma_mapping_error(struct udma_device *dev, udma_addr_t addr)
 
 /* ---- unmap ---------------------------------------------------------------- */
 
-static void unmap_sim(struct udma_device *dev, udma_addr_t addr, size_t size,
-		      enum udma_data_direction dir, bool copy)
-{
-	unsigned int perms;
-	void *va;
-	int ret = sim_unmap(addr, size, &va, &perms);
-
-	if (ret < 0) {
-		UDMA_LOG(ERR, "%s: unmap of iova %#llx (%zu bytes): %s: ignored", dev->name,
-			 (unsigned long long)addr, size,
-			 ret == -ENOENT ? "nothing mapped there" : "not the size it was mapped with");
-		return;
-	}
-	if (perms != dir_perms(dir))
-		UDMA_LOG(ERR, "%s: iova %#llx mapped for direction with perms %u, unmapped with dir %d",
-			 dev->name, (unsigned long long)addr, perms, (int)dir);
-	if (swiotlb_has_va(va))
-		swiotlb_release(va, size, dir, copy, false);
-}
-
 static void unmap_one(struct udma_device *dev, udma_addr_t addr, size_t size,
 		      enum udma_data_direction dir, const struct udma_attrs *attrs, enum dbg_type t,
 		      const char *fn, const void *caller)
 {
 	bool copy = !udma_get_attr(UDMA_ATTR_SKIP_CPU_SYNC, attrs);
+	const struct udma_dma_ops *ops;
 	void *slot;
 
 	if (udma_unlikely(!dev_ok(dev, fn)))
@@ -171,8 +159,9 @@ static void unmap_one(struct udma_device *dev, udma_addr_t addr, size_t size,
 			 (unsigned long long)addr, size, (int)dir);
 		return;
 	}
-	if (g_iova_ops->remaps) {
-		unmap_sim(dev, addr, size, dir, copy);
+	ops = get_dma_ops(dev);
+	if (ops) {
+		ops->unmap_page(dev, addr, size, dir, attrs ? attrs->flags : 0);
 		return;
 	}
 	slot = swiotlb_slot_of_iova(addr);
@@ -211,21 +200,11 @@ void udma_unmap_page(struct udma_device *dev, udma_addr_t addr, size_t size,
 
 /* ---- sync ----------------------------------------------------------------- */
 
-/* the bounce slot behind a handle, or NULL when the mapping is direct */
-static void *slot_of(udma_addr_t addr)
-{
-	void *va;
-
-	if (!g_iova_ops->remaps)
-		return swiotlb_slot_of_iova(addr);
-	va = sim_translate(addr, NULL);
-	return va && swiotlb_has_va(va) ? va : NULL;
-}
-
 /* for_cpu: 1, for_device: 0, by ownership (BIDIRECTIONAL sync_single): -1 */
 static void sync_range(struct udma_device *dev, udma_addr_t addr, size_t off, size_t size,
 		       enum udma_data_direction dir, int for_cpu, const char *fn, const void *caller)
 {
+	const struct udma_dma_ops *ops;
 	void *slot;
 
 	if (udma_unlikely(!dev_ok(dev, fn)))
@@ -238,14 +217,17 @@ static void sync_range(struct udma_device *dev, udma_addr_t addr, size_t off, si
 	}
 	if (udma_unlikely(g_dma_debug))
 		dbg_sync(dev, addr, off, size, (int)dir, fn, caller);
-	slot = slot_of(addr);
-	if (slot == NULL) {
-		/* x86 DMA is coherent: a direct mapping needs no sync; sim noncoherent does */
-		if (udma_unlikely(g_iova_ops->remaps))
-			nc_sync_handle(addr, off, size, for_cpu < 0 ? dir : for_cpu ?
-				       UDMA_FROM_DEVICE : UDMA_TO_DEVICE);
+	ops = get_dma_ops(dev);
+	if (ops) {
+		if (for_cpu)
+			ops->sync_single_for_cpu(dev, addr, off, size, dir, for_cpu < 0);
+		else
+			ops->sync_single_for_device(dev, addr, off, size, dir);
 		return;
 	}
+	slot = swiotlb_slot_of_iova(addr);
+	if (slot == NULL)
+		return; /* x86 DMA is coherent: a direct mapping needs no sync */
 	if (for_cpu < 0)
 		for_cpu = dir == UDMA_FROM_DEVICE ? 1 : dir == UDMA_TO_DEVICE ? 0 :
 			  !swiotlb_cpu_owned(slot);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Noncoherent memory (seed Part II). pa/va: x86 DMA is coherent, so this is
- * coherent memory and the sync points are free. sim: a second allocation is the
- * device's view (the handle points at it); only the sync calls copy between views.
+ * Noncoherent memory (seed Part II). The direct path (pa/va): x86 DMA is
+ * coherent, so this is coherent memory and the sync points are free. A device
+ * whose ops allocate noncoherent memory (sim) gets two views from
+ * dma_nc_alloc_views(): a second allocation is the device's view (the handle
+ * points at it); only the sync calls copy between views.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,7 @@ struct nc_alloc {
 	uint8_t *cpu;      /* the CPU view (returned) */
 	uint8_t *view;     /* the device view (behind the handle) */
 	udma_addr_t handle;
+	udma_addr_t cpu_iova; /* the CPU view's own IOVA (never mapped for the device) */
 	size_t size;       /* page-rounded */
 };
 
@@ -34,31 +37,47 @@ int udma_get_cache_alignment(void)
 	return a;
 }
 
-static bool split_views(void)
+/* the device's noncoherent ops, or NULL when noncoherent memory is coherent memory */
+static const struct udma_dma_ops *nc_ops(const struct udma_device *dev)
 {
-	return g_iova_ops != NULL && g_iova_ops->mode == UDMA_IOVA_SIM;
+	const struct udma_dma_ops *ops = dev_is(dev) ? get_dma_ops(dev) : NULL;
+
+	return ops && ops->alloc_noncoherent ? ops : NULL;
 }
 
 void *udma_alloc_noncoherent(struct udma_device *dev, size_t size, udma_addr_t *handle,
 			     udma_gfp_t gfp)
 {
-	struct nc_alloc *a;
-	udma_addr_t cpu_iova;
+	const struct udma_dma_ops *ops = nc_ops(dev);
 
-	if (!split_views() || !dev_ok(dev, __func__) || handle == NULL)
+	/* udma_alloc_coherent validates (and logs) for the direct path */
+	if (ops == NULL || handle == NULL)
 		return udma_alloc_coherent(dev, size, handle, gfp);
+	return ops->alloc_noncoherent(dev, size, handle, gfp);
+}
+
+/*
+ * The CPU view is the device's memory with no IOMMU mapping (the device never
+ * reaches it); the device view is coherent memory (mapped by ops->alloc).
+ */
+void *dma_nc_alloc_views(struct udma_device *dev, size_t size, udma_addr_t *handle,
+			 udma_gfp_t gfp)
+{
+	struct nc_alloc *a;
+	bool declared;
+
 	a = calloc(1, sizeof(*a));
 	if (a == NULL) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	a->cpu = udma_alloc_coherent(dev, size, &cpu_iova, gfp);
-	a->view = a->cpu ? udma_alloc_coherent(dev, size, &a->handle, gfp) : NULL;
-	if (a->view == NULL) {
+	a->view = udma_alloc_coherent(dev, size, &a->handle, gfp);
+	a->cpu = a->view ? dma_direct_alloc(dev, size, &a->cpu_iova, gfp, &declared) : NULL;
+	if (a->cpu == NULL) {
 		int err = errno;
 
-		if (a->cpu)
-			udma_free_coherent(dev, size, a->cpu, cpu_iova);
+		if (a->view)
+			udma_free_coherent(dev, size, a->view, a->handle);
 		free(a);
 		errno = err;
 		return NULL;
@@ -91,12 +110,18 @@ static struct nc_alloc **nc_find(const void *cpu, udma_addr_t handle)
 void udma_free_noncoherent(struct udma_device *dev, size_t size, void *cpu_addr,
 			   udma_addr_t handle)
 {
+	const struct udma_dma_ops *ops = nc_ops(dev);
+
+	if (ops == NULL)
+		udma_free_coherent(dev, size, cpu_addr, handle);
+	else
+		ops->free_noncoherent(dev, size, cpu_addr, handle);
+}
+
+void dma_nc_free_views(struct udma_device *dev, size_t size, void *cpu_addr, udma_addr_t handle)
+{
 	struct nc_alloc **p, *a = NULL;
 
-	if (!split_views() || !dev_ok(dev, __func__)) {
-		udma_free_coherent(dev, size, cpu_addr, handle);
-		return;
-	}
 	pthread_mutex_lock(&g_nc_lock);
 	p = nc_find(cpu_addr, 0);
 	if (p && (*p)->cpu == cpu_addr && (*p)->handle == handle && (*p)->dev == dev &&
@@ -111,7 +136,7 @@ void udma_free_noncoherent(struct udma_device *dev, size_t size, void *cpu_addr,
 			 "device: ignored", dev->name, cpu_addr, (unsigned long long)handle, size);
 		return;
 	}
-	udma_free_coherent(dev, size, a->cpu, udma_virt2iova(a->cpu));
+	dma_direct_free(dev, size, a->cpu, a->cpu_iova);
 	udma_free_coherent(dev, size, a->view, a->handle);
 	free(a);
 }
@@ -122,7 +147,7 @@ int udma_is_consistent(struct udma_device *dev, udma_addr_t handle)
 
 	if (!dev_ok(dev, __func__))
 		return 0;
-	if (!split_views() || atomic_load(&g_nc_count) == 0)
+	if (nc_ops(dev) == NULL || atomic_load(&g_nc_count) == 0)
 		return 1;
 	pthread_mutex_lock(&g_nc_lock);
 	nc = nc_find(NULL, handle) != NULL;
@@ -157,7 +182,7 @@ void udma_cache_sync(struct udma_device *dev, void *vaddr, size_t size,
 			 (int)dir);
 		return;
 	}
-	if (!split_views())
+	if (nc_ops(dev) == NULL)
 		return; /* coherent: nothing to do */
 	pthread_mutex_lock(&g_nc_lock);
 	p = nc_find(vaddr, 0);
@@ -168,7 +193,7 @@ void udma_cache_sync(struct udma_device *dev, void *vaddr, size_t size,
 		UDMA_LOG(ERR, "%s: %p is not noncoherent memory: ignored", dev->name, vaddr);
 }
 
-/* the streaming sync calls on a noncoherent handle (sim); -ENOENT when not one */
+/* the streaming sync calls on a noncoherent handle (two views); -ENOENT when not one */
 int nc_sync_handle(udma_addr_t handle, size_t off, size_t size, enum udma_data_direction dir)
 {
 	struct nc_alloc **p;

@@ -8,7 +8,7 @@
 
 #include "eal_private.h"
 #include "iova_private.h"
-#include "iova_sim.h"
+#include "dma_map_ops.h"
 #include "udma_dma.h"
 
 /* internal to libudma: never exported, and reached without the GOT */
@@ -33,6 +33,8 @@ struct udma_device {
 	uint64_t seg_boundary;
 	unsigned int max_seg_size;
 	struct declared *declared; /* seed Part II: one region at most */
+	const struct udma_dma_ops *dma_ops; /* NULL: the direct path (get_dma_ops) */
+	void *iommu;              /* the backend's domain for this device (ops->attach) */
 	/* per-lcore counters (plain load/store); the last slot is shared (atomic add) */
 	struct dev_counter cnt[UDMA_MAX_LCORES + 1];
 };
@@ -75,6 +77,28 @@ static inline void dev_count(struct udma_device *dev, int64_t allocs, int64_t by
 }
 
 void dma_sim_reset(void);
+
+/* the device's DMA ops (Linux's get_dma_ops): NULL for the direct path */
+static inline const struct udma_dma_ops *get_dma_ops(const struct udma_device *dev)
+{
+	return dev->dma_ops;
+}
+
+/* pool slabs and the like: map memory allocated for @dev into its IOMMU domain */
+static inline int dma_domain_map(struct udma_device *dev, void *va, udma_addr_t iova, size_t size)
+{
+	const struct udma_dma_ops *ops = get_dma_ops(dev);
+
+	return ops && ops->map_memory ? ops->map_memory(dev, va, iova, size) : 0;
+}
+
+static inline void dma_domain_unmap(struct udma_device *dev, udma_addr_t iova, size_t size)
+{
+	const struct udma_dma_ops *ops = get_dma_ops(dev);
+
+	if (ops && ops->unmap_memory)
+		ops->unmap_memory(dev, iova, size);
+}
 
 /* a gfp argument: KERNEL and/or ATOMIC, nothing else */
 static inline bool gfp_ok(udma_gfp_t gfp)
@@ -175,10 +199,6 @@ void declared_destroy(struct udma_device *dev);
 /* the sysfs PCI root udma_set_sysfs_pci_root() set (the PCI layer reads it too) */
 const char *dma_sysfs_pci_root(void);
 
-/* ---- noncoherent (sim: two views) ----------------------------------------- */
-/* TO_DEVICE: CPU view -> device view; FROM_DEVICE: back; BIDIRECTIONAL: both */
-int nc_sync_handle(udma_addr_t handle, size_t off, size_t size, enum udma_data_direction dir);
-
 /*
  * pa/va, bouncing not forced, dma-debug off: streaming maps of memseg memory are a
  * translation and nothing else. Set at init (after every hook), cleared at cleanup.
@@ -191,38 +211,58 @@ static inline bool dir_ok(enum udma_data_direction dir)
 	return (unsigned int)dir <= UDMA_FROM_DEVICE;
 }
 
-/* sim page-table permissions for a direction: the device reads TO_DEVICE memory */
-static inline unsigned int dir_perms(enum udma_data_direction dir)
-{
-	return dir == UDMA_TO_DEVICE ? 0x1u : dir == UDMA_FROM_DEVICE ? 0x2u : 0x3u;
-}
-
 bool reg_lookup(const void *va, size_t size, udma_addr_t *iova);
 
-/* memseg or registered memory the device reaches directly, else UDMA_MAPPING_ERROR */
-static inline udma_addr_t dma_map_direct(struct udma_device *dev, void *va, size_t size,
-					 enum udma_data_direction dir)
+/*
+ * The direct path (no ops): memseg or registered memory the device reaches at
+ * its own IOVA, else UDMA_MAPPING_ERROR.
+ */
+static inline udma_addr_t dma_map_direct(struct udma_device *dev, void *va, size_t size)
 {
-	udma_addr_t iova;
+	udma_addr_t iova = memseg_contig_iova(va, size);
 
-	if (g_iova_ops->remaps) {
-		if (memseg_virt2iova(va) == UDMA_MAPPING_ERROR && !reg_lookup(va, size, &iova))
-			return UDMA_MAPPING_ERROR;
-		return sim_map(va, size, dir_perms(dir), dev->dma_mask);
-	}
-	iova = memseg_contig_iova(va, size);
 	if (udma_unlikely(iova == UDMA_MAPPING_ERROR))
 		reg_lookup(va, size, &iova);
 	if (udma_unlikely(iova == UDMA_MAPPING_ERROR || iova + size - 1 > dev->dma_mask))
 		return UDMA_MAPPING_ERROR;
 	return iova;
 }
+/* in udma's memseg VA reservation, populated or not */
+static inline bool dma_in_memseg_va(const void *va)
+{
+	return memseg_list_of(va) != NULL;
+}
+
+/*
+ * Memory a device may be given as it is: every page of [va, va+size) populated
+ * memseg memory, or all of it in one registration. False when the range wraps.
+ */
+static inline bool dma_cpu_backed(const void *va, size_t size)
+{
+	uintptr_t v = (uintptr_t)va, last = v + size - 1;
+	udma_addr_t unused;
+
+	if (udma_unlikely(size == 0 || last < v))
+		return false;
+	if (udma_likely(memseg_virt2iova(va) != UDMA_MAPPING_ERROR)) {
+		uintptr_t pg = 1UL << memseg_list_of(va)->page_shift;
+
+		for (uintptr_t p = (v & ~(pg - 1)) + pg; p - 1 < last; p += pg) {
+			const struct memseg_list *l = memseg_list_of((const void *)p);
+
+			if (l == NULL || memseg_virt2iova((const void *)p) == UDMA_MAPPING_ERROR)
+				return false;
+			pg = 1UL << l->page_shift;
+			p &= ~(pg - 1);
+		}
+		return true;
+	}
+	return reg_lookup(va, size, &unused);
+}
+
 /* through a bounce slot (copy unless SKIP_CPU_SYNC in @flags) */
 udma_addr_t dma_map_bounce(struct udma_device *dev, void *va, size_t size,
 			   enum udma_data_direction dir, unsigned long flags);
-/* log (unless NO_WARN in @flags) and return UDMA_MAPPING_ERROR */
-udma_addr_t dma_map_fail(struct udma_device *dev, const void *va, size_t size,
-			 unsigned long flags, const char *why);
 
 
 

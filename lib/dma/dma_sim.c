@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The sim device model: the device side of a transfer. The IOVA is resolved by
- * the backend as hardware would see it (sim: IOMMU page table with permissions;
- * pa/va: the memseg map); anything out of reach faults and is logged.
+ * The sim device model: the device side of a transfer. The IOVA is resolved as
+ * hardware would see it: through the device's DMA ops (sim: the device's own
+ * IOMMU domain, a page table with permissions), else the backend's bus view
+ * (pa/va: the memseg map); anything out of reach faults and is logged.
  */
 #include <string.h>
 
@@ -50,9 +51,13 @@ static uint64_t reach(const struct udma_device *dev)
 static int resolve(const struct udma_device *dev, udma_addr_t iova, int write, void **va,
 		   size_t *contig)
 {
+	const struct udma_dma_ops *ops = get_dma_ops(dev);
+
 	*va = declared_resolve(dev, iova, contig);
 	if (*va)
 		return 0;
+	if (ops && ops->resolve)
+		return ops->resolve(dev, iova, write, va, contig);
 	return g_iova_ops->dev_resolve(iova, write, va, contig);
 }
 

@@ -481,7 +481,7 @@ bool g_map_direct;
 /* the last hook to run: every setting it depends on is known by then */
 static int map_direct_init(void)
 {
-	g_map_direct = g_iova_ops && !g_iova_ops->remaps && g_cfg.swiotlb != SWIOTLB_FORCE &&
+	g_map_direct = g_iova_ops && !g_iova_ops->remaps && !g_iova_ops->dma_ops && g_cfg.swiotlb != SWIOTLB_FORCE &&
 		       !g_cfg.dma_debug;
 	return 0;
 }

@@ -13,12 +13,16 @@
 /* internal to libudma: never exported, and reached without the GOT */
 #pragma GCC visibility push(hidden)
 
+struct udma_dma_ops;
+
 struct udma_iova_ops {
 	const char *name;
 	enum udma_iova_mode mode;
 	int auto_rank;     /* auto picks the highest usable rank; 0 = never auto */
 	int sort_by_pa;    /* EAL orders hugepages by PA so runs are IOVA-contiguous */
 	int remaps;        /* an IOMMU: IOVAs are allocated, not derived from memory */
+	/* the DMA ops its devices get (lib/dma/dma_map_ops.h); NULL: the direct path */
+	const struct udma_dma_ops *dma_ops;
 	/* usable on this machine? 0, or -errno and a reason in @why */
 	int (*probe)(char *why, size_t len);
 	int (*init)(void);

@@ -95,6 +95,11 @@ struct slab *slab_new(struct udma_pool *p)
 
 	if (s == NULL)
 		return NULL;
+	/* an IOMMU (sim): the slab is reachable by the pool's device only while it lives */
+	if (dma_domain_map(p->dev, s, iova, p->slab_size) != 0) {
+		heap_free(s, pages, p->dev->id);
+		return NULL;
+	}
 	memset(s, 0, header_size(p, p->slab_size));
 	s->magic = SLAB_MAGIC;
 	s->pool = p;
@@ -115,6 +120,7 @@ void slab_release_all(struct udma_pool *p)
 		n = s->next;
 		slab_mark(p, s, false);
 		s->magic = 0;
+		dma_domain_unmap(p->dev, s->iova, p->slab_size);
 		heap_free(s, p->slab_size >> UDMA_PAGE_SHIFT, p->dev->id);
 		s = n;
 	}

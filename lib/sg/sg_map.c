@@ -2,43 +2,15 @@
 /*
  * The batch sg mapper: one pass translates (or bounces) each entry and merges it
  * into the previous segment when IOVA-adjacent, within max segment size and
- * segment boundary. In sim mode the whole list shares one IOVA range.
+ * segment boundary: the direct path (pa/va). A device with DMA ops (an IOMMU
+ * such as sim) maps its lists itself (ops->map_sg).
  */
 #include <string.h>
 
 #include "dma_private.h"
 #include "iova_private.h"
-#include "iova_sim.h"
 #include "udma_sg.h"
 #include "debug_private.h"
-
-#define SGF_BOUNCED 0x1u
-#define SGF_LIST_BOUNCED 0x2u /* on the first entry: some entry of the list bounced */
-#define PG 4096ULL
-
-static size_t span_of(udma_addr_t start, size_t len)
-{
-	return ((start & (PG - 1)) + len + PG - 1) & ~(PG - 1);
-}
-
-/* add [iova, +len) to the output segments; returns the new count */
-static int merge(struct udma_device *dev, struct udma_sg **out, int count, udma_addr_t iova,
-		 unsigned int len)
-{
-	struct udma_sg *o = *out;
-
-	if (count && o->dma_address + o->dma_length == iova &&
-	    (uint64_t)o->dma_length + len <= dev->max_seg_size &&
-	    ((o->dma_address ^ (iova + len - 1)) & ~dev->seg_boundary) == 0) {
-		o->dma_length += len;
-		return count;
-	}
-	if (count)
-		*out = o = udma_sg_next(o);
-	o->dma_address = iova;
-	o->dma_length = len;
-	return count + 1;
-}
 
 /* an entry past the end mark, or empty: one log line */
 static bool entry_bad(struct udma_device *dev, const struct udma_sg *sg, int i, int nents)
@@ -50,11 +22,9 @@ static bool entry_bad(struct udma_device *dev, const struct udma_sg *sg, int i, 
 	return true;
 }
 
-/* the bounce slot of a mapped entry: pa/va hold its IOVA, sim an IOMMU address */
+/* the bounce slot of a mapped entry (direct path: map_iova is the slot's IOVA) */
 static void *entry_slot(const struct udma_sg *sg)
 {
-	if (g_iova_ops->remaps)
-		return sim_translate(sg->map_iova, NULL);
 	return swiotlb_slot_of_iova(sg->map_iova);
 }
 
@@ -67,19 +37,6 @@ static void release_bounces(struct udma_sg *sgl, int n, enum udma_data_direction
 		if (!(sg->map_flags & SGF_BOUNCED))
 			continue;
 		swiotlb_release(entry_slot(sg), sg->length, dir, copy, false);
-		sg->map_flags = 0;
-	}
-}
-
-/* before the IOMMU mapping exists (sim pass 1): map_iova still holds the slot */
-static void release_bounces_sim_va(struct udma_sg *sgl, int n, enum udma_data_direction dir)
-{
-	struct udma_sg *sg;
-	int i;
-
-	for (i = 0, sg = sgl; i < n && sg; i++, sg = udma_sg_next(sg)) {
-		if (sg->map_flags & SGF_BOUNCED)
-			swiotlb_release((void *)(uintptr_t)sg->map_iova, sg->length, dir, false, false);
 		sg->map_flags = 0;
 	}
 }
@@ -107,7 +64,7 @@ static udma_addr_t map_entry_slow(struct udma_device *dev, struct udma_sg *sgl, 
 				  enum udma_data_direction dir, unsigned long flags)
 {
 	udma_addr_t iova = swiotlb_forced() ? UDMA_MAPPING_ERROR :
-					      dma_map_direct(dev, sg->buf, sg->length, dir);
+					      dma_map_direct(dev, sg->buf, sg->length);
 
 	/* an entry that straddles the segment boundary bounces into an aligned slot */
 	if (((iova ^ (iova + sg->length - 1)) & ~dev->seg_boundary) != 0 &&
@@ -180,99 +137,6 @@ fail:
 	return 0;
 }
 
-/* sim, pass 1: the CPU memory behind each entry (bounce slots for foreign memory) */
-static int sim_backing(struct udma_device *dev, struct udma_sg *sgl, int nents,
-		       enum udma_data_direction dir, unsigned long flags)
-{
-	bool copy = !(flags & (1UL << UDMA_ATTR_SKIP_CPU_SYNC)), forced = swiotlb_forced();
-	struct udma_sg *sg;
-	udma_addr_t unused;
-	int i;
-
-	for (i = 0, sg = sgl; i < nents; i++, sg = udma_sg_next(sg)) {
-		void *va;
-
-		if (entry_bad(dev, sg, i, nents)) {
-			release_bounces_sim_va(sgl, i, dir);
-			return -EINVAL;
-		}
-		va = sg->buf;
-		sg->map_flags = 0;
-		if (forced || (memseg_contig_iova(va, sg->length) == UDMA_MAPPING_ERROR &&
-			       !reg_lookup(va, sg->length, &unused))) {
-			va = swiotlb_bounce(sg->buf, sg->length, dir, copy, &unused);
-			if (va == NULL) {
-				release_bounces_sim_va(sgl, i, dir);
-				dma_map_fail(dev, sg->buf, sg->length, flags, "no bounce slot");
-				return -ENOMEM;
-			}
-			sg->map_flags = SGF_BOUNCED;
-		}
-		sg->map_iova = (uintptr_t)va;
-	}
-	return 0;
-}
-
-/* offsets of each entry in the list's range; a segment never straddles a boundary */
-static size_t sim_layout(struct udma_device *dev, struct udma_sg *sgl, int nents, bool pad)
-{
-	uint64_t b = dev->seg_boundary;
-	struct udma_sg *sg;
-	size_t pos = 0;
-	int i;
-
-	udma_for_each_sg(sgl, sg, nents, i) {
-		size_t off = sg->map_iova & (PG - 1);
-
-		if (pad && sg->length <= b + 1 &&
-		    ((pos + off) & ~b) != ((pos + off + sg->length - 1) & ~b))
-			pos = (pos + b) & ~b;
-		sg->dma_length = (unsigned int)(pos >> 12); /* page index, until pass 2 */
-		pos += span_of(off, sg->length);
-	}
-	return pos;
-}
-
-static int map_sg_sim(struct udma_device *dev, struct udma_sg *sgl, int nents,
-		      enum udma_data_direction dir, unsigned long flags)
-{
-	size_t total, align = 1;
-	struct udma_sg *sg, *out = sgl;
-	udma_addr_t base;
-	int i, count = 0;
-
-	if (sim_backing(dev, sgl, nents, dir, flags) < 0)
-		return 0;
-	total = sim_layout(dev, sgl, nents, false);
-	if (total > dev->seg_boundary + 1) {
-		total = sim_layout(dev, sgl, nents, true);
-		align = dev->seg_boundary + 1;
-	} else {
-		while (align < total)
-			align <<= 1; /* a pow2-aligned range stays inside one boundary window */
-	}
-	base = sim_range_alloc(total, align, dev->dma_mask);
-	if (base == UDMA_MAPPING_ERROR) {
-		release_bounces_sim_va(sgl, nents, dir);
-		dma_map_fail(dev, sgl->buf, total, flags, "no IOVA range under the DMA mask");
-		return 0;
-	}
-	udma_for_each_sg(sgl, sg, nents, i) {
-		void *va = (void *)(uintptr_t)sg->map_iova;
-		udma_addr_t iova = base + ((size_t)sg->dma_length << 12) + ((uintptr_t)va & (PG - 1));
-
-		if (sim_range_map(iova, va, sg->length, dir_perms(dir), i == 0, i == nents - 1) < 0) {
-			sim_range_free(base, total);
-			release_bounces_sim_va(sgl, nents, dir);
-			dma_map_fail(dev, sg->buf, sg->length, flags, "no memory for the page table");
-			return 0;
-		}
-		sg->map_iova = iova;
-		count = merge(dev, &out, count, iova, sg->length);
-	}
-	return count;
-}
-
 /* the list's own arguments; entries are checked by the walk that uses them */
 static bool sg_args_ok(struct udma_device *dev, struct udma_sg *sgl, int nents,
 		       enum udma_data_direction dir, const char *fn)
@@ -294,12 +158,14 @@ static int map_sg(struct udma_device *dev, struct udma_sg *sgl, int nents,
 		  enum udma_data_direction dir, const struct udma_attrs *attrs, const void *caller)
 {
 	unsigned long flags = attrs ? attrs->flags : 0;
+	const struct udma_dma_ops *ops;
 	int count;
 
 	if (!sg_args_ok(dev, sgl, nents, dir, __func__))
 		return 0;
-	count = g_iova_ops->remaps ? map_sg_sim(dev, sgl, nents, dir, flags) :
-				     map_sg_direct(dev, sgl, nents, dir, flags);
+	ops = get_dma_ops(dev);
+	count = ops ? ops->map_sg(dev, sgl, nents, dir, flags) :
+		      map_sg_direct(dev, sgl, nents, dir, flags);
 	if (count > 1 && (flags & (1UL << UDMA_ATTR_FORCE_CONTIGUOUS))) {
 		unmap_sg(dev, sgl, nents, dir, NULL, NULL);
 		dma_map_fail(dev, sgl->buf, 0, flags, "FORCE_CONTIGUOUS list is not one segment");
@@ -322,36 +188,24 @@ int udma_map_sg(struct udma_device *dev, struct udma_sg *sgl, int nents,
 	return map_sg(dev, sgl, nents, dir, NULL, DBG_CALLER);
 }
 
-/* the list's IOVA range in sim mode: from the first entry's page to the last's end */
-static void unmap_sim_range(struct udma_device *dev, struct udma_sg *sgl, int nents)
-{
-	struct udma_sg *sg, *last = sgl;
-	udma_addr_t base = sgl->map_iova & ~(PG - 1);
-	unsigned int perms;
-	void *va;
-	int i;
-
-	for (i = 0, sg = sgl; i < nents && sg; i++, sg = udma_sg_next(sg))
-		last = sg;
-	if (sim_unmap(base, (last->map_iova & ~(PG - 1)) + span_of(last->map_iova, last->length) -
-		      base, &va, &perms) < 0)
-		UDMA_LOG(ERR, "%s: sg list at iova %#llx is not mapped (or nents differs from map)",
-			 dev->name, (unsigned long long)base);
-}
-
 static void unmap_sg(struct udma_device *dev, struct udma_sg *sgl, int nents,
 		     enum udma_data_direction dir, const struct udma_attrs *attrs, const void *caller)
 {
+	const struct udma_dma_ops *ops;
+
 	if (!sg_args_ok(dev, sgl, nents, dir, "udma_unmap_sg"))
 		return;
 	if (udma_unlikely(g_dma_debug) && caller)
 		dbg_unmap_sg(dev, sgl, nents, (int)dir, "udma_unmap_sg", caller);
-	/* pa/va with nothing bounced: direct mappings hold no state, nothing to walk */
-	if (!g_iova_ops->remaps && !(sgl->map_flags & SGF_LIST_BOUNCED))
+	ops = get_dma_ops(dev);
+	if (ops) {
+		ops->unmap_sg(dev, sgl, nents, dir, attrs ? attrs->flags : 0);
+		return;
+	}
+	/* nothing bounced: direct mappings hold no state, nothing to walk */
+	if (!(sgl->map_flags & SGF_LIST_BOUNCED))
 		return;
 	release_bounces(sgl, nents, dir, !udma_get_attr(UDMA_ATTR_SKIP_CPU_SYNC, attrs));
-	if (g_iova_ops->remaps)
-		unmap_sim_range(dev, sgl, nents);
 }
 
 void udma_unmap_sg_attrs(struct udma_device *dev, struct udma_sg *sgl, int nents,
@@ -370,11 +224,20 @@ void udma_unmap_sg(struct udma_device *dev, struct udma_sg *sgl, int nents,
 static void sync_sg(struct udma_device *dev, struct udma_sg *sgl, int nelems,
 		    enum udma_data_direction dir, int for_cpu, const char *fn)
 {
+	const struct udma_dma_ops *ops;
 	struct udma_sg *sg;
 	int i;
 
 	if (!sg_args_ok(dev, sgl, nelems, dir, fn))
 		return;
+	ops = get_dma_ops(dev);
+	if (ops) {
+		if (for_cpu)
+			ops->sync_sg_for_cpu(dev, sgl, nelems, dir, for_cpu < 0);
+		else
+			ops->sync_sg_for_device(dev, sgl, nelems, dir);
+		return;
+	}
 	for (i = 0, sg = sgl; i < nelems && sg; i++, sg = udma_sg_next(sg)) {
 		void *slot;
 		int cpu = for_cpu;

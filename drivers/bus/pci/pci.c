@@ -21,6 +21,7 @@
 
 #define PCI_MAGIC 0x7564706369646576ULL
 #define PCI_COMMAND 0x04
+#define PCI_COMMAND_MEMORY 0x2
 #define PCI_COMMAND_MASTER 0x4
 #define NBARS 6
 #define IORESOURCE_IO 0x100
@@ -262,7 +263,7 @@ static int open_sysfs(struct udma_pci_device *p, const char *driver)
 	if (f)
 		fclose(f);
 	p->can_reset = true; /* the reset file says, at reset time */
-	UDMA_LOG(WARNING, "%s opened through sysfs: the device is NOT isolated (no IOMMU): it "
+	UDMA_LOG(WARNING, "%s opened through sysfs: the device is NOT isolated (no IOMMU confines it): it "
 		 "can read and write any memory; use vfio-pci with an IOMMU to confine it",
 		 p->info.addr);
 	return 0;
@@ -286,6 +287,27 @@ static void release(struct udma_pci_device *p)
 	pthread_mutex_destroy(&p->lock);
 	p->magic = 0;
 	free(p);
+}
+
+static ssize_t cfg_io(struct udma_pci_device *pdev, void *buf, size_t len, size_t off, bool wr,
+		      const char *fn);
+
+/* memory decode on when a BAR is memory (pci_enable_device); bus mastering stays off */
+static int enable_memory(struct udma_pci_device *p)
+{
+	uint16_t cmd;
+	bool mem = false;
+
+	for (unsigned int i = 0; i < NBARS; i++)
+		mem |= p->region[i].size && (p->region[i].flags & UDMA_PCI_REGION_MMAP);
+	if (!mem)
+		return 0;
+	if (cfg_io(p, &cmd, sizeof(cmd), PCI_COMMAND, false, __func__) != sizeof(cmd))
+		return -EIO;
+	if (cmd & PCI_COMMAND_MEMORY)
+		return 0;
+	cmd |= PCI_COMMAND_MEMORY;
+	return cfg_io(p, &cmd, sizeof(cmd), PCI_COMMAND, true, __func__) == sizeof(cmd) ? 0 : -EIO;
 }
 
 static int choose_access(enum udma_pci_access want, const char *addr,
@@ -373,6 +395,9 @@ struct udma_pci_device *udma_pci_open(const char *addr, enum udma_pci_access acc
 	}
 	if (ret == 0) {
 		p->magic = PCI_MAGIC;
+		ret = enable_memory(p);
+	}
+	if (ret == 0) {
 		p->next = g_open;
 		g_open = p;
 	}

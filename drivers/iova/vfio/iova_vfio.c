@@ -370,8 +370,7 @@ static int choose_model(void)
 				   (unsigned long long)lo, (unsigned long long)top,
 				   !in_aperture(lo, len) ? "is not inside one range of the aperture"
 							 : "is above the --vfio-dma-mask");
-		if (!in_aperture(lo, len))
-			iova_reason_append("aperture %s", r);
+		iova_reason_append("aperture %s", r);
 	}
 	UDMA_LOG(INFO, "vfio: %s model; aperture %s; DMA mappings available %ld",
 		 V.model == MODEL_VA ? "IOVA = VA" : "allocated-IOVA", r, V.dma_avail);
