@@ -92,6 +92,62 @@ static void test_socket_mem_no_huge(void **state)
 	socket_mem_run("--no-huge");
 }
 
+static long hp_read(int node, const char *what)
+{
+	char path[128];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/hugepages/hugepages-2048kB/%s",
+		 node, what);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+static int hp_write(int node, long v)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path),
+		 "/sys/devices/system/node/node%d/hugepages/hugepages-2048kB/nr_hugepages", node);
+	f = fopen(path, "w");
+	if (f == NULL)
+		return -1;
+	fprintf(f, "%ld\n", v);
+	return fclose(f);
+}
+
+/* node 1 short of hugepages while node 0 has plenty: init fails and names node 1;
+ * it never takes node 0's pages for node 1's share */
+static void test_socket_mem_short_node(void **state)
+{
+	long nr1 = hp_read(1, "nr_hugepages"), free1 = hp_read(1, "free_hugepages");
+	struct t_log l;
+	char *txt;
+	int ret;
+
+	(void)state;
+	if (nodes() < 2 || !t_pa_possible() || nr1 < 0 || hp_read(0, "free_hugepages") < 64)
+		skip(); /* one node, or no hugepages to play with */
+	/* leave node 1 with 8 free pages (16 MiB) and ask it for 64 MiB */
+	assert_int_equal(hp_write(1, nr1 - free1 + 8), 0);
+	t_log_begin(&l);
+	ret = t_init_args("--iova-mode=va", "--socket-mem=16,64", NULL);
+	txt = t_log_end(&l);
+	assert_int_equal(hp_write(1, nr1), 0);
+	printf("%s", txt);
+	assert_true(ret < 0);
+	assert_false(udma_eal_initialized());
+	assert_non_null(strstr(txt, "on node 1"));
+	free(txt);
+}
+
 /* the thread's own memory policy is what it was before init */
 static void test_policy_restored(void **state)
 {
@@ -155,6 +211,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_socket_mem_huge, teardown),
 		cmocka_unit_test_teardown(test_socket_mem_no_huge, teardown),
 		cmocka_unit_test_teardown(test_policy_restored, teardown),
+		cmocka_unit_test_teardown(test_socket_mem_short_node, teardown),
 		cmocka_unit_test_teardown(test_device_node, teardown),
 	};
 
