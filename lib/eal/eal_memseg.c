@@ -301,9 +301,9 @@ static int backing_open(struct memseg_list *l, size_t len)
 	if (ftruncate(fd, (off_t)len) != 0 || fallocate(fd, 0, 0, (off_t)len) != 0) {
 		int err = errno;
 
-		UDMA_LOG(ERR, "cannot reserve %zu MiB of %s pages: %s%s", len >> 20,
-			 l->hugetlb ? "huge" : "4 KiB", strerror(err),
-			 l->hugetlb ? " (free hugepages: see /proc/meminfo; or use --no-huge)" : "");
+		UDMA_LOG(ERR, "cannot reserve %zu MiB of %s pages on node %d: %s%s", len >> 20,
+			 l->hugetlb ? "huge" : "4 KiB", l->node, strerror(err),
+			 l->hugetlb ? " (free hugepages: /sys/devices/system/node/node*/hugepages; or use --no-huge)" : "");
 		close(fd);
 		return -ENOMEM;
 	}

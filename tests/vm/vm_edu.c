@@ -23,9 +23,7 @@ static const char *g_addr;
 static unsigned int g_bits;
 static int g_vfio;
 static struct udma_device *g_dev;
-static struct udma_pci_device *g_pci;
 static void *g_bar0;
-static size_t g_bar0_len;
 static struct udma_edu g_edu;
 
 #define XFER UDMA_EDU_MAX_XFER
@@ -203,8 +201,10 @@ static void test_driver_refuses(void **state)
 
 	assert_int_equal(udma_edu_attach(&other, g_dev, NULL, 4096, UDMA_BIT_MASK(64)), -EINVAL);
 	assert_int_equal(udma_edu_attach(&other, g_dev, g_bar0, 16, UDMA_BIT_MASK(64)), -EINVAL);
+	assert_int_equal(udma_edu_open(&other, NULL, UDMA_BIT_MASK(64)), -EINVAL);
+	udma_edu_close(NULL);
 	txt = t_log_end(&l);
-	assert_int_equal(t_count(txt, "\n"), g_bits < 64 ? 9 : 8); /* one line each */
+	assert_int_equal(t_count(txt, "\n"), g_bits < 64 ? 10 : 9); /* one line each */
 	free(txt);
 	assert_int_equal(udma_edu_busy(&g_edu), 0);
 	udma_free_coherent(g_dev, 4096, p, h);
@@ -253,40 +253,37 @@ static void test_unmapped_iova_faults(void **state)
 	assert_int_equal(udma_edu_wait(&g_edu, 0), 0);
 	for (int i = 0; i < 8192; i++)
 		assert_int_equal(victim[i], 0x33);
+	/* the kernel logs the fault from its interrupt handler, maybe on the other CPU */
+	for (int i = 0; i < 300 && dmar_faults() == before; i++)
+		usleep(10000);
 	printf("DMAR faults for %s: %d before, %d after\n", g_addr, before, dmar_faults());
 	assert_true(dmar_faults() > before);
 	munmap(victim, 8192);
 }
 
-/* how a driver opens its device: the PCI layer (VFIO in vfio mode, sysfs in pa),
- * BAR0, bus mastering (vfio-pci leaves it off), then the driver's attach */
+/* how a driver opens its device: udma_edu_open() (the PCI layer: VFIO in vfio mode,
+ * sysfs in pa; BAR0; bus mastering, which vfio-pci leaves off; the DMA mask) */
 static int setup(void **state)
 {
 	struct udma_pci_info info;
 
 	(void)state;
-	g_pci = udma_pci_open(g_addr, UDMA_PCI_ACCESS_AUTO);
-	if (g_pci == NULL || udma_pci_info(g_pci, &info) != 0)
+	if (udma_edu_open(&g_edu, g_addr, UDMA_BIT_MASK(g_bits)) != 0 ||
+	    udma_pci_info(g_edu.pdev, &info) != 0)
 		return -1;
 	printf("%s: %04x:%04x, node %d, IOMMU group %d, through %s\n", info.addr, info.vendor_id,
 	       info.device_id, info.numa_node, info.iommu_group,
 	       info.access == UDMA_PCI_ACCESS_VFIO ? "VFIO" : "sysfs");
-	if (info.vendor_id != UDMA_EDU_VENDOR_ID || info.device_id != UDMA_EDU_DEVICE_ID)
-		return -1;
 	g_vfio = info.access == UDMA_PCI_ACCESS_VFIO;
-	g_dev = udma_pci_dma_device(g_pci);
-	g_bar0 = udma_pci_bar_map(g_pci, 0, &g_bar0_len);
-	if (g_dev == NULL || g_bar0 == NULL || udma_pci_set_bus_master(g_pci, 1) != 0 ||
-	    udma_edu_attach(&g_edu, g_dev, g_bar0, g_bar0_len, UDMA_BIT_MASK(g_bits)) != 0)
-		return -1;
+	g_dev = g_edu.dev;
+	g_bar0 = (void *)(uintptr_t)g_edu.regs;
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	udma_pci_set_bus_master(g_pci, 0);
-	udma_pci_close(g_pci);
+	udma_edu_close(&g_edu);
 	return 0;
 }
 

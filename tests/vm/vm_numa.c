@@ -6,13 +6,15 @@
  * coherent memory of a device on each node. In the guest there are two nodes; on a
  * one-node host the same checks run on node 0.
  *
- * usage: vm_numa [PCI-ADDR]   with a PCI function's address, its sysfs numa_node
- * is read and a device on that node must get its coherent memory there.
+ * usage: vm_numa [PCI-ADDR]   with a PCI function's address, udma_pci opens it
+ * (sysfs, pa mode): its udma_device is on the function's node and gets its
+ * coherent memory there.
  */
 #include <numa.h>
 #include <numaif.h>
 
 #include "test_common.h"
+#include "udma_pci.h"
 
 static const char *g_pci_addr;
 
@@ -90,6 +92,62 @@ static void test_socket_mem_no_huge(void **state)
 	socket_mem_run("--no-huge");
 }
 
+static long hp_read(int node, const char *what)
+{
+	char path[128];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/hugepages/hugepages-2048kB/%s",
+		 node, what);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+static int hp_write(int node, long v)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path),
+		 "/sys/devices/system/node/node%d/hugepages/hugepages-2048kB/nr_hugepages", node);
+	f = fopen(path, "w");
+	if (f == NULL)
+		return -1;
+	fprintf(f, "%ld\n", v);
+	return fclose(f);
+}
+
+/* node 1 short of hugepages while node 0 has plenty: init fails and names node 1;
+ * it never takes node 0's pages for node 1's share */
+static void test_socket_mem_short_node(void **state)
+{
+	long nr1 = hp_read(1, "nr_hugepages"), free1 = hp_read(1, "free_hugepages");
+	struct t_log l;
+	char *txt;
+	int ret;
+
+	(void)state;
+	if (nodes() < 2 || !t_pa_possible() || nr1 < 0 || hp_read(0, "free_hugepages") < 64)
+		skip(); /* one node, or no hugepages to play with */
+	/* leave node 1 with 8 free pages (16 MiB) and ask it for 64 MiB */
+	assert_int_equal(hp_write(1, nr1 - free1 + 8), 0);
+	t_log_begin(&l);
+	ret = t_init_args("--iova-mode=va", "--socket-mem=16,64", NULL);
+	txt = t_log_end(&l);
+	assert_int_equal(hp_write(1, nr1), 0);
+	printf("%s", txt);
+	assert_true(ret < 0);
+	assert_false(udma_eal_initialized());
+	assert_non_null(strstr(txt, "on node 1"));
+	free(txt);
+}
+
 /* the thread's own memory policy is what it was before init */
 static void test_policy_restored(void **state)
 {
@@ -104,42 +162,37 @@ static void test_policy_restored(void **state)
 	assert_int_equal(mode, MPOL_DEFAULT);
 }
 
-/* a PCI function's node from sysfs; its device's coherent memory sits there */
+/* a PCI function's node (sysfs, through udma_pci): its device's coherent memory sits there */
 static void test_device_node(void **state)
 {
-	char path[128];
-	int node = -1;
-	FILE *f;
-
-	(void)state;
-	if (g_pci_addr == NULL)
-		skip();
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/numa_node", g_pci_addr);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	assert_int_equal(fscanf(f, "%d", &node), 1);
-	fclose(f);
-	printf("%s is on node %d\n", g_pci_addr, node);
-	assert_true(node >= 0 && node < nodes());
-	/* memory on every node (the heap prefers the device's node and falls back to
-	 * another's free memory before it grows, as alloc_pages_node does) */
 	char sm[64] = "--socket-mem=";
-
-	for (int i = 0; i < nodes(); i++)
-		strcat(sm, i ? ",4" : "4");
-	assert_true(t_init_args("--iova-mode=va", "--no-huge", sm, "--log-level=4", NULL) >= 0);
-
-	struct udma_device *d = udma_device_create(g_pci_addr, NULL, node);
+	struct udma_pci_device *pdev;
+	struct udma_pci_info info;
+	struct udma_device *d;
 	udma_addr_t h;
 	void *p;
 
-	assert_non_null(d);
+	(void)state;
+	if (g_pci_addr == NULL || !t_pa_possible())
+		skip();
+	/* memory on every node (the heap prefers the device's node and falls back to
+	 * another's free memory before it grows, as alloc_pages_node does) */
+	for (int i = 0; i < nodes(); i++)
+		strcat(sm, i ? ",4" : "4");
+	assert_true(t_init_args("--iova-mode=pa", sm, "--log-level=5", NULL) >= 0);
+	pdev = udma_pci_open(g_pci_addr, UDMA_PCI_ACCESS_SYSFS);
+	assert_non_null(pdev);
+	assert_int_equal(udma_pci_info(pdev, &info), 0);
+	printf("%s is on node %d\n", info.addr, info.numa_node);
+	assert_true(info.numa_node >= 0 && info.numa_node < nodes());
+	d = udma_pci_dma_device(pdev);
+	assert_int_equal(udma_device_numa_node(d), info.numa_node);
 	assert_int_equal(udma_set_mask_and_coherent(d, UDMA_BIT_MASK(64)), 0);
 	p = udma_alloc_coherent(d, 1 << 20, &h, UDMA_GFP_KERNEL);
 	assert_non_null(p);
-	assert_on_node(p, 1 << 20, node);
+	assert_on_node(p, 1 << 20, info.numa_node);
 	udma_free_coherent(d, 1 << 20, p, h);
-	udma_device_destroy(d);
+	udma_pci_close(pdev);
 	udma_eal_cleanup();
 }
 
@@ -158,6 +211,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_socket_mem_huge, teardown),
 		cmocka_unit_test_teardown(test_socket_mem_no_huge, teardown),
 		cmocka_unit_test_teardown(test_policy_restored, teardown),
+		cmocka_unit_test_teardown(test_socket_mem_short_node, teardown),
 		cmocka_unit_test_teardown(test_device_node, teardown),
 	};
 

@@ -63,9 +63,58 @@ int udma_edu_attach(struct udma_edu *edu, struct udma_device *dev, void *bar0, s
 	edu->dev = dev;
 	edu->timeout_ms = UDMA_EDU_TIMEOUT_MS;
 	edu->dmas = 0;
+	edu->pdev = NULL;
 	udma_log(UDMA_LOG_INFO, "edu: %s: version %u.%u, DMA mask %#llx", udma_device_name(dev),
 		 id >> 24, (id >> 16) & 0xffu, (unsigned long long)udma_get_mask(dev));
 	return 0;
+}
+
+int udma_edu_open(struct udma_edu *edu, const char *pci_addr, uint64_t dma_mask)
+{
+	struct udma_pci_device *pdev;
+	struct udma_pci_info info;
+	size_t len = 0;
+	void *bar0;
+	int ret;
+
+	if (edu == NULL || pci_addr == NULL) {
+		udma_log(UDMA_LOG_ERR, "edu: open: bad argument (edu %p, address %p)", (void *)edu,
+			 (const void *)pci_addr);
+		return -EINVAL;
+	}
+	pdev = udma_pci_open(pci_addr, UDMA_PCI_ACCESS_AUTO);
+	if (pdev == NULL)
+		return -errno; /* udma_pci_open() said why, and what to do */
+	ret = udma_pci_info(pdev, &info);
+	if (ret == 0 && (info.vendor_id != UDMA_EDU_VENDOR_ID || info.device_id != UDMA_EDU_DEVICE_ID)) {
+		udma_log(UDMA_LOG_ERR, "edu: %s is %04x:%04x, not an edu (%04x:%04x)", info.addr,
+			 info.vendor_id, info.device_id, UDMA_EDU_VENDOR_ID, UDMA_EDU_DEVICE_ID);
+		ret = -ENODEV;
+	}
+	bar0 = ret == 0 ? udma_pci_bar_map(pdev, 0, &len) : NULL;
+	if (ret == 0 && bar0 == NULL)
+		ret = -errno;
+	if (ret == 0)
+		ret = udma_pci_set_bus_master(pdev, 1);
+	if (ret == 0)
+		ret = udma_edu_attach(edu, udma_pci_dma_device(pdev), bar0, len, dma_mask);
+	if (ret != 0) {
+		udma_pci_close(pdev);
+		return ret;
+	}
+	edu->pdev = pdev;
+	return 0;
+}
+
+void udma_edu_close(struct udma_edu *edu)
+{
+	if (edu == NULL || edu->pdev == NULL)
+		return;
+	udma_pci_set_bus_master(edu->pdev, 0);
+	udma_pci_close(edu->pdev);
+	edu->pdev = NULL;
+	edu->regs = NULL;
+	edu->dev = NULL;
 }
 
 int udma_edu_busy(const struct udma_edu *edu)

@@ -15,10 +15,9 @@
  * (an off-by-one in its range check), so a transfer ends at 0x40fff at most:
  * UDMA_EDU_MAX_XFER bytes.
  *
- * The driver does not open the PCI function: the caller maps BAR0 (VFIO region,
- * sysfs `resource0`, or udma_pci_bar_map()), turns bus mastering on, and gives
- * the mapping, the function's udma_device and the edu's DMA mask to
- * udma_edu_attach().
+ * udma_edu_open() does everything from a PCI address (udma_pci_open(), BAR0, bus
+ * mastering, attach); udma_edu_attach() is for a caller that already has BAR0
+ * mapped and a udma_device (an application sharing the VFIO device fd).
  */
 #ifndef UDMA_EDU_H
 #define UDMA_EDU_H
@@ -27,6 +26,7 @@
 #include <stdint.h>
 
 #include <udma.h>
+#include <udma_pci.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -49,7 +49,23 @@ struct udma_edu {
 	struct udma_device *dev;    /**< the function's udma device (masks, mappings) */
 	unsigned int timeout_ms;    /**< udma_edu_wait() default timeout */
 	uint64_t dmas;              /**< transfers completed */
+	struct udma_pci_device *pdev; /**< the function when udma_edu_open() opened it */
 };
+
+/**
+ * Open the edu at a PCI address and attach to it: udma_pci_open() (through VFIO
+ * in `--iova-mode=vfio`, else sysfs), BAR0 mapped, bus mastering on (vfio-pci
+ * leaves it off), then udma_edu_attach().
+ * @param edu filled in.
+ * @param pci_addr "DDDD:BB:DD.F".
+ * @param dma_mask the edu's dma_mask as QEMU was given it.
+ * @return 0, or a negative errno: as udma_pci_open() (its errno, negated),
+ *         -ENODEV (not an edu), or as udma_edu_attach(). Nothing stays open.
+ */
+int udma_edu_open(struct udma_edu *edu, const char *pci_addr, uint64_t dma_mask);
+
+/** Stop bus mastering and close what udma_edu_open() opened. NULL is ignored. */
+void udma_edu_close(struct udma_edu *edu);
 
 /**
  * Attach to an edu: check its identification register and liveness check, set
