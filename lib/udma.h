@@ -17,5 +17,6 @@
 #include "udma_sim.h"
 #include "udma_pool.h"
 #include "udma_debug.h"
+#include "udma_pci.h"
 
 #endif /* UDMA_H */

@@ -77,13 +77,13 @@ static void test_full_registries_fail_loudly(void **state)
 
 	(void)state;
 	t_log_begin(&log);
-	/* init hooks (8 slots, 7 taken by the library, 1 by the probe above) */
+	/* init hooks (16 slots: the library's, the probe's above, then fillers) */
 	for (i = 0; i < 16; i++)
 		hooks[i].name = "test-filler";
 	for (i = 0; i < 16 && (ret = eal_hook_register(&hooks[i], EAL_STAGE_POOL)) == 0; i++)
 		;
 	assert_int_equal(ret, -ENOSPC);
-	assert_int_equal(i, 0);
+	assert_true(i > 0 && i < 16);
 	/* IOVA backends (8 slots) */
 	for (i = 0; i < 16; i++) {
 		backends[i].name = "test-backend";
@@ -107,12 +107,12 @@ static void test_full_registries_fail_loudly(void **state)
 	text = t_log_end(&log);
 	assert_int_equal(ret, -ENOSPC);
 	assert_int_equal(udma_eal_initialized(), 0);
-	assert_true(t_count(text, "init hooks: all 8 slots taken, test-filler not registered") >= 1);
+	assert_true(t_count(text, "init hooks: all 16 slots taken, test-filler not registered") >= 1);
 	assert_int_equal(t_count(text, "IOVA backends: all 8 slots taken, test-backend not registered"), 1);
 	assert_int_equal(t_count(text, "device-destroy hooks: all 4 slots taken"), 1);
 	assert_int_equal(t_count(text, "lcore flush hooks: all 8 slots taken"), 1);
 	/* the refusal names the first registry that overflowed */
-	assert_int_equal(t_count(text, "cannot run: init hooks full (8 slots): test-filler not "
+	assert_int_equal(t_count(text, "cannot run: init hooks full (16 slots): test-filler not "
 				       "registered"), 1);
 	free(text);
 }

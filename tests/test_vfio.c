@@ -1,144 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The vfio backend against a fake of the kernel's VFIO ioctl interface (this
- * kernel has neither an IOMMU nor VFIO). The fake checks what the real type1 driver
- * checks — API version, extension, group viability and attachment order, argsz,
- * flags, alignment, overlap, whole-mapping unmap — and records the DMA mappings.
+ * The vfio backend against a fake of the kernel's VFIO interface (fake_vfio.h:
+ * this kernel has neither an IOMMU nor VFIO). The fake checks what the real
+ * type1 driver checks and records the DMA mappings; a device behind it reads
+ * and writes through those mappings (fv_dev_read/fv_dev_write).
  */
-#include <linux/vfio.h>
 
 #include "test_common.h"
 
-#include "iova_vfio.h"
-
-#define CONTAINER 1000
-#define GROUP 1007
-#define MAXMAP 256
-
-static struct {
-	int api, type1v2, viable, map_errno;
-	int open_fds, attached, iommu_set;
-	struct { uint64_t iova, size; } map[MAXMAP];
-	int nmap, maps_made, unmaps_made;
-} F;
-
-static void fake_reset(void)
-{
-	memset(&F, 0, sizeof(F));
-	F.type1v2 = 1;
-	F.viable = 1;
-}
-
-static int fake_open(const char *path, int flags)
-{
-	(void)flags;
-	if (strcmp(path, "/dev/vfio/vfio") == 0) {
-		F.open_fds++;
-		return CONTAINER;
-	}
-	if (strcmp(path, "/dev/vfio/7") == 0) {
-		F.open_fds++;
-		return GROUP;
-	}
-	errno = ENOENT;
-	return -1;
-}
-
-static int fake_close(int fd)
-{
-	F.open_fds--;
-	if (fd == CONTAINER) { /* the kernel drops every mapping with the container */
-		F.nmap = 0;
-		F.iommu_set = 0;
-	}
-	if (fd == GROUP)
-		F.attached = 0;
-	return 0;
-}
-
-static int fake_fail(int e)
-{
-	errno = e;
-	return -1;
-}
-
-static int map_dma(struct vfio_iommu_type1_dma_map *m)
-{
-	if (!F.iommu_set || m->argsz < sizeof(*m))
-		return fake_fail(EINVAL);
-	if (m->flags != (VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE) || m->size == 0 ||
-	    (m->iova | m->vaddr | m->size) & 4095)
-		return fake_fail(EINVAL);
-	if (F.map_errno)
-		return fake_fail(F.map_errno);
-	for (int i = 0; i < F.nmap; i++)
-		if (m->iova < F.map[i].iova + F.map[i].size && F.map[i].iova < m->iova + m->size)
-			return fake_fail(EEXIST);
-	if (F.nmap == MAXMAP)
-		return fake_fail(ENOSPC);
-	assert_int_equal(m->vaddr, m->iova); /* udma maps IOVA = VA */
-	F.map[F.nmap].iova = m->iova;
-	F.map[F.nmap++].size = m->size;
-	F.maps_made++;
-	return 0;
-}
-
-static int unmap_dma(struct vfio_iommu_type1_dma_unmap *u)
-{
-	int kept = 0;
-
-	if (!F.iommu_set || u->argsz < sizeof(*u))
-		return fake_fail(EINVAL);
-	for (int i = 0; i < F.nmap; i++) {
-		bool inside = F.map[i].iova >= u->iova &&
-			      F.map[i].iova + F.map[i].size <= u->iova + u->size;
-		bool overlap = F.map[i].iova < u->iova + u->size &&
-			       u->iova < F.map[i].iova + F.map[i].size;
-
-		if (overlap && !inside)
-			return fake_fail(EINVAL); /* type1v2: no splitting a mapping */
-		if (!inside)
-			F.map[kept++] = F.map[i];
-	}
-	F.nmap = kept;
-	F.unmaps_made++;
-	return 0;
-}
-
-static int fake_ioctl(int fd, unsigned long req, uintptr_t arg)
-{
-	if (fd == CONTAINER && req == VFIO_GET_API_VERSION)
-		return F.api;
-	if (fd == CONTAINER && req == VFIO_CHECK_EXTENSION)
-		return arg == VFIO_TYPE1v2_IOMMU ? F.type1v2 : 0;
-	if (fd == GROUP && req == VFIO_GROUP_GET_STATUS) {
-		struct vfio_group_status *st = (void *)arg;
-
-		if (st->argsz < sizeof(*st))
-			return fake_fail(EINVAL);
-		st->flags = F.viable ? VFIO_GROUP_FLAGS_VIABLE : 0;
-		return 0;
-	}
-	if (fd == GROUP && req == VFIO_GROUP_SET_CONTAINER) {
-		if (*(int *)arg != CONTAINER || !F.viable)
-			return fake_fail(EINVAL);
-		F.attached = 1;
-		return 0;
-	}
-	if (fd == CONTAINER && req == VFIO_SET_IOMMU) {
-		if (!F.attached || arg != VFIO_TYPE1v2_IOMMU)
-			return fake_fail(EINVAL); /* the kernel needs a group first */
-		F.iommu_set = 1;
-		return 0;
-	}
-	if (fd == CONTAINER && req == VFIO_IOMMU_MAP_DMA)
-		return map_dma((void *)arg);
-	if (fd == CONTAINER && req == VFIO_IOMMU_UNMAP_DMA)
-		return unmap_dma((void *)arg);
-	return fake_fail(ENOTTY);
-}
-
-static const struct vfio_sys g_fake = {fake_open, fake_ioctl, fake_close};
+#include "eal_private.h"
+#include "fake_vfio.h"
 
 /* is every page of [va, va+len) inside a recorded DMA mapping (adjacent ones count)? */
 static bool mapped(const void *va, size_t len)
@@ -160,13 +31,15 @@ static int setup(void **s)
 {
 	(void)s;
 	fake_reset();
-	vfio_sys_inject(&g_fake);
+	vfio_sys_inject(&g_fake_vfio);
 	return 0;
 }
 
 static int teardown(void **s)
 {
 	(void)s;
+	if (udma_eal_initialized())
+		udma_eal_cleanup();
 	vfio_sys_inject(NULL);
 	return 0;
 }
@@ -241,7 +114,7 @@ static void test_failures(void **s)
 				     "--log-level=2", NULL), -ENODEV);
 	assert_int_equal(F.open_fds, 0);
 	fake_reset();
-	F.viable = 0;
+	F.g[0].viable = 0;
 	assert_int_equal(t_init_args("--iova-mode=vfio", "--vfio-group=7", "--no-huge", "-m", "4",
 				     "--log-level=2", NULL), -ENODEV);
 	assert_int_equal(F.open_fds, 0);
@@ -257,7 +130,7 @@ static void test_failures(void **s)
 	assert_false(udma_eal_initialized());
 	fake_reset();
 	/* no such group */
-	assert_true(t_init_args("--iova-mode=vfio", "--vfio-group=8", "--no-huge", "-m", "4",
+	assert_true(t_init_args("--iova-mode=vfio", "--vfio-group=9", "--no-huge", "-m", "4",
 				"--log-level=2", NULL) < 0);
 	assert_int_equal(F.open_fds, 0);
 	/* and a valid init still works afterwards */
@@ -266,12 +139,332 @@ static void test_failures(void **s)
 	assert_int_equal(udma_eal_cleanup(), 0);
 }
 
+
+/* the model a 48-bit aperture without holes gets: IOVA = VA, and why */
+static void test_model_va_reason(void **s)
+{
+	(void)s;
+	assert_true(t_init_args("--iova-mode=vfio", "--vfio-group=7", "--no-huge", "-m", "4",
+				"--log-level=2", NULL) >= 0);
+	assert_non_null(strstr(udma_iova_mode_reason(), "IOVA = VA"));
+	assert_non_null(strstr(udma_iova_mode_reason(), "0xffffffffffff]")); /* the range read */
+	assert_true(F.info_calls >= 2); /* a size query, then the chain */
+	assert_int_equal(udma_vfio_container_fd(), FV_CONTAINER);
+	assert_int_equal(udma_eal_cleanup(), 0);
+	assert_int_equal(udma_vfio_container_fd(), -1);
+}
+
+/*
+ * Defect (issue 10): a 39-bit VT-d aperture, heap memory registered. Before the
+ * aperture was read, udma mapped the region at IOVA = VA (0x55..., 47 bits) and
+ * VFIO_IOMMU_MAP_DMA said EINVAL. Now every memseg chunk and the region get IOVAs
+ * inside the aperture, and a device behind the IOMMU reads the right bytes.
+ */
+static void test_aperture_39(void **s)
+{
+	struct udma_device *d;
+	uint8_t *heap = aligned_alloc(4096, 16384), *p, back[256];
+	udma_addr_t h, a;
+	int maps;
+
+	(void)s;
+	fake_aperture_vtd(39);
+	assert_true((uintptr_t)heap > (1ULL << 39)); /* glibc heap: above a 39-bit aperture */
+	assert_true(t_init_args("--iova-mode=vfio", "--vfio-group=7", "--no-huge", "-m", "8",
+				"--swiotlb-size=2", "--log-level=2", NULL) >= 0);
+	assert_non_null(strstr(udma_iova_mode_reason(), "allocated IOVAs"));
+	assert_non_null(strstr(udma_iova_mode_reason(), "0x7fffffffff]"));
+	for (int i = 0; i < F.nmap; i++) /* every mapping inside the aperture */
+		assert_true(fv_in_aperture(F.map[i].iova, F.map[i].size));
+	d = t_dev64("vf39");
+	/* the defect: registered heap memory (above 2^39) gets an allocated IOVA inside the
+	 * aperture; before, MAP_DMA at IOVA = VA answered EINVAL */
+	assert_int_equal(udma_mem_register(heap, 16384), 0);
+	a = udma_map_single(d, heap + 4096, 256, UDMA_TO_DEVICE);
+	assert_false(udma_mapping_error(d, a));
+	assert_true(a != (udma_addr_t)(uintptr_t)(heap + 4096) && a + 255 < (1ULL << 39));
+	assert_ptr_equal(fv_translate(a, 256), heap + 4096);
+	t_fill(heap + 4096, 256, 7);
+	assert_int_equal(fv_dev_read(a, back, 256), 0);
+	assert_true(t_check(back, 256, 7));
+	assert_int_equal(udma_sim_dma_read(d, a, back, 256), 0); /* udma's own reverse map agrees */
+	assert_true(t_check(back, 256, 7));
+	udma_unmap_single(d, a, 256, UDMA_TO_DEVICE);
+	assert_int_equal(udma_mem_unregister(heap, 16384), 0);
+	assert_null(fv_translate(a, 256)); /* unmapped from the IOMMU */
+	p = udma_alloc_coherent(d, 8192, &h, UDMA_GFP_KERNEL);
+	assert_non_null(p);
+	assert_true(h != (udma_addr_t)(uintptr_t)p && h + 8191 < (1ULL << 39));
+	assert_ptr_equal(fv_translate(h, 8192), p); /* the IOMMU maps the handle to p */
+	t_fill(p, 256, 5);
+	assert_int_equal(fv_dev_read(h, back, 256), 0);
+	assert_true(t_check(back, 256, 5));
+	assert_ptr_equal(udma_iova2virt(h), p);
+	/* streaming maps of memseg memory make no VFIO call: the chunk is mapped already */
+	maps = F.maps_made;
+	a = udma_map_single(d, p + 4096, 512, UDMA_FROM_DEVICE);
+	assert_int_equal(a, h + 4096);
+	t_fill(back, 256, 6);
+	assert_int_equal(fv_dev_write(a, back, 256), 0);
+	udma_unmap_single(d, a, 512, UDMA_FROM_DEVICE);
+	assert_true(t_check(p + 4096, 256, 6));
+	assert_int_equal(F.maps_made, maps);
+	/* growth maps a new chunk once, inside the aperture */
+	maps = F.maps_made;
+	uint8_t *big = udma_alloc_coherent(d, 8 << 20, &h, UDMA_GFP_KERNEL);
+
+	assert_non_null(big);
+	assert_true(F.maps_made > maps);
+	assert_true(fv_maps_to(h, big, 8 << 20)); /* maybe across two chunks */
+	udma_free_coherent(d, 8 << 20, big, h);
+	udma_free_coherent(d, 8192, p, udma_virt2iova(p));
+	udma_device_destroy(d);
+	assert_int_equal(udma_eal_cleanup(), 0);
+	assert_int_equal(F.open_fds, 0);
+	assert_int_equal(F.nmap, 0);
+	free(heap);
+}
+
+/* a device with a 28-bit mask (QEMU edu's default) through vfio */
+static void test_mask_28(void **s)
+{
+	struct udma_device *d;
+	uint8_t *p, *heap = aligned_alloc(4096, 8192), back[128];
+	udma_addr_t h, a;
+
+	(void)s;
+	fake_aperture_vtd(48);
+	/* the MSI hole splits the aperture: the 1 TiB memseg reservation cannot be IOVA = VA */
+	assert_true(t_init_args("--iova-mode=vfio", "--vfio-group=7", "--vfio-dma-mask=28",
+				"--no-huge", "-m", "8", "--swiotlb-size=2", "--log-level=2",
+				NULL) >= 0);
+	assert_non_null(strstr(udma_iova_mode_reason(), "allocated IOVAs"));
+	d = udma_device_create("edu28", NULL, -1);
+	assert_non_null(d);
+	assert_int_equal(udma_set_mask_and_coherent(d, UDMA_BIT_MASK(28)), 0);
+	p = udma_alloc_coherent(d, 4096, &h, UDMA_GFP_KERNEL);
+	assert_non_null(p);
+	assert_true(h + 4095 <= UDMA_BIT_MASK(28));
+	t_fill(p, 128, 8);
+	assert_int_equal(fv_dev_read(h, back, 128), 0);
+	assert_true(t_check(back, 128, 8));
+	/* registered memory: under the mask too */
+	assert_int_equal(udma_mem_register(heap, 8192), 0);
+	t_fill(heap, 128, 9);
+	a = udma_map_single(d, heap, 128, UDMA_TO_DEVICE);
+	assert_false(udma_mapping_error(d, a));
+	assert_true(a + 127 <= UDMA_BIT_MASK(28));
+	assert_int_equal(fv_dev_read(a, back, 128), 0);
+	assert_true(t_check(back, 128, 9));
+	udma_unmap_single(d, a, 128, UDMA_TO_DEVICE);
+	assert_int_equal(udma_mem_unregister(heap, 8192), 0);
+	/* foreign memory bounces into a slot the 28-bit device reaches */
+	t_fill(back, 128, 10);
+	a = udma_map_single(d, back, 128, UDMA_TO_DEVICE);
+	assert_false(udma_mapping_error(d, a));
+	assert_true(a + 127 <= UDMA_BIT_MASK(28));
+	memset(heap, 0, 128);
+	assert_int_equal(fv_dev_read(a, heap, 128), 0);
+	assert_true(t_check(heap, 128, 10));
+	udma_unmap_single(d, a, 128, UDMA_TO_DEVICE);
+	udma_free_coherent(d, 4096, p, h);
+	udma_device_destroy(d);
+	assert_int_equal(udma_eal_cleanup(), 0);
+	free(heap);
+}
+
+/* an IOVA = VA model cannot serve a 28-bit device: it is refused, and says so */
+static void test_mask_28_va_refused(void **s)
+{
+	struct udma_device *d;
+
+	(void)s;
+	assert_true(t_init_args("--iova-mode=vfio", "--vfio-group=7", "--no-huge", "-m", "4",
+				"--log-level=2", NULL) >= 0);
+	assert_non_null(strstr(udma_iova_mode_reason(), "IOVA = VA"));
+	d = udma_device_create("edu28", NULL, -1);
+	assert_int_equal(udma_set_mask(d, UDMA_BIT_MASK(28)), -EIO);
+	udma_device_destroy(d);
+	assert_int_equal(udma_eal_cleanup(), 0);
+}
+
+/* a kernel without the capability chain (before 5.4): a 64-bit aperture assumed */
+static void test_no_caps(void **s)
+{
+	(void)s;
+	F.caps = 0;
+	assert_true(t_init_args("--iova-mode=vfio", "--vfio-group=7", "--no-huge", "-m", "4",
+				"--log-level=2", NULL) >= 0);
+	assert_non_null(strstr(udma_iova_mode_reason(), "IOVA = VA"));
+	assert_non_null(strstr(udma_iova_mode_reason(), "0xffffffffffffffff]"));
+	assert_int_equal(udma_eal_cleanup(), 0);
+}
+
+/* DMA_AVAIL: the container's mapping limit reached says what to raise */
+static void test_dma_avail(void **s)
+{
+	struct t_log l;
+	char *text;
+	FILE *dump;
+	char *dbuf = NULL;
+	size_t dlen = 0;
+	int ret;
+
+	(void)s;
+	F.dma_avail = 3;
+	assert_true(t_init_args("--iova-mode=vfio", "--vfio-group=7", "--no-huge", "-m", "2",
+				"--swiotlb-size=1", "--log-level=2", NULL) >= 0);
+	dump = open_memstream(&dbuf, &dlen);
+	udma_dump(dump);
+	fclose(dump);
+	assert_non_null(strstr(dbuf, "more available"));
+	free(dbuf);
+	t_log_begin(&l);
+	for (ret = 0; ret == 0 && F.dma_avail > 0;) {
+		struct udma_device *d = t_dev64("grow");
+		udma_addr_t h;
+		void *p = udma_alloc_coherent(d, 4 << 20, &h, UDMA_GFP_KERNEL);
+
+		ret = p ? 0 : -1;
+		/* left allocated on purpose: the next one must grow */
+		udma_device_destroy(d);
+	}
+	{
+		struct udma_device *d = t_dev64("grow");
+		udma_addr_t h;
+
+		assert_null(udma_alloc_coherent(d, 4 << 20, &h, UDMA_GFP_KERNEL));
+		udma_device_destroy(d);
+	}
+	text = t_log_end(&l);
+	assert_non_null(strstr(text, "dma_entry_limit"));
+	free(text);
+	assert_int_equal(udma_eal_cleanup(), 0);
+	assert_int_equal(F.nmap, 0);
+}
+
+/* the application's container (DPDK's): used, never closed, left as found */
+static void test_external_container(void **s)
+{
+	int fd;
+
+	(void)s;
+	assert_int_equal(udma_vfio_set_container(-2), -EINVAL);
+	fd = fake_open("/dev/vfio/vfio", O_RDWR); /* stands for the application's */
+	assert_int_equal(fd, FV_CONTAINER);
+	assert_int_equal(udma_vfio_set_container(fd), 0);
+	assert_true(t_init_args("--iova-mode=vfio", "--vfio-group=7", "--no-huge", "-m", "4",
+				"--log-level=2", NULL) >= 0);
+	assert_int_equal(udma_vfio_set_container(-1), -EBUSY);
+	assert_int_equal(udma_vfio_container_fd(), fd);
+	assert_true(F.nmap > 0);
+	assert_int_equal(udma_eal_cleanup(), 0);
+	assert_int_equal(F.open_fds, 1); /* the container stays open */
+	assert_int_equal(F.nmap, 0);     /* and holds nothing of udma's */
+	assert_int_equal(udma_vfio_set_container(-1), 0);
+	fake_close(fd);
+}
+
+/* IOVA = VA for the memsegs, but registered memory above the aperture is allocated
+ * an IOVA that stays clear of the memseg reservation */
+static void test_va_model_register_above(void **s)
+{
+	struct udma_device *d;
+	uint8_t *reg, back[64];
+	uint64_t top;
+	udma_addr_t a;
+
+	(void)s;
+	/* where does the memseg reservation land in this build (ASan moves it)? */
+	assert_true(t_init_args("--iova-mode=vfio", "--vfio-group=7", "--no-huge", "-m", "2",
+				"--swiotlb-size=1", "--log-level=2", NULL) >= 0);
+	top = g_mem.va_base + g_mem.va_len - 1;
+	assert_int_equal(udma_eal_cleanup(), 0);
+	top = UDMA_BIT_MASK(64 - __builtin_clzll(top)); /* an aperture that just holds it */
+	if (top >= (1ULL << 46))
+		skip(); /* no user VA above such an aperture to register */
+	reg = mmap((void *)(uintptr_t)(top + 1 + (1ULL << 30)), 8192, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	assert_true(reg != MAP_FAILED);
+	F.ranges[0][1] = top;
+	assert_true(t_init_args("--iova-mode=vfio", "--vfio-group=7", "--no-huge", "-m", "4",
+				"--swiotlb-size=1", "--log-level=2", NULL) >= 0);
+	assert_non_null(strstr(udma_iova_mode_reason(), "IOVA = VA"));
+	d = t_dev64("vfva");
+	assert_int_equal(udma_mem_register(reg, 8192), 0);
+	a = udma_map_single(d, reg, 64, UDMA_TO_DEVICE);
+	assert_false(udma_mapping_error(d, a));
+	assert_true(a + 8191 <= top);
+	/* not inside the memseg reservation (where IOVA = VA lives) */
+	assert_true(a + 8191 < g_mem.va_base || a >= g_mem.va_base + g_mem.va_len);
+	t_fill(reg, 64, 12);
+	assert_int_equal(fv_dev_read(a, back, 64), 0);
+	assert_true(t_check(back, 64, 12));
+	udma_unmap_single(d, a, 64, UDMA_TO_DEVICE);
+	assert_int_equal(udma_mem_unregister(reg, 8192), 0);
+	assert_null(fv_translate(a, 64));
+	udma_device_destroy(d);
+	assert_int_equal(udma_eal_cleanup(), 0);
+	munmap(reg, 8192);
+}
+
+/* a group joining later shrinks the aperture: the ranges are read again and new
+ * allocations keep out of the reserved region */
+static void test_aperture_shrinks(void **s)
+{
+	uint8_t *heap = aligned_alloc(4096, 8192);
+	struct udma_device *d;
+	udma_addr_t a;
+	int fd = -1, calls;
+
+	(void)s;
+	fake_aperture_vtd(39);
+	assert_true(t_init_args("--iova-mode=vfio", "--vfio-group=7", "--no-huge", "-m", "4",
+				"--swiotlb-size=1", "--log-level=2", NULL) >= 0);
+	/* group 8 brings a reserved region at [2 MiB, 4 MiB), where the next allocation
+	 * would land (the kernel refuses a group whose region holds a mapping) */
+	for (int i = 0; i < F.nmap; i++)
+		assert_true(F.map[i].iova >= 0x400000);
+	F.ranges[2][0] = F.ranges[1][0];
+	F.ranges[2][1] = F.ranges[1][1];
+	F.ranges[1][0] = 0x400000;
+	F.ranges[1][1] = 0xfedfffffULL;
+	F.ranges[0][1] = 0x1fffff;
+	F.nranges = 3;
+	calls = F.info_calls;
+	fd = fake_open("/dev/vfio/8", O_RDWR);
+	assert_int_equal(udma_vfio_adopt_group(8, fd), 0);
+	assert_true(F.info_calls > calls); /* read again */
+	d = t_dev64("shrunk");
+	assert_int_equal(udma_mem_register(heap, 8192), 0);
+	a = udma_map_single(d, heap, 64, UDMA_TO_DEVICE);
+	assert_false(udma_mapping_error(d, a));
+	assert_true(a >= 0x400000); /* not in the new reserved region */
+	assert_ptr_equal(fv_translate(a, 64), heap);
+	udma_unmap_single(d, a, 64, UDMA_TO_DEVICE);
+	assert_int_equal(udma_mem_unregister(heap, 8192), 0);
+	udma_device_destroy(d);
+	assert_int_equal(udma_eal_cleanup(), 0);
+	assert_int_equal(F.g[1].open, 1); /* adopted: the application closes it */
+	fake_close(fd);
+	free(heap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_vfio_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_prefers_vfio, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_model_va_reason, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_aperture_39, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mask_28, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mask_28_va_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_caps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dma_avail, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_external_container, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_va_model_register_above, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_aperture_shrinks, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -116,6 +116,11 @@ int udma_set_sysfs_pci_root(const char *path)
 	return 0;
 }
 
+const char *dma_sysfs_pci_root(void)
+{
+	return g_pci_root;
+}
+
 int udma_declare_coherent_bar(struct udma_device *dev, const char *pci_addr, int bar, size_t offset,
 			      udma_addr_t device_addr, size_t size, int flags)
 {

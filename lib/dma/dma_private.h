@@ -207,6 +207,8 @@ int declared_alloc(struct udma_device *dev, size_t size, void **va, udma_addr_t 
 int declared_free_range(struct udma_device *dev, size_t size, void *va, udma_addr_t handle);
 void *declared_resolve(const struct udma_device *dev, udma_addr_t iova, size_t *contig);
 void declared_destroy(struct udma_device *dev);
+/* the sysfs PCI root udma_set_sysfs_pci_root() set (the PCI layer reads it too) */
+const char *dma_sysfs_pci_root(void);
 
 /*
  * pa/va, bouncing not forced, dma-debug off: streaming maps of memseg memory are a

@@ -77,10 +77,13 @@ static int reg_translate_pages(struct reg *r)
 	if (r->iova == NULL)
 		return -ENOMEM;
 	if (g_iova_ops->mode != UDMA_IOVA_PA) {
+		udma_addr_t base = r->va;
+		/* an IOMMU (vfio) maps the region: at IOVA = VA, or at an IOVA it allocates */
+		int ret = g_iova_ops->reg_map ? g_iova_ops->reg_map((void *)r->va, r->len, &base) : 0;
+
 		for (size_t i = 0; i < r->len / PG; i++)
-			r->iova[i] = r->va + i * PG;
-		/* an IOMMU (vfio) has to be told: IOVA = VA for this region too */
-		return g_iova_ops->reg_map ? g_iova_ops->reg_map((void *)r->va, r->len) : 0;
+			r->iova[i] = base + i * PG;
+		return ret;
 	}
 	fd = pagemap_open();
 	if (fd < 0)

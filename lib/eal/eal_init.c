@@ -6,7 +6,7 @@
 #include "eal_topology.h"
 #include "eal_iova.h"
 
-#define MAX_HOOKS 8
+#define MAX_HOOKS 16
 
 static struct {
 	const struct eal_hook *h;
@@ -68,7 +68,8 @@ static int setup(void)
 	ret = lcore_init(g_cfg.lcores);
 	if (ret == 0)
 		ret = iova_select(g_cfg.iova_mode,
-				  &(struct iova_mode_opts){.vfio_group = g_cfg.vfio_group});
+				  &(struct iova_mode_opts){.vfio_group = g_cfg.vfio_group,
+							   .vfio_mask_bits = g_cfg.vfio_mask_bits});
 	if (ret == 0)
 		ret = heap_init();
 	if (ret == 0)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The IOVA backend registry: drivers register from constructors; init picks one. */
+#include <stdarg.h>
 #include <string.h>
 
 #include "eal_iova.h"
@@ -10,7 +11,7 @@
 static const struct udma_iova_ops *g_backends[MAX_BACKENDS];
 static unsigned int g_nr_backends;
 const struct udma_iova_ops *g_iova_ops;
-static char g_reason[512];
+static char g_reason[1024];
 
 int iova_ops_register(const struct udma_iova_ops *ops)
 {
@@ -35,6 +36,21 @@ static void reason_add(const char *name, const char *why)
 	size_t n = strlen(g_reason);
 
 	snprintf(g_reason + n, sizeof(g_reason) - n, "%s%s: %s", n ? "; " : "", name, why);
+}
+
+void iova_reason_append(const char *fmt, ...)
+{
+	size_t n = strlen(g_reason);
+	va_list ap;
+
+	if (n + 2 >= sizeof(g_reason))
+		return;
+	if (n)
+		memcpy(g_reason + n, "; ", 3);
+	n = strlen(g_reason);
+	va_start(ap, fmt);
+	vsnprintf(g_reason + n, sizeof(g_reason) - n, fmt, ap);
+	va_end(ap);
 }
 
 /* auto: the usable backend of highest rank (vfio > pa > va) */

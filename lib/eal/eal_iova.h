@@ -30,8 +30,9 @@ struct udma_iova_ops {
 	int (*seg_map)(void *va, size_t len, unsigned int page_shift, udma_addr_t *iova);
 	/* undo seg_map for [va, va+len) (@iova may be NULL) */
 	void (*seg_unmap)(void *va, size_t len, unsigned int page_shift, const udma_addr_t *iova);
-	/* registered memory (udma_mem_register): make it reachable at IOVA = VA, or NULL */
-	int (*reg_map)(void *va, size_t len);
+	/* registered memory (udma_mem_register): make it reachable, *iova = its first
+	 * IOVA (the region is IOVA-contiguous; pre-set to VA); NULL: IOVA = VA as is */
+	int (*reg_map)(void *va, size_t len, udma_addr_t *iova);
 	void (*reg_unmap)(void *va, size_t len);
 	/*
 	 * The device side: where does @iova land? Sets *va and *contig (bytes from
@@ -47,9 +48,12 @@ struct udma_iova_ops {
 int iova_ops_register(const struct udma_iova_ops *ops);
 /* The backends' options, taken from the command line at selection (init). */
 struct iova_mode_opts {
-	long vfio_group; /* --vfio-group, -1: the only one found */
+	long vfio_group;             /* --vfio-group, -1: every group under /dev/vfio */
+	unsigned int vfio_mask_bits; /* --vfio-dma-mask: narrowest device mask; 0 = 64 */
 };
 extern struct iova_mode_opts g_iova_opts;
+/* add to udma_iova_mode_reason() (the backend's model, chosen after init began) */
+void iova_reason_append(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* choose the backend for @mode (UDMA_IOVA_DC = auto) and init it; 0 or -errno */
 int iova_select(enum udma_iova_mode mode, const struct iova_mode_opts *opts);

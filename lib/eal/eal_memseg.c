@@ -7,6 +7,8 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <numa.h>
+#include <numaif.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -299,9 +301,9 @@ static int backing_open(struct memseg_list *l, size_t len)
 	if (ftruncate(fd, (off_t)len) != 0 || fallocate(fd, 0, 0, (off_t)len) != 0) {
 		int err = errno;
 
-		UDMA_LOG(ERR, "cannot reserve %zu MiB of %s pages: %s%s", len >> 20,
-			 l->hugetlb ? "huge" : "4 KiB", strerror(err),
-			 l->hugetlb ? " (free hugepages: see /proc/meminfo; or use --no-huge)" : "");
+		UDMA_LOG(ERR, "cannot reserve %zu MiB of %s pages on node %d: %s%s", len >> 20,
+			 l->hugetlb ? "huge" : "4 KiB", l->node, strerror(err),
+			 l->hugetlb ? " (free hugepages: /sys/devices/system/node/node*/hugepages; or use --no-huge)" : "");
 		close(fd);
 		return -ENOMEM;
 	}
@@ -539,23 +541,71 @@ udma_addr_t memseg_max_iova(void)
 
 /* ---- growth ------------------------------------------------------------ */
 
+/*
+ * The calling thread's memory policy, bound to one node while a chunk is allocated.
+ * hugetlbfs allocates a file's pages at fallocate() (as shmem does for --no-huge)
+ * under the thread's policy, before any mapping exists to mbind(): without this a
+ * chunk lands on the node the thread runs on. Only for a node the kernel has (an
+ * injected topology's nodes need not exist); the previous policy comes back after.
+ */
+struct thread_policy {
+	int saved; /* 1: mode/mask hold the policy to restore */
+	int mode;
+	unsigned long mask[1024 / (8 * sizeof(unsigned long))];
+};
+
+static void thread_policy_bind(int node, struct thread_policy *tp)
+{
+	unsigned long want[sizeof(tp->mask) / sizeof(tp->mask[0])] = {0};
+	const unsigned int bits = sizeof(tp->mask) * 8, lbits = 8 * sizeof(unsigned long);
+
+	tp->saved = 0;
+	if (node < 0 || numa_available() < 0 || node > numa_max_node() || (unsigned)node >= bits)
+		return;
+	if (get_mempolicy(&tp->mode, tp->mask, bits, NULL, 0) != 0) {
+		UDMA_LOG(WARNING, "get_mempolicy: %s: node %d placement is left to mbind", strerror(errno),
+			 node);
+		return;
+	}
+	want[(unsigned)node / lbits] = 1UL << ((unsigned)node % lbits);
+	if (set_mempolicy(MPOL_BIND, want, bits + 1) != 0) {
+		UDMA_LOG(WARNING, "set_mempolicy(MPOL_BIND, node %d): %s", node, strerror(errno));
+		return;
+	}
+	tp->saved = 1;
+}
+
+static void thread_policy_restore(struct thread_policy *tp)
+{
+	if (!tp->saved)
+		return;
+	if (set_mempolicy(tp->mode, tp->mode == MPOL_DEFAULT ? NULL : tp->mask,
+			  tp->mode == MPOL_DEFAULT ? 0 : sizeof(tp->mask) * 8 + 1) != 0)
+		UDMA_LOG(WARNING, "cannot restore the thread's memory policy: %s", strerror(errno));
+}
+
 /* populate [dst, dst+len) of @l from a new backing file; fills iova[] */
 static int chunk_create(struct memseg_list *l, uint8_t *dst, size_t len, udma_addr_t *iova)
 {
 	size_t pgsz = 1UL << l->page_shift, npages = len / pgsz;
 	uint32_t *order = malloc(npages * sizeof(*order));
 	uint8_t *tmp = MAP_FAILED;
+	struct thread_policy tp;
 	int fd, ret;
 
 	if (order == NULL)
 		return -ENOMEM;
+	thread_policy_bind(l->node, &tp);
 	fd = ret = backing_open(l, len);
+	if (fd >= 0) {
+		tmp = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		ret = tmp == MAP_FAILED ? -ENOMEM : 0;
+		if (ret == 0)
+			ret = touch_on_node(tmp, len, pgsz, l->node);
+	}
+	thread_policy_restore(&tp);
 	if (fd < 0)
 		goto out;
-	tmp = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	ret = tmp == MAP_FAILED ? -ENOMEM : 0;
-	if (ret == 0)
-		ret = touch_on_node(tmp, len, pgsz, l->node);
 	if (ret == 0)
 		ret = chunk_order(tmp, npages, pgsz, order);
 	if (ret == 0)

@@ -26,7 +26,9 @@ void eal_usage(FILE *f, const char *prgname)
 		"  --swiotlb=MODE       auto|force|off: bounce buffers (force bounces every map)\n"
 		"  --swiotlb-size=MB    bounce buffer region size (default 32)\n"
 		"  --log-level=N        0 (emerg) .. 7 (debug), default 5\n"
-		"  --vfio-group=N       the VFIO group (default: the only one under /dev/vfio)\n"
+		"  --vfio-group=N       the VFIO group (default: every group under /dev/vfio)\n"
+		"  --vfio-dma-mask=BITS narrowest DMA mask of the devices to be used (default 64):\n"
+		"                       IOVA = VA only when the memsegs fit it, else allocated IOVAs\n"
 		"  --help               print this text (udma_eal_init returns -ECANCELED)\n",
 		prgname ? prgname : "app", UDMA_MAX_LCORES);
 }
@@ -133,6 +135,10 @@ static int parse_number_opt(const char *opt, const char *val)
 		if (parse_u64(val, 0, 1000000, &v))
 			return bad(opt, val, "expected a group number");
 		g_cfg.vfio_group = (long)v;
+	} else if (strcmp(opt, "--vfio-dma-mask") == 0) {
+		if (parse_u64(val, 12, 64, &v))
+			return bad(opt, val, "expected bits, 12..64");
+		g_cfg.vfio_mask_bits = (unsigned int)v;
 	} else if (strcmp(opt, "--dma-debug-limit") == 0) {
 		if (parse_u64(val, 0, 1000000, &v))
 			return bad(opt, val, "expected 0..1000000");
@@ -164,7 +170,7 @@ static int parse_one(const char *opt, const char *val)
 		return parse_swiotlb(val);
 	if (!strcmp(opt, "-m") || !strcmp(opt, "--lcores") || !strcmp(opt, "--swiotlb-size") ||
 	    !strcmp(opt, "--log-level") || !strcmp(opt, "--dma-debug-limit") ||
-	    !strcmp(opt, "--vfio-group"))
+	    !strcmp(opt, "--vfio-group") || !strcmp(opt, "--vfio-dma-mask"))
 		return parse_number_opt(opt, val);
 	return bad(opt, NULL, "unknown option");
 }
@@ -189,7 +195,7 @@ static bool takes_value(const char *opt)
 	static const char *const with_value[] = {
 		"--iova-mode", "--huge-dir", "--file-prefix", "--socket-mem", "-m",
 		"--lcores", "--swiotlb", "--swiotlb-size", "--log-level", "--dma-debug-limit",
-		"--vfio-group",
+		"--vfio-group", "--vfio-dma-mask",
 	};
 
 	for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++)

@@ -76,7 +76,8 @@ struct eal_config {
 	enum swiotlb_mode swiotlb;
 	uint64_t swiotlb_size;         /* bytes */
 	int log_level;
-	long vfio_group;               /* --vfio-group, -1: the only one found */
+	long vfio_group;               /* --vfio-group, -1: every group under /dev/vfio */
+	unsigned int vfio_mask_bits;   /* --vfio-dma-mask: narrowest device mask; 0 = 64 */
 };
 extern struct eal_config g_cfg;
 
@@ -299,7 +300,8 @@ enum eal_stage {
 	EAL_STAGE_REGISTER,    /* udma_mem_register() regions */
 	EAL_STAGE_SWIOTLB,     /* the bounce region */
 	EAL_STAGE_POOL,        /* dma pools */
-	EAL_STAGE_MAP_DIRECT,  /* last: the direct map path reads every setting above */
+	EAL_STAGE_MAP_DIRECT,  /* the direct map path reads every setting above */
+	EAL_STAGE_BUS,         /* buses (PCI): no init; at cleanup, closed before the devices */
 };
 
 struct eal_hook {

@@ -274,3 +274,70 @@ size_t iova_domain_used(struct iova_domain *d)
 	pthread_mutex_unlock(&d->lock);
 	return u;
 }
+
+/* ---- whole ranges, no cache (the vfio backend's allocated IOVAs) -------------- */
+
+udma_addr_t iova_alloc_range(struct iova_domain *d, size_t size, size_t align, uint64_t limit)
+{
+	udma_addr_t at = UDMA_MAPPING_ERROR;
+
+	size = (size + PG - 1) & ~(PG - 1);
+	align = align < PG ? PG : align;
+	pthread_mutex_lock(&d->lock);
+	for (size_t i = 0; i < d->nfree; i++) { /* bottom-up, first fit */
+		udma_addr_t a = (d->free[i].start + align - 1) & ~(udma_addr_t)(align - 1);
+
+		if (a < d->free[i].start || a > d->free[i].end || d->free[i].end - a < size)
+			continue;
+		if (a + size - 1 > limit)
+			break;
+		range_take(d, i, a, size);
+		at = a;
+		break;
+	}
+	pthread_mutex_unlock(&d->lock);
+	return at;
+}
+
+int iova_reserve(struct iova_domain *d, udma_addr_t start, size_t size)
+{
+	int ret = -EBUSY;
+
+	size = (size + PG - 1) & ~(PG - 1);
+	pthread_mutex_lock(&d->lock);
+	for (size_t i = 0; i < d->nfree; i++)
+		if (start >= d->free[i].start && start + size <= d->free[i].end &&
+		    start + size > start) {
+			range_take(d, i, start, size);
+			ret = 0;
+			break;
+		}
+	pthread_mutex_unlock(&d->lock);
+	return ret;
+}
+
+void iova_exclude(struct iova_domain *d, udma_addr_t start, udma_addr_t end)
+{
+	pthread_mutex_lock(&d->lock);
+	for (size_t i = 0; i < d->nfree; i++) {
+		udma_addr_t lo = start > d->free[i].start ? start : d->free[i].start;
+		udma_addr_t hi = end < d->free[i].end ? end : d->free[i].end;
+
+		lo = (lo + PG - 1) & ~(PG - 1);
+		hi &= ~(PG - 1);
+		if (lo >= hi)
+			continue;
+		range_take(d, i, lo, hi - lo);
+		d->used -= hi - lo; /* not an allocation */
+		i = 0 - 1UL; /* the array changed: again from the start */
+	}
+	pthread_mutex_unlock(&d->lock);
+}
+
+void iova_free_range(struct iova_domain *d, udma_addr_t iova, size_t size)
+{
+	size = (size + PG - 1) & ~(PG - 1);
+	pthread_mutex_lock(&d->lock);
+	free_locked(d, iova, size);
+	pthread_mutex_unlock(&d->lock);
+}

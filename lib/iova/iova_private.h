@@ -33,6 +33,15 @@ void iova_free(struct iova_domain *d, udma_addr_t iova, size_t size);
 /* bytes allocated (outside the caches) */
 size_t iova_domain_used(struct iova_domain *d);
 void iova_domain_flush_lcore(struct iova_domain *d, unsigned int lcore);
+/* whole ranges, bypassing the caches: bottom-up first fit, @align a power of two,
+ * wholly <= @limit; UDMA_MAPPING_ERROR when nothing fits */
+udma_addr_t iova_alloc_range(struct iova_domain *d, size_t size, size_t align, uint64_t limit);
+/* take [start, start+size) out of the free space: 0, or -EBUSY when not all free */
+int iova_reserve(struct iova_domain *d, udma_addr_t start, size_t size);
+/* take whatever is free in [start, end) out for good (holes in an aperture) */
+void iova_exclude(struct iova_domain *d, udma_addr_t start, udma_addr_t end);
+/* give back what iova_alloc_range() or iova_reserve() took */
+void iova_free_range(struct iova_domain *d, udma_addr_t iova, size_t size);
 
 #pragma GCC visibility pop
 
