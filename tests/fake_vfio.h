@@ -363,6 +363,9 @@ static inline int fake_ioctl(int fd, unsigned long req, uintptr_t arg)
 
 		if ((c != FV_CONTAINER && c != FV_CONTAINER2) || !g->viable || g->attached_to)
 			return fake_fail(EINVAL);
+		for (int i = 0; F.iommu_set && c == F.iommu_container && i < F.nmap; i++)
+			if (!fv_in_aperture(F.map[i].iova, F.map[i].size))
+				return fake_fail(EINVAL); /* a mapping in the group's reserved region */
 		g->attached_to = c;
 		return 0;
 	}

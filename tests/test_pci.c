@@ -422,12 +422,74 @@ static void test_pci_sysfs(void **s)
 	free(text);
 }
 
+/*
+ * Sharing with DPDK: the application's container already has a group and its
+ * IOMMU, and a mapping of its own where udma would allocate. udma joins it, steps
+ * around the mapping (EEXIST), uses the application's group fd for a function of
+ * that group, and at cleanup leaves the container, the group and the mapping as
+ * they were.
+ */
+static void test_pci_shared_container(void **s)
+{
+	static uint8_t app_mem[4 << 20] __attribute__((aligned(4096)));
+	struct vfio_iommu_type1_dma_map m = {
+		.argsz = sizeof(m), .flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (uintptr_t)app_mem, .iova = 0x400000, .size = sizeof(app_mem)};
+	struct udma_pci_device *p;
+	struct udma_device *d;
+	int c, g8, c2;
+	uint8_t *mem;
+	udma_addr_t h;
+
+	(void)s;
+	fake_aperture_vtd(39);
+	c = fake_open("/dev/vfio/vfio", O_RDWR);
+	g8 = fake_open("/dev/vfio/8", O_RDWR);
+	assert_int_equal(fake_ioctl(g8, VFIO_GROUP_SET_CONTAINER, (uintptr_t)&c), 0);
+	assert_int_equal(fake_ioctl(c, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU), 0);
+	assert_int_equal(fake_ioctl(c, VFIO_IOMMU_MAP_DMA, (uintptr_t)&m), 0);
+	assert_int_equal(udma_vfio_set_container(c), 0);
+	assert_true(init_vfio() >= 0);
+	assert_int_equal(udma_vfio_container_fd(), c);
+	assert_int_equal(F.g[0].attached_to, c); /* udma's group joined the app's container */
+	for (int i = 1; i < F.nmap; i++)         /* udma's mappings step around the app's */
+		assert_true(F.map[i].iova >= 0x800000 || F.map[i].iova + F.map[i].size <= 0x400000);
+	/* the function of the application's group: EBUSY, then through its fd */
+	assert_null(udma_pci_open("0000:00:04.0", UDMA_PCI_ACCESS_VFIO));
+	assert_int_equal(errno, EBUSY);
+	assert_int_equal(udma_vfio_adopt_group(8, g8), 0);
+	p = udma_pci_open("0000:00:04.0", UDMA_PCI_ACCESS_VFIO);
+	assert_non_null(p);
+	assert_int_equal(udma_pci_group_fd(p), g8);
+	d = udma_pci_dma_device(p);
+	assert_int_equal(udma_set_mask_and_coherent(d, UDMA_BIT_MASK(39)), 0);
+	mem = udma_alloc_coherent(d, 4096, &h, UDMA_GFP_KERNEL);
+	assert_non_null(mem);
+	assert_ptr_equal(fv_translate(h, 4096), mem);
+	assert_true(h >= 0x800000); /* the first range tried, 0x400000, was the app's: EEXIST */
+	udma_free_coherent(d, 4096, mem, h);
+	udma_pci_close(p);
+	assert_int_equal(udma_eal_cleanup(), 0);
+	/* as found: the container, its IOMMU, group 8 and the app's one mapping */
+	assert_int_equal(F.nmap, 1);
+	assert_int_equal(F.map[0].iova, 0x400000);
+	assert_int_equal(F.iommu_set, 1);
+	assert_int_equal(F.g[1].attached_to, c);
+	assert_int_equal(F.g[0].open, 0);
+	c2 = udma_vfio_set_container(-1);
+	assert_int_equal(c2, 0);
+	fake_close(g8);
+	fake_close(c);
+	assert_int_equal(F.open_fds, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_pci_vfio, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pci_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pci_sysfs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pci_shared_container, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, tree_setup, tree_teardown);

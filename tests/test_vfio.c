@@ -364,6 +364,80 @@ static void test_external_container(void **s)
 	fake_close(fd);
 }
 
+/* IOVA = VA for the memsegs, but registered memory above the aperture is allocated
+ * an IOVA that stays clear of the memseg reservation */
+static void test_va_model_register_above(void **s)
+{
+	struct udma_device *d;
+	uint8_t *heap = aligned_alloc(4096, 8192), back[64];
+	udma_addr_t a;
+
+	(void)s;
+	F.ranges[0][1] = (1ULL << 41) - 1; /* holds the 1 TiB reservation at 256 MiB */
+	assert_true((uintptr_t)heap >= (1ULL << 41));
+	assert_true(t_init_args("--iova-mode=vfio", "--vfio-group=7", "--no-huge", "-m", "4",
+				"--swiotlb-size=1", "--log-level=2", NULL) >= 0);
+	assert_non_null(strstr(udma_iova_mode_reason(), "IOVA = VA"));
+	d = t_dev64("vfva");
+	assert_int_equal(udma_mem_register(heap, 8192), 0);
+	a = udma_map_single(d, heap, 64, UDMA_TO_DEVICE);
+	assert_false(udma_mapping_error(d, a));
+	assert_true(a + 63 < (1ULL << 41));
+	/* not inside the memseg reservation (where IOVA = VA lives) */
+	assert_true(a + 8191 < 0x10000000ULL || a >= 0x10000000ULL + (1ULL << 40));
+	t_fill(heap, 64, 12);
+	assert_int_equal(fv_dev_read(a, back, 64), 0);
+	assert_true(t_check(back, 64, 12));
+	udma_unmap_single(d, a, 64, UDMA_TO_DEVICE);
+	assert_int_equal(udma_mem_unregister(heap, 8192), 0);
+	assert_null(fv_translate(a, 64));
+	udma_device_destroy(d);
+	assert_int_equal(udma_eal_cleanup(), 0);
+	free(heap);
+}
+
+/* a group joining later shrinks the aperture: the ranges are read again and new
+ * allocations keep out of the reserved region */
+static void test_aperture_shrinks(void **s)
+{
+	uint8_t *heap = aligned_alloc(4096, 8192);
+	struct udma_device *d;
+	udma_addr_t a;
+	int fd = -1, calls;
+
+	(void)s;
+	fake_aperture_vtd(39);
+	assert_true(t_init_args("--iova-mode=vfio", "--vfio-group=7", "--no-huge", "-m", "4",
+				"--swiotlb-size=1", "--log-level=2", NULL) >= 0);
+	/* group 8 brings a reserved region at [2 MiB, 4 MiB), where the next allocation
+	 * would land (the kernel refuses a group whose region holds a mapping) */
+	for (int i = 0; i < F.nmap; i++)
+		assert_true(F.map[i].iova >= 0x400000);
+	F.ranges[2][0] = F.ranges[1][0];
+	F.ranges[2][1] = F.ranges[1][1];
+	F.ranges[1][0] = 0x400000;
+	F.ranges[1][1] = 0xfedfffffULL;
+	F.ranges[0][1] = 0x1fffff;
+	F.nranges = 3;
+	calls = F.info_calls;
+	fd = fake_open("/dev/vfio/8", O_RDWR);
+	assert_int_equal(udma_vfio_adopt_group(8, fd), 0);
+	assert_true(F.info_calls > calls); /* read again */
+	d = t_dev64("shrunk");
+	assert_int_equal(udma_mem_register(heap, 8192), 0);
+	a = udma_map_single(d, heap, 64, UDMA_TO_DEVICE);
+	assert_false(udma_mapping_error(d, a));
+	assert_true(a >= 0x400000); /* not in the new reserved region */
+	assert_ptr_equal(fv_translate(a, 64), heap);
+	udma_unmap_single(d, a, 64, UDMA_TO_DEVICE);
+	assert_int_equal(udma_mem_unregister(heap, 8192), 0);
+	udma_device_destroy(d);
+	assert_int_equal(udma_eal_cleanup(), 0);
+	assert_int_equal(F.g[1].open, 1); /* adopted: the application closes it */
+	fake_close(fd);
+	free(heap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -377,6 +451,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_caps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dma_avail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_external_container, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_va_model_register_above, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_aperture_shrinks, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,6 +4,15 @@
  * The sim device model: the device side of a DMA transfer, in every IOVA mode.
  * Drivers' tests use it to prove a mapping: what the CPU wrote the device reads at
  * the IOVA udma returned, and the other way round.
+ *
+ * In sim mode each device has its own IOMMU domain (a child device shares its
+ * parent's, as the devices of one IOMMU group do). A device reaches only what was
+ * given to it and is still live: its coherent memory and the device view of its
+ * noncoherent memory (from allocation to free), the slabs of its pools (until the
+ * pool is destroyed), its streaming mappings (from map to unmap, with the
+ * direction's permission), and its declared memory. Anything else faults: another
+ * device's mappings, freed memory (even after it went to another device), pages
+ * never given to any device.
  */
 #ifndef UDMA_SIM_H
 #define UDMA_SIM_H
@@ -16,9 +25,11 @@ extern "C" {
 
 /**
  * The device @p dev reads @p len bytes at @p iova into @p dst.
- * The IOVA is resolved as the hardware would: sim mode through the software
- * IOMMU (the page must be mapped with read permission); pa/va through the memseg
- * map. Addresses above the device's DMA mask fault too.
+ * The IOVA is resolved as the hardware would: sim mode through @p dev's own domain
+ * of the software IOMMU (the page must be mapped there, with read permission);
+ * pa/va through the memseg map (any device reaches all memseg and registered
+ * memory, as without an IOMMU). The device's declared memory resolves first, in
+ * every mode. Addresses above the device's DMA mask fault too.
  * @return 0; -EFAULT (a fault is logged and recorded) when any byte is out of
  *         reach (nothing is copied); -EINVAL for bad arguments.
  */
@@ -32,11 +43,13 @@ UDMA_API int udma_sim_dma_write(struct udma_device *dev, udma_addr_t iova, const
 struct udma_sim_fault {
 	udma_addr_t iova;  /**< first faulting IOVA */
 	int write;         /**< 1 for a write, 0 for a read */
-	int reason;        /**< -ENOENT unmapped, -EACCES permission, -ERANGE above mask */
+	int reason;        /**< -ENOENT nothing mapped there for this device (never
+			    *   mapped, unmapped, freed, or another device's), -EACCES
+			    *   permission, -ERANGE above mask */
 	char device[UDMA_MAX_DEVICE_NAME]; /**< device name */
 };
 
-/** @return the number of faults since init. */
+/** @return the number of faults since init (all devices). */
 UDMA_API unsigned long udma_sim_fault_count(void);
 /**
  * Copy the most recent faults (newest first) into @p out.

@@ -316,6 +316,24 @@ int iova_reserve(struct iova_domain *d, udma_addr_t start, size_t size)
 	return ret;
 }
 
+void iova_exclude(struct iova_domain *d, udma_addr_t start, udma_addr_t end)
+{
+	pthread_mutex_lock(&d->lock);
+	for (size_t i = 0; i < d->nfree; i++) {
+		udma_addr_t lo = start > d->free[i].start ? start : d->free[i].start;
+		udma_addr_t hi = end < d->free[i].end ? end : d->free[i].end;
+
+		lo = (lo + PG - 1) & ~(PG - 1);
+		hi &= ~(PG - 1);
+		if (lo >= hi)
+			continue;
+		range_take(d, i, lo, hi - lo);
+		d->used -= hi - lo; /* not an allocation */
+		i = 0 - 1UL; /* the array changed: again from the start */
+	}
+	pthread_mutex_unlock(&d->lock);
+}
+
 void iova_free_range(struct iova_domain *d, udma_addr_t iova, size_t size)
 {
 	size = (size + PG - 1) & ~(PG - 1);

@@ -75,6 +75,8 @@ void iova_domain_flush_lcore(struct iova_domain *d, unsigned int lcore);
 udma_addr_t iova_alloc_range(struct iova_domain *d, size_t size, size_t align, uint64_t limit);
 /* take [start, start+size) out of the free space: 0, or -EBUSY when not all free */
 int iova_reserve(struct iova_domain *d, udma_addr_t start, size_t size);
+/* take whatever is free in [start, end) out for good (holes in an aperture) */
+void iova_exclude(struct iova_domain *d, udma_addr_t start, udma_addr_t end);
 /* give back what iova_alloc_range() or iova_reserve() took */
 void iova_free_range(struct iova_domain *d, udma_addr_t iova, size_t size);
 /* add to udma_iova_mode_reason() (the backend's model, chosen after init began) */

@@ -203,7 +203,7 @@ static void domain_holes(void)
 			if (hi > (1ULL << 63))
 				hi = 1ULL << 63;
 			if (hi > lo)
-				iova_reserve(V.dom, lo, hi - lo); /* -EBUSY: already out */
+				iova_exclude(V.dom, lo, hi);
 		}
 		if (i < V.nranges && V.ranges[i].end + 1 > prev)
 			prev = V.ranges[i].end == UINT64_MAX ? UINT64_MAX : V.ranges[i].end + 1;
