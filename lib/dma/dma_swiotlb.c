@@ -19,12 +19,15 @@
 #define MAG 32
 #define NIL (-1)
 
+/* cpu_owned: the device's; the CPU's, every byte synced; the CPU's after a partial sync */
+enum { CPU_NO = 0, CPU_ALL = 1, CPU_PART = 2 };
+
 struct bslot {
 	void *orig;        /* the CPU buffer this slot run stands in for */
 	uint32_t size;
 	uint8_t dir;
 	int8_t order;      /* head of a live run: its order; -1 otherwise */
-	uint8_t cpu_owned; /* sync state for BIDIRECTIONAL udma_sync_single() */
+	uint8_t cpu_owned; /* sync state for BIDIRECTIONAL udma_sync_single(): CPU_* */
 	uint8_t free_head; /* head of a free buddy block */
 	int32_t next, prev;
 };
@@ -291,8 +294,8 @@ int swiotlb_release(void *slot, size_t size, enum udma_data_direction dir, bool 
 		size = b->size; /* its IOVA is gone already: release the slot as it was mapped */
 		dir = (enum udma_data_direction)b->dir;
 	}
-	/* the device's bytes, unless the CPU already owns them (synced, device done) */
-	if (copy && (dir == UDMA_FROM_DEVICE || dir == UDMA_BIDIRECTIONAL) && !b->cpu_owned)
+	/* the device's bytes, unless the CPU already owns all of them (synced, device done) */
+	if (copy && (dir == UDMA_FROM_DEVICE || dir == UDMA_BIDIRECTIONAL) && b->cpu_owned != CPU_ALL)
 		memcpy(b->orig, slot, size);
 	order = b->order;
 	b->order = -1;
@@ -315,7 +318,7 @@ int swiotlb_sync(void *slot, size_t off, size_t size, bool for_cpu)
 		memcpy((uint8_t *)b->orig + off, (uint8_t *)slot + off, size);
 	if (!for_cpu && b->dir != UDMA_FROM_DEVICE)
 		memcpy((uint8_t *)slot + off, (uint8_t *)b->orig + off, size);
-	b->cpu_owned = for_cpu;
+	b->cpu_owned = !for_cpu ? CPU_NO : off == 0 && size == b->size ? CPU_ALL : CPU_PART;
 	return 0;
 }
 
