@@ -91,14 +91,20 @@ static void sim_free(struct udma_device *dev, size_t size, void *cpu_addr, udma_
 		return;
 	}
 	/* the domain knows what this device holds: refuse anything else, change nothing */
-	if (sim_translate(dom(dev), handle, NULL) != cpu_addr ||
+	if ((handle & (PG - 1)) != 0 || sim_translate(dom(dev), handle, NULL) != cpu_addr ||
 	    (ret = sim_unmap(dom(dev), handle, size, SIM_KIND_MEM, &va, &perms)) < 0) {
 		UDMA_LOG(ERR, "%s: %p / %#llx (%zu bytes) is not a live coherent allocation of this "
 			 "device (wrong handle, size or device, or already freed): ignored",
 			 dev->name, cpu_addr, (unsigned long long)handle, size);
 		return;
 	}
-	dma_direct_free(dev, size, cpu_addr, handle);
+	/* the allocator may still refuse (another device of the group owns it): map it back */
+	if (dma_direct_free(dev, size, cpu_addr, handle) < 0) {
+		size_t off = handle & (PG - 1);
+
+		sim_map_at(dom(dev), handle - off, (uint8_t *)va - off, size + off,
+			   DMA_PERM_R | DMA_PERM_W, SIM_KIND_MEM);
+	}
 }
 
 /* ---- streaming: one buffer --------------------------------------------------- */
