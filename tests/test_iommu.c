@@ -324,6 +324,7 @@ static void beyond_memseg_in(enum t_mode mode)
 static void test_beyond_memseg_sim(void **s) { (void)s; beyond_memseg_in(T_SIM); }
 static void test_beyond_memseg_va(void **s) { (void)s; beyond_memseg_in(T_VA); }
 static void test_beyond_memseg_pa(void **s) { (void)s; beyond_memseg_in(T_PA); }
+static void test_beyond_memseg_force(void **s) { (void)s; beyond_memseg_in(T_FORCE); }
 
 /* defect: a SIZE_MAX map in sim returned a valid-looking IOVA (the span wrapped) */
 static void test_size_max_sim(void **s)
@@ -533,6 +534,7 @@ int main(void)
 		cmocka_unit_test(test_beyond_memseg_sim),
 		cmocka_unit_test(test_beyond_memseg_va),
 		cmocka_unit_test(test_beyond_memseg_pa),
+		cmocka_unit_test(test_beyond_memseg_force),
 		cmocka_unit_test(test_size_max_sim),
 	};
 

@@ -113,21 +113,19 @@ static udma_addr_t sim_map_page(struct udma_device *dev, void *va, size_t size,
 				enum udma_data_direction dir, unsigned long attrs)
 {
 	bool copy = !(attrs & (1UL << UDMA_ATTR_SKIP_CPU_SYNC));
+	bool backed = dma_cpu_backed(va, size);
 	udma_addr_t iova, unused;
 	void *slot;
 
-	if (udma_likely(!swiotlb_forced())) {
-		if (udma_likely(dma_cpu_backed(va, size))) {
-			iova = sim_map(dom(dev), va, size, dir_perms(dir), dev->dma_mask);
-			if (udma_likely(iova != UDMA_MAPPING_ERROR))
-				return iova;
-			return dma_map_fail(dev, va, size, attrs, "no IOVA range under the DMA mask");
-		}
-		/* a hole in udma's own memory, or a range that wraps: no caller's buffer */
-		if (dma_in_memseg_va(va) || size - 1 > UINTPTR_MAX - (uintptr_t)va)
-			return dma_map_fail(dev, va, size, attrs,
-					    "not all of it is populated memory");
+	if (udma_likely(backed && !swiotlb_forced())) {
+		iova = sim_map(dom(dev), va, size, dir_perms(dir), dev->dma_mask);
+		if (udma_likely(iova != UDMA_MAPPING_ERROR))
+			return iova;
+		return dma_map_fail(dev, va, size, attrs, "no IOVA range under the DMA mask");
 	}
+	/* a hole in udma's own memory, or a range that wraps: no caller's buffer */
+	if (!backed && (dma_in_memseg_va(va) || size - 1 > UINTPTR_MAX - (uintptr_t)va))
+		return dma_map_fail(dev, va, size, attrs, "not all of it is populated memory");
 	slot = swiotlb_bounce(va, size, dir, copy, &unused);
 	if (slot == NULL)
 		return dma_map_fail(dev, va, size, attrs, "out of the device's reach and no bounce slot");
@@ -259,6 +257,7 @@ static int sg_backing(struct udma_device *dev, struct udma_sg *sgl, int nents,
 	int i;
 
 	for (i = 0, sg = sgl; i < nents; i++, sg = udma_sg_next(sg)) {
+		bool backed;
 		void *va;
 
 		if (entry_bad(dev, sg, i, nents)) {
@@ -267,8 +266,9 @@ static int sg_backing(struct udma_device *dev, struct udma_sg *sgl, int nents,
 		}
 		va = sg->buf;
 		sg->map_flags = 0;
-		if (forced || !dma_cpu_backed(va, sg->length)) {
-			if (!forced && dma_in_memseg_va(va)) {
+		backed = dma_cpu_backed(va, sg->length);
+		if (forced || !backed) {
+			if (!backed && dma_in_memseg_va(va)) {
 				release_bounces_va(sgl, i, dir);
 				dma_map_fail(dev, va, sg->length, flags,
 					     "not all of it is populated memory");
