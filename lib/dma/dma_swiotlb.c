@@ -525,8 +525,8 @@ bool g_unmap_direct;
 /* the last hook to run: every setting it depends on is known by then */
 static int map_direct_init(void)
 {
-	g_map_direct = g_iova_ops && !g_iova_ops->remaps && !g_iova_ops->dma_ops && g_cfg.swiotlb != SWIOTLB_FORCE &&
-		       !g_cfg.dma_debug;
+	g_map_direct = g_iova_ops && !g_iova_ops->remaps && !g_iova_ops->dma_ops &&
+		       g_cfg.swiotlb != SWIOTLB_FORCE && !g_cfg.dma_debug;
 	__atomic_store_n(&g_unmap_direct, g_map_direct && !reg_active(), __ATOMIC_RELAXED);
 	return 0;
 }
