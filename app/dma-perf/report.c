@@ -62,18 +62,15 @@ static const char *const k_rows[] = {"P1", "P2", "P3", "P4", "P5", "P6", "P7", "
 int rows_validate(const char *list)
 {
 	char buf[256], *save = NULL;
-	int bad = 0;
+	int bad = 0, n = 0;
 
 	if (list == NULL)
 		return 0;
 	snprintf(buf, sizeof(buf), "%s", list);
-	if (buf[0] == '\0') {
-		fprintf(stderr, "dma-perf: --rows: empty list\n");
-		return -1;
-	}
 	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		bool known = false;
 
+		n++;
 		for (size_t i = 0; i < sizeof(k_rows) / sizeof(k_rows[0]); i++)
 			known |= strcmp(t, k_rows[i]) == 0;
 		if (!known) {
@@ -81,6 +78,10 @@ int rows_validate(const char *list)
 				"SIZE, BURST, LCORES, all)\n", t);
 			bad = 1;
 		}
+	}
+	if (n == 0) {
+		fprintf(stderr, "dma-perf: --rows: empty list\n");
+		return -1;
 	}
 	return bad ? -1 : 0;
 }
