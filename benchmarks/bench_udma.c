@@ -31,6 +31,7 @@
 
 static char *g_base[MAX_ARGS]; /* argv[0], our defaults, then the user's udma options */
 static int g_nbase;
+static int g_init_rc; /* the last udma_eal_init()'s return */
 
 static struct {
 	bool up;
@@ -70,7 +71,8 @@ static bool env_up(const char *mode)
 		argv[argc++] = opt;
 	}
 	argv[argc] = NULL;
-	if (udma_eal_init(argc, argv) < 0)
+	g_init_rc = udma_eal_init(argc, argv);
+	if (g_init_rc < 0)
 		return false;
 	g_env.dev = udma_device_create("bench", NULL, -1);
 	if (g_env.dev == NULL || udma_set_mask_and_coherent(g_env.dev, UDMA_BIT_MASK(64)) != 0)
@@ -370,6 +372,8 @@ int main(int argc, char **argv)
 		return 1;
 	/* the base options must work: a typo after "--" is an error, not empty results */
 	if (!env_up(NULL)) {
+		if (g_init_rc == -ECANCELED) /* "-- --help": udma printed its options */
+			return 0;
 		fprintf(stderr, "udma-bench: udma_eal_init with the options after -- failed\n");
 		return 1;
 	}
