@@ -57,6 +57,7 @@ static void env_down(void)
 static bool env_up(const char *mode)
 {
 	char opt[32], *argv[MAX_ARGS + 2];
+	const char *what;
 	int argc = 0;
 
 	if (mode == NULL)
@@ -74,19 +75,28 @@ static bool env_up(const char *mode)
 	g_init_rc = udma_eal_init(argc, argv);
 	if (g_init_rc < 0)
 		return false;
+	what = "udma_device_create";
 	g_env.dev = udma_device_create("bench", NULL, -1);
-	if (g_env.dev == NULL || udma_set_mask_and_coherent(g_env.dev, UDMA_BIT_MASK(64)) != 0)
+	if (g_env.dev == NULL)
 		goto fail;
+	what = "udma_set_mask_and_coherent";
+	if (udma_set_mask_and_coherent(g_env.dev, UDMA_BIT_MASK(64)) != 0)
+		goto fail;
+	what = "udma_alloc_coherent (4 MiB)";
 	g_env.coh = udma_alloc_coherent(g_env.dev, COH_LEN, &g_env.coh_h, UDMA_GFP_KERNEL);
+	if (g_env.coh == NULL)
+		goto fail;
+	what = "aligned_alloc";
 	g_env.foreign = aligned_alloc(4096, FOREIGN_LEN);
-	if (g_env.coh == NULL || g_env.foreign == NULL)
+	if (g_env.foreign == NULL)
 		goto fail;
 	memset(g_env.foreign, 0x5a, FOREIGN_LEN);
 	snprintf(g_env.mode, sizeof(g_env.mode), "%s", mode);
 	g_env.up = true;
 	return true;
 fail:
-	fprintf(stderr, "udma-bench: setup in mode '%s' failed\n", mode);
+	fprintf(stderr, "udma-bench: setup in mode '%s': %s failed (errno %d: %s)\n",
+		mode[0] ? mode : "as given", what, errno, strerror(errno));
 	if (g_env.coh)
 		udma_free_coherent(g_env.dev, COH_LEN, g_env.coh, g_env.coh_h);
 	free(g_env.foreign);
