@@ -23,7 +23,14 @@
 
 #include "ubench.h"
 
-#define COH_LEN (4UL << 20) /* coherent memory the map/sg/virt2iova benchmarks use */
+/*
+ * Coherent memory the map/sg/virt2iova benchmarks use: NCHUNK chunks of 1 MiB, not
+ * one 4 MiB block, which in pa mode needs two physically adjacent hugepages that a
+ * busy machine may not have.
+ */
+#define CHUNK (1UL << 20)
+#define NCHUNK 4
+#define CHUNK_AT(off) (g_env.coh[((off) / CHUNK) % NCHUNK] + (off) % CHUNK)
 #define FOREIGN_LEN (256UL << 10) /* malloc'ed memory: bounces through the swiotlb */
 #define MAX_ARGS 64
 
@@ -37,8 +44,8 @@ static struct {
 	bool up;
 	char mode[8]; /* the --iova-mode added to the base options, "" for none */
 	struct udma_device *dev;
-	uint8_t *coh;
-	udma_addr_t coh_h;
+	uint8_t *coh[NCHUNK];
+	udma_addr_t coh_h[NCHUNK];
 	uint8_t *foreign;
 } g_env;
 
@@ -46,7 +53,8 @@ static void env_down(void)
 {
 	if (!g_env.up)
 		return;
-	udma_free_coherent(g_env.dev, COH_LEN, g_env.coh, g_env.coh_h);
+	for (int i = 0; i < NCHUNK; i++)
+		udma_free_coherent(g_env.dev, CHUNK, g_env.coh[i], g_env.coh_h[i]);
 	udma_device_destroy(g_env.dev);
 	free(g_env.foreign);
 	udma_eal_cleanup();
@@ -82,10 +90,12 @@ static bool env_up(const char *mode)
 	what = "udma_set_mask_and_coherent";
 	if (udma_set_mask_and_coherent(g_env.dev, UDMA_BIT_MASK(64)) != 0)
 		goto fail;
-	what = "udma_alloc_coherent (4 MiB)";
-	g_env.coh = udma_alloc_coherent(g_env.dev, COH_LEN, &g_env.coh_h, UDMA_GFP_KERNEL);
-	if (g_env.coh == NULL)
-		goto fail;
+	what = "udma_alloc_coherent (1 MiB)";
+	for (int i = 0; i < NCHUNK; i++) {
+		g_env.coh[i] = udma_alloc_coherent(g_env.dev, CHUNK, &g_env.coh_h[i], UDMA_GFP_KERNEL);
+		if (g_env.coh[i] == NULL)
+			goto fail;
+	}
 	what = "aligned_alloc";
 	g_env.foreign = aligned_alloc(4096, FOREIGN_LEN);
 	if (g_env.foreign == NULL)
@@ -97,8 +107,9 @@ static bool env_up(const char *mode)
 fail:
 	fprintf(stderr, "udma-bench: setup in mode '%s': %s failed (errno %d: %s)\n",
 		mode[0] ? mode : "as given", what, errno, strerror(errno));
-	if (g_env.coh)
-		udma_free_coherent(g_env.dev, COH_LEN, g_env.coh, g_env.coh_h);
+	for (int i = 0; i < NCHUNK; i++)
+		if (g_env.coh[i])
+			udma_free_coherent(g_env.dev, CHUNK, g_env.coh[i], g_env.coh_h[i]);
 	free(g_env.foreign);
 	udma_device_destroy(g_env.dev);
 	udma_eal_cleanup();
@@ -185,7 +196,7 @@ static void bm_map(ubench_state *s, void *arg)
 	if (!env_for(s, arg))
 		return;
 	UBENCH_LOOP(s) {
-		udma_addr_t a = udma_map_single(g_env.dev, g_env.coh + 64, len, UDMA_TO_DEVICE);
+		udma_addr_t a = udma_map_single(g_env.dev, g_env.coh[0] + 64, len, UDMA_TO_DEVICE);
 
 		ubench_do_not_optimize(a);
 		udma_unmap_single(g_env.dev, a, len, UDMA_TO_DEVICE);
@@ -205,7 +216,7 @@ static void bm_map_sg(ubench_state *s, void *arg)
 		return;
 	udma_sg_init_table(sg, (unsigned int)n);
 	for (int i = 0; i < n; i++)
-		udma_sg_set_buf(&sg[i], g_env.coh + (size_t)i * 8192, 4096);
+		udma_sg_set_buf(&sg[i], CHUNK_AT((size_t)i * 8192), 4096);
 	UBENCH_LOOP(s) {
 		if (udma_map_sg(g_env.dev, sg, n, UDMA_TO_DEVICE) == 0) {
 			ubench_skip_with_error(s, "udma_map_sg failed");
@@ -293,10 +304,10 @@ static void bm_virt2iova(ubench_state *s, void *arg)
 	if (!env_for(s, NULL))
 		return;
 	UBENCH_LOOP(s) {
-		udma_addr_t a = udma_virt2iova(g_env.coh + off);
+		udma_addr_t a = udma_virt2iova(CHUNK_AT(off));
 
 		ubench_do_not_optimize(a);
-		off = (off + 4160) & (COH_LEN - 1);
+		off = (off + 4160) & (NCHUNK * CHUNK - 1);
 	}
 	ubench_set_items_processed(s, ubench_iterations(s));
 }

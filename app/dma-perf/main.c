@@ -81,15 +81,18 @@ static void sweep_defaults(long ncpu)
 {
 	static const long sizes[] = {64, 256, 1024, 4096, 16384, 65536};
 	static const long burst[] = {1, 4, 16, 32, 64, 128, 256};
-	bool all = row_wanted("all");
+	const char *r = g_opts.rows;
+	bool all = r && in_rows(r, "all");
 
-	if (g_opts.sizes.n == 0 && (all || row_wanted("SIZE")))
+	if (r == NULL)
+		return; /* only explicit sweep lists */
+	if (g_opts.sizes.n == 0 && (all || in_rows(r, "SIZE")))
 		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
 			g_opts.sizes.v[g_opts.sizes.n++] = sizes[i];
-	if (g_opts.burst.n == 0 && (all || row_wanted("BURST")))
+	if (g_opts.burst.n == 0 && (all || in_rows(r, "BURST")))
 		for (size_t i = 0; i < sizeof(burst) / sizeof(burst[0]); i++)
 			g_opts.burst.v[g_opts.burst.n++] = burst[i];
-	if (g_opts.lcore_list.n == 0 && (all || row_wanted("LCORES")))
+	if (g_opts.lcore_list.n == 0 && (all || in_rows(r, "LCORES")))
 		for (long i = 1; i <= ncpu && i <= MAX_SWEEP; i++)
 			g_opts.lcore_list.v[g_opts.lcore_list.n++] = i;
 }

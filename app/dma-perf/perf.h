@@ -79,6 +79,8 @@ void report_print(void);
 int report_json(const char *path);
 int report_csv(const char *path);
 bool row_wanted(const char *id);
+/* is @id in the comma-separated @list (an exact item) */
+bool in_rows(const char *list, const char *id);
 void progress(const char *id, int step, int steps);
 
 static inline double now_ns(void)

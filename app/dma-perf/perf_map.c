@@ -10,9 +10,12 @@
 
 #include "perf.h"
 
-#define COH_LEN (4UL << 20) /* room for 256 scattered 4 KiB entries (the BURST sweep) */
+#define COH_LEN (1UL << 20)
 
 static struct udma_device *g_dev;
+static uint8_t *g_coh2; /* a second 1 MiB (not one 2 MiB block: pa mode would need two
+			 * adjacent hugepages): 256 scattered 4 KiB entries for BURST */
+static udma_addr_t g_coh2_h;
 static uint8_t *g_coh;
 static udma_addr_t g_coh_h;
 
@@ -147,7 +150,8 @@ static void setup(void)
 	g_dev = udma_device_create("map", NULL, -1);
 	udma_set_mask_and_coherent(g_dev, UDMA_BIT_MASK(64));
 	g_coh = udma_alloc_coherent(g_dev, COH_LEN, &g_coh_h, UDMA_GFP_KERNEL);
-	if (g_coh == NULL) {
+	g_coh2 = udma_alloc_coherent(g_dev, COH_LEN, &g_coh2_h, UDMA_GFP_KERNEL);
+	if (g_coh == NULL || g_coh2 == NULL) {
 		fprintf(stderr, "dma-perf: map setup failed\n");
 		exit(1);
 	}
@@ -156,6 +160,7 @@ static void setup(void)
 static void teardown(void)
 {
 	udma_free_coherent(g_dev, COH_LEN, g_coh, g_coh_h);
+	udma_free_coherent(g_dev, COH_LEN, g_coh2, g_coh2_h);
 	udma_device_destroy(g_dev);
 }
 
@@ -484,7 +489,8 @@ static void sweep_burst(void)
 
 		udma_sg_init_table(sg, (unsigned int)k);
 		for (int e = 0; e < k; e++) /* scattered pages: nothing merges */
-			udma_sg_set_buf(&sg[e], g_coh + (size_t)e * 8192, 4096);
+			udma_sg_set_buf(&sg[e], (e < 128 ? g_coh : g_coh2) + (size_t)(e % 128) * 8192,
+					4096);
 		for (int s = 0; s < SAMPLES; s++) {
 			progress("BURST map_sg", i * SAMPLES + s + 1, sw->n * SAMPLES);
 			u[s] = loop_sg_n(sg, k, iters(4000000 / k + 1));
@@ -528,7 +534,7 @@ static double run_map_lcores(bool rte, void **elems, int k, long n)
 	RTE_LCORE_FOREACH_WORKER(lc) {
 		if (i >= k)
 			break;
-		w[i] = (struct mw){g_coh + (size_t)i * 65536, elems[i], rte, n};
+		w[i] = (struct mw){g_coh + (size_t)(i % 16) * 65536, elems[i], rte, n};
 		rte_eal_remote_launch(map_work, &w[i], lc);
 		i++;
 	}

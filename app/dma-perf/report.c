@@ -28,7 +28,7 @@ void row_add(const struct perf_row *r)
 }
 
 /* is @id in the comma-separated @list */
-static bool in_list(const char *list, const char *id)
+bool in_rows(const char *list, const char *id)
 {
 	const char *p = list;
 	size_t n = strlen(id);
@@ -45,7 +45,7 @@ bool row_wanted(const char *id)
 {
 	if (g_opts.rows == NULL)
 		return !g_opts.sizes.n && !g_opts.burst.n && !g_opts.lcore_list.n;
-	return in_list(g_opts.rows, "all") || in_list(g_opts.rows, id);
+	return in_rows(g_opts.rows, "all") || in_rows(g_opts.rows, id);
 }
 
 bool sweep_wanted(const char *id)
