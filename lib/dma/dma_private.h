@@ -91,6 +91,9 @@ static inline bool gfp_may_grow(udma_gfp_t gfp)
 /* called by udma_device_destroy() so upper layers report what the device still has */
 typedef void (*dev_destroy_fn)(struct udma_device *dev);
 void dev_destroy_hook_register(dev_destroy_fn fn);
+/* upper layers say how many objects (pools) still use a device: destroy refuses then */
+typedef unsigned int (*dev_busy_fn)(const struct udma_device *dev);
+void dev_busy_hook_register(dev_busy_fn fn);
 
 
 /* ---- swiotlb -------------------------------------------------------------- */

@@ -4,6 +4,12 @@
  * The inline fast paths of udma_pool_alloc() and udma_pool_free(), and the part of
  * a pool's layout they read (DPDK's _pvt style). Not an API: names and layout may
  * change between releases. Everything else goes through the library.
+ *
+ * One check per call: udma_pvt_pool_free_check() (and udma_pvt_pool_alloc_check())
+ * returns a verdict; the inline path acts on a good one with the lcore's cache, and
+ * anything else (a full or empty cache, an unregistered thread, a debug pool, a bad
+ * argument) goes with its verdict to the one out-of-line slow function, which does
+ * not check again.
  */
 #ifndef UDMA_POOL_PVT_H
 #define UDMA_POOL_PVT_H
@@ -48,9 +54,24 @@ struct udma_pool_pvt {
 	UDMA_POOL_PVT_FIELDS;
 } __attribute__((may_alias));
 
+/** A live pool's first 8 bytes (internal). */
 #define UDMA_POOL_PVT_MAGIC 0x706f6f6c75646d61ULL
 /** Where a slab header keeps the slab's IOVA (after its magic and pool pointer). */
 #define UDMA_POOL_PVT_SLAB_IOVA 16
+/** Where a slab header's in-use map starts: one byte per block, 1 while handed out. */
+#define UDMA_POOL_PVT_SLAB_INUSE 40
+
+/** What the inline check found (internal): the slow path acts on it, never checks again. */
+enum udma_pvt_pool_verdict {
+	UDMA_PVT_POOL_OK = 0,        /**< free: a block in use, now marked free; alloc: good arguments */
+	UDMA_PVT_POOL_DEBUG,         /**< free: a block in use of a debug pool, still marked */
+	UDMA_PVT_POOL_BAD_POOL,      /**< not a live pool */
+	UDMA_PVT_POOL_BAD_ARG,       /**< alloc: no handle pointer, or bad gfp flags */
+	UDMA_PVT_POOL_FOREIGN,       /**< free: not in a slab of this pool */
+	UDMA_PVT_POOL_MISPLACED,     /**< free: inside a slab, not a block start */
+	UDMA_PVT_POOL_BAD_HANDLE,    /**< free: the handle is not the block's IOVA */
+	UDMA_PVT_POOL_NOT_IN_USE,    /**< free: the block is free already (a double free) */
+};
 
 /* is @pool a live pool? (the magic read as bytes: a bogus pointer may be misaligned) */
 static inline bool udma_pvt_pool_is(const void *pool)
@@ -62,12 +83,31 @@ static inline bool udma_pvt_pool_is(const void *pool)
 	return magic == UDMA_POOL_PVT_MAGIC;
 }
 
+/* the slab holding block @b */
+static inline uintptr_t udma_pvt_slab_of(const struct udma_pool_pvt *p, const void *b)
+{
+	return (uintptr_t)b & p->slab_mask;
+}
+
 /* IOVA of a block: its slab's IOVA (found by masking) plus the offset */
 static inline udma_addr_t udma_pvt_block_iova(const struct udma_pool_pvt *p, const void *b)
 {
-	uintptr_t s = (uintptr_t)b & p->slab_mask;
+	uintptr_t s = udma_pvt_slab_of(p, b);
 
 	return *(const udma_addr_t *)(s + UDMA_POOL_PVT_SLAB_IOVA) + ((uintptr_t)b - s);
+}
+
+/*
+ * The in-use byte of the block at @b: offsets of blocks are at least a stride
+ * apart, so off / stride (one multiply-high by the stride's magic) is unique.
+ */
+static inline uint8_t *udma_pvt_block_mark(const struct udma_pool_pvt *p, const void *b)
+{
+	uintptr_t s = udma_pvt_slab_of(p, b);
+	uint32_t off = (uint32_t)((uintptr_t)b - s);
+	size_t idx = (size_t)(((unsigned __int128)off * p->stride_magic) >> 64);
+
+	return (uint8_t *)(s + UDMA_POOL_PVT_SLAB_INUSE + idx);
 }
 
 /*
@@ -100,6 +140,49 @@ static inline bool udma_pvt_in_slab(const struct udma_pool_pvt *p, const void *b
 	return (__atomic_load_n(&p->slab_bits[idx / 64], __ATOMIC_ACQUIRE) >> (idx % 64)) & 1;
 }
 
+/*
+ * The one check of a free: a live pool, @b in one of its slabs at a block start,
+ * @addr its IOVA (when @check_addr), and the block in use. A good block of a pool
+ * without debug is marked free here (one load and one store of its byte), so the
+ * block can go into a cache only once. A debug pool leaves the mark to the slow path.
+ */
+static inline enum udma_pvt_pool_verdict udma_pvt_pool_free_check(const void *pool, const void *b,
+								 udma_addr_t addr, bool check_addr)
+{
+	const struct udma_pool_pvt *p = (const struct udma_pool_pvt *)pool;
+	uintptr_t s;
+	uint8_t *mark;
+
+	if (udma_unlikely(!udma_pvt_pool_is(pool)))
+		return UDMA_PVT_POOL_BAD_POOL;
+	if (udma_unlikely(!udma_pvt_in_slab(p, b)))
+		return UDMA_PVT_POOL_FOREIGN;
+	s = udma_pvt_slab_of(p, b);
+	if (udma_unlikely(!udma_pvt_block_start_ok(p, (uintptr_t)b - s)))
+		return UDMA_PVT_POOL_MISPLACED;
+	if (udma_unlikely(check_addr && udma_pvt_block_iova(p, b) != addr))
+		return UDMA_PVT_POOL_BAD_HANDLE;
+	mark = udma_pvt_block_mark(p, b);
+	if (udma_unlikely(__atomic_load_n(mark, __ATOMIC_RELAXED) == 0))
+		return UDMA_PVT_POOL_NOT_IN_USE;
+	if (udma_unlikely(p->debug))
+		return UDMA_PVT_POOL_DEBUG;
+	__atomic_store_n(mark, 0, __ATOMIC_RELAXED);
+	return UDMA_PVT_POOL_OK;
+}
+
+/* the one check of an alloc: a live pool, a handle pointer, good gfp flags */
+static inline enum udma_pvt_pool_verdict udma_pvt_pool_alloc_check(const void *pool, udma_gfp_t gfp,
+								  const udma_addr_t *handle)
+{
+	if (udma_unlikely(!udma_pvt_pool_is(pool)))
+		return UDMA_PVT_POOL_BAD_POOL;
+	if (udma_unlikely(handle == NULL || gfp == 0 ||
+			  (gfp & ~(UDMA_GFP_KERNEL | UDMA_GFP_ATOMIC))))
+		return UDMA_PVT_POOL_BAD_ARG;
+	return UDMA_PVT_POOL_OK;
+}
+
 /* the lcore's cache when the fast path applies (registered lcore, no debug), or NULL */
 static inline struct udma_pool_cache_pvt *udma_pvt_pool_cache(const struct udma_pool_pvt *p)
 {
@@ -108,45 +191,16 @@ static inline struct udma_pool_cache_pvt *udma_pvt_pool_cache(const struct udma_
 	return udma_likely(lc < UDMA_MAX_LCORES && !p->debug) ? p->cache[lc] : NULL;
 }
 
-/* a block from the lcore's cache, or NULL when the slow path must run */
-static inline void *udma_pvt_pool_alloc_fast(void *pool, udma_gfp_t gfp, udma_addr_t *handle)
+/* a block of a cache, handed out: marked in use, its IOVA in *handle */
+static inline void *udma_pvt_pool_take(const struct udma_pool_pvt *p,
+				       struct udma_pool_cache_pvt *c, udma_addr_t *handle)
 {
-	const struct udma_pool_pvt *p = (const struct udma_pool_pvt *)pool;
-	struct udma_pool_cache_pvt *c;
-	void *b;
+	void *b = c->objs[--c->len];
 
-	if (udma_unlikely(!udma_pvt_pool_is(pool) || handle == NULL || gfp == 0 ||
-			  (gfp & ~(UDMA_GFP_KERNEL | UDMA_GFP_ATOMIC))))
-		return NULL;
-	c = udma_pvt_pool_cache(p);
-	if (udma_unlikely(c == NULL || c->len == 0))
-		return NULL;
-	b = c->objs[--c->len];
 	c->allocs++;
+	__atomic_store_n(udma_pvt_block_mark(p, b), 1, __ATOMIC_RELAXED);
 	*handle = udma_pvt_block_iova(p, b);
 	return b;
-}
-
-/* true when the block went into the lcore's cache; false: the slow path decides */
-static inline bool udma_pvt_pool_free_fast(void *pool, void *b, udma_addr_t addr)
-{
-	const struct udma_pool_pvt *p = (const struct udma_pool_pvt *)pool;
-	struct udma_pool_cache_pvt *c;
-	uintptr_t s;
-
-	if (udma_unlikely(!udma_pvt_pool_is(pool) || !udma_pvt_in_slab(p, b)))
-		return false;
-	s = (uintptr_t)b & p->slab_mask;
-	if (udma_unlikely(!udma_pvt_block_start_ok(p, (uintptr_t)b - s) ||
-			  *(const udma_addr_t *)(s + UDMA_POOL_PVT_SLAB_IOVA) + ((uintptr_t)b - s) !=
-				  addr))
-		return false;
-	c = udma_pvt_pool_cache(p);
-	if (udma_unlikely(c == NULL || c->len >= c->cap))
-		return false;
-	c->objs[c->len++] = b;
-	c->frees++;
-	return true;
 }
 
 #ifdef __cplusplus
