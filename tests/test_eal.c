@@ -48,6 +48,51 @@ static void test_bad_options(void **state)
 	bad_then_good(-EINVAL, "--vfio-group=x", NULL);
 }
 
+/* @a @b must be refused with -EINVAL and one line containing @why */
+static void refused_once(const char *a, const char *b, const char *why)
+{
+	struct t_log log;
+	char *text;
+	int ret;
+
+	t_log_begin(&log);
+	ret = t_init_args(a, b, NULL);
+	text = t_log_end(&log);
+	assert_int_equal(ret, -EINVAL);
+	assert_int_equal(t_count(text, "\n"), 1);
+	assert_non_null(strstr(text, why));
+	free(text);
+	bad_then_good(-EINVAL, a, b);
+}
+
+/* the option values a hostile review found accepted: each refused with one line */
+static void test_option_values(void **state)
+{
+	char file[] = "/tmp/udma-test-hugedir-XXXXXX";
+	int fd = mkstemp(file);
+	char opt[64];
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(opt, sizeof(opt), "--huge-dir=%s", file);
+	refused_once("--socket-mem=,", "--iova-mode=sim", "expected MB");
+	refused_once("--socket-mem=0", "--iova-mode=sim", "0 MiB in all");
+	refused_once("--socket-mem=0,0", "--iova-mode=sim", "0 MiB in all");
+	refused_once("--socket-mem=4,", "--iova-mode=sim", "none empty");
+	refused_once("-m", " 4", "expected MB");
+	refused_once("--lcores= 2", NULL, "expected 1..");
+	refused_once("--socket-mem= 4", "--iova-mode=sim", "expected MB");
+	refused_once("--file-prefix", "--swiotlb", "the next argument is an option");
+	refused_once("--iova-mode", "--no-huge", "the next argument is an option");
+	refused_once(opt, "--iova-mode=sim", "not a directory"); /* a file, not -ENOTDIR */
+	unlink(file);
+	/* the value forms that stay good */
+	assert_true(t_init_args("--iova-mode=sim", "--socket-mem=4", "--file-prefix", "ok-prefix",
+				"--log-level=2", NULL) >= 0);
+	assert_int_equal(udma_eal_cleanup(), 0);
+}
+
 static void test_good_options(void **state)
 {
 	static const char *const good[][3] = {
@@ -259,6 +304,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_options),
+		cmocka_unit_test(test_option_values),
 		cmocka_unit_test(test_good_options),
 		cmocka_unit_test(test_consumed_and_dashdash),
 		cmocka_unit_test(test_cycles),
