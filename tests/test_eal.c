@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* EAL: every option good and bad, init/cleanup cycles, lcores, hugepage files, dump. */
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/wait.h>
 #include <pthread.h>
 
 #include "test_common.h"
@@ -218,6 +221,92 @@ static void test_hugepage_files(void **state)
 	assert_int_equal(count_files("/dev/hugepages", prefix), 0);
 }
 
+static void touch_file(const char *dir, const char *name)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+}
+
+static bool file_there(const char *dir, const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return access(path, F_OK) == 0;
+}
+
+/* the sweep removes exactly udma's own names whose owner (the lock holder) is gone */
+static void test_stale_sweep(void **state)
+{
+	/* "<prefix>.conf" is the udma.conf an old sweep deleted (its pid parsed as 0) */
+	static const char *const keep[] = {"conf", "1.2", "1.2.3x", "x.1.2", "12..3", "1.2.3.4",
+					   "-1.2.3", "99999999999.1.2"};
+	const char *dir = "/dev/hugepages";
+	char prefix[64], name[128], live[128], opt[96];
+	int up[2], hold[2];
+	pid_t child;
+	char c;
+
+	(void)state;
+	if (access(dir, W_OK) != 0 || !t_pa_possible())
+		skip();
+	snprintf(prefix, sizeof(prefix), "udmas%d", (int)getpid());
+	snprintf(opt, sizeof(opt), "--file-prefix=%s", prefix);
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+		snprintf(name, sizeof(name), "%s.%s", prefix, keep[i]);
+		touch_file(dir, name);
+	}
+	snprintf(name, sizeof(name), "%s.999999.0.0", prefix); /* dead owner: no lock */
+	touch_file(dir, name);
+	/* a live owner: a child holding the lock on its file */
+	assert_int_equal(pipe(up), 0);
+	assert_int_equal(pipe(hold), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		char p[256];
+		int fd;
+
+		close(up[0]);
+		close(hold[1]);
+		snprintf(p, sizeof(p), "%s/%s.%d.0.0", dir, prefix, (int)getpid());
+		fd = open(p, O_CREAT | O_RDWR, 0600);
+		if (fd < 0 || flock(fd, LOCK_EX) != 0)
+			_exit(1);
+		(void)!write(up[1], "k", 1);
+		(void)!read(hold[0], &c, 1); /* until the parent closes its end */
+		_exit(0);
+	}
+	close(up[1]);
+	close(hold[0]);
+	assert_int_equal(read(up[0], &c, 1), 1);
+	snprintf(live, sizeof(live), "%s.%d.0.0", prefix, (int)child);
+	assert_true(t_init_args("--iova-mode=sim", opt, "-m", "4", "--log-level=2", NULL) >= 0);
+	assert_int_equal(udma_eal_cleanup(), 0);
+	assert_false(file_there(dir, name));         /* dead owner: removed */
+	assert_true(file_there(dir, live));          /* live owner: kept */
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+		char k[128];
+
+		snprintf(k, sizeof(k), "%s.%s", prefix, keep[i]);
+		assert_true(file_there(dir, k));     /* not our pattern: kept */
+		snprintf(k, sizeof(k), "%s/%s.%s", dir, prefix, keep[i]);
+		unlink(k);
+	}
+	/* the owner dies: its lock goes with it, the next init removes the file */
+	close(hold[1]);
+	waitpid(child, NULL, 0);
+	close(up[0]);
+	assert_true(t_init_args("--iova-mode=sim", opt, "-m", "4", "--log-level=2", NULL) >= 0);
+	assert_int_equal(udma_eal_cleanup(), 0);
+	assert_false(file_there(dir, live));
+}
+
 static void *register_thread(void *arg)
 {
 	int *out = arg;
@@ -305,6 +394,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_option_values),
+		cmocka_unit_test(test_stale_sweep),
 		cmocka_unit_test(test_good_options),
 		cmocka_unit_test(test_consumed_and_dashdash),
 		cmocka_unit_test(test_cycles),

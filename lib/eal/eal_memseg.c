@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/statfs.h>
@@ -114,27 +115,57 @@ static int setup_hugepages(void)
 	return 0;
 }
 
-/* hugepage files of dead processes: <prefix>.<pid>.* with no such pid */
+/* "<digits>" then @end: the rest of the name after it, or NULL */
+static const char *skip_number(const char *s, char end)
+{
+	const char *p = s;
+
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return p > s && p - s <= 10 && *p == end ? p : NULL;
+}
+
+/* exactly the names backing_open() makes: <prefix>.<pid>.<list>.<seq> */
+static bool is_our_file_name(const char *name, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	const char *p;
+
+	if (strncmp(name, prefix, n) != 0 || name[n] != '.')
+		return false;
+	p = skip_number(name + n + 1, '.');
+	p = p ? skip_number(p + 1, '.') : NULL;
+	return p && skip_number(p + 1, '\0') != NULL;
+}
+
+/*
+ * Hugepage files whose owner is provably gone. The owner holds an exclusive flock
+ * on each file from its creation (backing_open()); the kernel drops it when the
+ * owner dies, in whatever pid namespace. A file we can lock has no owner; a file
+ * of another name, or one we cannot open or lock, is left alone.
+ */
 static void remove_stale_files(void)
 {
-	char prefix[80], path[512];
+	char path[512];
 	struct dirent *de;
 	DIR *d;
 
 	if (g_mem.huge_dir[0] == '\0' || (d = opendir(g_mem.huge_dir)) == NULL)
 		return;
-	snprintf(prefix, sizeof(prefix), "%s.", g_cfg.file_prefix);
 	while ((de = readdir(d)) != NULL) {
-		long pid;
+		int fd;
 
-		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
+		if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
 			continue;
-		pid = strtol(de->d_name + strlen(prefix), NULL, 10);
-		if (pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno == ESRCH)) {
-			snprintf(path, sizeof(path), "%s/%s", g_mem.huge_dir, de->d_name);
-			if (unlink(path) == 0)
-				UDMA_LOG(INFO, "removed stale hugepage file %s", path);
-		}
+		if (!is_our_file_name(de->d_name, g_cfg.file_prefix))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", g_mem.huge_dir, de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		if (fd < 0)
+			continue;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0 && unlink(path) == 0)
+			UDMA_LOG(INFO, "removed stale hugepage file %s (its owner is gone)", path);
+		close(fd);
 	}
 	closedir(d);
 }
@@ -284,6 +315,8 @@ static int backing_open(struct memseg_list *l, size_t len)
 			UDMA_LOG(ERR, "cannot create %s: %s", path, strerror(errno));
 			return -errno;
 		}
+		/* ours while we live (a crash before the unlink leaves it lockable: stale) */
+		flock(fd, LOCK_EX | LOCK_NB);
 		unlink(path); /* the fd and mappings keep it; nothing to clean up later */
 	} else {
 		unsigned int fl = MFD_CLOEXEC;
