@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <pthread.h>
 
@@ -307,6 +308,71 @@ static void test_stale_sweep(void **state)
 	assert_false(file_there(dir, live));
 }
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define T_SANITIZED 1
+#else
+#define T_SANITIZED 0
+#endif
+
+/* in a child under ulimit -v 4 GiB: init, real bytes through a coherent buffer and a
+ * pool block; and a --swiotlb-size that cannot be had is an error unless off */
+static int limited_child(void)
+{
+	struct rlimit rl = {.rlim_cur = 4ULL << 30, .rlim_max = 4ULL << 30};
+	struct udma_device *d;
+	struct udma_pool *p;
+	udma_addr_t h, hb;
+	uint8_t *buf, *b, back[64];
+
+	if (setrlimit(RLIMIT_AS, &rl) != 0)
+		return 10;
+	if (t_init_args("--iova-mode=sim", "-m", "16", "--swiotlb-size=4096", "--log-level=2",
+			NULL) != -ENOMEM || udma_eal_initialized())
+		return 11;
+	if (t_init_args("--iova-mode=sim", "-m", "16", "--swiotlb=off", "--swiotlb-size=4096",
+			"--log-level=2", NULL) < 0)
+		return 12;
+	udma_eal_cleanup();
+	if (t_init_args("--iova-mode=sim", "-m", "16", "--log-level=2", NULL) < 0)
+		return 13;
+	d = udma_device_create("limited", NULL, -1);
+	udma_set_mask_and_coherent(d, UDMA_BIT_MASK(64));
+	buf = udma_alloc_coherent(d, 1 << 20, &h, UDMA_GFP_KERNEL);
+	p = udma_pool_create("limited", d, 64, 0, 0);
+	b = p ? udma_pool_alloc(p, UDMA_GFP_KERNEL, &hb) : NULL;
+	if (buf == NULL || b == NULL)
+		return 14;
+	t_fill(buf, 64, 3);
+	t_fill(b, 64, 4);
+	if (udma_sim_dma_read(d, h, back, 64) != 0 || !t_check(back, 64, 3) ||
+	    udma_sim_dma_read(d, hb, back, 64) != 0 || !t_check(back, 64, 4))
+		return 15;
+	udma_pool_free(p, b, hb);
+	udma_pool_destroy(p);
+	udma_free_coherent(d, 1 << 20, buf, h);
+	udma_device_destroy(d);
+	return udma_eal_cleanup() == 0 ? 0 : 16;
+}
+
+static void test_address_space_limit(void **state)
+{
+	int status;
+	pid_t pid;
+
+	(void)state;
+	if (T_SANITIZED) {
+		printf("skipped: ASan/TSan reserve terabytes of shadow, no run under ulimit -v\n");
+		skip();
+	}
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(limited_child());
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void *register_thread(void *arg)
 {
 	int *out = arg;
@@ -395,6 +461,7 @@ int main(void)
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_option_values),
 		cmocka_unit_test(test_stale_sweep),
+		cmocka_unit_test(test_address_space_limit),
 		cmocka_unit_test(test_good_options),
 		cmocka_unit_test(test_consumed_and_dashdash),
 		cmocka_unit_test(test_cycles),

@@ -30,6 +30,7 @@
 #define LOW_VA_HINT 0x10000000UL /* below 4 GiB: va mode serves 32-bit devices */
 #define MIN_CHUNK (2UL << 20)
 #define TBL_ENTRIES (UDMA_MEMSEG_LIST_VA_SIZE >> 12)
+#define MIN_LIST_VA (64UL << 20) /* the smallest reservation tried under ulimit -v */
 
 struct memseg_state g_mem = {
 	.grow_lock = PTHREAD_MUTEX_INITIALIZER,
@@ -172,10 +173,11 @@ static void remove_stale_files(void)
 
 /* ---- the reservation --------------------------------------------------- */
 
-/* @len of PROT_NONE address space, 1 GiB aligned, below 4 GiB first when it fits */
+/* @len of PROT_NONE address space, 1 GiB aligned (a shorter len: to itself), below
+ * 4 GiB first when it fits */
 static uint8_t *reserve_range(size_t len)
 {
-	size_t align = 1UL << 30;
+	size_t align = len < (1UL << 30) ? len : 1UL << 30;
 	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
 	uint8_t *p = MAP_FAILED;
 	uintptr_t a;
@@ -198,7 +200,7 @@ static uint8_t *reserve_range(size_t len)
 }
 
 /* every memseg list's VA at once; fewer lists when the address space is limited
- * (ulimit -v, valgrind) */
+ * (ulimit -v, valgrind), and at worst one list shorter than the others */
 static int reserve_va(void)
 {
 	for (unsigned int n = UDMA_MAX_MEMSEG_LISTS; n >= 1; n /= 2) {
@@ -215,9 +217,30 @@ static int reserve_va(void)
 			return 0;
 		}
 	}
-	UDMA_LOG(ERR, "cannot reserve %llu GiB of VA for even one memseg list: %s",
-		 (unsigned long long)(UDMA_MEMSEG_LIST_VA_SIZE >> 30), strerror(errno));
+	for (size_t len = UDMA_MEMSEG_LIST_VA_SIZE / 2; len >= MIN_LIST_VA; len /= 2) {
+		uint8_t *p = reserve_range(len);
+
+		if (p != NULL) {
+			UDMA_LOG(WARNING, "address space is limited (ulimit -v): one memseg list of "
+				 "%zu MiB, not %d of %llu GiB: memory beyond it cannot be had", len >> 20,
+				 UDMA_MAX_MEMSEG_LISTS, (unsigned long long)(UDMA_MEMSEG_LIST_VA_SIZE >> 30));
+			g_mem.va_base = (uintptr_t)p;
+			g_mem.va_len = len;
+			g_mem.max_lists = 1;
+			return 0;
+		}
+	}
+	UDMA_LOG(ERR, "cannot reserve even %zu MiB of VA for memory: %s (raise ulimit -v)",
+		 (size_t)MIN_LIST_VA >> 20, strerror(errno));
 	return -ENOMEM;
+}
+
+/* the VA a list spans: the full size, but the last may be short (a limited reservation) */
+static size_t list_span(const struct memseg_list *l)
+{
+	size_t left = g_mem.va_base + g_mem.va_len - l->va_base;
+
+	return left < UDMA_MEMSEG_LIST_VA_SIZE ? left : UDMA_MEMSEG_LIST_VA_SIZE;
 }
 
 static void lists_reset(void)
@@ -268,7 +291,7 @@ static struct memseg_list *list_get(int node)
 	for (unsigned int i = 0; i < g_mem.nr_lists; i++) {
 		l = &g_mem.lists[i];
 		if (l->in_use && l->node == node && l->page_shift == shift &&
-		    atomic_load(&l->used) < UDMA_MEMSEG_LIST_VA_SIZE)
+		    atomic_load(&l->used) < list_span(l))
 			return l;
 	}
 	if (g_mem.nr_lists >= g_mem.max_lists) {
@@ -622,9 +645,9 @@ static int grow_locked(int node, size_t bytes)
 	len = (bytes + MIN_CHUNK - 1) & ~(MIN_CHUNK - 1);
 	len = (len + pgsz - 1) & ~(pgsz - 1);
 	used = atomic_load(&l->used);
-	if (len > UDMA_MEMSEG_LIST_VA_SIZE - used) {
+	if (len > list_span(l) - used) {
 		UDMA_LOG(ERR, "%zu MiB exceeds what memseg list %u can still hold (%zu MiB)",
-			 len >> 20, (unsigned)(l - g_mem.lists), (size_t)((UDMA_MEMSEG_LIST_VA_SIZE - used) >> 20));
+			 len >> 20, (unsigned)(l - g_mem.lists), (list_span(l) - used) >> 20);
 		return -ENOMEM;
 	}
 	iova = calloc(len / pgsz, sizeof(*iova));
