@@ -373,6 +373,60 @@ static void test_address_space_limit(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* auto with no IOMMU and no PFNs (an unprivileged child): va, with a WARNING that
+ * names the consequence and the way out, in the log and in the mode's reason */
+static int auto_va_child(void)
+{
+	struct t_log log;
+	char *text;
+	int ret, bad = 0;
+
+	if (getuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+		return 20;
+	t_log_begin(&log);
+	udma_log_set_level(UDMA_LOG_WARNING);
+	ret = t_init_args("--iova-mode=auto", "--no-huge", "-m", "4", NULL);
+	text = t_log_end(&log);
+	if (ret < 0)
+		return 21;
+	if (udma_iova_mode() != UDMA_IOVA_VA)
+		return 22; /* vfio usable after all: nothing to warn about */
+	bad |= t_count(text, "WARNING") != 1;
+	bad |= strstr(text, "wrong addresses") == NULL || strstr(text, "vfio-pci") == NULL ||
+	       strstr(text, "--iova-mode=va") == NULL || strstr(text, "root") == NULL;
+	bad |= strstr(udma_iova_mode_reason(), "WARNING: iova-mode auto fell back to va") == NULL;
+	free(text);
+	udma_eal_cleanup();
+	/* asked for by name: no warning */
+	t_log_begin(&log);
+	udma_log_set_level(UDMA_LOG_WARNING);
+	ret = t_init_args("--iova-mode=va", "--no-huge", "-m", "4", NULL);
+	text = t_log_end(&log);
+	bad |= ret < 0 || t_count(text, "WARNING") != 0;
+	free(text);
+	udma_eal_cleanup();
+	return bad ? 23 : 0;
+}
+
+static void test_auto_va_warning(void **state)
+{
+	int status;
+	pid_t pid;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(auto_va_child());
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 22) {
+		printf("skipped: auto finds vfio usable here, it does not fall back to va\n");
+		skip();
+	}
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void *register_thread(void *arg)
 {
 	int *out = arg;
@@ -462,6 +516,7 @@ int main(void)
 		cmocka_unit_test(test_option_values),
 		cmocka_unit_test(test_stale_sweep),
 		cmocka_unit_test(test_address_space_limit),
+		cmocka_unit_test(test_auto_va_warning),
 		cmocka_unit_test(test_good_options),
 		cmocka_unit_test(test_consumed_and_dashdash),
 		cmocka_unit_test(test_cycles),
