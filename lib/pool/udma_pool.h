@@ -28,8 +28,8 @@ struct udma_pool_params {
 	size_t struct_size;      /**< sizeof(struct udma_pool_params), for ABI growth */
 	unsigned int cache_size; /**< per-lcore cache, blocks (default 256, max 1024) */
 	int numa_node;           /**< node of the slabs (default: the device's; -1 too) */
-	unsigned int initial_blocks; /**< blocks carved at create (ATOMIC can use them) */
-	unsigned int max_blocks; /**< cap on blocks ever carved (0: no cap) */
+	unsigned int initial_blocks; /**< blocks carved at create (ATOMIC can use them); more than memory holds: ENOMEM at once */
+	unsigned int max_blocks; /**< cap on blocks ever carved (0: no cap; >= initial_blocks) */
 	unsigned int flags;      /**< UDMA_POOL_F_* */
 	uint64_t reserved[4];    /**< must be 0 */
 };
@@ -93,10 +93,11 @@ UDMA_API void *udma_pool_zalloc(struct udma_pool *pool, udma_gfp_t gfp, udma_add
  * udma_pool_alloc() returned. Each block carries an in-use mark (one byte in its
  * slab's header), so a pointer this pool did not give out, a handle that does not
  * match, and a block that is already free (a double free) are each logged (one
- * line) and ignored: a block is never handed out twice. With UDMA_POOL_F_DEBUG (or
- * --dma-debug) the mark is swapped atomically, so even two threads freeing the same
- * block at the same instant are caught, freed blocks are poisoned and a write after
- * free is reported at the next alloc. Thread-safe.
+ * line) and ignored: a block freed twice is never handed out twice. The one case
+ * this does not cover without debug is two threads freeing the same block at the
+ * same instant (a race in the caller); with UDMA_POOL_F_DEBUG (or --dma-debug) the
+ * mark is swapped atomically so that is caught too, freed blocks are poisoned and a
+ * write after free is reported at the next alloc. Thread-safe.
  */
 UDMA_API void udma_pool_free(struct udma_pool *pool, void *vaddr, udma_addr_t addr);
 
