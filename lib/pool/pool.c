@@ -378,11 +378,15 @@ int udma_pool_alloc_bulk(struct udma_pool *p, udma_gfp_t gfp, void **v, udma_add
 	ret = n <= p->cache_size ? alloc_bulk_cached(p, gfp, v, n) : alloc_bulk_big(p, gfp, v, n);
 	if (ret < 0)
 		return ret;
-	for (unsigned int i = 0; i < n; i++) {
-		block_hand_out(p, v[i]);
-		if (handles)
+	if (udma_unlikely(p->debug))
+		for (unsigned int i = 0; i < n; i++)
+			debug_block_alloc(p, v[i]);
+	else
+		for (unsigned int i = 0; i < n; i++)
+			__atomic_store_n(udma_pvt_block_mark(pool_pvt(p), v[i]), 1, __ATOMIC_RELAXED);
+	if (handles)
+		for (unsigned int i = 0; i < n; i++)
 			handles[i] = udma_pvt_block_iova(pool_pvt(p), v[i]);
-	}
 	return 0;
 }
 
@@ -402,7 +406,8 @@ void udma_pool_free_bulk(struct udma_pool *p, void *const *v, const udma_addr_t 
 	c = cache_get(p, &shared);
 	for (unsigned int i = 0; i < n; i++) {
 		udma_addr_t h = handles ? handles[i] : 0;
-		enum udma_pvt_pool_verdict vd = udma_pvt_pool_free_check(p, v[i], h, handles != NULL);
+		enum udma_pvt_pool_verdict vd = udma_pvt_block_check(pool_pvt(p), v[i], h,
+								     handles != NULL);
 
 		if (udma_unlikely(vd != UDMA_PVT_POOL_OK)) {
 			if (vd != UDMA_PVT_POOL_DEBUG) {

@@ -72,6 +72,7 @@ static void pool_setup(struct udma_pool *p, const char *name, struct udma_device
 	p->stride = (size + p->align - 1) & ~(p->align - 1);
 	if (p->stride < POOL_MIN_STRIDE)
 		p->stride = POOL_MIN_STRIDE;
+	p->mark_shift = 63u - (unsigned int)__builtin_clzll(p->stride);
 	p->boundary = boundary;
 	p->debug = (pp && (pp->flags & UDMA_POOL_F_DEBUG)) || g_cfg.dma_debug;
 	p->cache_size = pp && pp->cache_size ? pp->cache_size : DEFAULT_CACHE;

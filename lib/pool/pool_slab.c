@@ -12,10 +12,10 @@
 #define SLAB_MIN (64UL << 10)
 #define SLAB_MAX (2UL << 20)
 
-/* bytes of a slab's in-use map: one per possible index off / stride */
+/* bytes of a slab's in-use map: one per possible index off >> mark_shift */
 static size_t map_len(const struct udma_pool *p, size_t slab_size)
 {
-	return slab_size / p->stride + 1;
+	return (slab_size >> p->mark_shift) + 1;
 }
 
 static size_t header_size(const struct udma_pool *p, size_t slab_size)

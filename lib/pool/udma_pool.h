@@ -169,9 +169,9 @@ static inline void udma_pool_free_inline(struct udma_pool *pool, void *vaddr, ud
 {
 	enum udma_pvt_pool_verdict v = udma_pvt_pool_free_check(pool, vaddr, addr, true);
 
-	if (udma_likely(v == UDMA_PVT_POOL_OK)) {
+	if (udma_likely(v == UDMA_PVT_POOL_OK)) { /* OK: not a debug pool */
 		struct udma_pool_cache_pvt *c =
-			udma_pvt_pool_cache((const struct udma_pool_pvt *)(void *)pool);
+			udma_pvt_lcore_cache((const struct udma_pool_pvt *)(void *)pool);
 
 		if (udma_likely(c != NULL && c->len < c->cap)) {
 			c->objs[c->len++] = vaddr;

@@ -46,6 +46,7 @@ struct udma_pool_cache_pvt {
 	size_t boundary;         /* effective: a power of two, <= slab_size */               \
 	unsigned int boundary_shift;                                                           \
 	uint64_t stride_magic;   /* UINT64_MAX / stride + 1: divisibility in one multiply */ \
+	unsigned int mark_shift; /* log2 of the largest power of two <= stride */           \
 	bool debug;                                                                            \
 	struct udma_pool_cache_pvt *cache[UDMA_MAX_LCORES]
 
@@ -98,16 +99,14 @@ static inline udma_addr_t udma_pvt_block_iova(const struct udma_pool_pvt *p, con
 }
 
 /*
- * The in-use byte of the block at @b: offsets of blocks are at least a stride
- * apart, so off / stride (one multiply-high by the stride's magic) is unique.
+ * The in-use byte of the block at @b: blocks are at least a stride apart, so their
+ * offsets shifted by log2 of the power of two at or below the stride are unique.
  */
 static inline uint8_t *udma_pvt_block_mark(const struct udma_pool_pvt *p, const void *b)
 {
 	uintptr_t s = udma_pvt_slab_of(p, b);
-	uint32_t off = (uint32_t)((uintptr_t)b - s);
-	size_t idx = (size_t)(((unsigned __int128)off * p->stride_magic) >> 64);
 
-	return (uint8_t *)(s + UDMA_POOL_PVT_SLAB_INUSE + idx);
+	return (uint8_t *)(s + UDMA_POOL_PVT_SLAB_INUSE + (((uintptr_t)b - s) >> p->mark_shift));
 }
 
 /*
@@ -141,20 +140,18 @@ static inline bool udma_pvt_in_slab(const struct udma_pool_pvt *p, const void *b
 }
 
 /*
- * The one check of a free: a live pool, @b in one of its slabs at a block start,
+ * The block half of the one check of a free: @b in a slab of @p at a block start,
  * @addr its IOVA (when @check_addr), and the block in use. A good block of a pool
  * without debug is marked free here (one load and one store of its byte), so the
  * block can go into a cache only once. A debug pool leaves the mark to the slow path.
  */
-static inline enum udma_pvt_pool_verdict udma_pvt_pool_free_check(const void *pool, const void *b,
-								 udma_addr_t addr, bool check_addr)
+static inline enum udma_pvt_pool_verdict udma_pvt_block_check(const struct udma_pool_pvt *p,
+							     const void *b, udma_addr_t addr,
+							     bool check_addr)
 {
-	const struct udma_pool_pvt *p = (const struct udma_pool_pvt *)pool;
 	uintptr_t s;
 	uint8_t *mark;
 
-	if (udma_unlikely(!udma_pvt_pool_is(pool)))
-		return UDMA_PVT_POOL_BAD_POOL;
 	if (udma_unlikely(!udma_pvt_in_slab(p, b)))
 		return UDMA_PVT_POOL_FOREIGN;
 	s = udma_pvt_slab_of(p, b);
@@ -171,6 +168,15 @@ static inline enum udma_pvt_pool_verdict udma_pvt_pool_free_check(const void *po
 	return UDMA_PVT_POOL_OK;
 }
 
+/* the one check of a free: a live pool, then the block (udma_pvt_block_check()) */
+static inline enum udma_pvt_pool_verdict udma_pvt_pool_free_check(const void *pool, const void *b,
+								 udma_addr_t addr, bool check_addr)
+{
+	if (udma_unlikely(!udma_pvt_pool_is(pool)))
+		return UDMA_PVT_POOL_BAD_POOL;
+	return udma_pvt_block_check((const struct udma_pool_pvt *)pool, b, addr, check_addr);
+}
+
 /* the one check of an alloc: a live pool, a handle pointer, good gfp flags */
 static inline enum udma_pvt_pool_verdict udma_pvt_pool_alloc_check(const void *pool, udma_gfp_t gfp,
 								  const udma_addr_t *handle)
@@ -183,12 +189,18 @@ static inline enum udma_pvt_pool_verdict udma_pvt_pool_alloc_check(const void *p
 	return UDMA_PVT_POOL_OK;
 }
 
-/* the lcore's cache when the fast path applies (registered lcore, no debug), or NULL */
-static inline struct udma_pool_cache_pvt *udma_pvt_pool_cache(const struct udma_pool_pvt *p)
+/* the calling lcore's cache, or NULL (an unregistered thread) */
+static inline struct udma_pool_cache_pvt *udma_pvt_lcore_cache(const struct udma_pool_pvt *p)
 {
 	unsigned int lc = udma_pvt_lcore();
 
-	return udma_likely(lc < UDMA_MAX_LCORES && !p->debug) ? p->cache[lc] : NULL;
+	return udma_likely(lc < UDMA_MAX_LCORES) ? p->cache[lc] : NULL;
+}
+
+/* the lcore's cache when the alloc fast path applies (registered lcore, no debug) */
+static inline struct udma_pool_cache_pvt *udma_pvt_pool_cache(const struct udma_pool_pvt *p)
+{
+	return udma_likely(!p->debug) ? udma_pvt_lcore_cache(p) : NULL;
 }
 
 /* a block of a cache, handed out: marked in use, its IOVA in *handle */
