@@ -24,7 +24,7 @@ struct slab {
 	struct slab *next;
 	uint32_t nblocks;
 	uint32_t map_len;        /* bytes of inuse[] */
-	uint8_t inuse[];         /* one a block (index off / stride): 1 while handed out */
+	uint8_t inuse[];         /* one a block (index off >> mark_shift): 1 while handed out */
 };
 
 /* Overlaid on a free block in a depot magazine. */
