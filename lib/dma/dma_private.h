@@ -125,6 +125,10 @@ static inline bool dma_gfp_may_grow(udma_gfp_t gfp)
 typedef void (*dma_dev_destroy_fn)(struct udma_device *dev);
 /* 0, or -ENOSPC: logged, and init refuses to run */
 int dma_dev_destroy_hook_register(dma_dev_destroy_fn fn);
+/* upper layers say how many objects (pools) still use a device: destroy refuses then */
+typedef unsigned int (*dma_dev_busy_fn)(const struct udma_device *dev);
+/* 0, or -ENOSPC: logged, and init refuses to run */
+int dma_dev_busy_hook_register(dma_dev_busy_fn fn);
 
 
 /* ---- swiotlb -------------------------------------------------------------- */

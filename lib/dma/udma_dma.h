@@ -30,11 +30,21 @@ UDMA_API struct udma_device *udma_device_create(const char *name, struct udma_de
 						int numa_node);
 
 /**
- * Destroy a device. Coherent allocations it still holds are reported (one line
- * each) and left allocated, as Linux does: the device may still write them.
- * Children keep working with their parent link cleared. NULL is ignored.
+ * Destroy a device. A device that still has a pool or a live coherent allocation
+ * (udma_alloc_coherent(), declared memory included) is busy: nothing is freed and
+ * one line is logged; free them first (udma_device_try_destroy() returns -EBUSY).
+ * Children keep working with their parent link cleared. NULL is ignored. With
+ * --dma-debug, streaming mappings still live are reported as leaks.
  */
 UDMA_API void udma_device_destroy(struct udma_device *dev);
+
+/**
+ * udma_device_destroy() that says what happened.
+ * @param dev the device, or NULL (ignored).
+ * @return 0 (destroyed, or NULL), -EBUSY (a pool or coherent allocation still uses
+ *         it: nothing freed, one log line) or -EINVAL (not a device).
+ */
+UDMA_API int udma_device_try_destroy(struct udma_device *dev);
 
 /** @return the name given at creation, or NULL for a bad device. */
 UDMA_API const char *udma_device_name(const struct udma_device *dev);

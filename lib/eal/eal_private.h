@@ -75,6 +75,7 @@ struct eal_config {
 	int dma_debug_limit;           /* reports printed; 0 = all */
 	enum swiotlb_mode swiotlb;
 	uint64_t swiotlb_size;         /* bytes */
+	bool swiotlb_size_set;         /* --swiotlb-size given: a region that cannot be had fails init */
 	int log_level;
 	long vfio_group;               /* --vfio-group, -1: every group under /dev/vfio */
 	unsigned int vfio_mask_bits;   /* --vfio-dma-mask: narrowest device mask; 0 = 64 */
