@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 
+#include "udma_map.h"
 #include "dma_private.h"
 
 struct managed {
