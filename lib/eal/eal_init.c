@@ -97,7 +97,7 @@ int udma_eal_init(int argc, char **argv)
 	if (consumed > 0)
 		argv[consumed] = argv[0];
 	UDMA_LOG(INFO, "udma %s: iova mode %s, %zu MiB in memsegs, %u lcore slots",
-		 UDMA_VERSION, g_iova_ops->name, g_mem.total >> 20, g_cfg.lcores);
+		 UDMA_VERSION_STR, g_iova_ops->name, g_mem.total >> 20, g_cfg.lcores);
 	atomic_store_explicit(&g_initialized, 1, memory_order_release);
 	return consumed;
 }
@@ -138,7 +138,7 @@ void udma_dump(FILE *f)
 		return;
 	}
 	fprintf(f, "udma %s: iova mode %s, topology %s with %d node(s), %u lcore slots\n",
-		UDMA_VERSION, g_iova_ops->name, eal_topology()->name, udma_numa_node_count(),
+		UDMA_VERSION_STR, g_iova_ops->name, eal_topology()->name, udma_numa_node_count(),
 		udma_lcore_count());
 	if (g_iova_ops->dump)
 		g_iova_ops->dump(f);
