@@ -62,7 +62,7 @@ static inline bool dev_ok_rl(const struct udma_device *dev, const char *fn,
 }
 #define dev_ok(dev, fn)                                                                  \
 	dev_ok_rl((dev), (fn), ({                                                         \
-		static struct log_ratelimit dev_ok_rl_;                                   \
+		static struct log_ratelimit dev_ok_rl_ = {.file = __FILE__};             \
 		&dev_ok_rl_;                                                              \
 	}))
 

@@ -73,7 +73,7 @@ static int setup(void)
 
 int udma_eal_init(int argc, char **argv)
 {
-	int consumed, saved_level = g_log_level, ret;
+	int consumed, saved_level = g_log_level, saved_types[UDMA_LOGTYPE_MAX], ret;
 
 	if (udma_eal_initialized()) {
 		UDMA_LOG(ERR, "already initialised: call udma_eal_cleanup() first");
@@ -88,10 +88,15 @@ int udma_eal_init(int argc, char **argv)
 	if (consumed < 0)
 		return consumed;
 	g_log_level = g_cfg.log_level;
+	log_type_levels_save(saved_types);
+	for (int t = 0; t < UDMA_LOGTYPE_MAX; t++)
+		if (g_cfg.log_type_level[t] != -2)
+			udma_log_set_type_level((enum udma_log_type)t, g_cfg.log_type_level[t]);
 	ret = setup();
 	if (ret < 0) {
 		teardown();
 		g_log_level = saved_level;
+		log_type_levels_restore(saved_types);
 		return ret;
 	}
 	if (consumed > 0)
