@@ -50,6 +50,57 @@ enum udma_iova_mode {
  */
 UDMA_API int udma_eal_init(int argc, char **argv);
 
+/** --swiotlb as a value: how streaming maps use bounce buffers. */
+enum udma_swiotlb_mode {
+	UDMA_SWIOTLB_AUTO = 0,  /**< bounce what the device cannot reach directly */
+	UDMA_SWIOTLB_FORCE = 1, /**< bounce every map (testing) */
+	UDMA_SWIOTLB_OFF = 2,   /**< no bounce region */
+};
+
+/**
+ * Initialisation options as a structure (SPDK's spdk_env_opts shape): fill it
+ * with udma_eal_opts_init(), change what you need, pass it to
+ * udma_eal_init_opts(). Each field is one option of udma_eal_init(); 0/NULL (or
+ * -1 where noted) keeps the default. New fields are only ever appended: opts_size
+ * tells the library which ones the application knows.
+ */
+struct udma_eal_opts {
+	size_t opts_size;               /**< set by udma_eal_opts_init(): sizeof as compiled */
+	const char *name;               /**< program name in messages (argv[0]); NULL: "udma" */
+	enum udma_iova_mode iova_mode;  /**< --iova-mode; UDMA_IOVA_DC = auto */
+	int no_huge;                    /**< --no-huge when non-zero */
+	const char *huge_dir;           /**< --huge-dir; NULL: the first hugetlbfs mount */
+	const char *file_prefix;        /**< --file-prefix; NULL: "udma" */
+	unsigned int mem_mb;            /**< -m; 0: the default amount */
+	const unsigned int *socket_mem_mb; /**< --socket-mem: MiB per node, node 0 first */
+	unsigned int socket_mem_count;  /**< entries in socket_mem_mb; 0: no --socket-mem */
+	unsigned int lcores;            /**< --lcores; 0: the CPU count */
+	int dma_debug;                  /**< --dma-debug when non-zero */
+	int dma_debug_limit;            /**< --dma-debug-limit; -1: default (32) */
+	enum udma_swiotlb_mode swiotlb; /**< --swiotlb */
+	unsigned int swiotlb_size_mb;   /**< --swiotlb-size; 0: default (32) */
+	int log_level;                  /**< --log-level (0..7); -1: keep the current one */
+	const char *log_levels;         /**< "pool:7,map:debug": --log-level=TYPE:N each */
+	long vfio_group;                /**< --vfio-group; -1: the only group present */
+};
+
+/**
+ * Set every field of @p opts to its default and opts->opts_size to @p opts_size.
+ * Call as `udma_eal_opts_init(&opts, sizeof(opts))`.
+ * @return 0, or -EINVAL (NULL, or @p opts_size too small for opts_size itself).
+ */
+UDMA_API int udma_eal_opts_init(struct udma_eal_opts *opts, size_t opts_size);
+
+/**
+ * udma_eal_init() from a structure: the same options, validated the same way
+ * (a bad value is -EINVAL with the line udma_eal_init() would print for it).
+ * Fields past opts->opts_size (an application built against an older header)
+ * take their defaults; a larger opts_size (a newer header) is accepted when the
+ * fields this library does not know are zero, else -EINVAL.
+ * @return 0 on success; otherwise as udma_eal_init().
+ */
+UDMA_API int udma_eal_init_opts(const struct udma_eal_opts *opts);
+
 /**
  * Release everything udma_eal_init() set up: memsegs, hugepage files, the IOVA
  * backend. Devices still alive are reported as leaks and destroyed.
