@@ -64,7 +64,7 @@ struct udma_attrs {
 };
 
 /** Define and clear an attribute set: the seed's DEFINE_DMA_ATTRS. */
-#define UDMA_DEFINE_ATTRS(x) struct udma_attrs x = {.flags = 0}
+#define UDMA_DEFINE_ATTRS(x) struct udma_attrs x = {0}
 
 /** Set @p attr in @p attrs (no-op for NULL or an unknown attribute). */
 UDMA_API void udma_set_attr(enum udma_attr attr, struct udma_attrs *attrs);

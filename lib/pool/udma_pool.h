@@ -63,6 +63,30 @@ UDMA_API struct udma_pool *udma_pool_create_params(const char *name, struct udma
 						   const struct udma_pool_params *params);
 
 /**
+ * @internal
+ * Is @p abi (UDMA_POOL_PVT_ABI as the caller was compiled) the library's inline
+ * layout? udma_pool_create() and udma_pool_create_params() call it from the
+ * application's side, so an application built against another layout (another
+ * udma version or UDMA_MAX_LCORES) cannot create a pool its inline paths would
+ * misread. In the INTERNAL version node.
+ * @return 1 when it is; 0 with errno EPROTO and one log line naming both layouts.
+ */
+UDMA_API int udma_pvt_pool_abi_check(uint64_t abi);
+
+#ifndef UDMA_BUILDING_LIB
+/** Creation checks the caller's inline layout first (udma_pvt_pool_abi_check()). */
+#define udma_pool_create(name, dev, size, align, boundary)                               \
+	(udma_pvt_pool_abi_check(UDMA_POOL_PVT_ABI)                                       \
+		 ? (udma_pool_create)(name, dev, size, align, boundary)                   \
+		 : (struct udma_pool *)0)
+/** Creation checks the caller's inline layout first (udma_pvt_pool_abi_check()). */
+#define udma_pool_create_params(name, dev, size, align, boundary, params)               \
+	(udma_pvt_pool_abi_check(UDMA_POOL_PVT_ABI)                                       \
+		 ? (udma_pool_create_params)(name, dev, size, align, boundary, params)    \
+		 : (struct udma_pool *)0)
+#endif
+
+/**
  * Allocate a block (seed: dma_pool_alloc). Contents are undefined.
  * @param pool the pool.
  * @param gfp UDMA_GFP_ATOMIC never blocks and never makes a syscall (only
@@ -74,8 +98,10 @@ UDMA_API struct udma_pool *udma_pool_create_params(const char *name, struct udma
 UDMA_API void *udma_pool_alloc(struct udma_pool *pool, udma_gfp_t gfp, udma_addr_t *handle);
 
 /**
+ * @internal
  * The full path of udma_pool_alloc() (refill, carving, growth, the shared cache,
- * debug, argument errors). Same contract as udma_pool_alloc().
+ * debug, argument errors), called by the inline fast path. Not API: in the
+ * INTERNAL version node, it may change with the inline layout (UDMA_POOL_PVT_ABI).
  */
 UDMA_API void *udma_pool_alloc_slow(struct udma_pool *pool, udma_gfp_t gfp, udma_addr_t *handle);
 
@@ -91,8 +117,10 @@ UDMA_API void *udma_pool_zalloc(struct udma_pool *pool, udma_gfp_t gfp, udma_add
 UDMA_API void udma_pool_free(struct udma_pool *pool, void *vaddr, udma_addr_t addr);
 
 /**
+ * @internal
  * The full path of udma_pool_free() (flush, the shared cache, debug, foreign or
- * misplaced pointers, wrong handles). Same contract as udma_pool_free().
+ * misplaced pointers, wrong handles), called by the inline fast path. Not API:
+ * in the INTERNAL version node.
  */
 UDMA_API void udma_pool_free_slow(struct udma_pool *pool, void *vaddr, udma_addr_t addr);
 
