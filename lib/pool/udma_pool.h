@@ -62,6 +62,7 @@ UDMA_API struct udma_pool *udma_pool_create_params(const char *name, struct udma
 						   size_t size, size_t align, size_t boundary,
 						   const struct udma_pool_params *params);
 
+/** @cond INTERNAL (not API: the INTERNAL version node) */
 /**
  * @internal
  * Is @p abi (UDMA_POOL_PVT_ABI as the caller was compiled) the library's inline
@@ -85,6 +86,7 @@ UDMA_API int udma_pvt_pool_abi_check(uint64_t abi);
 		 ? (udma_pool_create_params)(name, dev, size, align, boundary, params)    \
 		 : (struct udma_pool *)0)
 #endif
+/** @endcond */
 
 /**
  * Allocate a block (seed: dma_pool_alloc). Contents are undefined.
@@ -97,6 +99,7 @@ UDMA_API int udma_pvt_pool_abi_check(uint64_t abi);
  */
 UDMA_API void *udma_pool_alloc(struct udma_pool *pool, udma_gfp_t gfp, udma_addr_t *handle);
 
+/** @cond INTERNAL */
 /**
  * @internal
  * The full path of udma_pool_alloc() (refill, carving, growth, the shared cache,
@@ -104,6 +107,7 @@ UDMA_API void *udma_pool_alloc(struct udma_pool *pool, udma_gfp_t gfp, udma_addr
  * INTERNAL version node, it may change with the inline layout (UDMA_POOL_PVT_ABI).
  */
 UDMA_API void *udma_pool_alloc_slow(struct udma_pool *pool, udma_gfp_t gfp, udma_addr_t *handle);
+/** @endcond */
 
 /** As udma_pool_alloc(), the block zeroed. */
 UDMA_API void *udma_pool_zalloc(struct udma_pool *pool, udma_gfp_t gfp, udma_addr_t *handle);
@@ -116,6 +120,7 @@ UDMA_API void *udma_pool_zalloc(struct udma_pool *pool, udma_gfp_t gfp, udma_add
  */
 UDMA_API void udma_pool_free(struct udma_pool *pool, void *vaddr, udma_addr_t addr);
 
+/** @cond INTERNAL */
 /**
  * @internal
  * The full path of udma_pool_free() (flush, the shared cache, debug, foreign or
@@ -123,6 +128,7 @@ UDMA_API void udma_pool_free(struct udma_pool *pool, void *vaddr, udma_addr_t ad
  * in the INTERNAL version node.
  */
 UDMA_API void udma_pool_free_slow(struct udma_pool *pool, void *vaddr, udma_addr_t addr);
+/** @endcond */
 
 /**
  * Allocate @p n blocks, all or nothing.
