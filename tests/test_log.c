@@ -57,17 +57,22 @@ static void test_handler_types(void **st)
 	udma_log(UDMA_LOG_ERR, "from the app %d", 42);             /* eal */
 	udma_log_type(UDMA_LOGTYPE_USER, UDMA_LOG_ERR, "user %s", "line");
 	udma_log_type((enum udma_log_type)999, UDMA_LOG_ERR, "unknown type");
+	{
+		const char *volatile nofmt = NULL;
+
+		udma_log_type(UDMA_LOGTYPE_USER, UDMA_LOG_ERR, nofmt, 0); /* one line, no crash */
+		assert_string_equal(s.last, "udma_log_type(): NULL format");
+	}
 	udma_log_set_handler(NULL, NULL);
 	udma_log(UDMA_LOG_ERR, "back on the stream");
 	text = t_log_end(&l);
 	assert_ptr_equal(s.ctx, &s);
-	assert_int_equal(s.n, 6);
+	assert_int_equal(s.n, 7);
 	assert_int_equal(s.types[UDMA_LOGTYPE_POOL], 1);
 	assert_int_equal(s.types[UDMA_LOGTYPE_MAP], 1);
 	assert_int_equal(s.types[UDMA_LOGTYPE_DEV], 1);
-	assert_int_equal(s.types[UDMA_LOGTYPE_EAL], 1);
+	assert_int_equal(s.types[UDMA_LOGTYPE_EAL], 2);
 	assert_int_equal(s.types[UDMA_LOGTYPE_USER], 2);
-	assert_string_equal(s.last, "unknown type");
 	assert_int_equal(s.last_level, UDMA_LOG_ERR);
 	assert_int_equal(t_count(text, "\n"), 1);
 	assert_int_equal(t_count(text, "back on the stream"), 1);

@@ -141,11 +141,11 @@ void udma_unmap_resource(struct udma_device *dev, udma_addr_t addr, size_t size,
 			 enum udma_data_direction dir)
 {
 	(void)addr;
-	(void)dir;
 	if (!dev_ok(dev, __func__))
 		return;
-	if (size == 0)
-		UDMA_LOG(ERR, "%s: size 0", dev->name);
+	if (size == 0 ||
+	    (dir != UDMA_TO_DEVICE && dir != UDMA_FROM_DEVICE && dir != UDMA_BIDIRECTIONAL))
+		UDMA_LOG(ERR, "%s: bad argument: size %zu dir %d", dev->name, size, (int)dir);
 	/* pa: an identity mapping holds no state */
 }
 

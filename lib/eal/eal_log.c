@@ -225,8 +225,10 @@ void udma_log_type(enum udma_log_type type, int level, const char *fmt, ...)
 	unsigned int t = type_ok(type) ? (unsigned int)type : UDMA_LOGTYPE_USER;
 	va_list ap;
 
-	if (fmt == NULL)
+	if (fmt == NULL) {
+		udma_log(UDMA_LOG_ERR, "udma_log_type(): NULL format");
 		return;
+	}
 	if (level <= UDMA_LOG_ERR)
 		atomic_fetch_add(&g_log_errors, 1);
 	if (level > type_level(t))
