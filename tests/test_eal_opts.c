@@ -62,6 +62,12 @@ static void test_every_option(void **s)
 	o.swiotlb = UDMA_SWIOTLB_FORCE;
 	o.swiotlb_size_mb = 4;
 	o.log_levels = "pool:0,map:debug";
+	{
+		static const char *const extra[] = {"--lcores=3", NULL};
+
+		o.lcores = 2;
+		o.extra_args = extra; /* after the fields: the later --lcores wins */
+	}
 	assert_int_equal(udma_eal_init_opts(&o), 0);
 	assert_int_equal(udma_iova_mode(), UDMA_IOVA_SIM);
 	assert_int_equal(udma_lcore_count(), 3);
@@ -96,7 +102,10 @@ static void test_bad_values(void **s)
 	char *text;
 
 	(void)s;
-	for (int k = 0; k < 12; k++) {
+	static const char *const bad_extra[] = {"--no-such-option", NULL};
+	static const char *const not_option[] = {"app-arg", NULL};
+
+	for (int k = 0; k < 14; k++) {
 		opts_default(&o);
 		switch (k) {
 		case 0: o.iova_mode = (enum udma_iova_mode)77; break;
@@ -110,6 +119,8 @@ static void test_bad_values(void **s)
 		case 8: o.socket_mem_mb = too_many; o.socket_mem_count = 64; break;
 		case 9: o.dma_debug_limit = -7; break;
 		case 10: o.log_levels = "pool:1,"; break; /* an empty entry */
+		case 11: o.extra_args = bad_extra; break;
+		case 12: o.extra_args = not_option; break;
 		default: o.vfio_group = -3; break;
 		}
 		t_log_begin(&l);

@@ -140,6 +140,14 @@ static int build_argv(const struct udma_eal_opts *o, struct argv_buf *b)
 			p = end ? end + 1 : NULL;
 		} while (ret == 0 && p);
 	}
+	for (unsigned int i = 0; ret == 0 && o->extra_args && o->extra_args[i]; i++) {
+		if (strcmp(o->extra_args[i], "--") == 0 || o->extra_args[i][0] != '-') {
+			UDMA_LOG(ERR, "extra_args[%u] \"%.40s\": expected an option", i,
+				 o->extra_args[i]);
+			return -EINVAL;
+		}
+		ret = add(b, "%s", o->extra_args[i]);
+	}
 	if (ret == -E2BIG) {
 		UDMA_LOG(ERR, "more than %d options", MAX_ARGS);
 		ret = -EINVAL;

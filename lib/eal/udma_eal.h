@@ -82,6 +82,12 @@ struct udma_eal_opts {
 	int log_level;                  /**< --log-level (0..7); -1: keep the current one */
 	const char *log_levels;         /**< "pool:7,map:debug": --log-level=TYPE:N each */
 	long vfio_group;                /**< --vfio-group; -1: the only group present */
+	/**
+	 * Further options exactly as on the command line ("--opt=value" each, NULL
+	 * terminated), after the fields above: an option with no field yet is still
+	 * reachable. NULL: none.
+	 */
+	const char *const *extra_args;
 };
 
 /**
