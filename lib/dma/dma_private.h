@@ -64,7 +64,7 @@ static inline bool dev_ok_rl(const struct udma_device *dev, const char *fn,
 }
 #define dma_dev_ok(dev, fn)                                                                  \
 	dev_ok_rl((dev), (fn), ({                                                         \
-		static struct log_ratelimit dev_ok_rl_;                                   \
+		static struct log_ratelimit dev_ok_rl_ = {.file = __FILE__};             \
 		&dev_ok_rl_;                                                              \
 	}))
 

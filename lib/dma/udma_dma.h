@@ -127,6 +127,23 @@ UDMA_API void *udma_alloc_coherent(struct udma_device *dev, size_t size, udma_ad
 UDMA_API void udma_free_coherent(struct udma_device *dev, size_t size, void *cpu_addr,
 				 udma_addr_t handle);
 
+/**
+ * Managed coherent memory (the kernel's dmam_alloc_coherent): as
+ * udma_alloc_coherent(), and the allocation is freed by udma_device_destroy()
+ * if the driver has not freed it (no leak report for it).
+ * @return the CPU address, or NULL with errno EINVAL (bad argument, one log line)
+ *         or ENOMEM.
+ */
+UDMA_API void *udma_dmam_alloc_coherent(struct udma_device *dev, size_t size,
+					udma_addr_t *handle, udma_gfp_t gfp);
+/**
+ * Free a udma_dmam_alloc_coherent() allocation before its device goes away.
+ * Arguments as udma_free_coherent(); an address that is no managed allocation of
+ * @p dev, or another size or handle, is logged and ignored (nothing is freed).
+ */
+UDMA_API void udma_dmam_free_coherent(struct udma_device *dev, size_t size, void *cpu_addr,
+				      udma_addr_t handle);
+
 /** Coherent memory a device holds: live allocations and their bytes. */
 struct udma_device_stats {
 	uint64_t coherent_allocs; /**< live coherent allocations */

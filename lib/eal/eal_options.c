@@ -29,7 +29,9 @@ void eal_usage(FILE *f, const char *prgname)
 		"  --swiotlb=MODE       auto|force|off: bounce buffers (force bounces every map)\n"
 		"  --swiotlb-size=MB    bounce buffer region size (default 32; a size given that\n"
 		"                       cannot be reserved is an error unless --swiotlb=off)\n"
-		"  --log-level=N        0 (emerg) .. 7 (debug), default 5\n"
+		"  --log-level=N        0 (emerg) .. 7 (debug) or a name (err, debug...), default 5\n"
+		"  --log-level=TYPE:N   the level of one log type (repeatable): eal, mem, iova,\n"
+		"                       dev, map, sg, pool, debug, vfio, pci, sim, user\n"
 		"  --vfio-group=N       the VFIO group (default: every group under /dev/vfio)\n"
 		"  --vfio-dma-mask=BITS narrowest DMA mask of the devices to be used (default 64):\n"
 		"                       IOVA = VA only when the memsegs fit it, else allocated IOVAs\n"
@@ -138,6 +140,44 @@ static int parse_string(const char *opt, const char *val, char *dst, size_t len)
 	return 0;
 }
 
+/* "N", "NAME", "TYPE:N" or "TYPE:NAME" */
+static int parse_log_level(const char *opt, const char *val)
+{
+	static const char *const names[] = {
+		"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
+	};
+	const char *colon = val ? strchr(val, ':') : NULL, *lv = colon ? colon + 1 : val;
+	int type = -1, level = -1;
+	uint64_t v;
+	char tname[16];
+
+	if (colon) {
+		size_t n = (size_t)(colon - val);
+
+		if (n == 0 || n >= sizeof(tname))
+			return bad(opt, val, "expected TYPE:LEVEL");
+		memcpy(tname, val, n);
+		tname[n] = '\0';
+		type = udma_log_type_by_name(tname);
+		if (type < 0)
+			return bad(opt, val, "unknown log type (eal, mem, iova, dev, map, sg, pool, "
+				   "debug, vfio, pci, sim, user)");
+	}
+	if (parse_u64(lv, 0, UDMA_LOG_DEBUG, &v) == 0)
+		level = (int)v;
+	for (int i = 0; level < 0 && lv && i < 8; i++)
+		if (strcmp(lv, names[i]) == 0)
+			level = i;
+	if (level < 0)
+		return bad(opt, val, "expected a level 0..7 or emerg|alert|crit|err|warning|"
+			   "notice|info|debug");
+	if (type >= 0)
+		g_cfg.log_type_level[type] = level;
+	else
+		g_cfg.log_level = level;
+	return 0;
+}
+
 static int parse_number_opt(const char *opt, const char *val)
 {
 	uint64_t v;
@@ -169,9 +209,7 @@ static int parse_number_opt(const char *opt, const char *val)
 		g_cfg.swiotlb_size = v << 20;
 		g_cfg.swiotlb_size_set = true;
 	} else { /* --log-level */
-		if (parse_u64(val, 0, UDMA_LOG_DEBUG, &v))
-			return bad(opt, val, "expected 0..7");
-		g_cfg.log_level = (int)v;
+		return parse_log_level(opt, val);
 	}
 	return 0;
 }
@@ -209,6 +247,8 @@ static void config_defaults(void)
 	g_cfg.dma_debug_limit = 32;
 	g_cfg.vfio_group = -1;
 	g_cfg.log_level = g_log_level;
+	for (int t = 0; t < UDMA_LOGTYPE_MAX; t++)
+		g_cfg.log_type_level[t] = -2;
 }
 
 static bool takes_value(const char *opt)

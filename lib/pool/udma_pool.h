@@ -62,6 +62,32 @@ UDMA_API struct udma_pool *udma_pool_create_params(const char *name, struct udma
 						   size_t size, size_t align, size_t boundary,
 						   const struct udma_pool_params *params);
 
+/** @cond INTERNAL (not API: the INTERNAL version node) */
+/**
+ * @internal
+ * Is @p abi (UDMA_POOL_PVT_ABI as the caller was compiled) the library's inline
+ * layout? udma_pool_create() and udma_pool_create_params() call it from the
+ * application's side, so an application built against another layout (another
+ * udma version or UDMA_MAX_LCORES) cannot create a pool its inline paths would
+ * misread. In the INTERNAL version node.
+ * @return 1 when it is; 0 with errno EPROTO and one log line naming both layouts.
+ */
+UDMA_API int udma_pvt_pool_abi_check(uint64_t abi);
+
+#ifndef UDMA_BUILDING_LIB
+/** Creation checks the caller's inline layout first (udma_pvt_pool_abi_check()). */
+#define udma_pool_create(name, dev, size, align, boundary)                               \
+	(udma_pvt_pool_abi_check(UDMA_POOL_PVT_ABI)                                       \
+		 ? (udma_pool_create)(name, dev, size, align, boundary)                   \
+		 : (struct udma_pool *)0)
+/** Creation checks the caller's inline layout first (udma_pvt_pool_abi_check()). */
+#define udma_pool_create_params(name, dev, size, align, boundary, params)               \
+	(udma_pvt_pool_abi_check(UDMA_POOL_PVT_ABI)                                       \
+		 ? (udma_pool_create_params)(name, dev, size, align, boundary, params)    \
+		 : (struct udma_pool *)0)
+#endif
+/** @endcond */
+
 /**
  * Allocate a block (Linux: dma_pool_alloc). Contents are undefined.
  * @param pool the pool.
@@ -73,11 +99,16 @@ UDMA_API struct udma_pool *udma_pool_create_params(const char *name, struct udma
  */
 UDMA_API void *udma_pool_alloc(struct udma_pool *pool, udma_gfp_t gfp, udma_addr_t *handle);
 
+/** @cond INTERNAL */
 /**
+ * @internal
  * The full path of udma_pool_alloc() out of line (refill, carving, growth, the
- * shared cache, debug, argument errors). Same contract as udma_pool_alloc().
+ * shared cache, debug, argument errors). Same contract as udma_pool_alloc(). Not
+ * API: in the INTERNAL version node, it may change with the inline layout
+ * (UDMA_POOL_PVT_ABI).
  */
 UDMA_API void *udma_pool_alloc_slow(struct udma_pool *pool, udma_gfp_t gfp, udma_addr_t *handle);
+/** @endcond */
 
 /**
  * The out-of-line rest of the inline udma_pool_alloc(), after its one check
@@ -87,6 +118,8 @@ UDMA_API void *udma_pool_alloc_slow(struct udma_pool *pool, udma_gfp_t gfp, udma
  * @param handle as udma_pool_alloc().
  * @param verdict what udma_pvt_pool_alloc_check() returned for these arguments.
  * @return as udma_pool_alloc().
+
+ * @internal (the INTERNAL version node: not API)
  */
 UDMA_API void *udma_pvt_pool_alloc_slow(struct udma_pool *pool, udma_gfp_t gfp,
 					udma_addr_t *handle, enum udma_pvt_pool_verdict verdict);
@@ -107,11 +140,15 @@ UDMA_API void *udma_pool_zalloc(struct udma_pool *pool, udma_gfp_t gfp, udma_add
  */
 UDMA_API void udma_pool_free(struct udma_pool *pool, void *vaddr, udma_addr_t addr);
 
+/** @cond INTERNAL */
 /**
+ * @internal
  * The full path of udma_pool_free() out of line (flush, the shared cache, debug,
- * the error report). Same contract as udma_pool_free().
+ * the error report). Same contract as udma_pool_free(). Not API: in the INTERNAL
+ * version node.
  */
 UDMA_API void udma_pool_free_slow(struct udma_pool *pool, void *vaddr, udma_addr_t addr);
+/** @endcond */
 
 /**
  * The out-of-line rest of the inline udma_pool_free(), after its one check
@@ -120,6 +157,8 @@ UDMA_API void udma_pool_free_slow(struct udma_pool *pool, void *vaddr, udma_addr
  * @param vaddr as udma_pool_free().
  * @param addr as udma_pool_free().
  * @param verdict what udma_pvt_pool_free_check() returned (and did) for this block.
+
+ * @internal (the INTERNAL version node: not API)
  */
 UDMA_API void udma_pvt_pool_free_slow(struct udma_pool *pool, void *vaddr, udma_addr_t addr,
 				      enum udma_pvt_pool_verdict verdict);
@@ -186,7 +225,7 @@ static inline void udma_pool_free_inline(struct udma_pool *pool, void *vaddr, ud
 			udma_pvt_lcore_cache((const struct udma_pool_pvt *)(void *)pool);
 
 		if (udma_likely(c != NULL && c->len < c->cap)) {
-			c->objs[c->len++] = vaddr;
+			udma_pvt_cache_objs(c)[c->len++] = vaddr;
 			c->frees++;
 			return;
 		}

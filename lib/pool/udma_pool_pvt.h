@@ -22,13 +22,36 @@
 extern "C" {
 #endif
 
-/** A per-lcore cache (internal). */
+/**
+ * @internal
+ * Version of the layout the inline fast paths read (this file): bump it with any
+ * change to struct udma_pool_cache_pvt, UDMA_POOL_PVT_FIELDS, the slab header
+ * offsets or the magic.
+ */
+#define UDMA_POOL_PVT_LAYOUT 1
+
+/** @internal A per-lcore cache. */
 struct udma_pool_cache_pvt {
 	uint32_t len;  /**< blocks in objs */
 	uint32_t cap;  /**< room in objs */
 	uint64_t allocs, frees, refills, flushes; /**< counters */
-	void *objs[];  /**< the free blocks */
+#ifndef __cplusplus
+	void *objs[];  /**< the free blocks (C++ has no flexible array: udma_pvt_cache_objs()) */
+#endif
 } __udma_cache_aligned;
+
+/** @internal Where a cache's objs array starts: right after the counters. */
+#define UDMA_POOL_CACHE_PVT_OBJS 40
+#ifndef __cplusplus
+_Static_assert(__builtin_offsetof(struct udma_pool_cache_pvt, objs) == UDMA_POOL_CACHE_PVT_OBJS,
+	       "UDMA_POOL_CACHE_PVT_OBJS");
+#endif
+
+/** @internal The objs array of a cache (the same address in C and C++). */
+static inline void **udma_pvt_cache_objs(struct udma_pool_cache_pvt *c)
+{
+	return (void **)(void *)((char *)c + UDMA_POOL_CACHE_PVT_OBJS);
+}
 
 /** The leading fields of every pool, read by the inline fast paths (internal). */
 #define UDMA_POOL_PVT_FIELDS                                                              \
@@ -57,6 +80,17 @@ struct udma_pool_pvt {
 
 /** A live pool's first 8 bytes (internal). */
 #define UDMA_POOL_PVT_MAGIC 0x706f6f6c75646d61ULL
+
+/**
+ * @internal
+ * What an application's inline fast paths were compiled for: the layout version,
+ * UDMA_MAX_LCORES, the cache line size and the size of the pool view. Checked by
+ * udma_pool_create() (udma_pvt_pool_abi_check()): an application built against
+ * another layout gets NULL, errno EPROTO and a log line naming both.
+ */
+#define UDMA_POOL_PVT_ABI                                                                \
+	(((uint64_t)UDMA_POOL_PVT_LAYOUT << 48) | ((uint64_t)UDMA_MAX_LCORES << 32) |   \
+	 ((uint64_t)UDMA_CACHE_LINE_SIZE << 24) | (uint64_t)sizeof(struct udma_pool_pvt))
 /** Where a slab header keeps the slab's IOVA (after its magic and pool pointer). */
 #define UDMA_POOL_PVT_SLAB_IOVA 16
 /** Where a slab header's in-use map starts: one byte per block, 1 while handed out. */
@@ -212,7 +246,7 @@ static inline struct udma_pool_cache_pvt *udma_pvt_pool_cache(const struct udma_
 static inline void *udma_pvt_pool_take(const struct udma_pool_pvt *p,
 				       struct udma_pool_cache_pvt *c, udma_addr_t *handle)
 {
-	void *b = c->objs[--c->len];
+	void *b = udma_pvt_cache_objs(c)[--c->len];
 
 	c->allocs++;
 	__atomic_store_n(udma_pvt_block_mark(p, b), 1, __ATOMIC_RELAXED);
