@@ -149,7 +149,7 @@ static void test_patterns(void **state)
 {
 	static struct udma_sg wsg[512], rsg[512];
 	uint32_t maxb = 128, lbs = g_info.lba_size;
-	unsigned int i, bounced, expect_bounce = 0;
+	unsigned int i, bounced, expect_bounce = 0, maybe_bounce = 0;
 	struct udma_nvme_qpair_stats st0, st1;
 
 	(void)state;
@@ -180,15 +180,21 @@ static void test_patterns(void **state)
 			printf("read %u (%s <- %s, lba %llu, %u blocks): bytes differ\n", i, shape_name[rs],
 			       shape_name[ws], (unsigned long long)lba, nlb);
 		assert_true(sg_check(rsg, rn, seed, len));
-		/* PRPs: small scattered entries and odd addresses cannot be described */
-		expect_bounce += (ws == 2 || ws == 3) + (rs == 2 || rs == 3);
+		/* PRPs cannot describe small scattered entries: the driver bounces them; an
+		 * odd foreign address is bounced by udma_map_sg() itself (swiotlb, a slot
+		 * aligned as PRPs need) or, when it maps in place, by the driver */
+		expect_bounce += (ws == 2) + (rs == 2);
+		maybe_bounce += (ws == 3) + (rs == 3);
 	}
 	assert_int_equal(udma_nvme_qpair_stats(g_qp, &st1), 0);
 	bounced = (unsigned int)(st1.bounced - st0.bounced);
 	printf("nvme: %u writes and reads compared; %u I/Os bounced (%s), %llu with a list block\n",
 	       g_ios, bounced, g_sgl ? "SGL: none expected" : "PRP",
 	       (unsigned long long)(st1.prp_lists - st0.prp_lists));
-	assert_int_equal(bounced, g_sgl ? 0 : expect_bounce);
+	if (g_sgl)
+		assert_int_equal(bounced, 0);
+	else
+		assert_true(bounced >= expect_bounce && bounced <= expect_bounce + maybe_bounce);
 }
 
 struct done {
