@@ -65,6 +65,7 @@ void perf_pool(void);        /* P1, P2, P3, P4, P11 pool */
 void perf_map(void);         /* P6, P8, P10, P11 map (pa/va) */
 void perf_map_sim(void);     /* P7 (after re-init in sim mode) */
 void perf_debug(double off_ns); /* D1 (after re-init with --dma-debug) */
+void perf_nvme(void);        /* P14 (perf_nvme.c) */
 extern double g_p6_ns;
 
 /* udma init with extra options appended (e.g. \"--dma-debug\") */
