@@ -167,13 +167,61 @@ int udma_nvme_build_prp(const udma_addr_t *seg_addr, const uint32_t *seg_len, in
 	return prp_finish(n, e0, list_iova, prp2);
 }
 
+/* the data path's builder: one pass over the mapped list, the list written in place;
+ * have_list is a constant at each call, so each use compiles to its own loop */
+static inline __attribute__((always_inline)) int
+prp_walk_sg(struct udma_sg *sg, int nseg, uint32_t page_size, uint64_t *list, uint64_t *prp1,
+	    unsigned int *np, uint64_t *e0, const int have_list)
+{
+	const uint64_t pmask = page_size - 1;
+	const unsigned int shift = (unsigned int)__builtin_ctz(page_size), max = page_size / 8;
+	unsigned int n = 0;
+	int i;
+
+	for (i = 0; i < nseg; i++, sg = udma_sg_next(sg)) {
+		uint64_t a, end, p;
+
+		if (sg == NULL)
+			return -EINVAL;
+		a = sg->dma_address;
+		end = a + sg->dma_length;
+		if (sg->dma_length == 0 || (a & 3u) != 0 || (i > 0 && (a & pmask) != 0) ||
+		    (i < nseg - 1 && (end & pmask) != 0))
+			return -EINVAL;
+		if (i == 0) {
+			*prp1 = a;
+			p = (a | pmask) + 1;
+		} else {
+			p = a;
+		}
+		if (p >= end)
+			continue;
+		if (have_list) {
+			unsigned int pages = (unsigned int)((end - p + pmask) >> shift);
+
+			if (n + pages > max)
+				return -E2BIG;
+			for (; p < end; p += page_size)
+				list[n++] = p;
+		} else {
+			for (; p < end; p += page_size) {
+				if (n == 0)
+					*e0 = p;
+				if (++n > 1)
+					return -ENOBUFS;
+			}
+		}
+	}
+	*np = n;
+	return 0;
+}
+
 int udma_nvme_build_prp_sg(struct udma_sg *sgl, int nseg, uint32_t page_size, uint64_t *list,
 			   udma_addr_t list_iova, uint64_t *prp1, uint64_t *prp2)
 {
-	unsigned int n = 0, max = page_size / 8;
-	struct udma_sg *sg = sgl;
+	unsigned int n = 0;
 	uint64_t e0 = 0;
-	int i, ret;
+	int ret;
 
 	if (sgl == NULL || nseg <= 0 || page_size < 4096 || (page_size & (page_size - 1)) ||
 	    prp1 == NULL || prp2 == NULL) {
@@ -181,13 +229,14 @@ int udma_nvme_build_prp_sg(struct udma_sg *sgl, int nseg, uint32_t page_size, ui
 			 page_size);
 		return -EINVAL;
 	}
-	for (i = 0; i < nseg; i++, sg = udma_sg_next(sg)) {
-		if (sg == NULL)
-			return -EINVAL;
-		if ((ret = prp_seg(sg->dma_address, sg->dma_length, i == 0, i == nseg - 1, page_size,
-				   list, max, &n, &e0, prp1)) != 0)
-			return ret;
+	if (list != NULL) {
+		ret = prp_walk_sg(sgl, nseg, page_size, list, prp1, &n, &e0, 1);
+		e0 = n ? list[0] : 0;
+	} else {
+		ret = prp_walk_sg(sgl, nseg, page_size, NULL, prp1, &n, &e0, 0);
 	}
+	if (ret)
+		return ret;
 	return prp_finish(n, e0, list_iova, prp2);
 }
 
