@@ -92,9 +92,13 @@ static inline unsigned int dir_perms(enum udma_data_direction dir)
 	       DMA_PERM_R | DMA_PERM_W;
 }
 
+/* an attrs bit of the unmap ops: dma-debug already reported this call (log no more) */
+#define DMA_ATTR_PVT_REPORTED (1UL << 63)
+
 /* sg entry marks (udma_sg.map_flags) */
 #define SGF_BOUNCED 0x1u
 #define SGF_LIST_BOUNCED 0x2u /* on the first entry: some entry of the list bounced */
+#define SGF_REG 0x4u /* a direct mapping of registered memory: counted in its region */
 
 /*
  * The direct allocator (memseg heap, or the device's declared memory): the

@@ -50,14 +50,23 @@ static inline bool dev_is(const struct udma_device *dev)
 	return magic == UDMA_DEV_MAGIC;
 }
 
-/* validate a device argument; logs one line naming @fn when bad */
-static inline bool dev_ok(const struct udma_device *dev, const char *fn)
+/*
+ * validate a device argument; logs one line naming @fn when bad, rate-limited per
+ * call site of dev_ok() (each expansion has its own state)
+ */
+static inline bool dev_ok_rl(const struct udma_device *dev, const char *fn,
+			     struct log_ratelimit *rl)
 {
 	if (udma_likely(dev_is(dev)))
 		return true;
-	udma_log(UDMA_LOG_ERR, "%s(): invalid device %p", fn, (const void *)dev);
+	log_rl(rl, UDMA_LOG_ERR, fn, "%s(): invalid device %p", fn, (const void *)dev);
 	return false;
 }
+#define dev_ok(dev, fn)                                                                  \
+	dev_ok_rl((dev), (fn), ({                                                         \
+		static struct log_ratelimit dev_ok_rl_;                                   \
+		&dev_ok_rl_;                                                              \
+	}))
 
 static inline void dev_count(struct udma_device *dev, int64_t allocs, int64_t bytes)
 {
@@ -212,6 +221,28 @@ static inline bool dir_ok(enum udma_data_direction dir)
 }
 
 bool reg_lookup(const void *va, size_t size, udma_addr_t *iova);
+/* live-mapping count of registered memory (dma_register.c); reg_active(): any region */
+int reg_ref(const void *va, size_t size, int delta);
+extern unsigned int g_reg_count;
+static inline bool reg_active(void)
+{
+	return __atomic_load_n(&g_reg_count, __ATOMIC_RELAXED) != 0;
+}
+/* g_map_direct and no registration: a pa/va unmap that is not a bounce does nothing */
+extern bool g_unmap_direct;
+
+/* the memory a direct mapping reaches is not memseg memory: registered memory */
+static inline bool reg_mem(const void *va)
+{
+	return memseg_virt2iova(va) == UDMA_MAPPING_ERROR;
+}
+
+/* an unmapped direct mapping of @va: out of its region's count, if registered */
+static inline void reg_count_unmap(const void *va, size_t size)
+{
+	if (udma_unlikely(reg_active()) && va != NULL && reg_mem(va))
+		reg_ref(va, size, -1);
+}
 
 /*
  * The direct path (no ops): memseg or registered memory the device reaches at

@@ -34,6 +34,10 @@ static void release_bounces(struct udma_sg *sgl, int n, enum udma_data_direction
 	int i;
 
 	for (i = 0, sg = sgl; i < n && sg; i++, sg = udma_sg_next(sg)) {
+		if (sg->map_flags & SGF_REG) {
+			reg_ref(sg->buf, sg->length, -1);
+			sg->map_flags = 0;
+		}
 		if (!(sg->map_flags & SGF_BOUNCED))
 			continue;
 		swiotlb_release(entry_slot(sg), sg->length, dir, copy, false);
@@ -70,6 +74,16 @@ static udma_addr_t map_entry_slow(struct udma_device *dev, struct udma_sg *sgl, 
 	if (((iova ^ (iova + sg->length - 1)) & ~dev->seg_boundary) != 0 &&
 	    sg->length <= dev->seg_boundary + 1)
 		iova = UDMA_MAPPING_ERROR;
+	if (iova != UDMA_MAPPING_ERROR && reg_active() &&
+	    memseg_virt2iova(sg->buf) == UDMA_MAPPING_ERROR) {
+		/* registered memory: counted, so it is not unregistered under the device */
+		if (reg_ref(sg->buf, sg->length, +1) == 0) {
+			sg->map_flags = SGF_REG;
+			sgl->map_flags |= SGF_LIST_BOUNCED; /* unmap walks the list */
+			return iova;
+		}
+		iova = UDMA_MAPPING_ERROR; /* unregistered meanwhile: bounce */
+	}
 	if (iova != UDMA_MAPPING_ERROR)
 		return iova;
 	iova = dma_map_bounce(dev, sg->buf, sg->length, dir, flags);
@@ -144,8 +158,8 @@ static bool sg_args_ok(struct udma_device *dev, struct udma_sg *sgl, int nents,
 	if (udma_unlikely(!dev_ok(dev, fn)))
 		return false;
 	if (udma_unlikely(sgl == NULL || nents <= 0 || !dir_ok(dir) || g_iova_ops == NULL)) {
-		udma_log(UDMA_LOG_ERR, "%s(): %s: bad argument (sgl %p, nents %d, dir %d)", fn,
-			 dev->name, (void *)sgl, nents, (int)dir);
+		UDMA_LOG_FN(ERR, fn, "%s: bad argument (sgl %p, nents %d, dir %d)", dev->name,
+			    (void *)sgl, nents, (int)dir);
 		return false;
 	}
 	return true;
@@ -202,7 +216,7 @@ static void unmap_sg(struct udma_device *dev, struct udma_sg *sgl, int nents,
 		ops->unmap_sg(dev, sgl, nents, dir, attrs ? attrs->flags : 0);
 		return;
 	}
-	/* nothing bounced: direct mappings hold no state, nothing to walk */
+	/* nothing bounced or counted: direct mappings hold no state, nothing to walk */
 	if (!(sgl->map_flags & SGF_LIST_BOUNCED))
 		return;
 	release_bounces(sgl, nents, dir, !udma_get_attr(UDMA_ATTR_SKIP_CPU_SYNC, attrs));

@@ -91,14 +91,20 @@ static void sim_free(struct udma_device *dev, size_t size, void *cpu_addr, udma_
 		return;
 	}
 	/* the domain knows what this device holds: refuse anything else, change nothing */
-	if (sim_translate(dom(dev), handle, NULL) != cpu_addr ||
+	if ((handle & (PG - 1)) != 0 || sim_translate(dom(dev), handle, NULL) != cpu_addr ||
 	    (ret = sim_unmap(dom(dev), handle, size, SIM_KIND_MEM, &va, &perms)) < 0) {
 		UDMA_LOG(ERR, "%s: %p / %#llx (%zu bytes) is not a live coherent allocation of this "
 			 "device (wrong handle, size or device, or already freed): ignored",
 			 dev->name, cpu_addr, (unsigned long long)handle, size);
 		return;
 	}
-	dma_direct_free(dev, size, cpu_addr, handle);
+	/* the allocator may still refuse (another device of the group owns it): map it back */
+	if (dma_direct_free(dev, size, cpu_addr, handle) < 0) {
+		size_t off = handle & (PG - 1);
+
+		sim_map_at(dom(dev), handle - off, (uint8_t *)va - off, size + off,
+			   DMA_PERM_R | DMA_PERM_W, SIM_KIND_MEM);
+	}
 }
 
 /* ---- streaming: one buffer --------------------------------------------------- */
@@ -107,20 +113,26 @@ static udma_addr_t sim_map_page(struct udma_device *dev, void *va, size_t size,
 				enum udma_data_direction dir, unsigned long attrs)
 {
 	bool copy = !(attrs & (1UL << UDMA_ATTR_SKIP_CPU_SYNC));
+	bool backed = dma_cpu_backed(va, size);
 	udma_addr_t iova, unused;
 	void *slot;
 
-	if (udma_likely(!swiotlb_forced())) {
-		if (udma_likely(dma_cpu_backed(va, size))) {
+	/* a hole in udma's own memory, or a range that wraps: no caller's buffer */
+	if (udma_unlikely(!backed && (dma_in_memseg_va(va) ||
+				      size - 1 > UINTPTR_MAX - (uintptr_t)va)))
+		return dma_map_fail(dev, va, size, attrs, "not all of it is populated memory");
+	if (udma_likely(backed && !swiotlb_forced())) {
+		/* registered memory is counted in its region while mapped (gone meanwhile: bounce) */
+		bool reg = reg_active() && reg_mem(va);
+
+		if (udma_likely(!reg || reg_ref(va, size, +1) == 0)) {
 			iova = sim_map(dom(dev), va, size, dir_perms(dir), dev->dma_mask);
 			if (udma_likely(iova != UDMA_MAPPING_ERROR))
 				return iova;
+			if (reg)
+				reg_ref(va, size, -1);
 			return dma_map_fail(dev, va, size, attrs, "no IOVA range under the DMA mask");
 		}
-		/* a hole in udma's own memory, or a range that wraps: no caller's buffer */
-		if (dma_in_memseg_va(va) || size - 1 > UINTPTR_MAX - (uintptr_t)va)
-			return dma_map_fail(dev, va, size, attrs,
-					    "not all of it is populated memory");
 	}
 	slot = swiotlb_bounce(va, size, dir, copy, &unused);
 	if (slot == NULL)
@@ -147,8 +159,9 @@ static void sim_unmap_page(struct udma_device *dev, udma_addr_t addr, size_t siz
 	int ret = sim_unmap(dom(dev), addr, size, SIM_KIND_STREAM, &va, &perms);
 
 	if (ret < 0) {
-		UDMA_LOG(ERR, "%s: unmap of iova %#llx (%zu bytes): %s: refused", dev->name,
-			 (unsigned long long)addr, size, unmap_why(ret));
+		if (!(attrs & DMA_ATTR_PVT_REPORTED)) /* else dma-debug reported it: one line */
+			UDMA_LOG(ERR, "%s: unmap of iova %#llx (%zu bytes): %s: refused", dev->name,
+				 (unsigned long long)addr, size, unmap_why(ret));
 		return;
 	}
 	if (perms != dir_perms(dir))
@@ -156,6 +169,8 @@ static void sim_unmap_page(struct udma_device *dev, udma_addr_t addr, size_t siz
 			 dev->name, (unsigned long long)addr, perms, (int)dir);
 	if (swiotlb_has_va(va))
 		swiotlb_release(va, size, dir, !(attrs & (1UL << UDMA_ATTR_SKIP_CPU_SYNC)), false);
+	else
+		reg_count_unmap(va, size);
 }
 
 /* for_cpu: 1, 0, or -1 by direction and ownership */
@@ -229,6 +244,8 @@ static void release_bounces_va(struct udma_sg *sgl, int n, enum udma_data_direct
 	for (i = 0, sg = sgl; i < n && sg; i++, sg = udma_sg_next(sg)) {
 		if (sg->map_flags & SGF_BOUNCED)
 			swiotlb_release((void *)(uintptr_t)sg->map_iova, sg->length, dir, false, false);
+		if (sg->map_flags & SGF_REG)
+			reg_ref(sg->buf, sg->length, -1);
 		sg->map_flags = 0;
 	}
 }
@@ -253,6 +270,7 @@ static int sg_backing(struct udma_device *dev, struct udma_sg *sgl, int nents,
 	int i;
 
 	for (i = 0, sg = sgl; i < nents; i++, sg = udma_sg_next(sg)) {
+		bool backed;
 		void *va;
 
 		if (entry_bad(dev, sg, i, nents)) {
@@ -261,8 +279,16 @@ static int sg_backing(struct udma_device *dev, struct udma_sg *sgl, int nents,
 		}
 		va = sg->buf;
 		sg->map_flags = 0;
-		if (forced || !dma_cpu_backed(va, sg->length)) {
-			if (!forced && dma_in_memseg_va(va)) {
+		backed = dma_cpu_backed(va, sg->length);
+		if (!forced && backed && reg_active() && reg_mem(va)) {
+			/* registered: counted until the unmap (unregistered meanwhile: bounce) */
+			if (reg_ref(va, sg->length, +1) == 0)
+				sg->map_flags = SGF_REG;
+			else
+				backed = false;
+		}
+		if (forced || !backed) {
+			if (!backed && dma_in_memseg_va(va)) {
 				release_bounces_va(sgl, i, dir);
 				dma_map_fail(dev, va, sg->length, flags,
 					     "not all of it is populated memory");
@@ -373,10 +399,11 @@ static void sim_unmap_sg(struct udma_device *dev, struct udma_sg *sgl, int nents
 		return;
 	}
 	for (i = 0, sg = sgl; i < nents && sg; i++, sg = udma_sg_next(sg)) {
-		if (!(sg->map_flags & SGF_BOUNCED))
-			continue;
-		swiotlb_release(sim_translate(dom(dev), sg->map_iova, NULL), sg->length, dir, copy,
-				false);
+		if (sg->map_flags & SGF_REG)
+			reg_ref(sg->buf, sg->length, -1);
+		if (sg->map_flags & SGF_BOUNCED)
+			swiotlb_release(sim_translate(dom(dev), sg->map_iova, NULL), sg->length, dir,
+					copy, false);
 		sg->map_flags = 0;
 	}
 	if (sim_unmap(dom(dev), base, len, SIM_KIND_STREAM | SIM_GAPS, &va, &perms) < 0)
