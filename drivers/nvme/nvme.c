@@ -454,7 +454,9 @@ static int qp_poll(struct udma_nvme_qpair *qp, unsigned int max)
 
 	for (;;) {
 		volatile struct nvme_cqe *cqe = &qp->cq[qp->cq_head];
-		uint16_t status = cqe->status, cid;
+		/* an acquire load: the rest of the entry is read after the phase tag said
+		 * it is new (dma_rmb() in a kernel driver) */
+		uint16_t status = __atomic_load_n(&cqe->status, __ATOMIC_ACQUIRE), cid;
 		struct nvme_req *r;
 		udma_nvme_cb cb;
 		void *arg;
@@ -462,8 +464,6 @@ static int qp_poll(struct udma_nvme_qpair *qp, unsigned int max)
 
 		if ((status & 1u) != qp->phase)
 			break;
-		/* the rest of the entry is read after the phase tag said it is new */
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		cid = cqe->cid;
 		if (++qp->cq_head == qp->depth) {
 			qp->cq_head = 0;

@@ -230,12 +230,16 @@ static void test_prp_builder(void **state)
 
 /* ---- submission, doorbells, completion ------------------------------------------ */
 
+/* no coherent allocation (bounce buffer) and no PRP list block left behind */
 static void check_no_leak(const struct udma_device_stats *before)
 {
 	struct udma_device_stats now;
+	struct udma_pool_stats ps;
 
 	assert_int_equal(udma_device_stats(g_dev, &now), 0);
 	assert_int_equal(now.coherent_allocs, before->coherent_allocs);
+	assert_int_equal(udma_pool_stats(g_c.list_pool, &ps), 0);
+	assert_int_equal(ps.in_use, 0);
 }
 
 static void test_read_write(void **state)
@@ -428,7 +432,25 @@ static void test_bounce_and_sgl(void **state)
 		check_no_leak(&before); /* the bounce buffer is gone */
 	}
 	g_c.use_sgl = 0;
+	/* a pair torn down with a command in flight: the callback gets
+	 * -ECANCELED and the mapping, list block and bounce buffer are released */
+	udma_sg_init_table(sg, 3);
+	for (i = 0; i < 3; i++)
+		udma_sg_set_buf(&sg[i], buf + 1024 * i + 64, 512);
+	d.n = 0;
+	assert_int_equal(udma_nvme_write(&qp, sg, 3, 0, 3, cb, &d), 0);
 	nvme_qpair_fini(&qp);
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.status, -ECANCELED);
+	{
+		struct udma_device_stats now;
+		struct udma_pool_stats ps;
+
+		assert_int_equal(udma_device_stats(g_dev, &now), 0);
+		assert_int_equal(now.coherent_allocs, before.coherent_allocs - 2); /* the rings went too */
+		assert_int_equal(udma_pool_stats(g_c.list_pool, &ps), 0);
+		assert_int_equal(ps.in_use, 0);
+	}
 	udma_free_coherent(g_dev, 16384, buf, h);
 	fake_ctrlr_fini();
 }
