@@ -31,6 +31,65 @@ udma_addr_t dma_map_fail(struct udma_device *dev, const void *va, size_t size,
 	return UDMA_MAPPING_ERROR;
 }
 
+/*
+ * Argument checks shared by every map, before any mode-specific code: a device, a
+ * buffer, a size that neither is 0 nor wraps the address space nor ends beyond the
+ * largest user address space (57-bit VAs), a direction. One log line naming @fn.
+ */
+#define MAP_VA_LIMIT (1ULL << 57)
+
+static __attribute__((noinline)) bool map_args_bad(const struct udma_device *dev, const void *va,
+						   size_t size, enum udma_data_direction dir,
+						   const char *fn)
+{
+	uintptr_t v = (uintptr_t)va;
+	const char *why = NULL;
+
+	if (!dev_ok(dev, fn))
+		return true;
+	if (va == NULL)
+		why = "NULL cpu_addr";
+	else if (size == 0)
+		why = "size 0";
+	else if (!dir_ok(dir))
+		why = "not a direction";
+	else if (size - 1 > UINTPTR_MAX - v || v + (size - 1) >= MAP_VA_LIMIT)
+		why = "the range wraps or ends beyond the address space";
+	else if (g_iova_ops == NULL)
+		why = "udma is not initialised";
+	if (why == NULL)
+		return false;
+	UDMA_LOG_FN(ERR, fn, "%s: bad argument (cpu_addr %p, size %zu, dir %d): %s", dev->name, va,
+		    size, (int)dir, why);
+	return true;
+}
+
+/* the same for a handle: unmap and sync forms; [addr + off, + size) may not wrap */
+static __attribute__((noinline)) bool handle_args_bad(const struct udma_device *dev,
+						      udma_addr_t addr, size_t off, size_t size,
+						      enum udma_data_direction dir, const char *fn)
+{
+	const char *why = NULL;
+
+	if (!dev_ok(dev, fn))
+		return true;
+	if (addr == UDMA_MAPPING_ERROR)
+		why = "the mapping-error handle";
+	else if (size == 0)
+		why = "size 0";
+	else if (!dir_ok(dir))
+		why = "not a direction";
+	else if (off > UINT64_MAX - addr || size - 1 > UINT64_MAX - addr - off)
+		why = "the range wraps the IOVA space";
+	else if (g_iova_ops == NULL)
+		why = "udma is not initialised";
+	if (why == NULL)
+		return false;
+	UDMA_LOG_FN(ERR, fn, "%s: bad argument (addr %#llx, offset %zu, size %zu, dir %d): %s",
+		    dev->name, (unsigned long long)addr, off, size, (int)dir, why);
+	return true;
+}
+
 udma_addr_t dma_map_bounce(struct udma_device *dev, void *va, size_t size,
 			      enum udma_data_direction dir, unsigned long flags)
 {
@@ -49,20 +108,49 @@ udma_addr_t dma_map_bounce(struct udma_device *dev, void *va, size_t size,
 	return iova;
 }
 
+/* the memory a direct mapping reaches is not memseg memory: registered memory */
+static bool reg_mem(const void *va)
+{
+	return memseg_virt2iova(va) == UDMA_MAPPING_ERROR;
+}
+
+/*
+ * A direct mapping while registrations exist: counted in its region, so that
+ * udma_mem_unregister() refuses while it lives. Unregistered meanwhile: undone.
+ */
+static __attribute__((noinline)) udma_addr_t reg_count_map(struct udma_device *dev, void *va,
+							   size_t size,
+							   enum udma_data_direction dir,
+							   unsigned long flags, udma_addr_t iova)
+{
+	unsigned int perms;
+	void *unused;
+
+	if (!reg_mem(va) || reg_ref(va, size, +1) == 0)
+		return iova;
+	if (g_iova_ops->remaps)
+		sim_unmap(iova, size, &unused, &perms);
+	return dma_map_bounce(dev, va, size, dir, flags);
+}
+
+/* an unmapped direct mapping of @va: out of its region's count, if registered */
+static inline void reg_count_unmap(const void *va, size_t size)
+{
+	if (udma_unlikely(reg_active()) && va != NULL && reg_mem(va))
+		reg_ref(va, size, -1);
+}
+
 static inline udma_addr_t map_one(struct udma_device *dev, void *va, size_t size,
-				  enum udma_data_direction dir, unsigned long flags)
+				  enum udma_data_direction dir, unsigned long flags, const char *fn)
 {
 	udma_addr_t iova;
 
-	if (udma_unlikely(!dev_ok(dev, __func__)))
+	if (udma_unlikely(map_args_bad(dev, va, size, dir, fn)))
 		return UDMA_MAPPING_ERROR;
-	if (udma_unlikely(va == NULL || size == 0 || !dir_ok(dir) || g_iova_ops == NULL)) {
-		UDMA_LOG(ERR, "%s: bad argument (cpu_addr %p, size %zu, dir %d)", dev->name, va, size,
-			 (int)dir);
-		return UDMA_MAPPING_ERROR;
-	}
 	if (udma_likely(!swiotlb_forced())) {
 		iova = dma_map_direct(dev, va, size, dir);
+		if (udma_unlikely(iova != UDMA_MAPPING_ERROR && reg_active()))
+			return reg_count_map(dev, va, size, dir, flags, iova);
 		if (udma_likely(iova != UDMA_MAPPING_ERROR))
 			return iova;
 	}
@@ -71,9 +159,9 @@ static inline udma_addr_t map_one(struct udma_device *dev, void *va, size_t size
 
 static inline udma_addr_t map_traced(struct udma_device *dev, void *va, size_t size,
 				     enum udma_data_direction dir, unsigned long flags,
-				     enum dbg_type t, const void *caller)
+				     enum dbg_type t, const char *fn, const void *caller)
 {
-	udma_addr_t iova = map_one(dev, va, size, dir, flags);
+	udma_addr_t iova = map_one(dev, va, size, dir, flags, fn);
 
 	if (udma_unlikely(g_dma_debug))
 		dbg_map(dev, t, va, iova, size, (int)dir, caller);
@@ -84,7 +172,7 @@ static __attribute__((noinline)) udma_addr_t map_slow(struct udma_device *dev, v
 						      size_t size, enum udma_data_direction dir,
 						      unsigned long flags, const void *caller)
 {
-	return map_traced(dev, va, size, dir, flags, DBG_SINGLE, caller);
+	return map_traced(dev, va, size, dir, flags, DBG_SINGLE, "udma_map_single", caller);
 }
 
 /*
@@ -94,13 +182,16 @@ static __attribute__((noinline)) udma_addr_t map_slow(struct udma_device *dev, v
 static inline bool map_fast_ok(const struct udma_device *dev, const void *va, size_t size,
 			       enum udma_data_direction dir)
 {
-	return udma_likely(g_map_direct && dev_is(dev) && va != NULL && size != 0 && dir_ok(dir));
+	/* size - 1 below a memseg list: not 0, and never a span that could wrap */
+	return udma_likely(g_map_direct && dev_is(dev) && va != NULL &&
+			   size - 1 < UDMA_MEMSEG_LIST_VA_SIZE && dir_ok(dir));
 }
 
 udma_addr_t udma_map_single_attrs(struct udma_device *dev, void *va, size_t size,
 				  enum udma_data_direction dir, const struct udma_attrs *attrs)
 {
-	return map_traced(dev, va, size, dir, attrs ? attrs->flags : 0, DBG_SINGLE, DBG_CALLER);
+	return map_traced(dev, va, size, dir, attrs ? attrs->flags : 0, DBG_SINGLE, __func__,
+			  DBG_CALLER);
 }
 
 udma_addr_t udma_map_single(struct udma_device *dev, void *va, size_t size,
@@ -118,11 +209,15 @@ udma_addr_t udma_map_single(struct udma_device *dev, void *va, size_t size,
 udma_addr_t udma_map_page(struct udma_device *dev, void *page, size_t offset, size_t size,
 			  enum udma_data_direction dir)
 {
-	if (udma_unlikely(((uintptr_t)page & (UDMA_PAGE_SIZE - 1)) || page == NULL)) {
-		UDMA_LOG(ERR, "page %p is not a 4 KiB-aligned address", page);
+	if (udma_unlikely(((uintptr_t)page & (UDMA_PAGE_SIZE - 1)) || page == NULL ||
+			  offset > UINTPTR_MAX - (uintptr_t)page)) {
+		if (dev_ok(dev, __func__))
+			UDMA_LOG(ERR, "%s: page %p offset %zu: not a 4 KiB-aligned page, or the "
+				 "offset wraps the address space", dev->name, page, offset);
 		return UDMA_MAPPING_ERROR;
 	}
-	return map_traced(dev, (uint8_t *)page + offset, size, dir, 0, DBG_PAGE, DBG_CALLER);
+	return map_traced(dev, (uint8_t *)page + offset, size, dir, 0, DBG_PAGE, __func__,
+			  DBG_CALLER);
 }
 
 int udma_mapping_error(struct udma_device *dev, udma_addr_t addr)
@@ -135,13 +230,15 @@ int udma_mapping_error(struct udma_device *dev, udma_addr_t addr)
 /* ---- unmap ---------------------------------------------------------------- */
 
 static void unmap_sim(struct udma_device *dev, udma_addr_t addr, size_t size,
-		      enum udma_data_direction dir, bool copy)
+		      enum udma_data_direction dir, bool copy, bool quiet)
 {
 	unsigned int perms;
 	void *va;
 	int ret = sim_unmap(addr, size, &va, &perms);
 
 	if (ret < 0) {
+		if (quiet)
+			return; /* dma-debug reported it */
 		UDMA_LOG(ERR, "%s: unmap of iova %#llx (%zu bytes): %s: ignored", dev->name,
 			 (unsigned long long)addr, size,
 			 ret == -ENOENT ? "nothing mapped there" : "not the size it was mapped with");
@@ -152,39 +249,42 @@ static void unmap_sim(struct udma_device *dev, udma_addr_t addr, size_t size,
 			 dev->name, (unsigned long long)addr, perms, (int)dir);
 	if (swiotlb_has_va(va))
 		swiotlb_release(va, size, dir, copy, false);
+	else
+		reg_count_unmap(va, size);
 }
 
 static void unmap_one(struct udma_device *dev, udma_addr_t addr, size_t size,
 		      enum udma_data_direction dir, const struct udma_attrs *attrs, enum dbg_type t,
 		      const char *fn, const void *caller)
 {
-	bool copy = !udma_get_attr(UDMA_ATTR_SKIP_CPU_SYNC, attrs);
+	bool copy = !udma_get_attr(UDMA_ATTR_SKIP_CPU_SYNC, attrs), quiet = false;
 	void *slot;
 
-	if (udma_unlikely(!dev_ok(dev, fn)))
-		return;
-	if (udma_unlikely(g_dma_debug))
+	if (udma_unlikely(handle_args_bad(dev, addr, 0, size, dir, fn)))
+		return; /* one line: dma-debug does not report it again */
+	if (udma_unlikely(g_dma_debug)) {
+		unsigned long n0 = udma_debug_error_count();
+
 		dbg_unmap(dev, t, addr, size, (int)dir, fn, caller);
-	if (udma_unlikely(addr == UDMA_MAPPING_ERROR || size == 0 || !dir_ok(dir) ||
-			  g_iova_ops == NULL)) {
-		UDMA_LOG(ERR, "%s: bad argument (addr %#llx, size %zu, dir %d)", dev->name,
-			 (unsigned long long)addr, size, (int)dir);
-		return;
+		quiet = udma_debug_error_count() != n0; /* reported: one line per call */
 	}
 	if (g_iova_ops->remaps) {
-		unmap_sim(dev, addr, size, dir, copy);
+		unmap_sim(dev, addr, size, dir, copy, quiet);
 		return;
 	}
 	slot = swiotlb_slot_of_iova(addr);
 	if (udma_unlikely(slot != NULL)) {
-		if (swiotlb_release(slot, size, dir, copy, true) == -ENOENT)
+		if (swiotlb_release(slot, size, dir, copy, true) == -ENOENT && !quiet)
 			UDMA_LOG(ERR, "%s: iova %#llx is in the bounce region but not a live mapping",
 				 dev->name, (unsigned long long)addr);
 	} else if (udma_unlikely(!iova_plausible(addr))) {
-		UDMA_LOG(ERR, "%s: unmap of iova %#llx that udma never mapped: ignored", dev->name,
-			 (unsigned long long)addr);
+		if (!quiet)
+			UDMA_LOG(ERR, "%s: unmap of iova %#llx that udma never mapped: ignored",
+				 dev->name, (unsigned long long)addr);
+	} else if (udma_unlikely(reg_active())) {
+		reg_count_unmap(memseg_iova2virt(addr, NULL), size);
 	}
-	/* direct pa/va mappings hold no state: nothing to undo */
+	/* direct pa/va mappings hold no other state: nothing else to undo */
 }
 
 void udma_unmap_single_attrs(struct udma_device *dev, udma_addr_t addr, size_t size,
@@ -197,7 +297,8 @@ void udma_unmap_single(struct udma_device *dev, udma_addr_t addr, size_t size,
 		       enum udma_data_direction dir)
 {
 	/* direct pa/va mappings hold no state: a plausible, non-bounce IOVA is done */
-	if (udma_likely(g_map_direct && dev_is(dev) && addr != UDMA_MAPPING_ERROR && size != 0 &&
+	if (udma_likely(__atomic_load_n(&g_unmap_direct, __ATOMIC_RELAXED) && dev_is(dev) &&
+			addr != UDMA_MAPPING_ERROR && size - 1 < UDMA_MEMSEG_LIST_VA_SIZE &&
 			dir_ok(dir) && iova_plausible(addr) && swiotlb_slot_of_iova(addr) == NULL))
 		return;
 	unmap_one(dev, addr, size, dir, NULL, DBG_SINGLE, __func__, DBG_CALLER);
@@ -228,14 +329,8 @@ static void sync_range(struct udma_device *dev, udma_addr_t addr, size_t off, si
 {
 	void *slot;
 
-	if (udma_unlikely(!dev_ok(dev, fn)))
+	if (udma_unlikely(handle_args_bad(dev, addr, off, size, dir, fn)))
 		return;
-	if (udma_unlikely(addr == UDMA_MAPPING_ERROR || size == 0 || !dir_ok(dir) ||
-			  g_iova_ops == NULL)) {
-		udma_log(UDMA_LOG_ERR, "%s(): %s: bad argument (addr %#llx, size %zu, dir %d)", fn,
-			 dev->name, (unsigned long long)addr, size, (int)dir);
-		return;
-	}
 	if (udma_unlikely(g_dma_debug))
 		dbg_sync(dev, addr, off, size, (int)dir, fn, caller);
 	slot = slot_of(addr);
@@ -244,12 +339,18 @@ static void sync_range(struct udma_device *dev, udma_addr_t addr, size_t off, si
 		if (udma_unlikely(g_iova_ops->remaps))
 			nc_sync_handle(addr, off, size, for_cpu < 0 ? dir : for_cpu ?
 				       UDMA_FROM_DEVICE : UDMA_TO_DEVICE);
+		else if (udma_unlikely(!iova_plausible(addr)))
+			UDMA_LOG_FN(ERR, fn, "%s: iova %#llx: udma never mapped it: ignored",
+				    dev->name, (unsigned long long)addr);
+		/* pa/va direct mappings hold no state: past-end and after-unmap need debug */
 		return;
 	}
 	if (for_cpu < 0)
 		for_cpu = dir == UDMA_FROM_DEVICE ? 1 : dir == UDMA_TO_DEVICE ? 0 :
 			  !swiotlb_cpu_owned(slot);
-	swiotlb_sync(slot, off, size, for_cpu);
+	if (swiotlb_sync(slot, off, size, for_cpu) == -ENOENT)
+		UDMA_LOG_FN(ERR, fn, "%s: iova %#llx is in the bounce region but no live mapping "
+			    "starts there (unmapped?): ignored", dev->name, (unsigned long long)addr);
 }
 
 void udma_sync_single_for_cpu(struct udma_device *dev, udma_addr_t addr, size_t size,

@@ -48,14 +48,23 @@ static inline bool dev_is(const struct udma_device *dev)
 	return magic == UDMA_DEV_MAGIC;
 }
 
-/* validate a device argument; logs one line naming @fn when bad */
-static inline bool dev_ok(const struct udma_device *dev, const char *fn)
+/*
+ * validate a device argument; logs one line naming @fn when bad, rate-limited per
+ * call site of dev_ok() (each expansion has its own state)
+ */
+static inline bool dev_ok_rl(const struct udma_device *dev, const char *fn,
+			     struct log_ratelimit *rl)
 {
 	if (udma_likely(dev_is(dev)))
 		return true;
-	udma_log(UDMA_LOG_ERR, "%s(): invalid device %p", fn, (const void *)dev);
+	log_rl(rl, UDMA_LOG_ERR, fn, "%s(): invalid device %p", fn, (const void *)dev);
 	return false;
 }
+#define dev_ok(dev, fn)                                                                  \
+	dev_ok_rl((dev), (fn), ({                                                         \
+		static struct log_ratelimit dev_ok_rl_;                                   \
+		&dev_ok_rl_;                                                              \
+	}))
 
 static inline void dev_count(struct udma_device *dev, int64_t allocs, int64_t bytes)
 {
@@ -199,6 +208,15 @@ static inline unsigned int dir_perms(enum udma_data_direction dir)
 }
 
 bool reg_lookup(const void *va, size_t size, udma_addr_t *iova);
+/* live-mapping count of registered memory (dma_register.c); reg_active(): any region */
+int reg_ref(const void *va, size_t size, int delta);
+extern unsigned int g_reg_count;
+static inline bool reg_active(void)
+{
+	return __atomic_load_n(&g_reg_count, __ATOMIC_RELAXED) != 0;
+}
+/* g_map_direct and no registration: a pa/va unmap that is not a bounce does nothing */
+extern bool g_unmap_direct;
 
 /* memseg or registered memory the device reaches directly, else UDMA_MAPPING_ERROR */
 static inline udma_addr_t dma_map_direct(struct udma_device *dev, void *va, size_t size,

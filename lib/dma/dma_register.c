@@ -24,11 +24,20 @@ struct reg {
 	uintptr_t va;       /* page aligned */
 	size_t len;         /* page multiple */
 	udma_addr_t *iova;  /* per page (pa: PA, va: VA); NULL in sim */
+	atomic_long live;   /* streaming mappings of it (changed under the read lock) */
 };
 
 static pthread_rwlock_t g_reg_lock = PTHREAD_RWLOCK_INITIALIZER;
 static struct reg *g_regs;
 static size_t g_nregs;
+unsigned int g_reg_count; /* g_nregs, read without the lock by reg_active() */
+
+/* after a change of g_nregs (write lock held) */
+static void reg_count_update(void)
+{
+	__atomic_store_n(&g_reg_count, (unsigned int)g_nregs, __ATOMIC_RELAXED);
+	__atomic_store_n(&g_unmap_direct, g_map_direct && g_nregs == 0, __ATOMIC_RELAXED);
+}
 
 /* index of the registration containing @va, or -1 (lock held) */
 static ssize_t reg_find(uintptr_t va)
@@ -100,6 +109,7 @@ static int reg_insert(const struct reg *r)
 	memmove(&g_regs[i + 1], &g_regs[i], (g_nregs - i) * sizeof(*g_regs));
 	g_regs[i] = *r;
 	g_nregs++;
+	reg_count_update();
 	return 0;
 }
 
@@ -109,8 +119,10 @@ int udma_mem_register(void *va, size_t len)
 	bool mapped;
 	int ret;
 
-	if (va == NULL || len == 0 || !udma_eal_initialized()) {
-		UDMA_LOG(ERR, "bad argument (va %p, len %zu) or udma not initialised", va, len);
+	if (va == NULL || len == 0 || len > UINTPTR_MAX - (PG - 1) - (uintptr_t)va ||
+	    !udma_eal_initialized()) {
+		UDMA_LOG(ERR, "bad argument (va %p, len %zu: 0 or wrapping) or udma not initialised",
+			 va, len);
 		return -EINVAL;
 	}
 	r.va = (uintptr_t)va & ~(PG - 1);
@@ -154,6 +166,7 @@ static void reg_drop(size_t i)
 
 	memmove(&g_regs[i], &g_regs[i + 1], (g_nregs - i - 1) * sizeof(*g_regs));
 	g_nregs--;
+	reg_count_update();
 	if (r.iova)
 		iova_runs_remove(r.va, r.len);
 	if (r.iova && g_iova_ops->reg_unmap)
@@ -167,10 +180,15 @@ int udma_mem_unregister(void *va, size_t len)
 	uintptr_t start = (uintptr_t)va & ~(PG - 1);
 	size_t alen = len ? (((uintptr_t)va + len + PG - 1) & ~(PG - 1)) - start : 0;
 	ssize_t i;
+	long live;
 	int ret = 0;
 
+	if (va == NULL || len == 0 || len > UINTPTR_MAX - (PG - 1) - (uintptr_t)va) {
+		UDMA_LOG(ERR, "bad argument (va %p, len %zu)", va, len);
+		return -EINVAL;
+	}
 	pthread_rwlock_wrlock(&g_reg_lock);
-	i = va ? reg_find(start) : -1;
+	i = reg_find(start);
 	if (i < 0) {
 		ret = -EINVAL;
 		UDMA_LOG(ERR, "[%p, +%zu) is not registered", va, len);
@@ -178,6 +196,10 @@ int udma_mem_unregister(void *va, size_t len)
 		ret = -ERANGE;
 		UDMA_LOG(ERR, "[%p, +%zu) is part of a registration [%#lx, +%zu): unregister it whole",
 			 va, len, (unsigned long)g_regs[i].va, g_regs[i].len);
+	} else if ((live = atomic_load(&g_regs[i].live)) != 0) {
+		ret = -EBUSY;
+		UDMA_LOG(ERR, "[%p, +%zu) has %ld live streaming mapping%s: unmap first", va, len,
+			 live, live == 1 ? "" : "s");
 	} else {
 		reg_drop((size_t)i);
 	}
@@ -214,6 +236,39 @@ bool reg_lookup(const void *va, size_t size, udma_addr_t *iova)
 	}
 	pthread_rwlock_unlock(&g_reg_lock);
 	return found;
+}
+
+/*
+ * Count a streaming mapping of registered memory in (+1) or out (-1): the region
+ * holding [va, va+size) cannot be unregistered while its count is not 0.
+ * @return 0, or -ENOENT when no registration holds the range (memseg memory), or
+ * -EINVAL when a release finds no live mapping to release (logged).
+ */
+int reg_ref(const void *va, size_t size, int delta)
+{
+	uintptr_t v = (uintptr_t)va;
+	int ret = -ENOENT;
+	ssize_t i;
+
+	pthread_rwlock_rdlock(&g_reg_lock);
+	i = reg_find(v);
+	if (i >= 0 && size <= g_regs[i].va + g_regs[i].len - v) {
+		struct reg *r = &g_regs[i];
+		long n = atomic_load(&r->live);
+
+		ret = 0;
+		do {
+			if (n + delta < 0) {
+				ret = -EINVAL;
+				break;
+			}
+		} while (!atomic_compare_exchange_weak(&r->live, &n, n + delta));
+	}
+	pthread_rwlock_unlock(&g_reg_lock);
+	if (ret == -EINVAL)
+		UDMA_LOG(ERR, "unmap of registered [%p, +%zu) that has no live mapping: ignored",
+			 va, size);
+	return ret;
 }
 
 static void reg_fini(void)

@@ -3,7 +3,11 @@
  * Bounce buffers (swiotlb): a region of coherent memory reserved at init, below
  * 4 GiB of IOVA when the mode has any, cut into 2 KiB slots handed out by a buddy
  * allocator. Runs of up to 4 slots (8 KiB) come from per-lcore magazines, so the
- * common bounce takes no lock; the buddy lists sit behind a spinlock.
+ * common bounce takes no shared lock (only its own lcore's, uncontended); the buddy
+ * lists sit behind a spinlock. Slots parked in magazines keep their buddies from
+ * merging: when the buddy lists cannot serve a request every lcore's magazines are
+ * drained into them (under each magazine's lock) and the request is retried, and a
+ * thread's magazines go back when it unregisters.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +23,15 @@
 #define MAG 32
 #define NIL (-1)
 
+/* cpu_owned: the device's; the CPU's, every byte synced; the CPU's after a partial sync */
+enum { CPU_NO = 0, CPU_ALL = 1, CPU_PART = 2 };
+
 struct bslot {
 	void *orig;        /* the CPU buffer this slot run stands in for */
 	uint32_t size;
 	uint8_t dir;
 	int8_t order;      /* head of a live run: its order; -1 otherwise */
-	uint8_t cpu_owned; /* sync state for BIDIRECTIONAL udma_sync_single() */
+	uint8_t cpu_owned; /* sync state for BIDIRECTIONAL udma_sync_single(): CPU_* */
 	uint8_t free_head; /* head of a free buddy block */
 	int32_t next, prev;
 };
@@ -32,6 +39,12 @@ struct bslot {
 struct mag {
 	unsigned int n;
 	int32_t slot[MAG];
+};
+
+/* one lcore's magazines, locked by their owner (uncontended) and by a drainer */
+struct lcore_mags {
+	atomic_flag lock;
+	struct mag m[CACHED_ORDERS];
 } __udma_cache_aligned;
 
 /* per-lcore counters: plain stores by the owner, summed by the stats call */
@@ -48,7 +61,7 @@ static struct {
 	struct bslot *s;
 	int32_t free[MAX_ORDER + 1];
 	atomic_flag lock;
-	struct mag (*mags)[CACHED_ORDERS];
+	struct lcore_mags *mags; /* UDMA_MAX_LCORES */
 	struct tlb_counters *cnt; /* UDMA_MAX_LCORES + 1 (shared, atomic) */
 	atomic_size_t failures;
 	bool forced;
@@ -128,35 +141,76 @@ static void buddy_free(int32_t i, int order)
 
 /* ---- slot runs ------------------------------------------------------------ */
 
+/* the buddy order of a run of @size bytes; MAX_ORDER + 1 when it is larger than any */
 static int order_for(size_t size)
 {
 	int o = 0;
 
+	if (size > (SLOT << MAX_ORDER))
+		return MAX_ORDER + 1; /* and no shift past the width of size_t */
 	while ((SLOT << o) < size)
 		o++;
 	return o;
 }
 
-static int32_t run_alloc(int order)
+/* give lcore @lc's parked slots back to the buddy lists */
+static void mags_flush(unsigned int lc)
 {
-	unsigned int lc = lcore_id();
+	struct lcore_mags *lm;
+
+	if (g_tlb.mags == NULL || lc >= UDMA_MAX_LCORES)
+		return;
+	lm = &g_tlb.mags[lc];
+	spin_lock(&lm->lock);
+	tlb_lock();
+	for (int o = 0; o < CACHED_ORDERS; o++) {
+		struct mag *m = &lm->m[o];
+
+		while (m->n)
+			buddy_free(m->slot[--m->n], o);
+	}
+	tlb_unlock();
+	spin_unlock(&lm->lock);
+}
+
+/* the buddy lists are short: every lcore's magazines go back, then one more try */
+static __attribute__((noinline)) int32_t run_alloc_drained(int order)
+{
 	int32_t i;
 
-	if (order < CACHED_ORDERS && lc < UDMA_MAX_LCORES) {
-		struct mag *m = &g_tlb.mags[lc][order];
-
-		if (m->n)
-			return m->slot[--m->n];
-		tlb_lock();
-		while (m->n < MAG / 2 && (i = buddy_alloc(order)) != NIL)
-			m->slot[m->n++] = i;
-		tlb_unlock();
-		return m->n ? m->slot[--m->n] : NIL;
-	}
+	for (unsigned int lc = 0; lc < UDMA_MAX_LCORES; lc++)
+		mags_flush(lc);
 	tlb_lock();
 	i = buddy_alloc(order);
 	tlb_unlock();
 	return i;
+}
+
+static int32_t run_alloc(int order)
+{
+	unsigned int lc = lcore_id();
+	int32_t i = NIL;
+
+	if (order < CACHED_ORDERS && lc < UDMA_MAX_LCORES) {
+		struct lcore_mags *lm = &g_tlb.mags[lc];
+		struct mag *m = &lm->m[order];
+
+		spin_lock(&lm->lock);
+		if (udma_unlikely(m->n == 0)) {
+			tlb_lock();
+			while (m->n < MAG / 2 && (i = buddy_alloc(order)) != NIL)
+				m->slot[m->n++] = i;
+			tlb_unlock();
+		}
+		i = m->n ? m->slot[--m->n] : NIL;
+		spin_unlock(&lm->lock);
+	} else {
+		tlb_lock();
+		i = buddy_alloc(order);
+		tlb_unlock();
+	}
+	/* our own lock is released: a drainer takes the lcores' locks one at a time */
+	return udma_likely(i != NIL) ? i : run_alloc_drained(order);
 }
 
 static void run_free(int32_t i, int order)
@@ -164,33 +218,22 @@ static void run_free(int32_t i, int order)
 	unsigned int lc = lcore_id();
 
 	if (order < CACHED_ORDERS && lc < UDMA_MAX_LCORES) {
-		struct mag *m = &g_tlb.mags[lc][order];
+		struct lcore_mags *lm = &g_tlb.mags[lc];
+		struct mag *m = &lm->m[order];
 
-		if (m->n == MAG) {
+		spin_lock(&lm->lock);
+		if (udma_unlikely(m->n == MAG)) {
 			tlb_lock();
 			while (m->n > MAG / 2)
 				buddy_free(m->slot[--m->n], order);
 			tlb_unlock();
 		}
 		m->slot[m->n++] = i;
+		spin_unlock(&lm->lock);
 		return;
 	}
 	tlb_lock();
 	buddy_free(i, order);
-	tlb_unlock();
-}
-
-static void mags_flush(unsigned int lc)
-{
-	if (g_tlb.mags == NULL || lc >= UDMA_MAX_LCORES)
-		return;
-	tlb_lock();
-	for (int o = 0; o < CACHED_ORDERS; o++) {
-		struct mag *m = &g_tlb.mags[lc][o];
-
-		while (m->n)
-			buddy_free(m->slot[--m->n], o);
-	}
 	tlb_unlock();
 }
 
@@ -291,8 +334,8 @@ int swiotlb_release(void *slot, size_t size, enum udma_data_direction dir, bool 
 		size = b->size; /* its IOVA is gone already: release the slot as it was mapped */
 		dir = (enum udma_data_direction)b->dir;
 	}
-	/* the device's bytes, unless the CPU already owns them (synced, device done) */
-	if (copy && (dir == UDMA_FROM_DEVICE || dir == UDMA_BIDIRECTIONAL) && !b->cpu_owned)
+	/* the device's bytes, unless the CPU already owns all of them (synced, device done) */
+	if (copy && (dir == UDMA_FROM_DEVICE || dir == UDMA_BIDIRECTIONAL) && b->cpu_owned != CPU_ALL)
 		memcpy(b->orig, slot, size);
 	order = b->order;
 	b->order = -1;
@@ -315,7 +358,7 @@ int swiotlb_sync(void *slot, size_t off, size_t size, bool for_cpu)
 		memcpy((uint8_t *)b->orig + off, (uint8_t *)slot + off, size);
 	if (!for_cpu && b->dir != UDMA_FROM_DEVICE)
 		memcpy((uint8_t *)slot + off, (uint8_t *)b->orig + off, size);
-	b->cpu_owned = for_cpu;
+	b->cpu_owned = !for_cpu ? CPU_NO : off == 0 && size == b->size ? CPU_ALL : CPU_PART;
 	return 0;
 }
 
@@ -480,18 +523,21 @@ static void swiotlb_teardown(void)
 }
 
 bool g_map_direct;
+bool g_unmap_direct;
 
 /* the last hook to run: every setting it depends on is known by then */
 static int map_direct_init(void)
 {
 	g_map_direct = g_iova_ops && !g_iova_ops->remaps && g_cfg.swiotlb != SWIOTLB_FORCE &&
 		       !g_cfg.dma_debug;
+	__atomic_store_n(&g_unmap_direct, g_map_direct && !reg_active(), __ATOMIC_RELAXED);
 	return 0;
 }
 
 static void map_direct_fini(void)
 {
 	g_map_direct = false;
+	__atomic_store_n(&g_unmap_direct, false, __ATOMIC_RELAXED);
 }
 
 static const struct eal_hook g_direct_hook = {

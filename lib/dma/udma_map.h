@@ -11,6 +11,22 @@
  * udma_mem_register(). A handle is never above the device's DMA mask: memory out
  * of reach bounces, and when bouncing is impossible the map returns
  * UDMA_MAPPING_ERROR with one log line.
+ *
+ * Every call checks its arguments first, in every mode: an invalid device, a NULL
+ * buffer, size 0, a direction other than TO_DEVICE/FROM_DEVICE/BIDIRECTIONAL, or a
+ * range that wraps the address space or ends beyond 57-bit user addresses is
+ * refused at once with one log line (error messages are rate-limited per call
+ * site: see udma_log_suppressed_count()).
+ *
+ * What a sync or unmap detects without --dma-debug depends on the mapping:
+ * - bounced (swiotlb): a range past the end of the mapping, a handle that is no
+ *   live bounce mapping (after its unmap, unless the slot was handed out again),
+ *   or an unmap with another size or direction are logged and ignored;
+ * - direct pa/va: the mapping holds no state, so a sync is a no-op (x86 DMA is
+ *   coherent); an IOVA udma never handed out is logged, but a sync past the end
+ *   or after unmap of a real mapping is caught only with --dma-debug;
+ * - sim: the sim IOMMU holds each mapping; what it refuses is in doc/design.md.
+ * With --dma-debug every sync and unmap is checked against the live mapping.
  */
 #ifndef UDMA_MAP_H
 #define UDMA_MAP_H
@@ -61,9 +77,10 @@ UDMA_API int udma_get_attr(enum udma_attr attr, const struct udma_attrs *attrs);
  * @param cpu_addr the buffer.
  * @param size its length in bytes (> 0).
  * @param dir UDMA_TO_DEVICE, UDMA_FROM_DEVICE or UDMA_BIDIRECTIONAL.
- * @return the IOVA, or UDMA_MAPPING_ERROR (bad argument, or no way to reach the
- *         memory under the device's mask) with one log line. Thread-safe, no lock
- *         and no syscall for memseg memory on a registered lcore.
+ * @return the IOVA, or UDMA_MAPPING_ERROR (bad argument, a range that wraps or
+ *         cannot fit, or no way to reach the memory under the device's mask) with
+ *         one log line, at once. Thread-safe, no lock and no syscall for memseg
+ *         memory on a registered lcore.
  */
 UDMA_API udma_addr_t udma_map_single(struct udma_device *dev, void *cpu_addr, size_t size,
 				     enum udma_data_direction dir);
@@ -74,8 +91,8 @@ UDMA_API udma_addr_t udma_map_single_attrs(struct udma_device *dev, void *cpu_ad
 /**
  * Unmap what udma_map_single() returned; @p size and @p dir must be those of the
  * map. For a bounced FROM_DEVICE/BIDIRECTIONAL mapping the device's bytes are
- * copied back to the CPU buffer. An address that maps nothing is logged and
- * ignored.
+ * copied back to the CPU buffer. Bad arguments, and an address that maps nothing
+ * (as far as the mode can tell: see the file comment), are logged and ignored.
  */
 UDMA_API void udma_unmap_single(struct udma_device *dev, udma_addr_t addr, size_t size,
 				enum udma_data_direction dir);
@@ -86,7 +103,8 @@ UDMA_API void udma_unmap_single_attrs(struct udma_device *dev, udma_addr_t addr,
 /**
  * Map part of a page (seed: dma_map_page). @p page is a 4 KiB-aligned address;
  * the mapping covers [page + offset, page + offset + size).
- * @return as udma_map_single(); a misaligned page is UDMA_MAPPING_ERROR.
+ * @return as udma_map_single(); a misaligned or NULL page, or an offset that
+ *         wraps the address space, is UDMA_MAPPING_ERROR with one log line.
  */
 UDMA_API udma_addr_t udma_map_page(struct udma_device *dev, void *page, size_t offset, size_t size,
 				   enum udma_data_direction dir);
@@ -99,7 +117,9 @@ UDMA_API int udma_mapping_error(struct udma_device *dev, udma_addr_t addr);
 /**
  * Sync a mapping for the CPU: after the device wrote (FROM_DEVICE/BIDIRECTIONAL)
  * bounced bytes are copied to the CPU buffer. Free for unbounced memory (x86 DMA
- * is coherent). @p size may be a prefix of the mapping; more is logged and ignored.
+ * is coherent). @p size may be a prefix of the mapping. Bad arguments are logged
+ * and ignored; a range past the end or a sync after unmap is refused the same way
+ * for bounced mappings, for direct pa/va ones only with --dma-debug (file comment).
  */
 UDMA_API void udma_sync_single_for_cpu(struct udma_device *dev, udma_addr_t addr, size_t size,
 				       enum udma_data_direction dir);
@@ -129,13 +149,18 @@ UDMA_API void udma_sync_single_range_for_device(struct udma_device *dev, udma_ad
  * Register memory outside the memsegs for direct mapping: pins it (mlock) and
  * translates it at 4 KiB granularity; afterwards maps of it need no bounce (pa:
  * while a mapping stays within one physically contiguous run).
- * @return 0; -EINVAL (NULL, size 0, not initialised); -EBUSY when it overlaps a
- *         registration or the memsegs; -ENOMEM when it cannot be pinned.
+ * @return 0; -EINVAL (NULL, size 0, a range that wraps, not initialised); -EBUSY
+ *         when it overlaps a registration or the memsegs; -ENOMEM when it cannot be
+ *         pinned.
  */
 UDMA_API int udma_mem_register(void *va, size_t len);
 /**
  * Undo udma_mem_register() with the same @p va and @p len.
- * @return 0; -ERANGE for part of a registration; -EINVAL when nothing is registered there.
+ * @return 0; -ERANGE for part of a registration; -EINVAL when nothing is registered
+ *         there (or NULL, 0, a wrapping range); -EBUSY, with the region kept, while
+ *         a direct streaming mapping of it (udma_map_single(), udma_map_page(), an
+ *         entry of udma_map_sg()) is live. Bounced mappings of it do not count:
+ *         the device reaches only the bounce slot.
  */
 UDMA_API int udma_mem_unregister(void *va, size_t len);
 

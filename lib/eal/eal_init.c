@@ -83,6 +83,7 @@ int udma_eal_init(int argc, char **argv)
 		UDMA_LOG(ERR, "argc must be >= 1 and argv[0] the program name");
 		return -EINVAL;
 	}
+	log_reset_counters(); /* counts and rate-limit windows start at init */
 	consumed = eal_parse_args(argc, argv);
 	if (consumed < 0)
 		return consumed;
@@ -143,6 +144,8 @@ void udma_dump(FILE *f)
 		g_iova_ops->dump(f);
 	memseg_dump(f);
 	fprintf(f, "heap: %zu free pages (4 KiB)\n", heap_free_pages());
+	fprintf(f, "log: %lu errors, %lu messages suppressed by the rate limit\n",
+		udma_log_error_count(), udma_log_suppressed_count());
 	for (unsigned int i = 0; i < g_nr_hooks; i++)
 		if (g_hooks[i].h->dump)
 			g_hooks[i].h->dump(f);

@@ -28,7 +28,33 @@ static inline void spin_unlock(atomic_flag *f)
 }
 
 /* ---- logging ---------------------------------------------------------- */
-#define UDMA_LOG(lvl, fmt, ...) udma_log(UDMA_LOG_##lvl, "%s(): " fmt, __func__, ##__VA_ARGS__)
+/*
+ * Every UDMA_LOG call site is rate-limited on its own (log_rl): data-path misuse
+ * in a loop prints a burst, then one "N messages suppressed" line per interval.
+ * Every message, printed or not, is counted (udma_log_error_count(),
+ * udma_log_suppressed_count()).
+ */
+#define LOG_RL_INTERVAL_NS 5000000000ULL
+#define LOG_RL_BURST 10
+struct log_ratelimit {
+	uint64_t begin;   /* the window's start (CLOCK_MONOTONIC_COARSE ns + 1), 0: none */
+	uint64_t printed; /* messages printed in the window */
+	uint64_t missed;  /* messages suppressed in the window */
+};
+void log_rl(struct log_ratelimit *rl, int level, const char *site, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+#define UDMA_LOG(lvl, fmt, ...)                                                          \
+	do {                                                                              \
+		static struct log_ratelimit udma_log_rl_;                                 \
+		log_rl(&udma_log_rl_, UDMA_LOG_##lvl, __func__, "%s(): " fmt, __func__,   \
+		       ##__VA_ARGS__);                                                    \
+	} while (0)
+/* the same for a site that names its caller's function @fn */
+#define UDMA_LOG_FN(lvl, fn, fmt, ...)                                                   \
+	do {                                                                              \
+		static struct log_ratelimit udma_log_rl_;                                 \
+		log_rl(&udma_log_rl_, UDMA_LOG_##lvl, fn, "%s(): " fmt, fn, ##__VA_ARGS__); \
+	} while (0)
 extern int g_log_level;
 void log_reset_counters(void);
 

@@ -119,8 +119,17 @@ UDMA_API int udma_log_get_level(void);
 UDMA_API void udma_log_set_stream(FILE *f);
 /** Log a message at @p level, printf-style; one line per call. */
 UDMA_API void udma_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/** @return how many messages at UDMA_LOG_ERR or worse were logged since init. */
+/**
+ * @return how many messages at UDMA_LOG_ERR or worse were logged since init,
+ *         printed or suppressed by the rate limit.
+ */
 UDMA_API unsigned long udma_log_error_count(void);
+/**
+ * udma's own messages are rate-limited per call site, as the kernel's
+ * printk_ratelimited: 10 per 5 s, then one "N messages suppressed" line when the
+ * next window opens. @return how many messages were suppressed since init.
+ */
+UDMA_API unsigned long udma_log_suppressed_count(void);
 
 #ifdef __cplusplus
 }

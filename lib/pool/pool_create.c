@@ -70,6 +70,8 @@ static void pool_setup(struct udma_pool *p, const char *name, struct udma_device
 	p->dev = dev;
 	p->size = size;
 	p->align = align ? align : natural_align(size);
+	if (p->align < sizeof(void *))
+		p->align = sizeof(void *); /* free blocks hold links the depot updates atomically */
 	p->stride = (size + p->align - 1) & ~(p->align - 1);
 	if (p->stride < POOL_MIN_STRIDE)
 		p->stride = POOL_MIN_STRIDE;

@@ -23,10 +23,14 @@ static size_t header_size(const struct udma_pool *p, size_t slab_size)
 	return sizeof(struct slab) + map_len(p, slab_size);
 }
 
-/* the first block offset at or after @off that does not cross a boundary */
+/*
+ * The first block offset at or after @off that does not cross a boundary. A block
+ * whose stride runs past the boundary starts the next segment (even when its size
+ * would fit): free checks blocks as segment base + k * stride.
+ */
 static size_t fit_boundary(const struct udma_pool *p, size_t off)
 {
-	if ((off & (p->boundary - 1)) + p->size > p->boundary)
+	if ((off & (p->boundary - 1)) + p->stride > p->boundary)
 		off = (off + p->boundary - 1) & ~(p->boundary - 1);
 	return off;
 }

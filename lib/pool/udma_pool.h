@@ -45,7 +45,7 @@ struct udma_pool_params {
  * @param size block size in bytes, 1..1 MiB.
  * @param align 0 (natural: the largest power of two dividing the size rounded to
  *        8, at most 4096) or a power of two <= 1 MiB; every block is aligned in VA
- *        and IOVA.
+ *        and IOVA, to at least 8 bytes (a free block holds the pool's links).
  * @param boundary 0 or a power of two >= size: no block crosses a multiple of it,
  *        in VA or in IOVA.
  * @return the pool, or NULL with errno EINVAL (one log line) or ENOMEM.

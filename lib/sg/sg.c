@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Scatterlist helpers and sg tables made of chained arrays. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "eal_private.h"
 #include "udma_sg.h"
@@ -54,16 +56,39 @@ void udma_sg_chain(struct udma_sg *prv, unsigned int prv_nents, struct udma_sg *
 	prv[prv_nents - 2].flags &= ~UDMA_SG_END;
 }
 
+/* bytes of the arrays for @nents entries (one link per full array) */
+static uint64_t table_bytes(unsigned int nents)
+{
+	uint64_t arrays = ((uint64_t)nents + SG_CHUNK - 2) / (SG_CHUNK - 1);
+
+	return arrays * SG_CHUNK * sizeof(struct udma_sg);
+}
+
+/* what memory can hold: the machine's RAM (a table larger than that cannot be used) */
+static uint64_t mem_bytes(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+
+	return pages > 0 && psz > 0 ? (uint64_t)pages * (uint64_t)psz : UINT64_MAX;
+}
+
 int udma_sg_alloc_table(struct udma_sg_table *t, unsigned int nents)
 {
 	struct udma_sg *prev = NULL;
 	unsigned int left = nents;
 
-	if (t == NULL || nents == 0) {
-		UDMA_LOG(ERR, "bad argument (table %p, nents %u)", (void *)t, nents);
+	if (t == NULL || nents == 0 || nents > INT_MAX) {
+		/* map_sg takes an int: more entries could never be mapped */
+		UDMA_LOG(ERR, "bad argument (table %p, nents %u): 1..INT_MAX entries", (void *)t,
+			 nents);
 		return -EINVAL;
 	}
 	memset(t, 0, sizeof(*t));
+	if (table_bytes(nents) > mem_bytes() / 2) {
+		UDMA_LOG(ERR, "%u entries need %llu MiB, more than half of this machine's memory",
+			 nents, (unsigned long long)(table_bytes(nents) >> 20));
+		return -ENOMEM;
+	}
 	while (left) {
 		/* every array but the last gives its final entry to the chain link */
 		unsigned int n = left > SG_CHUNK ? SG_CHUNK : left;
@@ -71,6 +96,7 @@ int udma_sg_alloc_table(struct udma_sg_table *t, unsigned int nents)
 		struct udma_sg *a = calloc(alloc, sizeof(*a));
 
 		if (a == NULL) {
+			UDMA_LOG(ERR, "no memory for %u entries", nents);
 			udma_sg_free_table(t);
 			return -ENOMEM;
 		}

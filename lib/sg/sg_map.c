@@ -14,6 +14,7 @@
 
 #define SGF_BOUNCED 0x1u
 #define SGF_LIST_BOUNCED 0x2u /* on the first entry: some entry of the list bounced */
+#define SGF_REG 0x4u /* a direct mapping of registered memory: counted in its region */
 #define PG 4096ULL
 
 static size_t span_of(udma_addr_t start, size_t len)
@@ -64,6 +65,10 @@ static void release_bounces(struct udma_sg *sgl, int n, enum udma_data_direction
 	int i;
 
 	for (i = 0, sg = sgl; i < n && sg; i++, sg = udma_sg_next(sg)) {
+		if (sg->map_flags & SGF_REG) {
+			reg_ref(sg->buf, sg->length, -1);
+			sg->map_flags = 0;
+		}
 		if (!(sg->map_flags & SGF_BOUNCED))
 			continue;
 		swiotlb_release(entry_slot(sg), sg->length, dir, copy, false);
@@ -80,6 +85,8 @@ static void release_bounces_sim_va(struct udma_sg *sgl, int n, enum udma_data_di
 	for (i = 0, sg = sgl; i < n && sg; i++, sg = udma_sg_next(sg)) {
 		if (sg->map_flags & SGF_BOUNCED)
 			swiotlb_release((void *)(uintptr_t)sg->map_iova, sg->length, dir, false, false);
+		if (sg->map_flags & SGF_REG)
+			reg_ref(sg->buf, sg->length, -1);
 		sg->map_flags = 0;
 	}
 }
@@ -113,6 +120,16 @@ static udma_addr_t map_entry_slow(struct udma_device *dev, struct udma_sg *sgl, 
 	if (((iova ^ (iova + sg->length - 1)) & ~dev->seg_boundary) != 0 &&
 	    sg->length <= dev->seg_boundary + 1)
 		iova = UDMA_MAPPING_ERROR;
+	if (iova != UDMA_MAPPING_ERROR && reg_active() &&
+	    memseg_virt2iova(sg->buf) == UDMA_MAPPING_ERROR) {
+		/* registered memory: counted, so it is not unregistered under the device */
+		if (reg_ref(sg->buf, sg->length, +1) == 0) {
+			sg->map_flags = SGF_REG;
+			sgl->map_flags |= SGF_LIST_BOUNCED; /* unmap walks the list */
+			return iova;
+		}
+		iova = UDMA_MAPPING_ERROR; /* unregistered meanwhile: bounce */
+	}
 	if (iova != UDMA_MAPPING_ERROR)
 		return iova;
 	iova = dma_map_bounce(dev, sg->buf, sg->length, dir, flags);
@@ -198,8 +215,10 @@ static int sim_backing(struct udma_device *dev, struct udma_sg *sgl, int nents,
 		}
 		va = sg->buf;
 		sg->map_flags = 0;
-		if (forced || (memseg_contig_iova(va, sg->length) == UDMA_MAPPING_ERROR &&
-			       !reg_lookup(va, sg->length, &unused))) {
+		if (!forced && memseg_contig_iova(va, sg->length) == UDMA_MAPPING_ERROR &&
+		    reg_active() && reg_ref(va, sg->length, +1) == 0) {
+			sg->map_flags = SGF_REG; /* registered: counted until the unmap */
+		} else if (forced || memseg_contig_iova(va, sg->length) == UDMA_MAPPING_ERROR) {
 			va = swiotlb_bounce(sg->buf, sg->length, dir, copy, &unused);
 			if (va == NULL) {
 				release_bounces_sim_va(sgl, i, dir);
@@ -280,8 +299,8 @@ static bool sg_args_ok(struct udma_device *dev, struct udma_sg *sgl, int nents,
 	if (udma_unlikely(!dev_ok(dev, fn)))
 		return false;
 	if (udma_unlikely(sgl == NULL || nents <= 0 || !dir_ok(dir) || g_iova_ops == NULL)) {
-		udma_log(UDMA_LOG_ERR, "%s(): %s: bad argument (sgl %p, nents %d, dir %d)", fn,
-			 dev->name, (void *)sgl, nents, (int)dir);
+		UDMA_LOG_FN(ERR, fn, "%s: bad argument (sgl %p, nents %d, dir %d)", dev->name,
+			    (void *)sgl, nents, (int)dir);
 		return false;
 	}
 	return true;

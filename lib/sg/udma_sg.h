@@ -100,7 +100,10 @@ struct udma_sg_table {
 
 /**
  * Allocate a table of @p nents data entries (chained arrays of up to 128).
- * @return 0, -EINVAL (nents 0) or -ENOMEM.
+ * @return 0; -EINVAL (NULL table, nents 0 or above INT_MAX, which udma_map_sg()
+ *         could never take); -ENOMEM, at once, when the arrays would need more than
+ *         half of the machine's memory, or when an allocation fails (nothing is
+ *         left allocated; the table is zeroed).
  */
 UDMA_API int udma_sg_alloc_table(struct udma_sg_table *t, unsigned int nents);
 /** Free what udma_sg_alloc_table() allocated. */
