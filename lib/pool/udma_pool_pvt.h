@@ -233,17 +233,20 @@ static inline void *udma_pvt_pool_take(const struct udma_pool_pvt *p,
 static inline void udma_pvt_pool_hand_out(const struct udma_pool_pvt *p, void *const *v,
 					  udma_addr_t *handles, unsigned int n)
 {
-	uintptr_t last = 0, base = 0;
+	/* the pool's fields in registers: a byte store may alias them */
+	const uintptr_t mask = p->slab_mask;
+	const unsigned int shift = p->mark_shift;
+	uintptr_t last = ~(uintptr_t)0, base = 0; /* never a slab address */
 
 	for (unsigned int i = 0; i < n; i++) {
-		uintptr_t b = (uintptr_t)v[i], s = b & p->slab_mask;
+		uintptr_t b = (uintptr_t)v[i], s = b & mask;
 
 		if (s != last) {
 			last = s;
 			base = (uintptr_t)*(const udma_addr_t *)(s + UDMA_POOL_PVT_SLAB_IOVA) - s;
 		}
-		__atomic_store_n((uint8_t *)(s + UDMA_POOL_PVT_SLAB_INUSE + ((b - s) >> p->mark_shift)),
-				 1, __ATOMIC_RELAXED);
+		__atomic_store_n((uint8_t *)(s + UDMA_POOL_PVT_SLAB_INUSE + ((b - s) >> shift)), 1,
+				 __ATOMIC_RELAXED);
 		if (handles)
 			handles[i] = (udma_addr_t)(base + b);
 	}
@@ -261,38 +264,51 @@ static inline enum udma_pvt_pool_verdict udma_pvt_bulk_check(const struct udma_p
 							    const udma_addr_t *handles,
 							    unsigned int n, unsigned int *done)
 {
+	/* the pool's fields in registers: the byte stores below may alias them */
+	const uintptr_t mask = p->slab_mask;
+	const unsigned int shift = p->mark_shift;
+	const size_t first = p->first_off, last_start = p->slab_size - p->size;
+	const uint64_t magic = p->stride_magic;
+	const bool one_seg = p->boundary == p->slab_size;
 	uintptr_t last = ~(uintptr_t)0, base = 0; /* never a slab address */
+	enum udma_pvt_pool_verdict vd = UDMA_PVT_POOL_OK;
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		uintptr_t b = (uintptr_t)v[i], s = b & p->slab_mask;
+		uintptr_t b = (uintptr_t)v[i], s = b & mask, off = b - s;
 		uint8_t *mark;
 
 		if (s != last) {
 			if (udma_unlikely(!udma_pvt_in_slab(p, v[i]))) {
-				*done = i;
-				return UDMA_PVT_POOL_FOREIGN;
+				vd = UDMA_PVT_POOL_FOREIGN;
+				break;
 			}
 			last = s;
 			base = (uintptr_t)*(const udma_addr_t *)(s + UDMA_POOL_PVT_SLAB_IOVA) - s;
 		}
-		if (udma_unlikely(!udma_pvt_block_start_ok(p, b - s))) {
-			*done = i;
-			return UDMA_PVT_POOL_MISPLACED;
+		if (udma_likely(one_seg)) {
+			if (udma_unlikely(off < first || off > last_start ||
+					  (uint64_t)(uint32_t)(off - first) * magic > magic - 1)) {
+				vd = UDMA_PVT_POOL_MISPLACED;
+				break;
+			}
+		} else if (udma_unlikely(!udma_pvt_block_start_ok(p, off))) {
+			vd = UDMA_PVT_POOL_MISPLACED;
+			break;
 		}
 		if (udma_unlikely(handles && handles[i] != (udma_addr_t)(base + b))) {
-			*done = i;
-			return UDMA_PVT_POOL_BAD_HANDLE;
+			vd = UDMA_PVT_POOL_BAD_HANDLE;
+			break;
 		}
-		mark = (uint8_t *)(s + UDMA_POOL_PVT_SLAB_INUSE + ((b - s) >> p->mark_shift));
+		mark = (uint8_t *)(s + UDMA_POOL_PVT_SLAB_INUSE + (off >> shift));
 		if (udma_unlikely(__atomic_load_n(mark, __ATOMIC_RELAXED) == 0)) {
-			*done = i;
-			return UDMA_PVT_POOL_NOT_IN_USE;
+			vd = UDMA_PVT_POOL_NOT_IN_USE;
+			break;
 		}
 		__atomic_store_n(mark, 0, __ATOMIC_RELAXED);
 	}
-	*done = n;
-	return UDMA_PVT_POOL_OK;
+	*done = i;
+	return vd;
 }
 
 #ifdef __cplusplus
