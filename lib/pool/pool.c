@@ -280,8 +280,13 @@ void *udma_pool_alloc(struct udma_pool *p, udma_gfp_t gfp, udma_addr_t *handle)
 	return udma_pool_alloc_inline(p, gfp, handle);
 }
 
-void *udma_pool_alloc_slow(struct udma_pool *p, udma_gfp_t gfp, udma_addr_t *handle,
-			   enum udma_pvt_pool_verdict v)
+void *udma_pool_alloc_slow(struct udma_pool *p, udma_gfp_t gfp, udma_addr_t *handle)
+{
+	return udma_pvt_pool_alloc_slow(p, gfp, handle, udma_pvt_pool_alloc_check(p, gfp, handle));
+}
+
+void *udma_pvt_pool_alloc_slow(struct udma_pool *p, udma_gfp_t gfp, udma_addr_t *handle,
+			       enum udma_pvt_pool_verdict v)
 {
 	struct udma_pool_cache_pvt *c;
 	bool shared;
@@ -327,8 +332,13 @@ void udma_pool_free(struct udma_pool *p, void *b, udma_addr_t addr)
 	udma_pool_free_inline(p, b, addr);
 }
 
-void udma_pool_free_slow(struct udma_pool *p, void *b, udma_addr_t addr,
-			 enum udma_pvt_pool_verdict v)
+void udma_pool_free_slow(struct udma_pool *p, void *b, udma_addr_t addr)
+{
+	udma_pvt_pool_free_slow(p, b, addr, udma_pvt_pool_free_check(p, b, addr, true));
+}
+
+void udma_pvt_pool_free_slow(struct udma_pool *p, void *b, udma_addr_t addr,
+			     enum udma_pvt_pool_verdict v)
 {
 	struct udma_pool_cache_pvt *c;
 	bool shared;

@@ -74,16 +74,22 @@ UDMA_API struct udma_pool *udma_pool_create_params(const char *name, struct udma
 UDMA_API void *udma_pool_alloc(struct udma_pool *pool, udma_gfp_t gfp, udma_addr_t *handle);
 
 /**
- * The out-of-line rest of udma_pool_alloc() (refill, carving, growth, the shared
- * cache, debug, argument errors), after the inline check. Not for direct calls.
+ * The full path of udma_pool_alloc() out of line (refill, carving, growth, the
+ * shared cache, debug, argument errors). Same contract as udma_pool_alloc().
+ */
+UDMA_API void *udma_pool_alloc_slow(struct udma_pool *pool, udma_gfp_t gfp, udma_addr_t *handle);
+
+/**
+ * The out-of-line rest of the inline udma_pool_alloc(), after its one check
+ * (internal: the inline path's continuation; call udma_pool_alloc() instead).
  * @param pool as udma_pool_alloc().
  * @param gfp as udma_pool_alloc().
  * @param handle as udma_pool_alloc().
  * @param verdict what udma_pvt_pool_alloc_check() returned for these arguments.
  * @return as udma_pool_alloc().
  */
-UDMA_API void *udma_pool_alloc_slow(struct udma_pool *pool, udma_gfp_t gfp, udma_addr_t *handle,
-				    enum udma_pvt_pool_verdict verdict);
+UDMA_API void *udma_pvt_pool_alloc_slow(struct udma_pool *pool, udma_gfp_t gfp,
+					udma_addr_t *handle, enum udma_pvt_pool_verdict verdict);
 
 /** As udma_pool_alloc(), the block zeroed. */
 UDMA_API void *udma_pool_zalloc(struct udma_pool *pool, udma_gfp_t gfp, udma_addr_t *handle);
@@ -102,15 +108,21 @@ UDMA_API void *udma_pool_zalloc(struct udma_pool *pool, udma_gfp_t gfp, udma_add
 UDMA_API void udma_pool_free(struct udma_pool *pool, void *vaddr, udma_addr_t addr);
 
 /**
- * The out-of-line rest of udma_pool_free() (flush, the shared cache, debug, the
- * error report), after the inline check. Not for direct calls: it trusts @p verdict.
+ * The full path of udma_pool_free() out of line (flush, the shared cache, debug,
+ * the error report). Same contract as udma_pool_free().
+ */
+UDMA_API void udma_pool_free_slow(struct udma_pool *pool, void *vaddr, udma_addr_t addr);
+
+/**
+ * The out-of-line rest of the inline udma_pool_free(), after its one check
+ * (internal: the inline path's continuation; call udma_pool_free() instead).
  * @param pool as udma_pool_free().
  * @param vaddr as udma_pool_free().
  * @param addr as udma_pool_free().
  * @param verdict what udma_pvt_pool_free_check() returned (and did) for this block.
  */
-UDMA_API void udma_pool_free_slow(struct udma_pool *pool, void *vaddr, udma_addr_t addr,
-				  enum udma_pvt_pool_verdict verdict);
+UDMA_API void udma_pvt_pool_free_slow(struct udma_pool *pool, void *vaddr, udma_addr_t addr,
+				      enum udma_pvt_pool_verdict verdict);
 
 /**
  * Allocate @p n blocks, all or nothing.
@@ -184,7 +196,7 @@ static inline void *udma_pool_alloc_inline(struct udma_pool *pool, udma_gfp_t gf
 		if (udma_likely(c != NULL && c->len > 0))
 			return udma_pvt_pool_take(p, c, handle);
 	}
-	return udma_pool_alloc_slow(pool, gfp, handle, v);
+	return udma_pvt_pool_alloc_slow(pool, gfp, handle, v);
 }
 
 /**
@@ -207,7 +219,7 @@ static inline void udma_pool_free_inline(struct udma_pool *pool, void *vaddr, ud
 			return;
 		}
 	}
-	udma_pool_free_slow(pool, vaddr, addr, v);
+	udma_pvt_pool_free_slow(pool, vaddr, addr, v);
 }
 
 /**
