@@ -403,8 +403,8 @@ int udma_pool_alloc_bulk(struct udma_pool *p, udma_gfp_t gfp, void **v, udma_add
 	return udma_pool_alloc_bulk_inline(p, gfp, v, handles, n);
 }
 
-int udma_pool_alloc_bulk_slow(struct udma_pool *p, udma_gfp_t gfp, void **v,
-			      udma_addr_t *handles, unsigned int n)
+int udma_pvt_pool_alloc_bulk_slow(struct udma_pool *p, udma_gfp_t gfp, void **v,
+				  udma_addr_t *handles, unsigned int n)
 {
 	int ret;
 
@@ -437,8 +437,9 @@ void udma_pool_free_bulk(struct udma_pool *p, void *const *v, const udma_addr_t 
 	udma_pool_free_bulk_inline(p, v, handles, n);
 }
 
-void udma_pool_free_bulk_slow(struct udma_pool *p, void *const *v, const udma_addr_t *handles,
-			      unsigned int n, enum udma_pvt_pool_verdict first)
+void udma_pvt_pool_free_bulk_slow(struct udma_pool *p, void *const *v,
+				  const udma_addr_t *handles, unsigned int n,
+				  enum udma_pvt_pool_verdict first)
 {
 	struct udma_pool_cache_pvt *c;
 	bool shared;

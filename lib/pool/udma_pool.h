@@ -145,9 +145,9 @@ UDMA_API void udma_pool_free_bulk(struct udma_pool *pool, void *const *vaddrs,
 				  const udma_addr_t *handles, unsigned int n);
 
 /**
- * The out-of-line rest of udma_pool_alloc_bulk() (refill, carving, the shared
- * cache, debug, argument errors), when the inline path could not serve the call
- * from the lcore's cache. Not for direct calls.
+ * The out-of-line rest of the inline udma_pool_alloc_bulk() (refill, carving, the
+ * shared cache, debug, argument errors), when it could not serve the call from the
+ * lcore's cache (internal: call udma_pool_alloc_bulk() instead).
  * @param pool as udma_pool_alloc_bulk().
  * @param gfp as udma_pool_alloc_bulk().
  * @param vaddrs as udma_pool_alloc_bulk().
@@ -155,12 +155,13 @@ UDMA_API void udma_pool_free_bulk(struct udma_pool *pool, void *const *vaddrs,
  * @param n as udma_pool_alloc_bulk().
  * @return as udma_pool_alloc_bulk().
  */
-UDMA_API int udma_pool_alloc_bulk_slow(struct udma_pool *pool, udma_gfp_t gfp, void **vaddrs,
-				       udma_addr_t *handles, unsigned int n);
+UDMA_API int udma_pvt_pool_alloc_bulk_slow(struct udma_pool *pool, udma_gfp_t gfp,
+					   void **vaddrs, udma_addr_t *handles, unsigned int n);
 
 /**
- * The out-of-line rest of udma_pool_free_bulk(): the blocks the inline path did
- * not put in the lcore's cache. Not for direct calls: it trusts @p verdict.
+ * The out-of-line rest of the inline udma_pool_free_bulk(): the blocks it did not
+ * put in the lcore's cache (internal: call udma_pool_free_bulk() instead; it
+ * trusts @p verdict).
  * @param pool as udma_pool_free_bulk().
  * @param vaddrs as udma_pool_free_bulk().
  * @param handles as udma_pool_free_bulk().
@@ -168,9 +169,9 @@ UDMA_API int udma_pool_alloc_bulk_slow(struct udma_pool *pool, udma_gfp_t gfp, v
  * @param verdict what udma_pvt_bulk_check() found (and did) for vaddrs[0], or
  *        UDMA_PVT_POOL_UNCHECKED when it did not check it.
  */
-UDMA_API void udma_pool_free_bulk_slow(struct udma_pool *pool, void *const *vaddrs,
-				       const udma_addr_t *handles, unsigned int n,
-				       enum udma_pvt_pool_verdict verdict);
+UDMA_API void udma_pvt_pool_free_bulk_slow(struct udma_pool *pool, void *const *vaddrs,
+					   const udma_addr_t *handles, unsigned int n,
+					   enum udma_pvt_pool_verdict verdict);
 
 /**
  * Destroy a pool (seed: dma_pool_destroy). Blocks still in use are reported and
@@ -244,7 +245,7 @@ static inline int udma_pool_alloc_bulk_inline(struct udma_pool *pool, udma_gfp_t
 			return 0;
 		}
 	}
-	return udma_pool_alloc_bulk_slow(pool, gfp, vaddrs, handles, n);
+	return udma_pvt_pool_alloc_bulk_slow(pool, gfp, vaddrs, handles, n);
 }
 
 /**
@@ -272,8 +273,8 @@ static inline void udma_pool_free_bulk_inline(struct udma_pool *pool, void *cons
 				return;
 		}
 	}
-	udma_pool_free_bulk_slow(pool, done ? vaddrs + done : vaddrs,
-				 handles && done ? handles + done : handles, n - done, v);
+	udma_pvt_pool_free_bulk_slow(pool, done ? vaddrs + done : vaddrs,
+				     handles && done ? handles + done : handles, n - done, v);
 }
 
 #ifndef UDMA_BUILDING_LIB
