@@ -225,14 +225,34 @@ void pool_cache_free(struct udma_pool_cache_pvt *c)
 		free(c->mem);
 }
 
-/* make c->len >= want (want <= cache_size); returns false when memory is out */
-static bool cache_refill(struct udma_pool *p, struct udma_pool_cache_pvt *c, unsigned int want,
+/*
+ * A refill fills the cache to half its size (or the call's need) and a flush
+ * empties it to half: the next bursts of 32 in either direction find their
+ * blocks or their room inline (at the full size, a flush left room for two).
+ */
+static inline unsigned int refill_want(const struct udma_pool *p, unsigned int n)
+{
+	return n > p->cache_size / 2 ? n : p->cache_size / 2;
+}
+
+static inline unsigned int flush_keep(const struct udma_pool *p)
+{
+	return p->cache_size / 2;
+}
+
+/* make c->len >= need (need <= cache_size), up to refill_want() from the depot;
+ * returns false when memory is out */
+static bool cache_refill(struct udma_pool *p, struct udma_pool_cache_pvt *c, unsigned int need,
 			 udma_gfp_t gfp)
 {
+	unsigned int want = refill_want(p, need);
+
 	while (c->len < want) {
 		unsigned int room = c->cap - c->len;
 		unsigned int n = depot_get(&p->depot, &c->objs[c->len], room);
 
+		if (n == 0 && c->len >= need)
+			break; /* the depot is empty: carve only what the call needs */
 		if (n == 0)
 			n = carve(p, &c->objs[c->len], room < p->chain ? room : p->chain, gfp);
 		if (n == 0)
@@ -351,7 +371,7 @@ void udma_pvt_pool_free_slow(struct udma_pool *p, void *b, udma_addr_t addr,
 		return;
 	c = cache_get(p, &shared);
 	if (c->len == c->cap)
-		pool_cache_flush(p, c, p->cache_size);
+		pool_cache_flush(p, c, flush_keep(p));
 	c->objs[c->len++] = b;
 	c->frees++;
 	cache_put(p, shared);
@@ -452,6 +472,21 @@ void udma_pvt_pool_free_bulk_slow(struct udma_pool *p, void *const *v,
 		return;
 	}
 	c = cache_get(p, &shared);
+	if (first == UDMA_PVT_POOL_UNCHECKED && !p->debug && n > 0 && n <= c->cap) {
+		/* the inline path found no room (or no lcore cache): make room with one
+		 * flush, then the same run check and copy as the inline path */
+		unsigned int done;
+
+		if (c->len > c->cap - n)
+			pool_cache_flush(p, c, flush_keep(p) < c->cap - n ? flush_keep(p) : c->cap - n);
+		first = udma_pvt_bulk_check(pool_pvt(p), v, handles, n, &done);
+		memcpy(&c->objs[c->len], v, done * sizeof(*v));
+		c->len += done;
+		c->frees += done;
+		v += done;
+		handles = handles ? handles + done : NULL;
+		n -= done;
+	}
 	for (unsigned int i = 0; i < n; i++) {
 		udma_addr_t h = handles ? handles[i] : 0;
 		enum udma_pvt_pool_verdict vd = i == 0 && first != UDMA_PVT_POOL_UNCHECKED ?
@@ -466,7 +501,7 @@ void udma_pvt_pool_free_bulk_slow(struct udma_pool *p, void *const *v,
 				continue;
 		}
 		if (udma_unlikely(c->len == c->cap))
-			pool_cache_flush(p, c, p->cache_size);
+			pool_cache_flush(p, c, flush_keep(p));
 		c->objs[c->len++] = v[i];
 		c->frees++;
 	}
