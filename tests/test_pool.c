@@ -339,6 +339,56 @@ static void test_double_free(void **s)
 	udma_pool_destroy(p);
 }
 
+/*
+ * One free_bulk mixing good and bad entries: the inline path frees the good run
+ * before the first bad one, the slow path reports each bad one (one line each) and
+ * frees the good ones after it; a block twice in the same call is freed once.
+ */
+static void test_bulk_free_mixed(void **s)
+{
+	struct udma_pool *p = udma_pool_create("mixed", *s, 64, 0, 0);
+	struct udma_pool_stats st;
+	void *v[5], *mix[8], *again[64];
+	udma_addr_t h[5], hm[8], ha[64];
+	static uint64_t foreign[8];
+	struct t_log log;
+	char *text;
+
+	assert_non_null(p);
+	assert_int_equal(udma_pool_alloc_bulk(p, UDMA_GFP_KERNEL, v, h, 5), 0);
+	mix[0] = v[0]; hm[0] = h[0];
+	mix[1] = v[1]; hm[1] = h[1];
+	mix[2] = foreign; hm[2] = 0x1000;                   /* not of this pool */
+	mix[3] = v[2]; hm[3] = h[2];
+	mix[4] = v[0]; hm[4] = h[0];                        /* twice in one call */
+	mix[5] = (uint8_t *)v[3] + 8; hm[5] = h[3] + 8;     /* inside a block */
+	mix[6] = v[3]; hm[6] = h[3] + 64;                   /* the wrong handle */
+	mix[7] = v[4]; hm[7] = h[4];
+	t_log_begin(&log);
+	udma_pool_free_bulk(p, mix, hm, 8);
+	text = t_log_end(&log);
+	assert_int_equal(t_count(text, "was not allocated from this pool"), 1);
+	assert_int_equal(t_count(text, "double free"), 1);
+	assert_int_equal(t_count(text, "not a block start"), 1);
+	assert_int_equal(t_count(text, "does not match"), 1);
+	free(text);
+	assert_int_equal(udma_pool_stats(p, &st), 0);
+	assert_int_equal(st.in_use, 1); /* v[3]: its free was refused */
+	assert_int_equal(st.free, st.capacity - 1);
+	udma_pool_free(p, v[3], h[3]);
+	assert_int_equal(udma_pool_stats(p, &st), 0);
+	assert_int_equal(st.in_use, 0);
+	/* every block comes back once: no duplicate among all the pool holds */
+	assert_int_equal(udma_pool_alloc_bulk(p, UDMA_GFP_KERNEL, again, ha, 64), 0);
+	for (int i = 0; i < 64; i++) {
+		assert_int_equal(ha[i], udma_virt2iova(again[i]));
+		for (int j = i + 1; j < 64; j++)
+			assert_ptr_not_equal(again[i], again[j]);
+	}
+	udma_pool_free_bulk(p, again, ha, 64);
+	udma_pool_destroy(p);
+}
+
 /* a thread without an lcore slot takes the slow path with the same verdict */
 static void *unregistered_double_free(void *arg)
 {
@@ -479,6 +529,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_debug_double_free, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_destroy_in_use, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_double_free, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_free_mixed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_double_free_shared, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_busy_cleanup, setup, teardown),

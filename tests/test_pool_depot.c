@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * White-box (SPDK's *_ut style): the pool depot, the lock-free stack of magazines.
- * Blocks are plain heap memory here: the depot only links them. A stale {head, tag}
- * never matches the top again (ABA), threads pushing and popping under contention
- * lose and duplicate nothing, and the block count follows every operation.
+ * White-box (SPDK's *_ut style): the pool depot, array magazines of block pointers
+ * on lock-free stacks of full and empty magazines. Blocks are plain heap memory
+ * here and the depot must never touch them (their bytes are checked after every
+ * test): a cross-lcore return moves pointers only. A stale {head, tag} never
+ * matches the top again (ABA), threads getting and putting under contention lose
+ * and duplicate nothing, magazines are recycled (their number stays bounded), and
+ * the block count follows every operation.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -15,6 +18,7 @@
 #define NBLK 4096
 #define BLKSZ 64
 #define MAGSZ 8
+#define FILL 0xa5
 
 static uint8_t *g_area;
 
@@ -37,7 +41,22 @@ static struct depot *depot_new(void)
 
 	assert_non_null(d);
 	memset(d, 0, sizeof(*d));
+	depot_init(d, MAGSZ);
 	return d;
+}
+
+static void depot_free(struct depot *d)
+{
+	depot_fini(d);
+	free(d);
+}
+
+/* the depot wrote no block: every byte still FILL */
+static void assert_blocks_untouched(void)
+{
+	for (size_t i = 0; i < (size_t)NBLK * BLKSZ; i++)
+		if (g_area[i] != FILL)
+			fail_msg("block byte %zu written by the depot (%#x)", i, g_area[i]);
 }
 
 /* empty the depot; every block seen exactly once; returns the count */
@@ -55,12 +74,13 @@ static unsigned int drain(struct depot *d, uint8_t *seen)
 		}
 		total += n;
 	}
-	assert_null(depot_pop(d));
+	assert_null(d->full.top.head);
 	assert_int_equal(atomic_load(&d->blocks), 0);
 	return total;
 }
 
-/* magazines come back whole and last-in first-out; the count follows */
+/* magazines come back whole and last-in first-out; the count follows; the empty
+ * magazines are reused rather than allocated again */
 static void test_put_get_lifo(void **state)
 {
 	struct depot *d = depot_new();
@@ -68,23 +88,28 @@ static void test_put_get_lifo(void **state)
 
 	(void)state;
 	assert_int_equal(depot_get(d, out, MAGSZ), 0);
-	for (unsigned int m = 0; m < 3; m++) {
-		for (unsigned int i = 0; i < MAGSZ; i++)
-			objs[i] = blk(m * MAGSZ + i);
-		depot_put(d, objs, MAGSZ);
-		assert_int_equal(atomic_load(&d->blocks), (m + 1) * MAGSZ);
-	}
-	for (int m = 2; m >= 0; m--) {
-		assert_int_equal(depot_get(d, out, MAGSZ * 2), MAGSZ);
-		for (unsigned int i = 0; i < MAGSZ; i++)
-			assert_ptr_equal(out[i], blk((unsigned int)m * MAGSZ + i));
-		assert_int_equal(atomic_load(&d->blocks), (unsigned int)m * MAGSZ);
+	for (unsigned int round = 0; round < 3; round++) {
+		for (unsigned int m = 0; m < 3; m++) {
+			for (unsigned int i = 0; i < MAGSZ; i++)
+				objs[i] = blk(m * MAGSZ + i);
+			depot_put(d, objs, MAGSZ);
+			assert_int_equal(atomic_load(&d->blocks), (m + 1) * MAGSZ);
+		}
+		for (int m = 2; m >= 0; m--) {
+			assert_int_equal(depot_get(d, out, MAGSZ * 2), MAGSZ);
+			for (unsigned int i = 0; i < MAGSZ; i++)
+				assert_ptr_equal(out[i], blk((unsigned int)m * MAGSZ + i));
+			assert_int_equal(atomic_load(&d->blocks), (unsigned int)m * MAGSZ);
+		}
+		assert_int_equal(atomic_load(&d->mags), 3); /* recycled, not reallocated */
 	}
 	assert_int_equal(depot_get(d, out, MAGSZ), 0);
-	free(d);
+	assert_blocks_untouched();
+	depot_free(d);
 }
 
-/* a magazine longer than the room: the rest goes back, nothing lost */
+/* a put larger than a magazine fills several; a magazine larger than the room
+ * gives its top and keeps the rest; nothing lost */
 static void test_get_short_room_keeps_rest(void **state)
 {
 	struct depot *d = depot_new();
@@ -95,16 +120,18 @@ static void test_get_short_room_keeps_rest(void **state)
 	for (unsigned int i = 0; i < MAGSZ * 2; i++)
 		objs[i] = blk(i);
 	depot_put(d, objs, MAGSZ * 2);
-	assert_int_equal(depot_get(d, out, 5), 5);
+	assert_int_equal(atomic_load(&d->mags), 2);
+	assert_int_equal(depot_get(d, out, 5), 5); /* the top magazine: blk(8..15), its top 5 */
 	for (unsigned int i = 0; i < 5; i++) {
-		assert_ptr_equal(out[i], blk(i));
-		seen[i] = 1;
+		assert_ptr_equal(out[i], blk(MAGSZ + 3 + i));
+		seen[MAGSZ + 3 + i] = 1;
 	}
 	assert_int_equal(atomic_load(&d->blocks), MAGSZ * 2 - 5);
 	assert_int_equal(drain(d, seen), MAGSZ * 2 - 5);
 	for (unsigned int i = 0; i < MAGSZ * 2; i++)
 		assert_int_equal(seen[i], 1);
-	free(d);
+	assert_blocks_untouched();
+	depot_free(d);
 }
 
 /*
@@ -115,33 +142,41 @@ static void test_get_short_room_keeps_rest(void **state)
 static void test_aba_stale_top_never_matches(void **state)
 {
 	struct depot *d = depot_new();
-	void *a = blk(0), *b = blk(1), *c = blk(2);
+	void *objs[3] = {blk(2), blk(1), blk(0)}, *out[MAGSZ];
+	struct mag *a, *b, *c;
 	void *stale_head;
 	uint64_t stale_tag;
 	unsigned __int128 expect, want;
+	const size_t link = offsetof(struct mag, next);
 
 	(void)state;
-	depot_put(d, &c, 1);
-	depot_put(d, &b, 1);
-	depot_put(d, &a, 1); /* top: a -> b -> c */
-	stale_head = d->top.head;
-	stale_tag = d->top.tag;
-	assert_ptr_equal(stale_head, a);
+	for (int i = 0; i < 3; i++)
+		depot_put(d, &objs[i], 1); /* three magazines of one block */
+	a = d->full.top.head;
+	b = a->next;
+	c = b->next;
+	assert_ptr_equal(a->objs[0], blk(0));
+	stale_head = d->full.top.head;
+	stale_tag = d->full.top.tag;
 	/* the stalled pop would install a's next: b */
-	assert_ptr_equal(depot_pop(d), a);
-	assert_ptr_equal(depot_pop(d), b);
-	depot_push(d, a, 1); /* top: a -> c; b is held by someone */
-	assert_ptr_equal(d->top.head, a);
-	assert_true(d->top.tag != stale_tag);
-	/* the stalled CAS, exactly as the depot makes it: it must fail */
+	assert_ptr_equal(lfstack_pop(&d->full, link), a);
+	assert_ptr_equal(lfstack_pop(&d->full, link), b);
+	lfstack_push(&d->full, a, link); /* top: a -> c; b is held by someone */
+	assert_ptr_equal(d->full.top.head, a);
+	assert_true(d->full.top.tag != stale_tag);
+	/* the stalled CAS, exactly as the stack makes it: it must fail */
 	expect = ((unsigned __int128)stale_tag << 64) | (uintptr_t)stale_head;
 	want = ((unsigned __int128)(stale_tag + 1) << 64) | (uintptr_t)b;
-	assert_false(__sync_bool_compare_and_swap((unsigned __int128 *)&d->top, expect, want));
-	/* and the depot still holds a -> c, b is not resurrected */
-	assert_ptr_equal(depot_pop(d), a);
-	assert_ptr_equal(depot_pop(d), c);
-	assert_null(depot_pop(d));
-	free(d);
+	assert_false(__sync_bool_compare_and_swap((unsigned __int128 *)&d->full.top, expect, want));
+	/* and the stack still holds a -> c, b is not resurrected */
+	assert_ptr_equal(d->full.top.head, a);
+	assert_ptr_equal(a->next, c);
+	lfstack_push(&d->full, b, link);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(depot_get(d, out, MAGSZ), 1);
+	assert_int_equal(depot_get(d, out, MAGSZ), 0);
+	assert_blocks_untouched();
+	depot_free(d);
 }
 
 /* ---- contention ------------------------------------------------------------- */
@@ -152,8 +187,8 @@ static struct depot *g_shared;
 static int g_rounds;
 static atomic_int g_go;
 
-/* take a magazine, hold it a moment (writing its blocks as a user would), give it
- * back, sometimes split in two: blocks move between threads through the depot */
+/* take a magazine's blocks, give them back, sometimes in two magazines or merged
+ * with a second get: blocks and magazines move between threads through both stacks */
 static void *worker(void *arg)
 {
 	unsigned int seed = (unsigned int)(uintptr_t)arg * 2654435761u + 1;
@@ -162,12 +197,12 @@ static void *worker(void *arg)
 	while (!atomic_load(&g_go))
 		;
 	for (int r = 0; r < g_rounds; r++) {
-		unsigned int n = depot_get(g_shared, objs, MAGSZ * 2);
+		unsigned int n = depot_get(g_shared, objs, MAGSZ);
 
 		if (n == 0)
 			continue;
-		for (unsigned int i = 0; i < n; i++) /* a user writes the block it holds */
-			__atomic_store_n((uint64_t *)objs[i] + 2, (uint64_t)r, __ATOMIC_RELAXED);
+		if (rand_r(&seed) & 2)
+			n += depot_get(g_shared, objs + n, MAGSZ);
 		if (n > 1 && (rand_r(&seed) & 1)) {
 			depot_put(g_shared, objs, n / 2);
 			depot_put(g_shared, objs + n / 2, n - n / 2);
@@ -201,10 +236,13 @@ static void test_contention_conserves_blocks(void **state)
 	for (int i = 0; i < NTHREADS; i++)
 		pthread_join(t[i], NULL);
 	assert_int_equal(atomic_load(&g_shared->blocks), NBLK);
+	/* magazines are recycled: at most one a block plus two in flight a thread */
+	assert_true(atomic_load(&g_shared->mags) <= NBLK + 2 * NTHREADS);
 	assert_int_equal(drain(g_shared, seen), NBLK);
 	for (unsigned int i = 0; i < NBLK; i++)
 		assert_int_equal(seen[i], 1);
-	free(g_shared);
+	assert_blocks_untouched();
+	depot_free(g_shared);
 	free(seen);
 }
 
@@ -212,7 +250,10 @@ static int setup(void **state)
 {
 	(void)state;
 	g_area = aligned_alloc(64, (size_t)NBLK * BLKSZ);
-	return g_area ? 0 : -1;
+	if (g_area == NULL)
+		return -1;
+	memset(g_area, FILL, (size_t)NBLK * BLKSZ);
+	return 0;
 }
 
 static int teardown(void **state)

@@ -3,9 +3,13 @@
  * Pool under threads: registered and unregistered threads allocate and free at
  * random from one pool, each block owned through a CAS on an ownership table (a
  * block is never handed to two holders); a producer/consumer pair moves blocks
- * between lcores; at the end every block is accounted for.
+ * between lcores; producer/consumer pairs move bursts of 32 (alloc_bulk -> a ring
+ * of bursts -> free_bulk on another lcore: the rx-refill / tx-completion pattern,
+ * blocks crossing lcores through the depot's magazines); at the end every block
+ * is accounted for.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 
 #include "test_common.h"
@@ -191,10 +195,122 @@ static void test_storm(void **s)
 	      suite && strcmp(suite, "tsan") == 0 ? 2000000 : 50000);
 }
 
+/* ---- bulk pairs: producers alloc_bulk 32, consumers free_bulk on another lcore ---- */
+
+#define NPAIRS 2
+#define BURST 32
+#define BRING 64 /* bursts in flight per pair */
+
+struct burst {
+	void *v[BURST];
+	udma_addr_t h[BURST];
+};
+
+struct pair {
+	struct burst ring[BRING];
+	atomic_uint head, tail;
+	uint32_t id;
+	bool consumer_unregistered; /* the consumer frees through the shared cache */
+};
+
+static struct pair g_pairs[NPAIRS];
+
+static void *bulk_producer(void *arg)
+{
+	struct pair *pr = arg;
+	uint32_t me = 200 + pr->id;
+
+	udma_thread_register();
+	for (int i = 0; i < g_iters; i++) {
+		struct burst *b;
+
+		while (atomic_load(&pr->head) - atomic_load(&pr->tail) == BRING)
+			sched_yield(); /* five threads may share two CPUs */
+		b = &pr->ring[atomic_load(&pr->head) % BRING];
+		if (udma_pool_alloc_bulk(g_pool, UDMA_GFP_KERNEL, b->v, b->h, BURST) != 0)
+			return (void *)8;
+		for (int k = 0; k < BURST; k++) {
+			if (!claim(b->v[k], me) || b->h[k] != udma_virt2iova(b->v[k]))
+				return (void *)9;
+			((uint32_t *)b->v[k])[1] = (uint32_t)i; /* the block's bytes cross lcores */
+		}
+		atomic_fetch_add(&pr->head, 1);
+	}
+	udma_thread_unregister();
+	return NULL;
+}
+
+static void *bulk_consumer(void *arg)
+{
+	struct pair *pr = arg;
+	uint32_t me = 200 + pr->id;
+
+	if (!pr->consumer_unregistered)
+		udma_thread_register();
+	for (int i = 0; i < g_iters; i++) {
+		struct burst *b;
+
+		while (atomic_load(&pr->tail) == atomic_load(&pr->head))
+			sched_yield();
+		b = &pr->ring[atomic_load(&pr->tail) % BRING];
+		for (int k = 0; k < BURST; k++)
+			if (((uint32_t *)b->v[k])[1] != (uint32_t)i || !release(b->v[k], me))
+				return (void *)10;
+		udma_pool_free_bulk(g_pool, b->v, b->h, BURST);
+		atomic_fetch_add(&pr->tail, 1);
+	}
+	if (!pr->consumer_unregistered)
+		udma_thread_unregister();
+	return NULL;
+}
+
+/* NPAIRS pairs (one consumer unregistered) plus one random worker, then conservation */
+static void test_bulk_storm(void **s)
+{
+	const char *suite = getenv("UDMA_TEST_SUITE");
+	struct udma_pool_stats st;
+	pthread_t t[2 * NPAIRS + 1];
+	void *r;
+
+	(void)s;
+	g_iters = suite && strcmp(suite, "stress") == 0 ? 20000 :
+		  suite && strcmp(suite, "tsan") == 0 ? 5000 : 2000;
+	assert_true(t_init_args("--iova-mode=sim", "-m", "64", "--lcores=6", "--log-level=2",
+				NULL) >= 0);
+	g_dev = t_dev64("bulkstorm");
+	g_pool = udma_pool_create("bulkstorm", g_dev, STRIDE, STRIDE, 0);
+	assert_non_null(g_pool);
+	memset(g_owner, 0, sizeof(g_owner));
+	memset(g_key, 0, sizeof(g_key));
+	for (uint32_t i = 0; i < NPAIRS; i++) {
+		memset(&g_pairs[i], 0, sizeof(g_pairs[i]));
+		g_pairs[i].id = i;
+		g_pairs[i].consumer_unregistered = i == 1;
+		pthread_create(&t[2 * i], NULL, bulk_producer, &g_pairs[i]);
+		pthread_create(&t[2 * i + 1], NULL, bulk_consumer, &g_pairs[i]);
+	}
+	pthread_create(&t[2 * NPAIRS], NULL, random_worker, (void *)(uintptr_t)1);
+	for (int i = 0; i < 2 * NPAIRS + 1; i++) {
+		pthread_join(t[i], &r);
+		if (r != NULL)
+			fail_msg("thread %d failed with %ld", i, (long)(intptr_t)r);
+	}
+	assert_int_equal(udma_pool_stats(g_pool, &st), 0);
+	assert_int_equal(st.in_use, 0);
+	assert_int_equal(st.free, st.capacity);
+	assert_int_equal(st.free, st.depot + st.cached_shared +
+			 st.cached[0] + st.cached[1] + st.cached[2] + st.cached[3] +
+			 st.cached[4] + st.cached[5]);
+	udma_pool_destroy(g_pool);
+	udma_device_destroy(g_dev);
+	assert_int_equal(udma_eal_cleanup(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_storm),
+		cmocka_unit_test(test_bulk_storm),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -36,14 +36,18 @@ static void usage(const char *prg)
 	       "                     rte_mempool, map+unmap, bounce tx vs memcpy, coherent vs\n"
 	       "                     rte_malloc\n"
 	       "  --burst LIST       sweep bursts 1..256: pool bulk vs rte_mempool bulk, map_sg\n"
-	       "  --lcores LIST      sweep lcore counts 1..CPUs: pool (shared) vs rte_mempool and the\n"
-	       "                     mutex pool, map+unmap vs rte_malloc_virt2iova, ns/op aggregate\n"
+	       "  --lcores LIST      sweep lcore counts 1..CPUs (P12; default all online CPUs): pool\n"
+	       "                     (shared) vs rte_mempool and the mutex pool, bulk 32 pairs\n"
+	       "                     (P3b's pattern, k/2 pairs) vs rte_mempool, map+unmap vs\n"
+	       "                     rte_malloc_virt2iova, ns/op aggregate\n"
 	       "                     (with a sweep option and no --rows, only the sweeps run)\n"
 	       "  --udma-args \"...\" extra udma EAL options (e.g. --dma-debug)\n"
 	       "  --help             this text\n"
-	       "Rows (doc/perf.md): P1 pool alloc+free, P2 bulk 32, P3 producer/consumer, P4 bytes per\n"
-	       "block, P5 virt2iova, P6 map+unmap pa/va, P7 map+unmap sim, P8 map_sg 32 x 4 KiB,\n"
-	       "P9 coherent 4 KiB, P10 bounce 4 KiB, P11 scaling on 2 lcores, P14 NVMe PRP list for 128 KiB,\n"
+	       "Rows (doc/perf.md): P1 pool alloc+free, P2 bulk 32, P2b bulk 32 with IOVAs, P3\n"
+	       "producer/consumer, P3b bulk pairs over a ring, P4 bytes per block, P5 virt2iova,\n"
+	       "P6 map+unmap pa/va, P7 map+unmap sim, P8 map_sg 32 x 4 KiB, P9 coherent 4 KiB,\n"
+	       "P10 bounce 4 KiB, P11 scaling on 2 lcores, P12 the lcore sweep (LCORES), P13 the\n"
+	       "pool pair on every lcore in 5 processes, P14 NVMe PRP list for 128 KiB,\n"
 	       "D1 dma-debug on vs off.\n"
 	       "Progress goes to stderr when it is a terminal.\n", prg);
 }
@@ -93,7 +97,7 @@ static void sweep_defaults(long ncpu)
 	if (g_opts.burst.n == 0 && (all || in_rows(r, "BURST")))
 		for (size_t i = 0; i < sizeof(burst) / sizeof(burst[0]); i++)
 			g_opts.burst.v[g_opts.burst.n++] = burst[i];
-	if (g_opts.lcore_list.n == 0 && (all || in_rows(r, "LCORES")))
+	if (g_opts.lcore_list.n == 0 && (all || in_rows(r, "LCORES") || in_rows(r, "P12")))
 		for (long i = 1; i <= ncpu && i <= MAX_SWEEP; i++)
 			g_opts.lcore_list.v[g_opts.lcore_list.n++] = i;
 }
@@ -241,6 +245,8 @@ int main(int argc, char **argv)
 	if (parse(argc, argv) < 0)
 		return 1;
 	g_opts.pa = geteuid() == 0 && free_hugepages() >= 300;
+	if (row_wanted("P13") && !perf_p13_child())
+		perf_p13(); /* fresh processes, before this one maps anything */
 	if (dpdk_up() < 0 || udma_up(g_opts.pa ? "pa" : "va") < 0)
 		return 1;
 	meta_fill(g_opts.pa ? "pa" : "va", g_opts.pa ? "PA" : "VA (--no-huge)",

@@ -107,7 +107,9 @@ extern volatile uint64_t g_sink;
 /* the row groups; each adds its rows */
 void perf_virt2iova(void);   /* P5 */
 void perf_coherent(void);    /* P9 */
-void perf_pool(void);        /* P1, P2, P3, P4, P11 pool */
+void perf_pool(void);        /* P1, P2, P2b, P3, P3b, P4, P11 pool (a P13 child: only P13) */
+void perf_p13(void);         /* P13: five child processes, before any init */
+bool perf_p13_child(void);   /* is this process a P13 child */
 void perf_map(void);         /* P6, P8, P10, P11 map (pa/va) */
 void perf_map_sim(void);     /* P7 (after re-init in sim mode) */
 void perf_debug(double off_ns); /* D1 (after re-init with --dma-debug) */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jemalloc/jemalloc.h>
 #include <rte_launch.h>
@@ -139,6 +140,25 @@ static double loop_mempool_bulk(struct rte_mempool *mp, long n)
 	return (now_ns() - t0) / (double)(n * 32);
 }
 
+/* P2b's baseline, like for like: the bulk get, the IOVA of each object, the bulk put */
+static double loop_mempool_bulk_iova(struct rte_mempool *mp, long n)
+{
+	void *v[32];
+	rte_iova_t h[32], sum = 0;
+	double t0 = now_ns();
+
+	for (long i = 0; i < n; i++) {
+		if (rte_mempool_get_bulk(mp, v, 32) == 0) {
+			for (int k = 0; k < 32; k++)
+				h[k] = rte_mempool_virt2iova(v[k]);
+			sum += h[i & 31];
+			rte_mempool_put_bulk(mp, v, 32);
+		}
+	}
+	g_sink += sum;
+	return (now_ns() - t0) / (double)(n * 32);
+}
+
 /* a row from the samples (sorted here); passes when the ratio <= @limit (if > 0) */
 static void add(const char *id, const char *work, double *u, const char *base, double *b,
 		int n, const char *target, double limit)
@@ -160,6 +180,7 @@ static void add(const char *id, const char *work, double *u, const char *base, d
 static void p1_p2(struct udma_pool *p, struct rte_mempool *mp, struct mutex_pool *m)
 {
 	double u[SAMPLES], r[SAMPLES], x[SAMPLES], j[SAMPLES], ub[SAMPLES], rb[SAMPLES];
+	double ub2[SAMPLES], ri[SAMPLES];
 
 	for (int s = 0; s < SAMPLES; s++) {
 		progress("P1-P2", s + 1, SAMPLES);
@@ -169,7 +190,9 @@ static void p1_p2(struct udma_pool *p, struct rte_mempool *mp, struct mutex_pool
 		j[s] = loop_jemalloc(iters(20000000));
 		ub[s] = loop_udma_bulk(p, iters(1000000));
 		rb[s] = loop_mempool_bulk(mp, iters(1000000));
+		ri[s] = loop_mempool_bulk_iova(mp, iters(1000000));
 	}
+	memcpy(ub2, ub, sizeof(ub));
 	if (row_wanted("P1")) {
 		add("P1", "pool alloc+free 64 B, warm lcore cache", u,
 		    "rte_mempool get+put (cache 512)", r, SAMPLES, "<= 0.5x", 0.5);
@@ -181,6 +204,9 @@ static void p1_p2(struct udma_pool *p, struct rte_mempool *mp, struct mutex_pool
 	if (row_wanted("P2"))
 		add("P2", "pool alloc_bulk+free_bulk 32, per object", ub,
 		    "rte_mempool get/put_bulk 32", rb, SAMPLES, "<= 1.0x", 1.0);
+	if (row_wanted("P2b"))
+		add("P2b", "pool alloc_bulk+free_bulk 32 with IOVAs, per object", ub2,
+		    "rte_mempool bulk 32 + virt2iova each", ri, SAMPLES, "<= 1.0x", 1.0);
 }
 
 /* ---- P3: producer allocates on lcore 0, consumer frees on lcore 1 ---------- */
@@ -274,6 +300,240 @@ static void p3(struct udma_pool *p, struct rte_mempool *mp, struct mutex_pool *m
 	add("P3", "pool, 2 lcores: producer allocs, consumer frees", u,
 	    "mutex free-list pool", x, 3, "<= 0.2x (>= 5x ops/s)", 0.2);
 	rte_ring_free(ring);
+}
+
+/* ---- P3b and the pairs of P12: producer alloc_bulk 32 -> SPSC ring -> consumer free_bulk 32 */
+
+#define BULK 32
+#define MAX_PAIRS 8
+
+struct pairb {
+	enum kind kind;
+	struct udma_pool *pool;
+	struct rte_mempool *mp;
+	struct rte_ring *ring;
+	long n; /* bursts */
+	bool main_lcore;
+};
+
+static struct rte_ring *g_pair_ring[MAX_PAIRS];
+
+static struct rte_ring *pair_ring(int i)
+{
+	char name[32];
+
+	if (g_pair_ring[i] == NULL) {
+		snprintf(name, sizeof(name), "pairb%d", i);
+		g_pair_ring[i] = rte_ring_create(name, 1024, SOCKET_ID_ANY,
+						 RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (g_pair_ring[i] == NULL) {
+			fprintf(stderr, "dma-perf: ring %s failed\n", name);
+			exit(1);
+		}
+	}
+	return g_pair_ring[i];
+}
+
+static int bulk_consumer(void *arg)
+{
+	struct pairb *c = arg;
+	void *v[BULK];
+
+	if (c->kind == K_UDMA)
+		udma_thread_register();
+	for (long i = 0; i < c->n; i++) {
+		while (rte_ring_sc_dequeue_bulk(c->ring, v, BULK, NULL) == 0)
+			rte_pause();
+		if (c->kind == K_UDMA)
+			udma_pool_free_bulk(c->pool, v, NULL, BULK);
+		else
+			rte_mempool_put_bulk(c->mp, v, BULK);
+	}
+	if (c->kind == K_UDMA)
+		udma_thread_unregister();
+	return 0;
+}
+
+static int bulk_producer(void *arg)
+{
+	struct pairb *c = arg;
+	void *v[BULK];
+	udma_addr_t h[BULK], sum = 0;
+
+	if (c->kind == K_UDMA && !c->main_lcore)
+		udma_thread_register();
+	for (long i = 0; i < c->n; i++) {
+		if (c->kind == K_UDMA) {
+			while (udma_pool_alloc_bulk(c->pool, UDMA_GFP_ATOMIC, v, h, BULK) != 0)
+				rte_pause(); /* the consumers are behind */
+			sum += h[i & (BULK - 1)];
+		} else {
+			while (rte_mempool_get_bulk(c->mp, v, BULK) != 0)
+				rte_pause();
+		}
+		while (rte_ring_sp_enqueue_bulk(c->ring, v, BULK, NULL) == 0)
+			rte_pause();
+	}
+	g_sink += sum;
+	if (c->kind == K_UDMA && !c->main_lcore)
+		udma_thread_unregister();
+	return 0;
+}
+
+/* @np pairs at once (pair 0's producer on the main lcore), aggregate ns per object */
+static double run_pairs(enum kind kind, struct udma_pool *p, struct rte_mempool *mp, int np,
+			long n)
+{
+	struct pairb pb[MAX_PAIRS];
+	unsigned int lc[2 * MAX_PAIRS], nl = 0, w;
+	double t0;
+
+	lc[nl++] = rte_get_main_lcore();
+	RTE_LCORE_FOREACH_WORKER(w)
+		if (nl < 2 * MAX_PAIRS)
+			lc[nl++] = w;
+	if (np > (int)nl / 2)
+		np = (int)nl / 2;
+	for (int i = 0; i < np; i++)
+		pb[i] = (struct pairb){kind, p, mp, pair_ring(i), n, i == 0};
+	t0 = now_ns();
+	for (int i = 0; i < np; i++) {
+		rte_eal_remote_launch(bulk_consumer, &pb[i], lc[2 * i + 1]);
+		if (i > 0)
+			rte_eal_remote_launch(bulk_producer, &pb[i], lc[2 * i]);
+	}
+	bulk_producer(&pb[0]);
+	rte_eal_mp_wait_lcore();
+	return (now_ns() - t0) / ((double)n * BULK * np);
+}
+
+static void p3b(struct udma_pool *p, struct rte_mempool *mp)
+{
+	double u[3], r[3];
+
+	for (int s = 0; s < 3; s++) {
+		progress("P3b", s + 1, 3);
+		u[s] = run_pairs(K_UDMA, p, mp, 1, iters(200000));
+		r[s] = run_pairs(K_MEMPOOL, p, mp, 1, iters(200000));
+	}
+	add("P3b", "pool bulk 32, 2 lcores: alloc_bulk -> ring -> free_bulk, per object", u,
+	    "rte_mempool get/put_bulk 32 (cache 512)", r, 3, "<= 1.0x", 1.0);
+}
+
+/* ---- P13: the pair on every lcore, in 5 processes ------------------------- */
+
+#define P13_PROCS 5
+#define P13_ENV "UDMA_DMA_PERF_P13_CHILD"
+
+struct p13w {
+	struct udma_pool *pool;
+	struct rte_mempool *mp;
+	long n;
+	bool main_lcore;
+	double u, r;
+};
+
+static int p13_lcore(void *arg)
+{
+	struct p13w *w = arg;
+	double u[3], r[3];
+
+	if (!w->main_lcore)
+		udma_thread_register();
+	loop_udma(w->pool, 10000); /* warm this lcore's cache */
+	loop_mempool(w->mp, 10000);
+	for (int s = 0; s < 3; s++) {
+		u[s] = loop_udma(w->pool, w->n);
+		r[s] = loop_mempool(w->mp, w->n);
+	}
+	w->u = median(u, 3);
+	w->r = median(r, 3);
+	if (!w->main_lcore)
+		udma_thread_unregister();
+	return 0;
+}
+
+/* a child: one line per lcore, "P13 <lcore> <udma ns> <rte_mempool ns>" */
+static void p13_child(struct udma_pool *p, struct rte_mempool *mp)
+{
+	struct p13w w = {p, mp, iters(5000000), true, 0, 0};
+	unsigned int lc;
+
+	p13_lcore(&w);
+	printf("P13 %u %.4f %.4f\n", rte_get_main_lcore(), w.u, w.r);
+	RTE_LCORE_FOREACH_WORKER(lc) {
+		w.main_lcore = false;
+		rte_eal_remote_launch(p13_lcore, &w, lc);
+		rte_eal_wait_lcore(lc);
+		printf("P13 %u %.4f %.4f\n", lc, w.u, w.r);
+	}
+	fflush(stdout);
+}
+
+bool perf_p13_child(void)
+{
+	return getenv(P13_ENV) != NULL;
+}
+
+/* the parent, before any init: five fresh processes of this binary, each measuring
+ * every lcore; the rows compare the worst (process, lcore) with the best */
+void perf_p13(void)
+{
+	double uw = 0, ub = 1e30, rw = 0, rb = 1e30;
+	int got = 0;
+	char it[32], cmd[600], line[256], exe[512];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (len <= 0)
+		return;
+	exe[len] = '\0';
+	snprintf(it, sizeof(it), "%g", g_opts.scale);
+	snprintf(cmd, sizeof(cmd), "%s=1 '%s' --rows P13 --iterations %s", P13_ENV, exe, it);
+	for (int i = 0; i < P13_PROCS; i++) {
+		FILE *f = popen(cmd, "r");
+
+		progress("P13", i + 1, P13_PROCS);
+		if (f == NULL)
+			return;
+		while (fgets(line, sizeof(line), f)) {
+			unsigned int lc;
+			double u, r;
+
+			if (sscanf(line, "P13 %u %lf %lf", &lc, &u, &r) != 3)
+				continue;
+			got++;
+			uw = u > uw ? u : uw;
+			ub = u < ub ? u : ub;
+			rw = r > rw ? r : rw;
+			rb = r < rb ? r : rb;
+		}
+		pclose(f);
+	}
+	if (got == 0) {
+		fprintf(stderr, "dma-perf: P13: no child measured anything\n");
+		return;
+	}
+	{
+		struct perf_row a = {.id = "P13"}, b = {.id = "P13"};
+
+		a.udma = uw;
+		a.base = ub;
+		a.ratio = uw / ub;
+		snprintf(a.workload, sizeof(a.workload),
+			 "pool alloc+free, every lcore x %d processes: worst", P13_PROCS);
+		snprintf(a.baseline, sizeof(a.baseline), "the best (process, lcore) (%d)", got);
+		snprintf(a.target, sizeof(a.target), "<= 1.1x");
+		a.pass = a.ratio <= 1.1;
+		row_add(&a);
+		b.udma = uw;
+		b.base = rw;
+		b.ratio = uw / rw;
+		snprintf(b.workload, sizeof(b.workload), "%s", a.workload);
+		snprintf(b.baseline, sizeof(b.baseline), "rte_mempool's worst (best %.2f ns)", rb);
+		snprintf(b.target, sizeof(b.target), "<= 1.0x");
+		b.pass = b.ratio <= 1.0;
+		row_add(&b);
+	}
 }
 
 /* ---- P11 (pool): two lcores on independent pools vs one ------------------- */
@@ -408,14 +668,21 @@ void perf_pool(void)
 	/* warm both caches with a few blocks */
 	udma_pool_alloc_bulk(p, UDMA_GFP_KERNEL, warm, NULL, 256);
 	udma_pool_free_bulk(p, warm, NULL, 256);
-	if (row_wanted("P1") || row_wanted("P2"))
+	if (perf_p13_child()) { /* a P13 child measures its lcores and nothing else */
+		p13_child(p, mp);
+		goto out;
+	}
+	if (row_wanted("P1") || row_wanted("P2") || row_wanted("P2b"))
 		p1_p2(p, mp, &m);
 	if (row_wanted("P3") && g_opts.lcores > 1)
 		p3(p, mp, &m);
 	if (row_wanted("P4"))
 		p4();
+	if (row_wanted("P3b") && g_opts.lcores > 1)
+		p3b(p, mp);
 	if (row_wanted("P11") && g_opts.lcores > 1)
 		p11_pool(p);
+out:
 	udma_pool_destroy(p);
 	rte_mempool_free(mp);
 	free(m.mem);
@@ -593,6 +860,15 @@ static void sweep_pool_lcores(struct udma_pool *p, struct rte_mempool *mp, struc
 			  "rte_mempool get+put (cache 512)", r, SAMPLES);
 		sweep_add("lcores", k, "pool alloc+free, shared pool (ns/op agg)", u2,
 			  "mutex free-list pool", x, SAMPLES);
+		if (k < 2)
+			continue;
+		for (int s = 0; s < SAMPLES; s++) { /* P12: k/2 bulk pairs (P3b's pattern) */
+			progress("LCORES pairs", i * SAMPLES + s + 1, sw->n * SAMPLES);
+			u[s] = run_pairs(K_UDMA, p, mp, k / 2, iters(100000));
+			r[s] = run_pairs(K_MEMPOOL, p, mp, k / 2, iters(100000));
+		}
+		sweep_add("lcores", k, "pool bulk 32 pairs, alloc_bulk -> ring -> free_bulk (ns/obj agg)",
+			  u, "rte_mempool get/put_bulk 32 pairs", r, SAMPLES);
 	}
 }
 

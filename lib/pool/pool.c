@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Pool alloc/free. The fast path is the lcore's own cache array: a pop or a
- * push, no atomic, no lock. Refill and flush move whole magazines through the
- * lock-free depot; only when the depot is empty are new blocks carved from a
+ * push (a copy of pointers for bulk calls), no atomic, no lock. Refill and flush
+ * move whole array magazines of block pointers through the lock-free depot; only when the depot is empty are new blocks carved from a
  * slab (a spinlock), and only GFP_KERNEL may grow the memsegs for a new slab.
  *
  * Every block has an in-use byte in its slab's header, set when it is handed out
@@ -186,28 +186,73 @@ int pool_prefill(struct udma_pool *p, unsigned int n)
 
 /* ---- caches ------------------------------------------------------------- */
 
+/* bytes a cache takes: its array rounded to lines, a line of guard each side
+ * (the adjacent-line prefetcher pairs lines) and up to CACHE_STAGGER lines of stagger */
+#define CACHE_STAGGER 15
+size_t pool_cache_bytes(const struct udma_pool *p)
+{
+	size_t arr = sizeof(struct udma_pool_cache_pvt) + (p->cache_size + p->chain) * sizeof(void *);
+
+	return ((arr + UDMA_CACHE_LINE_SIZE - 1) & ~(size_t)(UDMA_CACHE_LINE_SIZE - 1)) +
+	       (2 + CACHE_STAGGER) * UDMA_CACHE_LINE_SIZE;
+}
+
+/*
+ * A cache on its own lines: nothing else shares them (one guard line on each side)
+ * and successive caches start a different number of lines into their allocation,
+ * so the caches of the lcores and pools do not all map to the same cache sets.
+ */
 struct udma_pool_cache_pvt *pool_cache_new(struct udma_pool *p)
 {
-	unsigned int cap = p->cache_size + p->chain;
-	struct udma_pool_cache_pvt *c = aligned_alloc(UDMA_CACHE_LINE_SIZE,
-		(sizeof(*c) + cap * sizeof(void *) + UDMA_CACHE_LINE_SIZE - 1) &
-		~(size_t)(UDMA_CACHE_LINE_SIZE - 1));
+	static _Atomic(unsigned int) stagger;
+	unsigned int k = atomic_fetch_add_explicit(&stagger, 7, memory_order_relaxed) %
+			 (CACHE_STAGGER + 1);
+	uint8_t *mem = aligned_alloc(UDMA_CACHE_LINE_SIZE, pool_cache_bytes(p));
+	struct udma_pool_cache_pvt *c;
 
-	if (c) {
-		memset(c, 0, sizeof(*c));
-		c->cap = cap;
-	}
+	if (mem == NULL)
+		return NULL;
+	c = (struct udma_pool_cache_pvt *)(void *)(mem + (1 + k) * UDMA_CACHE_LINE_SIZE);
+	memset(c, 0, sizeof(*c));
+	c->cap = p->cache_size + p->chain;
+	c->mem = mem;
 	return c;
 }
 
-/* make c->len >= want (want <= cache_size); returns false when memory is out */
-static bool cache_refill(struct udma_pool *p, struct udma_pool_cache_pvt *c, unsigned int want,
+void pool_cache_free(struct udma_pool_cache_pvt *c)
+{
+	if (c)
+		free(c->mem);
+}
+
+/*
+ * A refill fills the cache to half its size (or the call's need) and a flush
+ * empties it to half: the next bursts of 32 in either direction find their
+ * blocks or their room inline (at the full size, a flush left room for two).
+ */
+static inline unsigned int refill_want(const struct udma_pool *p, unsigned int n)
+{
+	return n > p->cache_size / 2 ? n : p->cache_size / 2;
+}
+
+static inline unsigned int flush_keep(const struct udma_pool *p)
+{
+	return p->cache_size / 2;
+}
+
+/* make c->len >= need (need <= cache_size), up to refill_want() from the depot;
+ * returns false when memory is out */
+static bool cache_refill(struct udma_pool *p, struct udma_pool_cache_pvt *c, unsigned int need,
 			 udma_gfp_t gfp)
 {
+	unsigned int want = refill_want(p, need);
+
 	while (c->len < want) {
 		unsigned int room = c->cap - c->len;
 		unsigned int n = depot_get(&p->depot, &c->objs[c->len], room);
 
+		if (n == 0 && c->len >= need)
+			break; /* the depot is empty: carve only what the call needs */
 		if (n == 0)
 			n = carve(p, &c->objs[c->len], room < p->chain ? room : p->chain, gfp);
 		if (n == 0)
@@ -326,7 +371,7 @@ void udma_pvt_pool_free_slow(struct udma_pool *p, void *b, udma_addr_t addr,
 		return;
 	c = cache_get(p, &shared);
 	if (c->len == c->cap)
-		pool_cache_flush(p, c, p->cache_size);
+		pool_cache_flush(p, c, flush_keep(p));
 	c->objs[c->len++] = b;
 	c->frees++;
 	cache_put(p, shared);
@@ -375,60 +420,88 @@ static int alloc_bulk_cached(struct udma_pool *p, udma_gfp_t gfp, void **v, unsi
 int udma_pool_alloc_bulk(struct udma_pool *p, udma_gfp_t gfp, void **v, udma_addr_t *handles,
 			 unsigned int n)
 {
+	return udma_pool_alloc_bulk_inline(p, gfp, v, handles, n);
+}
+
+int udma_pvt_pool_alloc_bulk_slow(struct udma_pool *p, udma_gfp_t gfp, void **v,
+				  udma_addr_t *handles, unsigned int n)
+{
 	int ret;
 
 	if (udma_unlikely(!pool_is(p) || v == NULL || n == 0 || !dma_gfp_ok(gfp))) {
 		if (pool_is(p))
-			UDMA_LOG(ERR, "pool %s: bad argument (vaddrs %p, n %u, gfp %#x)", p->name,
-				 (void *)v, n, gfp);
+			udma_log(UDMA_LOG_ERR, "udma_pool_alloc_bulk(): pool %s: bad argument "
+				 "(vaddrs %p, n %u, gfp %#x)", p->name, (void *)v, n, gfp);
 		else
-			UDMA_LOG(ERR, "invalid pool %p", (void *)p);
+			udma_log(UDMA_LOG_ERR, "udma_pool_alloc_bulk(): invalid pool %p", (void *)p);
 		return -EINVAL;
 	}
 	ret = n <= p->cache_size ? alloc_bulk_cached(p, gfp, v, n) : alloc_bulk_big(p, gfp, v, n);
 	if (ret < 0)
 		return ret;
-	if (udma_unlikely(p->debug))
+	if (udma_unlikely(p->debug)) {
 		for (unsigned int i = 0; i < n; i++)
 			debug_block_alloc(p, v[i]);
-	else
-		for (unsigned int i = 0; i < n; i++)
-			__atomic_store_n(udma_pvt_block_mark(pool_pvt(p), v[i]), 1, __ATOMIC_RELAXED);
-	if (handles)
-		for (unsigned int i = 0; i < n; i++)
-			handles[i] = udma_pvt_block_iova(pool_pvt(p), v[i]);
+		if (handles)
+			for (unsigned int i = 0; i < n; i++)
+				handles[i] = udma_pvt_block_iova(pool_pvt(p), v[i]);
+	} else {
+		udma_pvt_pool_hand_out(pool_pvt(p), v, handles, n);
+	}
 	return 0;
 }
 
 void udma_pool_free_bulk(struct udma_pool *p, void *const *v, const udma_addr_t *handles,
 			 unsigned int n)
 {
+	udma_pool_free_bulk_inline(p, v, handles, n);
+}
+
+void udma_pvt_pool_free_bulk_slow(struct udma_pool *p, void *const *v,
+				  const udma_addr_t *handles, unsigned int n,
+				  enum udma_pvt_pool_verdict first)
+{
 	struct udma_pool_cache_pvt *c;
 	bool shared;
 
 	if (udma_unlikely(!pool_is(p) || (v == NULL && n > 0))) {
 		if (pool_is(p))
-			UDMA_LOG(ERR, "pool %s: NULL vaddrs", p->name);
+			udma_log(UDMA_LOG_ERR, "udma_pool_free_bulk(): pool %s: NULL vaddrs", p->name);
 		else
-			UDMA_LOG(ERR, "invalid pool %p", (void *)p);
+			udma_log(UDMA_LOG_ERR, "udma_pool_free_bulk(): invalid pool %p", (void *)p);
 		return;
 	}
 	c = cache_get(p, &shared);
+	if (first == UDMA_PVT_POOL_UNCHECKED && !p->debug && n > 0 && n <= c->cap) {
+		/* the inline path found no room (or no lcore cache): make room with one
+		 * flush, then the same run check and copy as the inline path */
+		unsigned int done;
+
+		if (c->len > c->cap - n)
+			pool_cache_flush(p, c, flush_keep(p) < c->cap - n ? flush_keep(p) : c->cap - n);
+		first = udma_pvt_bulk_check(pool_pvt(p), v, handles, n, &done);
+		memcpy(&c->objs[c->len], v, done * sizeof(*v));
+		c->len += done;
+		c->frees += done;
+		v += done;
+		handles = handles ? handles + done : NULL;
+		n -= done;
+	}
 	for (unsigned int i = 0; i < n; i++) {
 		udma_addr_t h = handles ? handles[i] : 0;
-		enum udma_pvt_pool_verdict vd = udma_pvt_block_check(pool_pvt(p), v[i], h,
-								     handles != NULL);
+		enum udma_pvt_pool_verdict vd = i == 0 && first != UDMA_PVT_POOL_UNCHECKED ?
+			first : udma_pvt_block_check(pool_pvt(p), v[i], h, handles != NULL);
 
 		if (udma_unlikely(vd != UDMA_PVT_POOL_OK)) {
 			if (vd != UDMA_PVT_POOL_DEBUG) {
-				report_bad_block(p, v[i], h, vd, __func__);
+				report_bad_block(p, v[i], h, vd, "udma_pool_free_bulk");
 				continue;
 			}
-			if (!debug_block_free(p, v[i], __func__))
+			if (!debug_block_free(p, v[i], "udma_pool_free_bulk"))
 				continue;
 		}
 		if (udma_unlikely(c->len == c->cap))
-			pool_cache_flush(p, c, p->cache_size);
+			pool_cache_flush(p, c, flush_keep(p));
 		c->objs[c->len++] = v[i];
 		c->frees++;
 	}

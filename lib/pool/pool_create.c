@@ -12,6 +12,7 @@
 
 #define DEFAULT_CACHE 256
 #define MAX_CACHE 1024
+#define MAG_MAX 64 /* pointers in a magazine at most */
 #define MAX_BLOCK (1UL << 20)
 
 static pthread_mutex_t g_pools_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -81,7 +82,11 @@ static void pool_setup(struct udma_pool *p, const char *name, struct udma_device
 	p->boundary = boundary;
 	p->debug = (pp && (pp->flags & UDMA_POOL_F_DEBUG)) || g_pool_state.debug;
 	p->cache_size = pp && pp->cache_size ? pp->cache_size : DEFAULT_CACHE;
+	/* magazine size: a quarter of the cache, 8 to MAG_MAX pointers */
 	p->chain = p->cache_size / 4 < 8 ? 8 : p->cache_size / 4;
+	if (p->chain > MAG_MAX)
+		p->chain = MAG_MAX;
+	depot_init(&p->depot, p->chain);
 	p->node = pp && pp->numa_node >= 0 ? pp->numa_node : udma_device_numa_node(dev);
 	p->max_blocks = pp ? pp->max_blocks : 0;
 	slab_layout(p, slab_size_for(p));
@@ -122,8 +127,9 @@ static void pool_free_mem(struct udma_pool *p)
 	if (p->slab_bits)
 		munmap(p->slab_bits, p->slab_bits_len);
 	for (unsigned int i = 0; i < UDMA_MAX_LCORES; i++)
-		free(p->cache[i]);
-	free(p->shared);
+		pool_cache_free(p->cache[i]);
+	pool_cache_free(p->shared);
+	depot_fini(&p->depot);
 	p->magic = 0;
 	free(p);
 }
@@ -226,8 +232,9 @@ int udma_pool_stats(struct udma_pool *p, struct udma_pool_stats *st)
 	st->slab_size = p->slab_size;
 	for (unsigned int i = 0; i < UDMA_MAX_LCORES; i++)
 		if (p->cache[i])
-			bytes += sizeof(struct udma_pool_cache_pvt) + p->cache[i]->cap * sizeof(void *);
-	bytes += sizeof(struct udma_pool_cache_pvt) + p->shared->cap * sizeof(void *);
+			bytes += pool_cache_bytes(p);
+	bytes += pool_cache_bytes(p);
+	bytes += atomic_load(&p->depot.mags) * (sizeof(struct mag) + p->chain * sizeof(void *));
 	st->bytes_held = bytes + st->slabs * p->slab_size;
 	return 0;
 }

@@ -1,11 +1,23 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The depot: a lock-free stack of magazines (intrusive chains of free blocks).
- * The top is a {head, tag} pair swapped with one 16-byte CAS; the tag changes on
- * every push and pop, so a stale head never wins (ABA-safe). A popped block may
- * already be handed out and overwritten while a racing pop reads its link: the
- * memory stays mapped for the pool's life and the tag makes that CAS fail.
+ * The depot: array magazines on two lock-free stacks, full and empty. A flush
+ * copies block pointers from a cache into an empty magazine and pushes it on the
+ * full stack; a refill pops a full magazine, copies its pointers out and pushes it
+ * on the empty stack. Blocks are never read or written here, so a magazine freed
+ * on one lcore and taken on another moves 8 bytes a block through one cache line
+ * in eight, and no block's line leaves the core that last used it.
+ *
+ * Each stack top is a {head, tag} pair swapped with one 16-byte CAS; the tag
+ * changes on every push and pop, so a stale head never wins (ABA-safe). Magazines
+ * are freed only when the pool is destroyed, so a pop racing with another may read
+ * the link of a magazine already reused: the tag makes that CAS fail.
+ *
+ * When no magazine can be allocated (malloc fails), the blocks are chained through
+ * themselves on the spill stack instead, as before magazines: nothing is lost.
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include "pool_private.h"
 #include "pool_depot.h"
 
@@ -16,70 +28,140 @@ static inline u128 pack(void *head, uint64_t tag)
 	return ((u128)tag << 64) | (uintptr_t)head;
 }
 
-static inline void read_top(struct depot *d, void **head, uint64_t *tag)
+static inline void read_top(struct lfstack *s, void **head, uint64_t *tag)
 {
-	*tag = __atomic_load_n(&d->top.tag, __ATOMIC_ACQUIRE);
-	*head = __atomic_load_n(&d->top.head, __ATOMIC_ACQUIRE);
+	*tag = __atomic_load_n(&s->top.tag, __ATOMIC_ACQUIRE);
+	*head = __atomic_load_n(&s->top.head, __ATOMIC_ACQUIRE);
 }
 
-static inline bool cas_top(struct depot *d, void *oh, uint64_t ot, void *nh)
+static inline bool cas_top(struct lfstack *s, void *oh, uint64_t ot, void *nh)
 {
-	return __sync_bool_compare_and_swap((u128 *)&d->top, pack(oh, ot), pack(nh, ot + 1));
+	return __sync_bool_compare_and_swap((u128 *)&s->top, pack(oh, ot), pack(nh, ot + 1));
 }
 
-void depot_push(struct depot *d, void *first, unsigned int n)
+static inline void **link_of(void *node, size_t link)
 {
-	struct chain_link *l = first;
+	return (void **)((uint8_t *)node + link);
+}
+
+void lfstack_push(struct lfstack *s, void *node, size_t link)
+{
 	void *head;
 	uint64_t tag;
 
 	do {
-		read_top(d, &head, &tag);
-		__atomic_store_n(&l->next_chain, head, __ATOMIC_RELAXED);
-	} while (!cas_top(d, head, tag, first));
-	atomic_fetch_add_explicit(&d->blocks, n, memory_order_relaxed);
+		read_top(s, &head, &tag);
+		__atomic_store_n(link_of(node, link), head, __ATOMIC_RELAXED);
+	} while (!cas_top(s, head, tag, node));
 }
 
-void *depot_pop(struct depot *d)
+void *lfstack_pop(struct lfstack *s, size_t link)
 {
 	void *head, *next;
 	uint64_t tag;
 
 	do {
-		read_top(d, &head, &tag);
+		read_top(s, &head, &tag);
 		if (head == NULL)
 			return NULL;
-		next = __atomic_load_n(&((struct chain_link *)head)->next_chain, __ATOMIC_RELAXED);
-	} while (!cas_top(d, head, tag, next));
+		next = __atomic_load_n(link_of(head, link), __ATOMIC_RELAXED);
+	} while (!cas_top(s, head, tag, next));
 	return head;
 }
 
-/* chain objs[0..n) into one magazine and push it */
-void depot_put(struct depot *d, void *const *objs, unsigned int n)
+void depot_init(struct depot *d, unsigned int mag_size)
+{
+	d->mag_size = mag_size;
+}
+
+/* free every magazine (pool destroy: no other thread uses the pool) */
+void depot_fini(struct depot *d)
+{
+	struct lfstack *st[2] = {&d->full, &d->empty};
+
+	for (int i = 0; i < 2; i++)
+		for (struct mag *m; (m = lfstack_pop(st[i], offsetof(struct mag, next))) != NULL;)
+			free(m);
+}
+
+/* an empty magazine: from the empty stack, else a new one (NULL: out of memory) */
+static struct mag *mag_empty(struct depot *d)
+{
+	struct mag *m = lfstack_pop(&d->empty, offsetof(struct mag, next));
+
+	if (m == NULL) {
+		m = aligned_alloc(UDMA_CACHE_LINE_SIZE,
+				  (sizeof(*m) + d->mag_size * sizeof(void *) + UDMA_CACHE_LINE_SIZE - 1) &
+				  ~(size_t)(UDMA_CACHE_LINE_SIZE - 1));
+		if (m == NULL)
+			return NULL;
+		m->cap = d->mag_size;
+		atomic_fetch_add_explicit(&d->mags, 1, memory_order_relaxed);
+	}
+	return m;
+}
+
+/* chain objs[0..n) through the blocks and push the chain on the spill stack */
+static void spill_put(struct depot *d, void *const *objs, unsigned int n)
 {
 	for (unsigned int i = 0; i + 1 < n; i++)
 		__atomic_store_n(&((struct chain_link *)objs[i])->next, objs[i + 1], __ATOMIC_RELAXED);
 	__atomic_store_n(&((struct chain_link *)objs[n - 1])->next, NULL, __ATOMIC_RELAXED);
-	depot_push(d, objs[0], n);
+	lfstack_push(&d->spill, objs[0], offsetof(struct chain_link, next_chain));
 }
 
-/* pop one magazine into objs (room for @room); returns the count, 0 when empty */
-unsigned int depot_get(struct depot *d, void **objs, unsigned int room)
+/* pop one spilled chain into objs (room for @room); the rest goes back */
+static unsigned int spill_get(struct depot *d, void **objs, unsigned int room)
 {
-	void *b = depot_pop(d);
+	void *b = lfstack_pop(&d->spill, offsetof(struct chain_link, next_chain));
 	unsigned int n = 0;
 
 	while (b != NULL && n < room) {
 		objs[n++] = b;
 		b = __atomic_load_n(&((struct chain_link *)b)->next, __ATOMIC_RELAXED);
 	}
-	if (b != NULL) { /* longer than room (never with our own magazines): put back the rest */
-		unsigned int rest = 0;
+	if (b != NULL)
+		lfstack_push(&d->spill, b, offsetof(struct chain_link, next_chain));
+	return n;
+}
 
-		for (void *p = b; p; p = ((struct chain_link *)p)->next)
-			rest++;
-		atomic_fetch_sub_explicit(&d->blocks, rest, memory_order_relaxed);
-		depot_push(d, b, rest);
+/* objs[0..n) into the depot: magazines of up to mag_size pointers */
+void depot_put(struct depot *d, void *const *objs, unsigned int n)
+{
+	atomic_fetch_add_explicit(&d->blocks, n, memory_order_relaxed);
+	while (n > 0) {
+		unsigned int k = n < d->mag_size ? n : d->mag_size;
+		struct mag *m = mag_empty(d);
+
+		if (udma_unlikely(m == NULL)) {
+			spill_put(d, objs, n);
+			return;
+		}
+		memcpy(m->objs, objs, k * sizeof(*objs));
+		m->n = k;
+		lfstack_push(&d->full, m, offsetof(struct mag, next));
+		objs += k;
+		n -= k;
+	}
+}
+
+/* one magazine's blocks into objs (room for @room); returns the count, 0 when empty */
+unsigned int depot_get(struct depot *d, void **objs, unsigned int room)
+{
+	struct mag *m = lfstack_pop(&d->full, offsetof(struct mag, next));
+	unsigned int n;
+
+	if (udma_unlikely(m == NULL)) {
+		n = __atomic_load_n(&d->spill.top.head, __ATOMIC_RELAXED) ? spill_get(d, objs, room) : 0;
+	} else if (udma_likely(m->n <= room)) {
+		n = m->n;
+		memcpy(objs, m->objs, n * sizeof(*objs));
+		lfstack_push(&d->empty, m, offsetof(struct mag, next));
+	} else { /* less room than the magazine holds: take its top, put it back */
+		n = room;
+		m->n -= room;
+		memcpy(objs, &m->objs[m->n], n * sizeof(*objs));
+		lfstack_push(&d->full, m, offsetof(struct mag, next));
 	}
 	atomic_fetch_sub_explicit(&d->blocks, n, memory_order_relaxed);
 	return n;

@@ -7,8 +7,12 @@
 /* internal to libudma: never exported, and reached without the GOT */
 #pragma GCC visibility push(hidden)
 
-void depot_push(struct depot *d, void *first, unsigned int n);
-void *depot_pop(struct depot *d);
+/* the lock-free stack; a node's link is the pointer at byte @link of it */
+void lfstack_push(struct lfstack *s, void *node, size_t link);
+void *lfstack_pop(struct lfstack *s, size_t link);
+
+void depot_init(struct depot *d, unsigned int mag_size);
+void depot_fini(struct depot *d);
 void depot_put(struct depot *d, void *const *objs, unsigned int n);
 unsigned int depot_get(struct depot *d, void **objs, unsigned int room);
 

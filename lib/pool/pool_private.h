@@ -27,19 +27,41 @@ struct slab {
 	uint8_t inuse[];         /* one a block (index off >> mark_shift): 1 while handed out */
 };
 
-/* Overlaid on a free block in a depot magazine. */
+/* Overlaid on a free block on the depot's spill stack (only when no magazine
+ * could be allocated: memory exhausted). */
 struct chain_link {
-	void *next;       /* next block of this magazine */
-	void *next_chain; /* next magazine in the depot (head block only) */
+	void *next;       /* next block of this chain */
+	void *next_chain; /* next chain on the spill stack (head block only) */
 };
 
-struct depot {
-	/* ABA-safe stack top: head pointer and a tag bumped by every change */
+/* An ABA-safe lock-free stack: head pointer and a tag bumped by every change,
+ * swapped together with one 16-byte CAS. Nodes are never freed while the pool
+ * lives, so a racing pop may read a stale link: the tag makes its CAS fail. */
+struct lfstack {
 	struct {
 		void *head;
 		uint64_t tag;
 	} top __attribute__((aligned(16)));
+};
+
+/* An array magazine: up to cap block pointers. A cross-lcore return moves the
+ * pointers, never touches a block. */
+struct mag {
+	struct mag *next; /* on the full or the empty stack */
+	uint32_t n;
+	uint32_t cap;
+	void *objs[];
+};
+
+/* The depot: full magazines, empty ones, and the spill stack; each stack top on
+ * its own cache line (refills and flushes of different lcores do not bounce it). */
+struct depot {
+	struct lfstack full __udma_cache_aligned;
+	struct lfstack empty __udma_cache_aligned;
+	struct lfstack spill __udma_cache_aligned;
 	_Atomic(int64_t) blocks;
+	_Atomic(uint64_t) mags;  /* magazines allocated */
+	unsigned int mag_size;
 };
 
 struct udma_pool {
@@ -59,7 +81,7 @@ struct udma_pool {
 	struct udma_device *dev;
 	size_t align;
 	unsigned int cache_size;
-	unsigned int chain;      /* blocks per magazine */
+	unsigned int chain;      /* blocks per magazine (its array size) */
 	unsigned int max_blocks;
 	int node;
 	struct udma_pool *next;  /* registry */
@@ -78,6 +100,8 @@ static inline const struct udma_pool_pvt *pool_pvt(const struct udma_pool *p)
 
 /* shared between pool.c and pool_create.c */
 struct udma_pool_cache_pvt *pool_cache_new(struct udma_pool *p);
+void pool_cache_free(struct udma_pool_cache_pvt *c);
+size_t pool_cache_bytes(const struct udma_pool *p);
 void pool_cache_flush(struct udma_pool *p, struct udma_pool_cache_pvt *c, unsigned int keep);
 int pool_prefill(struct udma_pool *p, unsigned int n);
 

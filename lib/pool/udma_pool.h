@@ -184,6 +184,37 @@ UDMA_API void udma_pool_free_bulk(struct udma_pool *pool, void *const *vaddrs,
 				  const udma_addr_t *handles, unsigned int n);
 
 /**
+ * The out-of-line rest of the inline udma_pool_alloc_bulk() (refill, carving, the
+ * shared cache, debug, argument errors), when it could not serve the call from the
+ * lcore's cache (internal: call udma_pool_alloc_bulk() instead).
+ * @param pool as udma_pool_alloc_bulk().
+ * @param gfp as udma_pool_alloc_bulk().
+ * @param vaddrs as udma_pool_alloc_bulk().
+ * @param handles as udma_pool_alloc_bulk().
+ * @param n as udma_pool_alloc_bulk().
+ * @return as udma_pool_alloc_bulk().
+ * @internal (the INTERNAL version node: not API)
+ */
+UDMA_API int udma_pvt_pool_alloc_bulk_slow(struct udma_pool *pool, udma_gfp_t gfp,
+					   void **vaddrs, udma_addr_t *handles, unsigned int n);
+
+/**
+ * The out-of-line rest of the inline udma_pool_free_bulk(): the blocks it did not
+ * put in the lcore's cache (internal: call udma_pool_free_bulk() instead; it
+ * trusts @p verdict).
+ * @param pool as udma_pool_free_bulk().
+ * @param vaddrs as udma_pool_free_bulk().
+ * @param handles as udma_pool_free_bulk().
+ * @param n as udma_pool_free_bulk().
+ * @param verdict what udma_pvt_bulk_check() found (and did) for vaddrs[0], or
+ *        UDMA_PVT_POOL_UNCHECKED when it did not check it.
+ * @internal (the INTERNAL version node: not API)
+ */
+UDMA_API void udma_pvt_pool_free_bulk_slow(struct udma_pool *pool, void *const *vaddrs,
+					   const udma_addr_t *handles, unsigned int n,
+					   enum udma_pvt_pool_verdict verdict);
+
+/**
  * Destroy a pool (Linux: dma_pool_destroy). Blocks still in use are reported and
  * their slabs kept (a device may still write them), as Linux does. NULL is ignored.
  */
@@ -233,11 +264,71 @@ static inline void udma_pool_free_inline(struct udma_pool *pool, void *vaddr, ud
 	udma_pvt_pool_free_slow(pool, vaddr, addr, v);
 }
 
+/**
+ * udma_pool_alloc_bulk() with its fast path inline: when the lcore's cache holds
+ * @p n blocks, a copy of n pointers out of it, then each block marked in use and
+ * its IOVA given (the slab's IOVA loaded once per run of blocks from one slab).
+ * Anything else goes to the library's slow path.
+ */
+static inline int udma_pool_alloc_bulk_inline(struct udma_pool *pool, udma_gfp_t gfp,
+					      void **vaddrs, udma_addr_t *handles, unsigned int n)
+{
+	if (udma_likely(udma_pvt_pool_is(pool) && vaddrs != NULL && n > 0 &&
+			udma_pvt_gfp_ok(gfp))) {
+		const struct udma_pool_pvt *p = (const struct udma_pool_pvt *)(void *)pool;
+		struct udma_pool_cache_pvt *c = udma_pvt_pool_cache(p);
+
+		if (udma_likely(c != NULL && c->len >= n)) {
+			c->len -= n;
+			__builtin_memcpy(vaddrs, &udma_pvt_cache_objs(c)[c->len], n * sizeof(*vaddrs));
+			c->allocs += n;
+			udma_pvt_pool_hand_out(p, vaddrs, handles, n);
+			return 0;
+		}
+	}
+	return udma_pvt_pool_alloc_bulk_slow(pool, gfp, vaddrs, handles, n);
+}
+
+/**
+ * udma_pool_free_bulk() with its fast path inline: the one check of each block
+ * (udma_pvt_bulk_check(): the slab's bit and IOVA once per run of blocks from one
+ * slab), then a copy of the pointers into the lcore's cache. A bad block, a full
+ * cache, a debug pool or an unregistered thread send the rest to the slow path.
+ */
+static inline void udma_pool_free_bulk_inline(struct udma_pool *pool, void *const *vaddrs,
+					      const udma_addr_t *handles, unsigned int n)
+{
+	enum udma_pvt_pool_verdict v = UDMA_PVT_POOL_UNCHECKED;
+	unsigned int done = 0;
+
+	if (udma_likely(udma_pvt_pool_is(pool) && vaddrs != NULL)) {
+		const struct udma_pool_pvt *p = (const struct udma_pool_pvt *)(void *)pool;
+		struct udma_pool_cache_pvt *c = udma_pvt_pool_cache(p);
+
+		if (udma_likely(c != NULL && c->cap - c->len >= n)) {
+			v = udma_pvt_bulk_check(p, vaddrs, handles, n, &done);
+			__builtin_memcpy(&udma_pvt_cache_objs(c)[c->len], vaddrs, done * sizeof(*vaddrs));
+			c->len += done;
+			c->frees += done;
+			if (udma_likely(done == n))
+				return;
+		}
+	}
+	udma_pvt_pool_free_bulk_slow(pool, done ? vaddrs + done : vaddrs,
+				     handles && done ? handles + done : handles, n - done, v);
+}
+
 #ifndef UDMA_BUILDING_LIB
 /** Calls take the inline fast path; &udma_pool_alloc is still the exported function. */
 #define udma_pool_alloc(pool, gfp, handle) udma_pool_alloc_inline(pool, gfp, handle)
 /** Calls take the inline fast path; &udma_pool_free is still the exported function. */
 #define udma_pool_free(pool, vaddr, addr) udma_pool_free_inline(pool, vaddr, addr)
+/** Calls take the inline fast path; &udma_pool_alloc_bulk is still the exported function. */
+#define udma_pool_alloc_bulk(pool, gfp, vaddrs, handles, n)                                     \
+	udma_pool_alloc_bulk_inline(pool, gfp, vaddrs, handles, n)
+/** Calls take the inline fast path; &udma_pool_free_bulk is still the exported function. */
+#define udma_pool_free_bulk(pool, vaddrs, handles, n)                                            \
+	udma_pool_free_bulk_inline(pool, vaddrs, handles, n)
 #endif
 
 /** Counters of a pool. */

@@ -34,14 +34,15 @@ extern "C" {
 struct udma_pool_cache_pvt {
 	uint32_t len;  /**< blocks in objs */
 	uint32_t cap;  /**< room in objs */
-	uint64_t allocs, frees, refills, flushes; /**< counters */
+	uint64_t allocs, frees, refills, flushes; /**< counters: this lcore's lines only */
+	void *mem;     /**< what was allocated (the cache is staggered inside) */
 #ifndef __cplusplus
 	void *objs[];  /**< the free blocks (C++ has no flexible array: udma_pvt_cache_objs()) */
 #endif
 } __udma_cache_aligned;
 
 /** @internal Where a cache's objs array starts: right after the counters. */
-#define UDMA_POOL_CACHE_PVT_OBJS 40
+#define UDMA_POOL_CACHE_PVT_OBJS 48
 #ifndef __cplusplus
 _Static_assert(__builtin_offsetof(struct udma_pool_cache_pvt, objs) == UDMA_POOL_CACHE_PVT_OBJS,
 	       "UDMA_POOL_CACHE_PVT_OBJS");
@@ -106,6 +107,7 @@ enum udma_pvt_pool_verdict {
 	UDMA_PVT_POOL_MISPLACED,     /**< free: inside a slab, not a block start */
 	UDMA_PVT_POOL_BAD_HANDLE,    /**< free: the handle is not the block's IOVA */
 	UDMA_PVT_POOL_NOT_IN_USE,    /**< free: the block is free already (a double free) */
+	UDMA_PVT_POOL_UNCHECKED,     /**< bulk free: the inline path did not check the first block */
 };
 
 /* is @pool a live pool? (the magic read as bytes: a bogus pointer may be misaligned) */
@@ -216,14 +218,19 @@ static inline enum udma_pvt_pool_verdict udma_pvt_pool_free_check(const void *po
 	return udma_pvt_block_check((const struct udma_pool_pvt *)pool, b, addr, check_addr);
 }
 
+/* are these gfp flags good? (GFP_KERNEL and/or GFP_ATOMIC, not none) */
+static inline bool udma_pvt_gfp_ok(udma_gfp_t gfp)
+{
+	return gfp != 0 && !(gfp & ~(UDMA_GFP_KERNEL | UDMA_GFP_ATOMIC));
+}
+
 /* the one check of an alloc: a live pool, a handle pointer, good gfp flags */
 static inline enum udma_pvt_pool_verdict udma_pvt_pool_alloc_check(const void *pool, udma_gfp_t gfp,
 								  const udma_addr_t *handle)
 {
 	if (udma_unlikely(!udma_pvt_pool_is(pool)))
 		return UDMA_PVT_POOL_BAD_POOL;
-	if (udma_unlikely(handle == NULL || gfp == 0 ||
-			  (gfp & ~(UDMA_GFP_KERNEL | UDMA_GFP_ATOMIC))))
+	if (udma_unlikely(handle == NULL || !udma_pvt_gfp_ok(gfp)))
 		return UDMA_PVT_POOL_BAD_ARG;
 	return UDMA_PVT_POOL_OK;
 }
@@ -252,6 +259,91 @@ static inline void *udma_pvt_pool_take(const struct udma_pool_pvt *p,
 	__atomic_store_n(udma_pvt_block_mark(p, b), 1, __ATOMIC_RELAXED);
 	*handle = udma_pvt_block_iova(p, b);
 	return b;
+}
+
+/*
+ * Blocks v[0..n) leave a cache: each marked in use and, with @handles, its IOVA
+ * given. The slab's IOVA is loaded once per run of blocks from the same slab.
+ */
+static inline void udma_pvt_pool_hand_out(const struct udma_pool_pvt *p, void *const *v,
+					  udma_addr_t *handles, unsigned int n)
+{
+	/* the pool's fields in registers: a byte store may alias them */
+	const uintptr_t mask = p->slab_mask;
+	const unsigned int shift = p->mark_shift;
+	uintptr_t last = ~(uintptr_t)0, base = 0; /* never a slab address */
+
+	for (unsigned int i = 0; i < n; i++) {
+		uintptr_t b = (uintptr_t)v[i], s = b & mask;
+
+		if (s != last) {
+			last = s;
+			base = (uintptr_t)*(const udma_addr_t *)(s + UDMA_POOL_PVT_SLAB_IOVA) - s;
+		}
+		__atomic_store_n((uint8_t *)(s + UDMA_POOL_PVT_SLAB_INUSE + ((b - s) >> shift)), 1,
+				 __ATOMIC_RELAXED);
+		if (handles)
+			handles[i] = (udma_addr_t)(base + b);
+	}
+}
+
+/*
+ * The one check of a bulk free of a pool without debug, block by block as
+ * udma_pvt_block_check(), with the slab's bit and IOVA read once per run of blocks
+ * from the same slab. Good blocks are marked free as they are checked (a block
+ * twice in @v is caught the second time). Stops at the first bad block: *@done is
+ * its index (n when all are good) and the verdict says what is wrong with it.
+ */
+static inline enum udma_pvt_pool_verdict udma_pvt_bulk_check(const struct udma_pool_pvt *p,
+							    void *const *v,
+							    const udma_addr_t *handles,
+							    unsigned int n, unsigned int *done)
+{
+	/* the pool's fields in registers: the byte stores below may alias them */
+	const uintptr_t mask = p->slab_mask;
+	const unsigned int shift = p->mark_shift;
+	const size_t first = p->first_off, last_start = p->slab_size - p->size;
+	const uint64_t magic = p->stride_magic;
+	const bool one_seg = p->boundary == p->slab_size;
+	uintptr_t last = ~(uintptr_t)0, base = 0; /* never a slab address */
+	enum udma_pvt_pool_verdict vd = UDMA_PVT_POOL_OK;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		uintptr_t b = (uintptr_t)v[i], s = b & mask, off = b - s;
+		uint8_t *mark;
+
+		if (s != last) {
+			if (udma_unlikely(!udma_pvt_in_slab(p, v[i]))) {
+				vd = UDMA_PVT_POOL_FOREIGN;
+				break;
+			}
+			last = s;
+			base = (uintptr_t)*(const udma_addr_t *)(s + UDMA_POOL_PVT_SLAB_IOVA) - s;
+		}
+		if (udma_likely(one_seg)) {
+			if (udma_unlikely(off < first || off > last_start ||
+					  (uint64_t)(uint32_t)(off - first) * magic > magic - 1)) {
+				vd = UDMA_PVT_POOL_MISPLACED;
+				break;
+			}
+		} else if (udma_unlikely(!udma_pvt_block_start_ok(p, off))) {
+			vd = UDMA_PVT_POOL_MISPLACED;
+			break;
+		}
+		if (udma_unlikely(handles && handles[i] != (udma_addr_t)(base + b))) {
+			vd = UDMA_PVT_POOL_BAD_HANDLE;
+			break;
+		}
+		mark = (uint8_t *)(s + UDMA_POOL_PVT_SLAB_INUSE + (off >> shift));
+		if (udma_unlikely(__atomic_load_n(mark, __ATOMIC_RELAXED) == 0)) {
+			vd = UDMA_PVT_POOL_NOT_IN_USE;
+			break;
+		}
+		__atomic_store_n(mark, 0, __ATOMIC_RELAXED);
+	}
+	*done = i;
+	return vd;
 }
 
 #ifdef __cplusplus
