@@ -43,7 +43,8 @@ static void usage(const char *prg)
 	       "  --help             this text\n"
 	       "Rows (doc/perf.md): P1 pool alloc+free, P2 bulk 32, P3 producer/consumer, P4 bytes per\n"
 	       "block, P5 virt2iova, P6 map+unmap pa/va, P7 map+unmap sim, P8 map_sg 32 x 4 KiB,\n"
-	       "P9 coherent 4 KiB, P10 bounce 4 KiB, P11 scaling on 2 lcores, D1 dma-debug on vs off.\n"
+	       "P9 coherent 4 KiB, P10 bounce 4 KiB, P11 scaling on 2 lcores, P12 map+unmap lcore\n"
+	       "sweep (pa/va, sim, forced bounce; every online CPU), D1 dma-debug on vs off.\n"
 	       "Progress goes to stderr when it is a terminal.\n", prg);
 }
 
@@ -172,6 +173,8 @@ static int dpdk_up(void)
 
 	for (int i = 0; i < g_opts.lcore_list.n; i++)
 		want = g_opts.lcore_list.v[i] > want ? g_opts.lcore_list.v[i] : want;
+	if (row_wanted("P12"))
+		want = ncpu; /* P12's default sweep: every online CPU */
 	want = want < ncpu ? want : ncpu;
 	snprintf(lcores, sizeof(lcores), want > 1 ? "-l0-%ld" : "-l0", want - 1);
 	snprintf(prefix, sizeof(prefix), "--file-prefix=dmaperf%d", (int)getpid());
@@ -258,6 +261,7 @@ int main(int argc, char **argv)
 		perf_map_sim();
 		udma_down();
 	}
+	perf_map_lcores();
 	if (row_wanted("D1") && udma_up_with(g_opts.pa ? "pa" : "va", "--dma-debug") == 0) {
 		perf_debug(g_d1_off_ns);
 		udma_down();

@@ -110,6 +110,7 @@ void perf_coherent(void);    /* P9 */
 void perf_pool(void);        /* P1, P2, P3, P4, P11 pool */
 void perf_map(void);         /* P6, P8, P10, P11 map (pa/va) */
 void perf_map_sim(void);     /* P7 (after re-init in sim mode) */
+void perf_map_lcores(void);  /* P12 map+unmap part: lcore sweep in pa/va, sim, forced bounce */
 void perf_debug(double off_ns); /* D1 (after re-init with --dma-debug) */
 extern double g_d1_off_ns;   /* D1's loop with dma-debug off, timed in the pa/va session */
 void sweep_pool(void);       /* SIZE (pool), BURST (pool bulk), LCORES (pool) */

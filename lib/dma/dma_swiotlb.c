@@ -499,10 +499,13 @@ static int swiotlb_setup(const struct eal_config *cfg)
 		g_tlb.max_order--;
 	g_tlb.nslots = (uint32_t)(size >> SLOT_SHIFT);
 	g_tlb.s = calloc(g_tlb.nslots, sizeof(*g_tlb.s));
-	g_tlb.mags = calloc(UDMA_MAX_LCORES, sizeof(*g_tlb.mags));
-	g_tlb.cnt = calloc(UDMA_MAX_LCORES + 1, sizeof(*g_tlb.cnt));
+	/* per-lcore state on lines of its own: calloc aligns to 16 only */
+	g_tlb.mags = aligned_alloc(64, UDMA_MAX_LCORES * sizeof(*g_tlb.mags));
+	g_tlb.cnt = aligned_alloc(64, (UDMA_MAX_LCORES + 1) * sizeof(*g_tlb.cnt));
 	if (g_tlb.s == NULL || g_tlb.mags == NULL || g_tlb.cnt == NULL)
 		return -ENOMEM;
+	memset(g_tlb.mags, 0, UDMA_MAX_LCORES * sizeof(*g_tlb.mags));
+	memset(g_tlb.cnt, 0, (UDMA_MAX_LCORES + 1) * sizeof(*g_tlb.cnt));
 	for (int o = 0; o <= MAX_ORDER; o++)
 		g_tlb.free[o] = NIL;
 	for (uint32_t i = 0; i < g_tlb.nslots; i++)

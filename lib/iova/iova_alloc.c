@@ -38,7 +38,10 @@ struct iova_domain *iova_domain_create(udma_addr_t base, udma_addr_t end)
 
 	if (d == NULL)
 		return NULL;
-	d->rc = calloc(UDMA_MAX_LCORES, sizeof(*d->rc));
+	/* each lcore's magazines on lines of their own (calloc aligns to 16 only) */
+	d->rc = aligned_alloc(64, UDMA_MAX_LCORES * sizeof(*d->rc));
+	if (d->rc)
+		memset(d->rc, 0, UDMA_MAX_LCORES * sizeof(*d->rc));
 	d->free = malloc(64 * sizeof(*d->free));
 	if (d->rc == NULL || d->free == NULL) {
 		iova_domain_destroy(d);
