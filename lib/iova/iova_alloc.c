@@ -68,13 +68,12 @@ void iova_domain_destroy(struct iova_domain *d)
 }
 
 /* size class of a (rounded) size, or -1 when not cached */
-static int size_class(size_t *size)
+static inline int size_class(size_t *size)
 {
 	size_t pages = (*size + PG - 1) / PG;
-	int c = 0;
+	/* log2 rounded up, no loop: one page (the common map) is class 0 */
+	int c = pages <= 1 ? 0 : 64 - __builtin_clzll((unsigned long long)pages - 1);
 
-	while ((1UL << c) < pages)
-		c++;
 	if (c >= RC_CLASSES) {
 		*size = pages * PG;
 		return -1;
