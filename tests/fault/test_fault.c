@@ -27,6 +27,7 @@
 #include "test_common.h"
 
 #include "fault_inject.h"
+#include "fake_vfio.h"
 #include "iova_vfio.h"
 
 #if defined(__has_feature)
@@ -149,71 +150,23 @@ static void snap(struct res *r)
 	r->heap = heap_bytes();
 }
 
-/* ---- a fake of the kernel's VFIO (as tests/test_vfio.c), that faults too ---- */
-
-#define CONTAINER 1000
-#define GROUP 1007
-static struct {
-	int fds, attached, iommu;
-	int nmap;
-} V;
+/* ---- the fake of the kernel's VFIO (tests/fake_vfio.h), that faults too ---- */
 
 static int vf_open(const char *path, int flags)
 {
-	(void)flags;
 	if (fi_should_fail(FI_OPEN))
 		return -1;
-	if (strcmp(path, "/dev/vfio/vfio") == 0 || strcmp(path, "/dev/vfio/7") == 0) {
-		V.fds++;
-		return path[10] == 'v' ? CONTAINER : GROUP;
-	}
-	errno = ENOENT;
-	return -1;
-}
-
-static int vf_close(int fd)
-{
-	V.fds--;
-	if (fd == CONTAINER)
-		V.nmap = 0, V.iommu = 0; /* the kernel drops the mappings with the container */
-	if (fd == GROUP)
-		V.attached = 0;
-	return 0;
+	return fake_open(path, flags);
 }
 
 static int vf_ioctl(int fd, unsigned long req, uintptr_t arg)
 {
 	if (fi_should_fail(FI_IOCTL))
 		return -1;
-	if (fd == CONTAINER && req == VFIO_GET_API_VERSION)
-		return VFIO_API_VERSION;
-	if (fd == CONTAINER && req == VFIO_CHECK_EXTENSION)
-		return arg == VFIO_TYPE1v2_IOMMU;
-	if (fd == GROUP && req == VFIO_GROUP_GET_STATUS) {
-		((struct vfio_group_status *)arg)->flags = VFIO_GROUP_FLAGS_VIABLE;
-		return 0;
-	}
-	if (fd == GROUP && req == VFIO_GROUP_SET_CONTAINER) {
-		V.attached = 1;
-		return 0;
-	}
-	if (fd == CONTAINER && req == VFIO_SET_IOMMU && V.attached) {
-		V.iommu = 1;
-		return 0;
-	}
-	if (fd == CONTAINER && req == VFIO_IOMMU_MAP_DMA && V.iommu) {
-		V.nmap++;
-		return 0;
-	}
-	if (fd == CONTAINER && req == VFIO_IOMMU_UNMAP_DMA && V.iommu) {
-		V.nmap--;
-		return 0;
-	}
-	errno = EINVAL;
-	return -1;
+	return fake_ioctl(fd, req, arg);
 }
 
-static const struct vfio_sys g_fake_vfio = {vf_open, vf_ioctl, vf_close};
+static const struct vfio_sys g_fault_vfio = {vf_open, vf_ioctl, fake_close};
 
 /* ---- scenarios --------------------------------------------------------------- */
 
@@ -499,8 +452,8 @@ static void sweep(const struct scen *s)
 				    fi_fired_what(), ret, strerror(-ret));
 		assert_true(err_ok(ret));
 		s->post(s, ret);
-		assert_int_equal(V.fds, 0);
-		assert_int_equal(V.nmap, 0);
+		assert_int_equal(F.open_fds, 0);
+		assert_int_equal(F.nmap, 0);
 		snap(&after);
 		if (after.fds != before.fds || after.udma_maps != before.udma_maps ||
 		    after.locked_kb != before.locked_kb || after.hugetlb_kb != before.hugetlb_kb ||
@@ -586,7 +539,8 @@ static void test_vfio(void **st)
 	};
 
 	(void)st;
-	vfio_sys_inject(&g_fake_vfio);
+	fake_reset();
+	vfio_sys_inject(&g_fault_vfio);
 	run_scenarios(s, sizeof(s) / sizeof(s[0]));
 	vfio_sys_inject(NULL);
 }
