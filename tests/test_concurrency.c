@@ -240,7 +240,7 @@ static int x_iters(void)
 {
 	const char *suite = getenv("UDMA_TEST_SUITE");
 
-	return suite && strcmp(suite, "stress") == 0 ? 200000 : 3000;
+	return suite && strcmp(suite, "stress") == 0 ? 50000 : 3000;
 }
 
 static void test_xstorm_sim(void **s)
