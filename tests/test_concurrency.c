@@ -1,6 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Threads allocating and freeing coherent memory: stamps prove no page is shared. */
+/*
+ * Threads allocating and freeing coherent memory: stamps prove no page is shared.
+ * Streaming maps handed across lcores (map on one, device access and unmap on the
+ * next) in sim and with forced bounce: the IOVA and bounce-slot magazines of every
+ * lcore take ranges the others gave back, and the device and the CPU see exactly
+ * the bytes they should.
+ */
 #include <pthread.h>
+#include <sched.h>
 
 #include "test_common.h"
 
@@ -84,10 +91,183 @@ static void test_storm(void **s)
 		storm(3, 20000);
 }
 
+
+/* ---- cross-lcore map/unmap storm ------------------------------------------- */
+
+#define XT 4       /* threads, each a registered lcore */
+#define XRING 8    /* in flight per producer: its buffers are reused only when unmapped */
+#define XBUF 4096
+
+struct xmsg {
+	udma_addr_t iova;
+	uint32_t len;
+	uint32_t seq;
+};
+
+/* SPSC ring from thread i to thread (i + 1) % XT */
+static struct xring {
+	struct xmsg m[XRING];
+	unsigned int head __attribute__((aligned(64))); /* written by the producer */
+	unsigned int tail __attribute__((aligned(64))); /* written by the consumer */
+	uint8_t *buf; /* XRING buffers of the producer */
+} g_x[XT];
+static int g_xiters;
+
+static unsigned int xstamp(unsigned int id, uint32_t seq, bool dev)
+{
+	return (id << 24) ^ (seq * 2654435761u) ^ (dev ? 0x5a5a5a5au : 0);
+}
+
+static bool bidi(uint32_t seq) { return seq % 2; }
+
+static uint32_t xlen(uint32_t seq) { return 64 + (seq * 977u) % (XBUF - 64); }
+
+/* take what the previous thread mapped: the device sees its bytes; answer, unmap */
+static void *x_consume(unsigned int id, struct xring *in, unsigned int from)
+{
+	unsigned int t = __atomic_load_n(&in->tail, __ATOMIC_RELAXED);
+	struct xmsg *m;
+	uint8_t back[XBUF];
+
+	if (__atomic_load_n(&in->head, __ATOMIC_ACQUIRE) == t)
+		return NULL;
+	m = &in->m[t % XRING];
+	if (udma_sim_dma_read(g_dev, m->iova, back, m->len) != 0 ||
+	    !t_check(back, m->len, xstamp(from, m->seq, false)))
+		return (void *)10;
+	if (bidi(m->seq)) {
+		t_fill(back, m->len, xstamp(from, m->seq, true));
+		if (udma_sim_dma_write(g_dev, m->iova, back, m->len) != 0)
+			return (void *)11;
+	}
+	udma_unmap_single(g_dev, m->iova, m->len,
+			  bidi(m->seq) ? UDMA_BIDIRECTIONAL : UDMA_TO_DEVICE);
+	(void)id;
+	__atomic_store_n(&in->tail, t + 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void *x_worker(void *arg)
+{
+	unsigned int id = (unsigned int)(uintptr_t)arg, from = (id + XT - 1) % XT;
+	struct xring *out = &g_x[id], *in = &g_x[from];
+	uint32_t seq = 0, done = 0;
+	void *r = NULL;
+
+	if (udma_thread_register() < 0) /* each an lcore: the magazines of its own */
+		return (void *)30;
+	while ((seq < (uint32_t)g_xiters || done < (uint32_t)g_xiters) && r == NULL) {
+		unsigned int h = __atomic_load_n(&out->head, __ATOMIC_RELAXED);
+
+		if (seq < (uint32_t)g_xiters &&
+		    h - __atomic_load_n(&out->tail, __ATOMIC_ACQUIRE) < XRING) {
+			uint8_t *b = out->buf + (size_t)(h % XRING) * XBUF;
+			struct xmsg *m = &out->m[h % XRING];
+
+			/* the slot's last use is over: the device's answer came back to the CPU */
+			if (seq >= XRING && !t_check(b, xlen(seq - XRING),
+						     xstamp(id, seq - XRING, bidi(seq - XRING))))
+				r = (void *)20;
+			m->seq = seq;
+			m->len = xlen(seq);
+			t_fill(b, m->len, xstamp(id, seq, false));
+			m->iova = udma_map_single(g_dev, b, m->len,
+						  bidi(seq) ? UDMA_BIDIRECTIONAL : UDMA_TO_DEVICE);
+			if (udma_mapping_error(g_dev, m->iova))
+				r = (void *)21;
+			__atomic_store_n(&out->head, h + 1, __ATOMIC_RELEASE);
+			seq++;
+		}
+		if (r == NULL && done < (uint32_t)g_xiters) {
+			unsigned int t = __atomic_load_n(&in->tail, __ATOMIC_RELAXED);
+
+			r = x_consume(id, in, from);
+			if (__atomic_load_n(&in->tail, __ATOMIC_RELAXED) != t)
+				done++;
+			else
+				sched_yield(); /* more threads than CPUs: let the producer run */
+		}
+	}
+	udma_thread_unregister();
+	return r;
+}
+
+static void xstorm(const char *mode, const char *more, int iters)
+{
+	struct udma_device *mem;
+	pthread_t t[XT];
+	udma_addr_t h[XT];
+	struct udma_swiotlb_stats st;
+
+	g_xiters = iters;
+	if (more)
+		assert_true(t_init_args(mode, more, "--no-huge", "-m", "64", "--lcores=8",
+					"--log-level=2", NULL) >= 0);
+	else
+		assert_true(t_init_args(mode, "--no-huge", "-m", "64", "--lcores=8",
+					"--log-level=2", NULL) >= 0);
+	g_dev = t_dev64("xstorm");
+	mem = t_dev64("xmem");
+	for (int i = 0; i < XT; i++) {
+		memset(&g_x[i], 0, sizeof(g_x[i]));
+		g_x[i].buf = udma_alloc_coherent(mem, XRING * XBUF, &h[i], UDMA_GFP_KERNEL);
+		assert_non_null(g_x[i].buf);
+	}
+	for (int i = 0; i < XT; i++)
+		pthread_create(&t[i], NULL, x_worker, (void *)(uintptr_t)i);
+	for (int i = 0; i < XT; i++) {
+		void *r;
+
+		pthread_join(t[i], &r);
+		assert_null(r);
+	}
+	/* every mapping was unmapped: no bounce slot left behind, none parked for good */
+	for (int i = 0; i < XT; i++) {
+		assert_int_equal(g_x[i].head, (unsigned int)iters);
+		assert_int_equal(g_x[i].tail, (unsigned int)iters);
+		udma_free_coherent(mem, XRING * XBUF, g_x[i].buf, h[i]);
+	}
+	udma_device_destroy(g_dev);
+	udma_device_destroy(mem);
+	assert_int_equal(udma_swiotlb_stats(&st), 0);
+	assert_int_equal(st.used, 0);
+	if (more) /* forced: every mapping went through a slot */
+		assert_true(st.bounces >= (uint64_t)XT * (uint64_t)iters);
+	assert_int_equal(udma_eal_cleanup(), 0);
+}
+
+static int x_iters(void)
+{
+	const char *suite = getenv("UDMA_TEST_SUITE");
+
+	return suite && strcmp(suite, "stress") == 0 ? 50000 : 3000;
+}
+
+static void test_xstorm_sim(void **s)
+{
+	(void)s;
+	xstorm("--iova-mode=sim", NULL, x_iters());
+}
+
+static void test_xstorm_sim_bounce(void **s)
+{
+	(void)s;
+	xstorm("--iova-mode=sim", "--swiotlb=force", x_iters());
+}
+
+static void test_xstorm_va_bounce(void **s)
+{
+	(void)s;
+	xstorm("--iova-mode=va", "--swiotlb=force", x_iters());
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_storm),
+		cmocka_unit_test(test_xstorm_sim),
+		cmocka_unit_test(test_xstorm_sim_bounce),
+		cmocka_unit_test(test_xstorm_va_bounce),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

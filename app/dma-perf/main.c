@@ -46,7 +46,8 @@ static void usage(const char *prg)
 	       "Rows (doc/perf.md): P1 pool alloc+free, P2 bulk 32, P2b bulk 32 with IOVAs, P3\n"
 	       "producer/consumer, P3b bulk pairs over a ring, P4 bytes per block, P5 virt2iova,\n"
 	       "P6 map+unmap pa/va, P7 map+unmap sim, P8 map_sg 32 x 4 KiB, P9 coherent 4 KiB,\n"
-	       "P10 bounce 4 KiB, P11 scaling on 2 lcores, P12 the lcore sweep (LCORES), P13 the\n"
+	       "P10 bounce 4 KiB, P11 scaling on 2 lcores, P12 the lcore sweep (LCORES: pool\n"
+	       "pair and bulk pairs; map+unmap in pa/va, sim and forced bounce), P13 the\n"
 	       "pool pair on every lcore in 5 processes, P14 NVMe PRP list for 128 KiB,\n"
 	       "D1 dma-debug on vs off.\n"
 	       "Progress goes to stderr when it is a terminal.\n", prg);
@@ -177,6 +178,8 @@ static int dpdk_up(void)
 
 	for (int i = 0; i < g_opts.lcore_list.n; i++)
 		want = g_opts.lcore_list.v[i] > want ? g_opts.lcore_list.v[i] : want;
+	if (row_wanted("P12"))
+		want = ncpu; /* P12's default sweep: every online CPU */
 	want = want < ncpu ? want : ncpu;
 	snprintf(lcores, sizeof(lcores), want > 1 ? "-l0-%ld" : "-l0", want - 1);
 	snprintf(prefix, sizeof(prefix), "--file-prefix=dmaperf%d", (int)getpid());
@@ -266,6 +269,7 @@ int main(int argc, char **argv)
 		perf_map_sim();
 		udma_down();
 	}
+	perf_map_lcores();
 	if (row_wanted("D1") && udma_up_with(g_opts.pa ? "pa" : "va", "--dma-debug") == 0) {
 		perf_debug(g_d1_off_ns);
 		udma_down();

@@ -112,6 +112,7 @@ void perf_p13(void);         /* P13: five child processes, before any init */
 bool perf_p13_child(void);   /* is this process a P13 child */
 void perf_map(void);         /* P6, P8, P10, P11 map (pa/va) */
 void perf_map_sim(void);     /* P7 (after re-init in sim mode) */
+void perf_map_lcores(void);  /* P12 map+unmap part: lcore sweep in pa/va, sim, forced bounce */
 void perf_debug(double off_ns); /* D1 (after re-init with --dma-debug) */
 extern double g_d1_off_ns;   /* D1's loop with dma-debug off, timed in the pa/va session */
 void sweep_pool(void);       /* SIZE (pool), BURST (pool bulk), LCORES (pool) */

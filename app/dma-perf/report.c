@@ -57,7 +57,7 @@ bool sweep_wanted(const char *id)
 }
 
 static const char *const k_rows[] = {"P1", "P2", "P2b", "P3", "P3b", "P4", "P5", "P6", "P7",
-				     "P8", "P9", "P10", "P11", "P12", "P13", "D1", "SIZE", "BURST",
+				     "P8", "P9", "P10", "P11", "P12", "P13", "P14", "D1", "SIZE", "BURST",
 				     "LCORES", "all"};
 
 int rows_validate(const char *list)
@@ -75,7 +75,7 @@ int rows_validate(const char *list)
 		for (size_t i = 0; i < sizeof(k_rows) / sizeof(k_rows[0]); i++)
 			known |= strcmp(t, k_rows[i]) == 0;
 		if (!known) {
-			fprintf(stderr, "dma-perf: --rows: unknown row '%s' (rows: P1..P13, P2b, P3b, D1, "
+			fprintf(stderr, "dma-perf: --rows: unknown row '%s' (rows: P1..P14, P2b, P3b, D1, "
 				"SIZE, BURST, LCORES, all)\n", t);
 			bad = 1;
 		}

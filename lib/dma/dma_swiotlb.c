@@ -308,10 +308,9 @@ void *swiotlb_bounce(void *orig, size_t size, enum udma_data_direction dir, bool
 	return slot;
 }
 
-/* the live run whose head is at @slot, or NULL */
-static struct bslot *run_of(const void *slot)
+/* the live run whose head is slot @i (from slot_index), or NULL */
+static struct bslot *run_at(int32_t i)
 {
-	int32_t i = g_tlb.on ? slot_index(slot) : -1;
 	struct bslot *b;
 
 	if (i < 0)
@@ -320,9 +319,16 @@ static struct bslot *run_of(const void *slot)
 	return b->order >= 0 && !b->free_head ? b : NULL;
 }
 
+/* the live run whose head is at @slot, or NULL */
+static struct bslot *run_of(const void *slot)
+{
+	return run_at(g_tlb.on ? slot_index(slot) : -1);
+}
+
 int swiotlb_release(void *slot, size_t size, enum udma_data_direction dir, bool copy, bool strict)
 {
-	struct bslot *b = run_of(slot);
+	int32_t i = g_tlb.on ? slot_index(slot) : -1; /* one hash probe for the whole release */
+	struct bslot *b = run_at(i);
 	int order;
 
 	if (b == NULL)
@@ -340,7 +346,7 @@ int swiotlb_release(void *slot, size_t size, enum udma_data_direction dir, bool 
 		memcpy(b->orig, slot, size);
 	order = b->order;
 	b->order = -1;
-	run_free(slot_index(slot), order);
+	run_free(i, order);
 	return 0;
 }
 
@@ -502,10 +508,13 @@ static int swiotlb_setup(const struct eal_config *cfg)
 		g_tlb.max_order--;
 	g_tlb.nslots = (uint32_t)(size >> SLOT_SHIFT);
 	g_tlb.s = calloc(g_tlb.nslots, sizeof(*g_tlb.s));
-	g_tlb.mags = calloc(UDMA_MAX_LCORES, sizeof(*g_tlb.mags));
-	g_tlb.cnt = calloc(UDMA_MAX_LCORES + 1, sizeof(*g_tlb.cnt));
+	/* per-lcore state on lines of its own: calloc aligns to 16 only */
+	g_tlb.mags = aligned_alloc(64, UDMA_MAX_LCORES * sizeof(*g_tlb.mags));
+	g_tlb.cnt = aligned_alloc(64, (UDMA_MAX_LCORES + 1) * sizeof(*g_tlb.cnt));
 	if (g_tlb.s == NULL || g_tlb.mags == NULL || g_tlb.cnt == NULL)
 		return -ENOMEM;
+	memset(g_tlb.mags, 0, UDMA_MAX_LCORES * sizeof(*g_tlb.mags));
+	memset(g_tlb.cnt, 0, (UDMA_MAX_LCORES + 1) * sizeof(*g_tlb.cnt));
 	for (int o = 0; o <= MAX_ORDER; o++)
 		g_tlb.free[o] = NIL;
 	for (uint32_t i = 0; i < g_tlb.nslots; i++)

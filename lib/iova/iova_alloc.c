@@ -12,6 +12,7 @@
 
 #define PG 4096ULL
 #define RC_CLASSES 6 /* 1, 2, 4, 8, 16, 32 pages */
+#define IOVA_CHUNK (16 * PG) /* a magazine refill: 128 B of sim leaf entries */
 
 struct range {
 	udma_addr_t start, end; /* [start, end) */
@@ -37,7 +38,10 @@ struct iova_domain *iova_domain_create(udma_addr_t base, udma_addr_t end)
 
 	if (d == NULL)
 		return NULL;
-	d->rc = calloc(UDMA_MAX_LCORES, sizeof(*d->rc));
+	/* each lcore's magazines on lines of their own (calloc aligns to 16 only) */
+	d->rc = aligned_alloc(64, UDMA_MAX_LCORES * sizeof(*d->rc));
+	if (d->rc)
+		memset(d->rc, 0, UDMA_MAX_LCORES * sizeof(*d->rc));
 	d->free = malloc(64 * sizeof(*d->free));
 	if (d->rc == NULL || d->free == NULL) {
 		iova_domain_destroy(d);
@@ -64,13 +68,12 @@ void iova_domain_destroy(struct iova_domain *d)
 }
 
 /* size class of a (rounded) size, or -1 when not cached */
-static int size_class(size_t *size)
+static inline int size_class(size_t *size)
 {
 	size_t pages = (*size + PG - 1) / PG;
-	int c = 0;
+	/* log2 rounded up, no loop: one page (the common map) is class 0 */
+	int c = pages <= 1 ? 0 : 64 - __builtin_clzll((unsigned long long)pages - 1);
 
-	while ((1UL << c) < pages)
-		c++;
 	if (c >= RC_CLASSES) {
 		*size = pages * PG;
 		return -1;
@@ -186,6 +189,35 @@ static void free_locked(struct iova_domain *d, udma_addr_t iova, size_t size)
 	d->nfree++;
 }
 
+/*
+ * A magazine miss: take a whole chunk, aligned to it, and keep what is left of it in
+ * the magazine. A sim page table packs 8 leaf entries in a cache line: two lcores
+ * whose IOVAs were next to each other would write the same line on every map and
+ * unmap (and a remapping IOMMU's IOTLB and page walks would share it too), so an
+ * lcore's IOVAs come from chunks of its own. Top-down within the chunk, handed out
+ * as the uncached path would (highest first), so the space still fills packed.
+ */
+static __attribute__((noinline)) udma_addr_t refill(struct iova_domain *d, struct rcache *rc,
+						     size_t size, uint64_t limit)
+{
+	size_t chunk = size > IOVA_CHUNK ? size : IOVA_CHUNK;
+	unsigned int n = (unsigned int)(chunk / size), room = UDMA_IOVA_RCACHE_SIZE - rc->n;
+	udma_addr_t at;
+
+	pthread_mutex_lock(&d->lock);
+	at = n > 1 && room >= n - 1 ? alloc_locked(d, chunk, limit, false, chunk)
+				    : UDMA_MAPPING_ERROR;
+	if (at == UDMA_MAPPING_ERROR) { /* no whole chunk left (or no room): one range */
+		at = alloc_locked(d, size, limit, false, PG);
+	} else {
+		for (unsigned int k = 0; k < n - 1; k++) /* the lowest deepest */
+			rc->iova[rc->n++] = at + (udma_addr_t)k * size;
+		at += (udma_addr_t)(n - 1) * size;
+	}
+	pthread_mutex_unlock(&d->lock);
+	return at;
+}
+
 udma_addr_t iova_alloc(struct iova_domain *d, size_t size, uint64_t limit)
 {
 	unsigned int lc = lcore_id();
@@ -195,8 +227,9 @@ udma_addr_t iova_alloc(struct iova_domain *d, size_t size, uint64_t limit)
 	if (c >= 0 && lc < UDMA_MAX_LCORES) {
 		struct rcache *rc = &d->rc[lc][c];
 
-		if (rc->n && rc->iova[rc->n - 1] + size - 1 <= limit)
+		if (udma_likely(rc->n && rc->iova[rc->n - 1] + size - 1 <= limit))
 			return rc->iova[--rc->n];
+		return refill(d, rc, size, limit);
 	}
 	pthread_mutex_lock(&d->lock);
 	at = alloc_locked(d, size, limit, false, PG);

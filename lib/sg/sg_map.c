@@ -45,21 +45,52 @@ static void release_bounces(struct udma_sg *sgl, int n, enum udma_data_direction
 	}
 }
 
-/* the IOVA of an entry inside one memseg page (the common case), else ERROR */
-static inline udma_addr_t one_page_iova(uintptr_t mbase, size_t mlen, const void *buf,
-					unsigned int len)
+/*
+ * The memseg list the last entry was in: its VA range, table and page shift in
+ * registers, so a run of entries in one list costs one table load each (no
+ * g_xlat lookup, no range check against the whole reservation).
+ */
+struct xlat_cache {
+	uintptr_t base;        /* the list's first VA */
+	uintptr_t len;         /* its bytes inside the reservation (0: none cached) */
+	const udma_addr_t *tab;
+	unsigned int shift;
+};
+
+/* point @c at the list holding @buf; false when @buf is not memseg memory */
+static __attribute__((noinline)) bool xlat_cache_load(struct xlat_cache *c, uintptr_t mbase,
+						      size_t mlen, const void *buf)
 {
-	uintptr_t off = (uintptr_t)buf - mbase, loff;
+	uintptr_t off = (uintptr_t)buf - mbase, lstart;
 	const struct memseg_xlat *x;
+
+	if (off >= mlen || !g_map_direct) /* not memseg, or not a pa/va direct mapping */
+		return false;
+	x = &g_xlat[off >> MEMSEG_LIST_SHIFT];
+	lstart = off & ~(uintptr_t)(UDMA_MEMSEG_LIST_VA_SIZE - 1);
+	c->base = mbase + lstart;
+	c->len = mlen - lstart < UDMA_MEMSEG_LIST_VA_SIZE ? mlen - lstart : UDMA_MEMSEG_LIST_VA_SIZE;
+	c->tab = x->iova;
+	c->shift = (unsigned int)x->shift;
+	return c->tab != NULL;
+}
+
+/* the IOVA of an entry inside one memseg page (the common case), else ERROR */
+static inline udma_addr_t one_page_iova(struct xlat_cache *c, uintptr_t mbase, size_t mlen,
+					const void *buf, unsigned int len)
+{
+	uintptr_t loff = (uintptr_t)buf - c->base;
 	udma_addr_t base;
 
-	if (udma_unlikely(off >= mlen))
+	if (udma_unlikely(loff >= c->len)) { /* another list (or the first entry) */
+		if (!xlat_cache_load(c, mbase, mlen, buf))
+			return UDMA_MAPPING_ERROR;
+		loff = (uintptr_t)buf - c->base;
+	}
+	/* within one page: the first and the last byte index the same entry */
+	if (udma_unlikely(((loff ^ (loff + len - 1)) >> c->shift) != 0))
 		return UDMA_MAPPING_ERROR;
-	x = &g_xlat[off >> MEMSEG_LIST_SHIFT];
-	loff = off & (UDMA_MEMSEG_LIST_VA_SIZE - 1);
-	if (udma_unlikely((loff >> x->shift) != ((loff + len - 1) >> x->shift)))
-		return UDMA_MAPPING_ERROR;
-	base = x->iova[loff >> x->shift];
+	base = c->tab[loff >> c->shift];
 	return udma_likely(base != 0) ? (udma_addr_t)(uintptr_t)buf + base - 1 : UDMA_MAPPING_ERROR;
 }
 
@@ -106,7 +137,7 @@ static int map_sg_direct(struct udma_device *dev, struct udma_sg *sgl, int nents
 	const size_t mlen = g_mem.va_len;
 	const uint64_t mask = dev->dma_mask, bmask = dev->seg_boundary;
 	const uint64_t maxseg = dev->max_seg_size;
-	const bool fast = g_map_direct;
+	struct xlat_cache xc = {0, 0, NULL, 0};
 	udma_addr_t seg_addr = 0;
 	uint64_t seg_len = 0;
 	struct udma_sg *sg, *out = sgl;
@@ -120,8 +151,7 @@ static int map_sg_direct(struct udma_device *dev, struct udma_sg *sgl, int nents
 			goto fail;
 		len = sg->length;
 		sg->map_flags = 0;
-		if (udma_likely(fast))
-			iova = one_page_iova(mbase, mlen, sg->buf, len);
+		iova = one_page_iova(&xc, mbase, mlen, sg->buf, len); /* !g_map_direct: ERROR */
 		if (udma_unlikely(iova == UDMA_MAPPING_ERROR || iova + len - 1 > mask ||
 				  ((iova ^ (iova + len - 1)) & ~bmask) != 0)) {
 			iova = map_entry_slow(dev, sgl, sg, dir, flags);
