@@ -4,7 +4,9 @@
 #   check_cli.sh DMA_PERF
 # An unknown --rows id, a bad sweep value and a stray argument are errors (exit
 # non-zero, one line naming them, no run); D1's loop checks its mappings, so a
-# --dma-debug run reports no unchecked mapping.
+# --dma-debug run reports no unchecked mapping. A run killed with SIGKILL leaves
+# no DPDK hugepage file (/dev/hugepages/dmaperf<pid>map_*) and no DPDK runtime
+# file behind (dma-perf runs DPDK --in-memory).
 set -u
 exe=$1
 fail=0
@@ -22,5 +24,16 @@ case $out in *"unknown row 'P99'"*) ;; *) bad "--rows P99 does not name the row:
 out=$("$exe" --rows D1 --iterations 0.01 2>&1) || bad "--rows D1 failed: $out"
 case $out in *D1*) ;; *) bad "no D1 row: $out" ;; esac
 case $out in *udma_mapping_error*|*"never checked"*) bad "D1 left mappings unchecked: $out" ;; esac
+tmp=$(mktemp) || exit 1
+"$exe" --rows P9 --iterations 100 > "$tmp" 2>&1 &
+pid=$!
+i=0
+until grep -q '^dma-perf: DPDK' "$tmp" || [ $i -ge 300 ]; do sleep 0.1; i=$((i + 1)); done
+grep -q '^dma-perf: DPDK' "$tmp" || bad "dma-perf did not start: $(cat "$tmp")"
+kill -KILL $pid
+wait $pid 2>/dev/null
+left=$(ls -d /dev/hugepages/dmaperf${pid}map_* /var/run/dpdk/dmaperf${pid}/* 2>/dev/null | head -3)
+[ -z "$left" ] || bad "a killed dma-perf ($(head -1 "$tmp")) left: $left"
+rm -f "$tmp"
 [ $fail -eq 0 ] && echo "check_cli: ok"
 exit $fail

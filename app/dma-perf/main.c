@@ -4,13 +4,18 @@
  * pool in the same process, reported as ratios (doc/perf.md). DPDK runs in PA mode
  * when root and hugepages allow, else --no-huge in VA mode; udma likewise.
  */
+#include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
+#include <rte_errno.h>
 #include <rte_lcore.h>
 
 #include "perf.h"
@@ -169,6 +174,78 @@ static int free_hugepages(void)
 	return n;
 }
 
+/* "dmaperf<pid>..." of a process that is gone: its pid, else 0 */
+static long dead_owner(const char *name)
+{
+	char *end;
+	long pid;
+
+	if (strncmp(name, "dmaperf", 7) != 0)
+		return 0;
+	pid = strtol(name + 7, &end, 10);
+	if (pid <= 0 || end == name + 7 || (*end != '\0' && strncmp(end, "map_", 4) != 0))
+		return 0;
+	return kill((pid_t)pid, 0) != 0 && errno == ESRCH ? pid : 0;
+}
+
+/* remove every file of @dir (not recursive), then @dir */
+static void remove_dir(const char *dir)
+{
+	char path[512];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+/*
+ * What dma-perf runs of before --in-memory left when they died: hugepage files
+ * /dev/hugepages/dmaperf<pid>map_* (each holds a hugepage) and DPDK runtime
+ * directories <runtime>/dpdk/dmaperf<pid>. Only names of dead pids are touched.
+ */
+static void remove_stale(void)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	char run[256], path[512];
+	struct dirent *de;
+	DIR *d;
+
+	if ((d = opendir("/dev/hugepages")) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strstr(de->d_name, "map_") == NULL || dead_owner(de->d_name) == 0)
+				continue;
+			snprintf(path, sizeof(path), "/dev/hugepages/%s", de->d_name);
+			unlink(path);
+		}
+		closedir(d);
+	}
+	snprintf(run, sizeof(run), "%s/dpdk", geteuid() == 0 || xdg == NULL ? "/var/run" : xdg);
+	if ((d = opendir(run)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strstr(de->d_name, "map_") != NULL || dead_owner(de->d_name) == 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", run, de->d_name);
+			remove_dir(path);
+		}
+		closedir(d);
+	}
+}
+
+/* DPDK 22.11 makes its runtime directory even with --in-memory (empty then) */
+static void remove_runtime_dir(void)
+{
+	remove_dir(rte_eal_get_runtime_dir());
+}
+
 static int dpdk_up(void)
 {
 	char prefix[64], lcores[32], *argv[16];
@@ -186,6 +263,9 @@ static int dpdk_up(void)
 	argv[argc++] = "dma-perf";
 	argv[argc++] = "--no-pci";
 	argv[argc++] = "--no-telemetry";
+	/* nothing on disk: hugepage files unlinked at once, no shared config, so a
+	 * killed run leaves no /dev/hugepages/dmaperf<pid>map_* behind */
+	argv[argc++] = "--in-memory";
 	argv[argc++] = prefix;
 	argv[argc++] = lcores;
 	argv[argc++] = "--log-level=3";
@@ -198,10 +278,12 @@ static int dpdk_up(void)
 		argv[argc++] = "--iova-mode=va";
 	}
 	argv[argc] = NULL;
+	remove_stale();
 	if (rte_eal_init(argc, argv) < 0) {
-		fprintf(stderr, "dma-perf: rte_eal_init failed\n");
+		fprintf(stderr, "dma-perf: rte_eal_init failed: %s\n", rte_strerror(rte_errno));
 		return -1;
 	}
+	atexit(remove_runtime_dir);
 	g_opts.lcores = (int)rte_lcore_count();
 	return 0;
 }
@@ -245,6 +327,9 @@ void udma_down(void)
 
 int main(int argc, char **argv)
 {
+	/* stdout is a file under devtools/test: keep its lines in order with stderr's
+	 * and on disk even if the run dies */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (parse(argc, argv) < 0)
 		return 1;
 	g_opts.pa = geteuid() == 0 && free_hugepages() >= 300;

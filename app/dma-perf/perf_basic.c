@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* P5 (virt2iova) and P9 (coherent 4 KiB alloc+free). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,15 @@
 
 #include "perf.h"
 
+/*
+ * P5 looks up addresses spread over BUF (more than the caches hold). The span is
+ * NCHUNK coherent buffers of CHUNK: virt2iova needs no contiguity, and one 4 MiB
+ * coherent buffer would need 4 MiB of physically contiguous hugepages in pa mode,
+ * which a machine whose hugepages other processes hold in pieces may not have.
+ */
 #define BUF (4UL << 20)
+#define CHUNK (64UL << 10)
+#define NCHUNK (BUF / CHUNK)
 #define NOFF 1024
 
 static struct udma_device *dev64(const char *name)
@@ -17,38 +26,42 @@ static struct udma_device *dev64(const char *name)
 	struct udma_device *d = udma_device_create(name, NULL, -1);
 
 	if (d == NULL || udma_set_mask_and_coherent(d, UDMA_BIT_MASK(64)) != 0) {
-		fprintf(stderr, "dma-perf: cannot create device %s\n", name);
+		fprintf(stderr, "dma-perf: cannot create device %s: %s\n", name, strerror(errno));
 		exit(1);
 	}
 	return d;
 }
 
-static void offsets(size_t *off)
+/* NOFF addresses at random 64-byte steps over the NCHUNK pieces of @chunk */
+static void addresses(uint8_t *const *chunk, const uint8_t **addr)
 {
 	unsigned int seed = 42;
 
-	for (int i = 0; i < NOFF; i++)
-		off[i] = ((size_t)rand_r(&seed) * 64) % BUF;
+	for (int i = 0; i < NOFF; i++) {
+		size_t off = ((size_t)rand_r(&seed) * 64) % BUF;
+
+		addr[i] = chunk[off / CHUNK] + off % CHUNK;
+	}
 }
 
-static double time_udma_v2i(const uint8_t *buf, const size_t *off, long n)
+static double time_udma_v2i(const uint8_t *const *addr, long n)
 {
 	uint64_t s = 0;
 	double t0 = now_ns();
 
 	for (long i = 0; i < n; i++)
-		s += udma_virt2iova(buf + off[i & (NOFF - 1)]);
+		s += udma_virt2iova(addr[i & (NOFF - 1)]);
 	g_sink += s;
 	return (now_ns() - t0) / (double)n;
 }
 
-static double time_rte_v2i(const uint8_t *buf, const size_t *off, long n)
+static double time_rte_v2i(const uint8_t *const *addr, long n)
 {
 	uint64_t s = 0;
 	double t0 = now_ns();
 
 	for (long i = 0; i < n; i++)
-		s += rte_mem_virt2iova(buf + off[i & (NOFF - 1)]);
+		s += rte_mem_virt2iova(addr[i & (NOFF - 1)]);
 	g_sink += s;
 	return (now_ns() - t0) / (double)n;
 }
@@ -64,33 +77,57 @@ static double time_rte_malloc_v2i(void *const *elems, long n)
 	return (now_ns() - t0) / (double)n;
 }
 
+static void p5_setup_failed(const char *what, int err)
+{
+	fprintf(stderr, "dma-perf: P5 setup failed: %s: %s (%s mode)\n", what, strerror(err),
+		g_opts.pa ? "pa" : "va");
+	exit(1);
+}
+
 void perf_virt2iova(void)
 {
 	struct udma_device *d;
 	double u[SAMPLES], r[SAMPLES], m[SAMPLES], mu, mr, mm;
-	size_t off[NOFF];
-	udma_addr_t h;
-	uint8_t *ubuf, *rbuf;
+	const uint8_t *uaddr[NOFF], *raddr[NOFF];
+	udma_addr_t h[NCHUNK];
+	uint8_t *uchunk[NCHUNK], *rchunk[NCHUNK];
 	void *elems[64];
+	char what[96];
 	struct perf_row row = {.id = "P5"};
 
 	if (!row_wanted("P5"))
 		return;
 	d = dev64("p5");
-	ubuf = udma_alloc_coherent(d, BUF, &h, UDMA_GFP_KERNEL);
-	rbuf = rte_malloc(NULL, BUF, 4096);
-	for (int i = 0; i < 64; i++)
-		elems[i] = rte_malloc(NULL, 256, 64);
-	if (!ubuf || !rbuf || udma_virt2iova(ubuf) != h || rte_mem_virt2iova(rbuf) == RTE_BAD_IOVA) {
-		fprintf(stderr, "dma-perf: P5 setup failed\n");
-		exit(1);
+	for (size_t k = 0; k < NCHUNK; k++) {
+		uchunk[k] = udma_alloc_coherent(d, CHUNK, &h[k], UDMA_GFP_KERNEL);
+		if (uchunk[k] == NULL) {
+			snprintf(what, sizeof(what), "udma_alloc_coherent(%zu KiB), piece %zu of %zu",
+				 CHUNK >> 10, k + 1, (size_t)NCHUNK);
+			p5_setup_failed(what, errno);
+		}
+		if (udma_virt2iova(uchunk[k]) != h[k])
+			p5_setup_failed("udma_virt2iova of a coherent buffer is not its handle", EFAULT);
 	}
-	memset(rbuf, 0, BUF);
-	offsets(off);
+	for (size_t k = 0; k < NCHUNK; k++) {
+		rchunk[k] = rte_malloc(NULL, CHUNK, 4096);
+		if (rchunk[k] == NULL || rte_mem_virt2iova(rchunk[k]) == RTE_BAD_IOVA) {
+			snprintf(what, sizeof(what), "rte_malloc(%zu KiB) or its IOVA, piece %zu",
+				 CHUNK >> 10, k + 1);
+			p5_setup_failed(what, ENOMEM);
+		}
+		memset(rchunk[k], 0, CHUNK);
+	}
+	for (int i = 0; i < 64; i++) {
+		elems[i] = rte_malloc(NULL, 256, 64);
+		if (elems[i] == NULL)
+			p5_setup_failed("rte_malloc(256)", ENOMEM);
+	}
+	addresses(uchunk, uaddr);
+	addresses(rchunk, raddr);
 	for (int s = 0; s < SAMPLES; s++) {
 		progress("P5", s + 1, SAMPLES);
-		u[s] = time_udma_v2i(ubuf, off, iters(20000000));
-		r[s] = time_rte_v2i(rbuf, off, iters(20000));
+		u[s] = time_udma_v2i(uaddr, iters(20000000));
+		r[s] = time_rte_v2i(raddr, iters(20000));
 		m[s] = time_rte_malloc_v2i(elems, iters(20000000));
 	}
 	mu = spread_of(u, SAMPLES, &row.us);
@@ -113,8 +150,10 @@ void perf_virt2iova(void)
 	row_add(&row);
 	for (int i = 0; i < 64; i++)
 		rte_free(elems[i]);
-	rte_free(rbuf);
-	udma_free_coherent(d, BUF, ubuf, h);
+	for (size_t k = 0; k < NCHUNK; k++) {
+		rte_free(rchunk[k]);
+		udma_free_coherent(d, CHUNK, uchunk[k], h[k]);
+	}
 	udma_device_destroy(d);
 }
 
@@ -126,8 +165,11 @@ static double time_coherent(struct udma_device *d, long n)
 	for (long i = 0; i < n; i++) {
 		void *p = udma_alloc_coherent(d, 4096, &h, UDMA_GFP_ATOMIC);
 
-		if (p == NULL)
+		if (p == NULL) {
+			fprintf(stderr, "dma-perf: P9 udma_alloc_coherent(4 KiB) failed: %s\n",
+				strerror(errno));
 			exit(1);
+		}
 		udma_free_coherent(d, 4096, p, h);
 	}
 	return (now_ns() - t0) / (double)n;
@@ -140,8 +182,10 @@ static double time_rte_malloc(long n, bool zero)
 	for (long i = 0; i < n; i++) {
 		void *p = zero ? rte_zmalloc(NULL, 4096, 4096) : rte_malloc(NULL, 4096, 4096);
 
-		if (p == NULL)
+		if (p == NULL) {
+			fprintf(stderr, "dma-perf: P9 rte_%smalloc(4 KiB) failed\n", zero ? "z" : "");
 			exit(1);
+		}
 		rte_free(p);
 	}
 	return (now_ns() - t0) / (double)n;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* P6, P7, P8, P10 and the mapping half of P11: streaming maps against DPDK translation. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,8 +102,10 @@ static double loop_sg(struct udma_sg *sg, long n)
 	for (long i = 0; i < n; i++) {
 		int c = udma_map_sg(g_dev, sg, 32, UDMA_TO_DEVICE);
 
-		if (c == 0)
+		if (c == 0) {
+			fprintf(stderr, "dma-perf: P8: udma_map_sg of 32 entries failed\n");
 			exit(1);
+		}
 		udma_unmap_sg(g_dev, sg, 32, UDMA_TO_DEVICE);
 	}
 	return (now_ns() - t0) / (double)(n * 32);
@@ -152,7 +155,8 @@ static void setup(void)
 	g_coh = udma_alloc_coherent(g_dev, COH_LEN, &g_coh_h, UDMA_GFP_KERNEL);
 	g_coh2 = udma_alloc_coherent(g_dev, COH_LEN, &g_coh2_h, UDMA_GFP_KERNEL);
 	if (g_coh == NULL || g_coh2 == NULL) {
-		fprintf(stderr, "dma-perf: map setup failed\n");
+		fprintf(stderr, "dma-perf: map rows (P6-P8) setup failed: udma_alloc_coherent(%lu KiB): %s\n",
+			COH_LEN >> 10, strerror(errno));
 		exit(1);
 	}
 }
@@ -428,8 +432,10 @@ static void sweep_size(void)
 	for (int i = 0; i < sw->n; i++)
 		max = (size_t)sw->v[i] > max ? (size_t)sw->v[i] : max;
 	foreign = aligned_alloc(4096, 2 * max + 4096);
-	if (foreign == NULL || elem == NULL)
+	if (foreign == NULL || elem == NULL) {
+		fprintf(stderr, "dma-perf: map sweep setup failed: out of memory\n");
 		exit(1);
+	}
 	memset(foreign, 1, 2 * max + 4096);
 	for (int i = 0; i < sw->n; i++) {
 		size_t len = (size_t)sw->v[i];
@@ -470,8 +476,10 @@ static double loop_sg_n(struct udma_sg *sg, int k, long n)
 	double t0 = now_ns();
 
 	for (long i = 0; i < n; i++) {
-		if (udma_map_sg(g_dev, sg, k, UDMA_TO_DEVICE) == 0)
+		if (udma_map_sg(g_dev, sg, k, UDMA_TO_DEVICE) == 0) {
+			fprintf(stderr, "dma-perf: map_sg sweep: udma_map_sg of %d entries failed\n", k);
 			exit(1);
+		}
 		udma_unmap_sg(g_dev, sg, k, UDMA_TO_DEVICE);
 	}
 	return (now_ns() - t0) / (double)(n * k);

@@ -661,7 +661,8 @@ void perf_pool(void)
 	p = udma_pool_create("perf", g_dev, ELT, 0, 0);
 	mp = rte_mempool_create("perf", NOBJ, ELT, 512, 0, NULL, NULL, NULL, NULL, SOCKET_ID_ANY, 0);
 	if (p == NULL || mp == NULL) {
-		fprintf(stderr, "dma-perf: pool setup failed\n");
+		fprintf(stderr, "dma-perf: pool rows setup failed: %s\n",
+			p == NULL ? "udma_pool_create" : "rte_mempool_create");
 		exit(1);
 	}
 	mpool_init(&m, NOBJ);
@@ -698,8 +699,10 @@ static double loop_udma_bulk_n(struct udma_pool *p, unsigned int k, long n)
 	double t0 = now_ns();
 
 	for (long i = 0; i < n; i++) {
-		if (udma_pool_alloc_bulk(p, UDMA_GFP_ATOMIC, v, h, k) != 0)
+		if (udma_pool_alloc_bulk(p, UDMA_GFP_ATOMIC, v, h, k) != 0) {
+			fprintf(stderr, "dma-perf: pool sweep: udma_pool_alloc_bulk of %u failed\n", k);
 			exit(1);
+		}
 		udma_pool_free_bulk(p, v, h, k);
 	}
 	return (now_ns() - t0) / (double)(n * k);
