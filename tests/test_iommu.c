@@ -324,6 +324,7 @@ static void beyond_memseg_in(enum t_mode mode)
 static void test_beyond_memseg_sim(void **s) { (void)s; beyond_memseg_in(T_SIM); }
 static void test_beyond_memseg_va(void **s) { (void)s; beyond_memseg_in(T_VA); }
 static void test_beyond_memseg_pa(void **s) { (void)s; beyond_memseg_in(T_PA); }
+static void test_beyond_memseg_force(void **s) { (void)s; beyond_memseg_in(T_FORCE); }
 
 /* defect: a SIZE_MAX map in sim returned a valid-looking IOVA (the span wrapped) */
 static void test_size_max_sim(void **s)
@@ -346,6 +347,38 @@ static void test_size_max_sim(void **s)
 	udma_device_destroy(d);
 	udma_eal_cleanup();
 	free(heap);
+}
+
+/* a refused free leaves the allocation mapped: the device still reads it */
+static void test_bad_free_keeps_mapping(void **s)
+{
+	struct udma_device *a, *c, *b;
+	uint8_t *p, back[PG];
+	udma_addr_t h;
+
+	(void)s;
+	t_init_mode(T_SIM, "8");
+	a = t_dev64("parent");
+	c = udma_device_create("child", a, -1);
+	b = t_dev64("other");
+	assert_non_null(c);
+	p = udma_alloc_coherent(a, 100, &h, UDMA_GFP_KERNEL);
+	assert_non_null(p);
+	fill(p, 100, 7);
+	udma_free_coherent(a, 100, p + 64, h + 64);    /* not the allocation's start */
+	udma_free_coherent(a, 100 + PG, p, h);         /* another size */
+	udma_free_coherent(a, 100, p, h + PG);         /* another handle */
+	udma_free_coherent(b, 100, p, h);              /* another device */
+	udma_free_coherent(c, 100, p, h);              /* its group, not its owner */
+	assert_int_equal(udma_sim_dma_read(a, h, back, 100), 0);
+	assert_true(same(back, 100, 7));
+	assert_int_equal(udma_sim_dma_read(c, h, back, 100), 0);
+	udma_free_coherent(a, 100, p, h);
+	assert_int_equal(udma_sim_dma_read(a, h, back, 16), -EFAULT);
+	udma_device_destroy(c);
+	udma_device_destroy(b);
+	udma_device_destroy(a);
+	assert_int_equal(udma_eal_cleanup(), 0);
 }
 
 /* noncoherent memory: the device view is the owner's only; sync copies views */
@@ -494,12 +527,14 @@ int main(void)
 		cmocka_unit_test(test_pool_block_after_destroy),
 		cmocka_unit_test(test_sync_refused),
 		cmocka_unit_test(test_child_shares_domain),
+		cmocka_unit_test(test_bad_free_keeps_mapping),
 		cmocka_unit_test(test_noncoherent_domain),
 		cmocka_unit_test(test_sg_other_device),
 		cmocka_unit_test(test_destroy_with_mappings),
 		cmocka_unit_test(test_beyond_memseg_sim),
 		cmocka_unit_test(test_beyond_memseg_va),
 		cmocka_unit_test(test_beyond_memseg_pa),
+		cmocka_unit_test(test_beyond_memseg_force),
 		cmocka_unit_test(test_size_max_sim),
 	};
 

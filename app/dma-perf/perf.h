@@ -9,16 +9,33 @@
 
 #include <udma.h>
 
+#define MAX_SWEEP 16
+
+/* a sweep's points (--sizes, --burst, --lcores) */
+struct sweep {
+	int n;
+	long v[MAX_SWEEP];
+};
+
 struct perf_opts {
 	double scale;        /* iterations multiplier (--quick: 0.1) */
-	const char *rows;    /* NULL: all */
+	const char *rows;    /* NULL: all fixed rows (P1-P11, D1) */
 	const char *json;
+	const char *csv;
 	bool pa;             /* udma runs in pa mode (else va) */
-	int lcores;          /* DPDK lcores available (1 or 2) */
+	int lcores;          /* DPDK lcores available */
+	struct sweep sizes, burst, lcore_list;
 };
 extern struct perf_opts g_opts;
 
-/* one report row; for P4 the figures are bytes */
+/* min, median and max over a row's samples */
+struct spread {
+	double min, med, max;
+	int n;
+};
+
+/* one report row; for P4 the figures are bytes. Sweep rows (id SIZE, BURST,
+ * LCORES) also carry the axis and the point: workload is the series. */
 struct perf_row {
 	char id[8];
 	char workload[96];
@@ -29,12 +46,41 @@ struct perf_row {
 	char target[48];
 	bool pass;
 	bool bytes;
+	struct spread us, bs; /* udma's and the baseline's samples (n = 0: one figure) */
+	const char *axis;     /* sweeps: "size", "burst", "lcores"; else NULL */
+	long x;
 };
 
 void row_add(const struct perf_row *r);
+/* @v's min/median/max (sorts @v); returns the median */
+double spread_of(double *v, int n, struct spread *s);
+/* a sweep row: @u and @b are the samples of udma and the baseline (sorted here) */
+void sweep_add(const char *axis, long x, const char *series, double *u, const char *base,
+	       double *b, int n);
+/* is the sweep wanted (its list given, or its id in --rows) */
+bool sweep_wanted(const char *id);
+/* what the report says about the run */
+struct run_meta {
+	char cpu[128];
+	char kernel[160];
+	char commit[64];
+	char udma_mode[8];
+	char dpdk_mode[32];
+	char date[32];
+	long page_size; /* bytes: 2 MiB hugepages or 4 KiB with --no-huge */
+	int cpus;
+};
+extern struct run_meta g_meta;
+
+void meta_fill(const char *udma_mode, const char *dpdk_mode, long page_size);
+/* 0, or -1 after one line per unknown id */
+int rows_validate(const char *list);
 void report_print(void);
 int report_json(const char *path);
+int report_csv(const char *path);
 bool row_wanted(const char *id);
+/* is @id in the comma-separated @list (an exact item) */
+bool in_rows(const char *list, const char *id);
 void progress(const char *id, int step, int steps);
 
 static inline double now_ns(void)
@@ -65,7 +111,9 @@ void perf_pool(void);        /* P1, P2, P3, P4, P11 pool */
 void perf_map(void);         /* P6, P8, P10, P11 map (pa/va) */
 void perf_map_sim(void);     /* P7 (after re-init in sim mode) */
 void perf_debug(double off_ns); /* D1 (after re-init with --dma-debug) */
-extern double g_p6_ns;
+extern double g_d1_off_ns;   /* D1's loop with dma-debug off, timed in the pa/va session */
+void sweep_pool(void);       /* SIZE (pool), BURST (pool bulk), LCORES (pool) */
+void sweep_map(void);        /* SIZE (map, bounce, coherent), BURST (map_sg), LCORES (map) */
 
 /* udma init with extra options appended (e.g. \"--dma-debug\") */
 int udma_up_with(const char *mode, const char *more);

@@ -93,9 +93,8 @@ void perf_virt2iova(void)
 		r[s] = time_rte_v2i(rbuf, off, iters(20000));
 		m[s] = time_rte_malloc_v2i(elems, iters(20000000));
 	}
-	mu = median(u, SAMPLES);
-	mr = median(r, SAMPLES);
-	mm = median(m, SAMPLES);
+	mu = spread_of(u, SAMPLES, &row.us);
+	mr = spread_of(r, SAMPLES, &row.bs);
 	snprintf(row.workload, sizeof(row.workload), "udma_virt2iova, memseg memory (%s)",
 		 g_opts.pa ? "pa" : "va");
 	row.udma = mu;
@@ -106,6 +105,7 @@ void perf_virt2iova(void)
 	row.pass = mu <= 3.0 && mr / mu >= 1000.0;
 	row_add(&row);
 	snprintf(row.baseline, sizeof(row.baseline), "rte_malloc_virt2iova");
+	mm = spread_of(m, SAMPLES, &row.bs);
 	row.base = mm;
 	row.ratio = mu / mm;
 	snprintf(row.target, sizeof(row.target), "<= 3 ns");
@@ -162,9 +162,8 @@ void perf_coherent(void)
 		r[s] = time_rte_malloc(iters(1000000), false);
 		z[s] = time_rte_malloc(iters(1000000), true);
 	}
-	mu = median(u, SAMPLES);
-	mr = median(r, SAMPLES);
-	mz = median(z, SAMPLES);
+	mu = spread_of(u, SAMPLES, &row.us);
+	mr = spread_of(r, SAMPLES, &row.bs);
 	snprintf(row.workload, sizeof(row.workload), "alloc_coherent+free_coherent 4 KiB (zeroed)");
 	row.udma = mu;
 	snprintf(row.baseline, sizeof(row.baseline), "rte_malloc+rte_free 4 KiB");
@@ -174,6 +173,7 @@ void perf_coherent(void)
 	row.pass = row.ratio <= 0.5;
 	row_add(&row);
 	snprintf(row.baseline, sizeof(row.baseline), "rte_zmalloc+rte_free 4 KiB");
+	mz = spread_of(z, SAMPLES, &row.bs);
 	row.base = mz;
 	row.ratio = mu / mz;
 	snprintf(row.target, sizeof(row.target), "info (both zero)");

@@ -139,10 +139,15 @@ static double loop_mempool_bulk(struct rte_mempool *mp, long n)
 	return (now_ns() - t0) / (double)(n * 32);
 }
 
-static void add(const char *id, const char *work, double u, const char *base, double b,
-		const char *target, double limit)
+/* a row from the samples (sorted here); passes when the ratio <= @limit (if > 0) */
+static void add(const char *id, const char *work, double *u, const char *base, double *b,
+		int n, const char *target, double limit)
 {
-	struct perf_row r = {.udma = u, .base = b, .ratio = u / b};
+	struct perf_row r = {0};
+
+	r.udma = spread_of(u, n, &r.us);
+	r.base = spread_of(b, n, &r.bs);
+	r.ratio = r.udma / r.base;
 
 	snprintf(r.id, sizeof(r.id), "%s", id);
 	snprintf(r.workload, sizeof(r.workload), "%s", work);
@@ -166,18 +171,16 @@ static void p1_p2(struct udma_pool *p, struct rte_mempool *mp, struct mutex_pool
 		rb[s] = loop_mempool_bulk(mp, iters(1000000));
 	}
 	if (row_wanted("P1")) {
-		double mu = median(u, SAMPLES);
-
-		add("P1", "pool alloc+free 64 B, warm lcore cache", mu,
-		    "rte_mempool get+put (cache 512)", median(r, SAMPLES), "<= 0.5x", 0.5);
-		add("P1", "pool alloc+free 64 B, warm lcore cache", mu, "mutex free-list pool",
-		    median(x, SAMPLES), "info", 0);
-		add("P1", "pool alloc+free 64 B, warm lcore cache", mu, "jemalloc mallocx+dallocx 64 B",
-		    median(j, SAMPLES), "info", 0);
+		add("P1", "pool alloc+free 64 B, warm lcore cache", u,
+		    "rte_mempool get+put (cache 512)", r, SAMPLES, "<= 0.5x", 0.5);
+		add("P1", "pool alloc+free 64 B, warm lcore cache", u, "mutex free-list pool",
+		    x, SAMPLES, "info", 0);
+		add("P1", "pool alloc+free 64 B, warm lcore cache", u, "jemalloc mallocx+dallocx 64 B",
+		    j, SAMPLES, "info", 0);
 	}
 	if (row_wanted("P2"))
-		add("P2", "pool alloc_bulk+free_bulk 32, per object", median(ub, SAMPLES),
-		    "rte_mempool get/put_bulk 32", median(rb, SAMPLES), "<= 1.0x", 1.0);
+		add("P2", "pool alloc_bulk+free_bulk 32, per object", ub,
+		    "rte_mempool get/put_bulk 32", rb, SAMPLES, "<= 1.0x", 1.0);
 }
 
 /* ---- P3: producer allocates on lcore 0, consumer frees on lcore 1 ---------- */
@@ -266,10 +269,10 @@ static void p3(struct udma_pool *p, struct rte_mempool *mp, struct mutex_pool *m
 		r[s] = run_pc(&cr);
 		x[s] = run_pc(&cx);
 	}
-	add("P3", "pool, 2 lcores: producer allocs, consumer frees", median(u, 3),
-	    "rte_mempool (cache 512)", median(r, 3), "<= 1.0x (>= 1x ops/s)", 1.0);
-	add("P3", "pool, 2 lcores: producer allocs, consumer frees", median(u, 3),
-	    "mutex free-list pool", median(x, 3), "<= 0.2x (>= 5x ops/s)", 0.2);
+	add("P3", "pool, 2 lcores: producer allocs, consumer frees", u,
+	    "rte_mempool (cache 512)", r, 3, "<= 1.0x (>= 1x ops/s)", 1.0);
+	add("P3", "pool, 2 lcores: producer allocs, consumer frees", u,
+	    "mutex free-list pool", x, 3, "<= 0.2x (>= 5x ops/s)", 0.2);
 	rte_ring_free(ring);
 }
 
@@ -322,8 +325,8 @@ static void p11_pool(struct udma_pool *p)
 		rte_eal_wait_lcore(1);
 		two[s] = (now_ns() - t0) / (2.0 * (double)n);
 	}
-	r.udma = median(two, SAMPLES);
-	r.base = median(one, SAMPLES);
+	r.udma = spread_of(two, SAMPLES, &r.us);
+	r.base = spread_of(one, SAMPLES, &r.bs);
 	ratio = r.base / r.udma;
 	r.ratio = ratio;
 	snprintf(r.workload, sizeof(r.workload), "pool alloc+free, 2 lcores on own pools (ns/op agg)");
@@ -413,6 +416,205 @@ void perf_pool(void)
 		p4();
 	if (row_wanted("P11") && g_opts.lcores > 1)
 		p11_pool(p);
+	udma_pool_destroy(p);
+	rte_mempool_free(mp);
+	free(m.mem);
+	udma_device_destroy(g_dev);
+}
+
+/* ---- sweeps: block size, burst, lcores ------------------------------------ */
+
+static double loop_udma_bulk_n(struct udma_pool *p, unsigned int k, long n)
+{
+	void *v[256];
+	udma_addr_t h[256];
+	double t0 = now_ns();
+
+	for (long i = 0; i < n; i++) {
+		if (udma_pool_alloc_bulk(p, UDMA_GFP_ATOMIC, v, h, k) != 0)
+			exit(1);
+		udma_pool_free_bulk(p, v, h, k);
+	}
+	return (now_ns() - t0) / (double)(n * k);
+}
+
+static double loop_mempool_bulk_n(struct rte_mempool *mp, unsigned int k, long n)
+{
+	void *v[256];
+	double t0 = now_ns();
+
+	for (long i = 0; i < n; i++) {
+		if (rte_mempool_get_bulk(mp, v, k) == 0)
+			rte_mempool_put_bulk(mp, v, k);
+	}
+	return (now_ns() - t0) / (double)(n * k);
+}
+
+static struct udma_pool *warm_pool(size_t size)
+{
+	struct udma_pool *p = udma_pool_create("sweep", g_dev, size, 0, 0);
+	void *warm[256];
+
+	if (p == NULL || udma_pool_alloc_bulk(p, UDMA_GFP_KERNEL, warm, NULL, 256) != 0) {
+		fprintf(stderr, "dma-perf: sweep pool of %zu B failed\n", size);
+		exit(1);
+	}
+	udma_pool_free_bulk(p, warm, NULL, 256);
+	return p;
+}
+
+static struct rte_mempool *sweep_mempool(size_t size)
+{
+	static int seq;
+	char name[32];
+	struct rte_mempool *mp;
+
+	snprintf(name, sizeof(name), "sweep%d", seq++);
+	mp = rte_mempool_create(name, 4096, (unsigned int)size, 512, 0, NULL, NULL, NULL, NULL,
+				SOCKET_ID_ANY, 0);
+	if (mp == NULL) {
+		fprintf(stderr, "dma-perf: sweep rte_mempool of %zu B failed\n", size);
+		exit(1);
+	}
+	return mp;
+}
+
+/* SIZE: alloc+free of one block per block size, against rte_mempool of that element size */
+static void sweep_pool_size(void)
+{
+	const struct sweep *sw = &g_opts.sizes;
+
+	for (int i = 0; i < sw->n; i++) {
+		size_t size = (size_t)sw->v[i];
+		struct udma_pool *p = warm_pool(size);
+		struct rte_mempool *mp = sweep_mempool(size);
+		double u[SAMPLES], r[SAMPLES];
+
+		for (int s = 0; s < SAMPLES; s++) {
+			progress("SIZE pool", i * SAMPLES + s + 1, sw->n * SAMPLES);
+			u[s] = loop_udma(p, iters(2000000));
+			r[s] = loop_mempool(mp, iters(2000000));
+		}
+		sweep_add("size", sw->v[i], "pool alloc+free", u, "rte_mempool get+put (cache 512)", r,
+			  SAMPLES);
+		rte_mempool_free(mp);
+		udma_pool_destroy(p);
+	}
+}
+
+/* BURST: alloc_bulk+free_bulk of n 64 B blocks, per block, against rte_mempool bulk */
+static void sweep_pool_burst(struct udma_pool *p, struct rte_mempool *mp)
+{
+	const struct sweep *sw = &g_opts.burst;
+
+	for (int i = 0; i < sw->n; i++) {
+		unsigned int k = (unsigned int)sw->v[i];
+		long n = iters(4000000 / (long)k + 1);
+		double u[SAMPLES], r[SAMPLES];
+
+		for (int s = 0; s < SAMPLES; s++) {
+			progress("BURST pool", i * SAMPLES + s + 1, sw->n * SAMPLES);
+			u[s] = loop_udma_bulk_n(p, k, n);
+			r[s] = loop_mempool_bulk_n(mp, k, n);
+		}
+		sweep_add("burst", (long)k, "pool alloc_bulk+free_bulk, per block", u,
+			  "rte_mempool get/put_bulk, per block", r, SAMPLES);
+	}
+}
+
+/* LCORES: k lcores at once on one shared pool (each through its own lcore cache) */
+struct lw {
+	enum kind kind;
+	struct udma_pool *pool;
+	struct rte_mempool *mp;
+	struct mutex_pool *m;
+	long n;
+};
+
+static int lcore_work(void *arg)
+{
+	struct lw *w = arg;
+
+	if (w->kind == K_UDMA) {
+		udma_thread_register();
+		loop_udma(w->pool, w->n);
+		udma_thread_unregister();
+	} else if (w->kind == K_MEMPOOL) {
+		loop_mempool(w->mp, w->n);
+	} else {
+		loop_mutex(w->m, w->n);
+	}
+	return 0;
+}
+
+/* aggregate ns per operation of @k lcores running @w each */
+static double run_lcores(struct lw *w, int k)
+{
+	double t0 = now_ns();
+	unsigned int lc;
+	int started = 1;
+
+	RTE_LCORE_FOREACH_WORKER(lc) {
+		if (started >= k)
+			break;
+		rte_eal_remote_launch(lcore_work, w, lc);
+		started++;
+	}
+	if (w->kind == K_UDMA)
+		loop_udma(w->pool, w->n);
+	else if (w->kind == K_MEMPOOL)
+		loop_mempool(w->mp, w->n);
+	else
+		loop_mutex(w->m, w->n);
+	rte_eal_mp_wait_lcore();
+	return (now_ns() - t0) / ((double)w->n * k);
+}
+
+static void sweep_pool_lcores(struct udma_pool *p, struct rte_mempool *mp, struct mutex_pool *m)
+{
+	const struct sweep *sw = &g_opts.lcore_list;
+
+	for (int i = 0; i < sw->n; i++) {
+		int k = (int)sw->v[i];
+		double u[SAMPLES], r[SAMPLES], x[SAMPLES], u2[SAMPLES];
+
+		for (int s = 0; s < SAMPLES; s++) {
+			struct lw wu = {K_UDMA, p, mp, m, iters(4000000)};
+			struct lw wr = {K_MEMPOOL, p, mp, m, iters(4000000)};
+			struct lw wx = {K_MUTEX, p, mp, m, iters(1000000)};
+
+			progress("LCORES pool", i * SAMPLES + s + 1, sw->n * SAMPLES);
+			u[s] = run_lcores(&wu, k);
+			r[s] = run_lcores(&wr, k);
+			x[s] = run_lcores(&wx, k);
+		}
+		memcpy(u2, u, sizeof(u));
+		sweep_add("lcores", k, "pool alloc+free, shared pool (ns/op agg)", u,
+			  "rte_mempool get+put (cache 512)", r, SAMPLES);
+		sweep_add("lcores", k, "pool alloc+free, shared pool (ns/op agg)", u2,
+			  "mutex free-list pool", x, SAMPLES);
+	}
+}
+
+void sweep_pool(void)
+{
+	struct rte_mempool *mp;
+	struct udma_pool *p;
+	struct mutex_pool m;
+
+	if (!sweep_wanted("SIZE") && !sweep_wanted("BURST") && !sweep_wanted("LCORES"))
+		return;
+	g_dev = udma_device_create("sweep", NULL, -1);
+	udma_set_mask_and_coherent(g_dev, UDMA_BIT_MASK(64));
+	p = warm_pool(ELT);
+	mp = sweep_mempool(ELT);
+	mpool_init(&m, NOBJ);
+	if (sweep_wanted("SIZE"))
+		sweep_pool_size();
+	if (sweep_wanted("BURST"))
+		sweep_pool_burst(p, mp);
+	if (sweep_wanted("LCORES"))
+		sweep_pool_lcores(p, mp, &m);
 	udma_pool_destroy(p);
 	rte_mempool_free(mp);
 	free(m.mem);

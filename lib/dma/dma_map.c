@@ -228,7 +228,6 @@ static void unmap_one(struct udma_device *dev, udma_addr_t addr, size_t size,
 		      const char *fn, const void *caller)
 {
 	bool copy = !udma_get_attr(UDMA_ATTR_SKIP_CPU_SYNC, attrs), quiet = false;
-	unsigned long flags = attrs ? attrs->flags : 0;
 	const struct udma_dma_ops *ops;
 	void *slot;
 
@@ -243,9 +242,8 @@ static void unmap_one(struct udma_device *dev, udma_addr_t addr, size_t size,
 	ops = get_dma_ops(dev);
 	if (ops) {
 		dma_log_call = fn;
-		/* reported by dma-debug: the ops log nothing more */
-		ops->unmap_page(dev, addr, size, dir,
-				quiet ? flags | (1UL << UDMA_ATTR_NO_WARN) : flags);
+		ops->unmap_page(dev, addr, size, dir, (attrs ? attrs->flags : 0) |
+				(quiet ? DMA_ATTR_PVT_REPORTED : 0));
 		return;
 	}
 	slot = swiotlb_slot_of_iova(addr);

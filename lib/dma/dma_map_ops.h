@@ -92,6 +92,9 @@ static inline unsigned int dma_dir_perms(enum udma_data_direction dir)
 	       DMA_PERM_R | DMA_PERM_W;
 }
 
+/* an attrs bit of the unmap ops: dma-debug already reported this call (log no more) */
+#define DMA_ATTR_PVT_REPORTED (1UL << 63)
+
 /* sg entry marks (udma_sg.map_flags) */
 #define SGF_BOUNCED 0x1u
 #define SGF_LIST_BOUNCED 0x2u /* on the first entry: some entry of the list bounced */

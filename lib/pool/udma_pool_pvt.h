@@ -59,6 +59,10 @@ static inline bool udma_pvt_pool_is(const void *pool)
 
 	if (udma_likely(pool != NULL))
 		__builtin_memcpy(&magic, pool, sizeof(magic));
+#ifdef UDMA_PERF_INJECT_DELAY /* test builds only (-Dperf_inject_delay=true): a slower fast path for devtools/perf-regress to catch */
+	for (volatile int udma_inject_i = 0; udma_inject_i < UDMA_PERF_INJECT_DELAY; udma_inject_i++)
+		;
+#endif
 	return magic == UDMA_POOL_PVT_MAGIC;
 }
 

@@ -219,7 +219,7 @@ static void unmap_sg(struct udma_device *dev, struct udma_sg *sgl, int nents,
 
 		dbg_unmap_sg(dev, sgl, nents, (int)dir, "udma_unmap_sg", caller);
 		if (dbg_error_count() != n0) /* reported: the ops log nothing more */
-			flags |= 1UL << UDMA_ATTR_NO_WARN;
+			flags |= DMA_ATTR_PVT_REPORTED;
 	}
 	ops = get_dma_ops(dev);
 	if (ops) {
@@ -227,7 +227,7 @@ static void unmap_sg(struct udma_device *dev, struct udma_sg *sgl, int nents,
 		ops->unmap_sg(dev, sgl, nents, dir, flags);
 		return;
 	}
-	/* nothing bounced: direct mappings hold no state, nothing to walk */
+	/* nothing bounced or counted: direct mappings hold no state, nothing to walk */
 	if (!(sgl->map_flags & SGF_LIST_BOUNCED))
 		return;
 	release_bounces(dev, sgl, nents, dir, !udma_get_attr(UDMA_ATTR_SKIP_CPU_SYNC, attrs));

@@ -95,14 +95,20 @@ static void sim_free(struct udma_device *dev, size_t size, void *cpu_addr, udma_
 		return;
 	}
 	/* the domain knows what this device holds: refuse anything else, change nothing */
-	if (sim_translate(dom(dev), handle, NULL) != cpu_addr ||
+	if ((handle & (PG - 1)) != 0 || sim_translate(dom(dev), handle, NULL) != cpu_addr ||
 	    (ret = sim_unmap(dom(dev), handle, size, SIM_KIND_MEM, &va, &perms)) < 0) {
 		SIM_LOG(ERR, "%s: %p / %#llx (%zu bytes) is not a live coherent allocation of this "
 			 "device (wrong handle, size or device, or already freed): ignored",
 			 dev->name, cpu_addr, (unsigned long long)handle, size);
 		return;
 	}
-	dma_direct_free(dev, size, cpu_addr, handle);
+	/* the allocator may still refuse (another device of the group owns it): map it back */
+	if (dma_direct_free(dev, size, cpu_addr, handle) < 0) {
+		size_t off = handle & (PG - 1);
+
+		sim_map_at(dom(dev), handle - off, (uint8_t *)va - off, size + off,
+			   DMA_PERM_R | DMA_PERM_W, SIM_KIND_MEM);
+	}
 }
 
 /* ---- streaming: one buffer --------------------------------------------------- */
@@ -111,26 +117,26 @@ static udma_addr_t sim_map_page(struct udma_device *dev, void *va, size_t size,
 				enum udma_data_direction dir, unsigned long attrs)
 {
 	bool copy = !(attrs & (1UL << UDMA_ATTR_SKIP_CPU_SYNC));
+	bool backed = dma_cpu_backed(va, size);
 	udma_addr_t iova, unused;
-	unsigned int perms;
 	void *slot;
 
-	if (udma_likely(!swiotlb_forced())) {
-		if (udma_likely(dma_cpu_backed(va, size))) {
+	/* a hole in udma's own memory, or a range that wraps: no caller's buffer */
+	if (udma_unlikely(!backed && (dma_in_memseg_va(va) ||
+				      size - 1 > UINTPTR_MAX - (uintptr_t)va)))
+		return dma_map_fail(dev, va, size, attrs, "not all of it is populated memory");
+	if (udma_likely(backed && !swiotlb_forced())) {
+		/* registered memory is counted in its region while mapped (gone meanwhile: bounce) */
+		bool reg = reg_active() && reg_mem(va);
+
+		if (udma_likely(!reg || reg_ref(va, size, +1) == 0)) {
 			iova = sim_map(dom(dev), va, size, dma_dir_perms(dir), dev->dma_mask);
-			if (udma_unlikely(iova == UDMA_MAPPING_ERROR))
-				return dma_map_fail(dev, va, size, attrs,
-						    "no IOVA range under the DMA mask");
-			/* registered memory: counted, so it is not unregistered under the device */
-			if (udma_likely(!reg_active()) || !reg_mem(va) || reg_ref(va, size, +1) == 0)
+			if (udma_likely(iova != UDMA_MAPPING_ERROR))
 				return iova;
-			/* unregistered meanwhile: bounce */
-			sim_unmap(dom(dev), iova, size, SIM_KIND_STREAM, &slot, &perms);
+			if (reg)
+				reg_ref(va, size, -1);
+			return dma_map_fail(dev, va, size, attrs, "no IOVA range under the DMA mask");
 		}
-		/* a hole in udma's own memory, or a range that wraps: no caller's buffer */
-		if (dma_in_memseg_va(va) || size - 1 > UINTPTR_MAX - (uintptr_t)va)
-			return dma_map_fail(dev, va, size, attrs,
-					    "not all of it is populated memory");
 	}
 	slot = swiotlb_bounce(dev, va, size, dir, copy, &unused);
 	if (slot == NULL)
@@ -155,8 +161,7 @@ static void sim_unmap_page(struct udma_device *dev, udma_addr_t addr, size_t siz
 	unsigned int perms;
 	void *va;
 	int ret = sim_unmap(dom(dev), addr, size, SIM_KIND_STREAM, &va, &perms);
-
-	bool quiet = attrs & (1UL << UDMA_ATTR_NO_WARN); /* dma-debug reported it */
+	bool quiet = attrs & DMA_ATTR_PVT_REPORTED; /* dma-debug reported it: one line */
 
 	if (ret < 0) {
 		if (!quiet)
@@ -272,7 +277,7 @@ static int sg_backing(struct udma_device *dev, struct udma_sg *sgl, int nents,
 	int i;
 
 	for (i = 0, sg = sgl; i < nents; i++, sg = udma_sg_next(sg)) {
-		bool bounce;
+		bool backed;
 		void *va;
 
 		if (entry_bad(dev, sg, i, nents)) {
@@ -281,16 +286,16 @@ static int sg_backing(struct udma_device *dev, struct udma_sg *sgl, int nents,
 		}
 		va = sg->buf;
 		sg->map_flags = 0;
-		bounce = forced || !dma_cpu_backed(va, sg->length);
-		if (!bounce && udma_unlikely(reg_active()) && reg_mem(va)) {
+		backed = dma_cpu_backed(va, sg->length);
+		if (!forced && backed && reg_active() && reg_mem(va)) {
 			/* registered: counted until the unmap (unregistered meanwhile: bounce) */
 			if (reg_ref(va, sg->length, +1) == 0)
 				sg->map_flags = SGF_REG;
 			else
-				bounce = true;
+				backed = false;
 		}
-		if (bounce) {
-			if (!forced && dma_in_memseg_va(va)) {
+		if (forced || !backed) {
+			if (!backed && dma_in_memseg_va(va)) {
 				release_bounces_va(dev, sgl, i, dir);
 				dma_map_fail(dev, va, sg->length, flags,
 					     "not all of it is populated memory");
@@ -396,21 +401,18 @@ static void sim_unmap_sg(struct udma_device *dev, struct udma_sg *sgl, int nents
 
 	ret = sim_check(dom(dev), base, len, SIM_WHOLE | SIM_GAPS, &kind);
 	if (ret < 0 || kind != SIM_KIND_STREAM) {
-		if (attrs & (1UL << UDMA_ATTR_NO_WARN))
-			return; /* dma-debug reported it */
+		if (attrs & DMA_ATTR_PVT_REPORTED)
+			return; /* dma-debug reported it: one line */
 		SIM_LOG(ERR, "%s: sg list at iova %#llx: %s (or nents differs from map): refused",
 			 dev->name, (unsigned long long)base, unmap_why(ret < 0 ? ret : -ENOENT));
 		return;
 	}
 	for (i = 0, sg = sgl; i < nents && sg; i++, sg = udma_sg_next(sg)) {
-		if (sg->map_flags & SGF_REG) {
+		if (sg->map_flags & SGF_REG)
 			reg_ref(sg->buf, sg->length, -1);
-			sg->map_flags = 0;
-		}
-		if (!(sg->map_flags & SGF_BOUNCED))
-			continue;
-		swiotlb_release(dev, sim_translate(dom(dev), sg->map_iova, NULL), sg->length, dir, copy,
-				false);
+		if (sg->map_flags & SGF_BOUNCED)
+			swiotlb_release(dev, sim_translate(dom(dev), sg->map_iova, NULL), sg->length,
+					dir, copy, false);
 		sg->map_flags = 0;
 	}
 	if (sim_unmap(dom(dev), base, len, SIM_KIND_STREAM | SIM_GAPS, &va, &perms) < 0)
