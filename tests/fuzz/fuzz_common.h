@@ -92,7 +92,6 @@ enum fz_known {
 	FZ_KNOWN_D7_UNREGISTER_LIVE = 7, /* defect 7: unregister under a live mapping */
 	FZ_KNOWN_D8_UNBOUNDED_ALLOC,    /* defect 8: sg table / pool sizes unbounded */
 	FZ_KNOWN_OPT_VALUES,            /* "also wrong": option values (socket-mem 0, spaces, next option as value) */
-	FZ_KNOWN_SIM_STRICT,            /* "a sim IOMMU as strict as a real one" */
 	FZ_KNOWN_NR
 };
 
@@ -104,7 +103,6 @@ static const char *const fz_known_name[FZ_KNOWN_NR] = {
 	[FZ_KNOWN_D7_UNREGISTER_LIVE] = "issue 8 defect 7 (unregister under a live mapping)",
 	[FZ_KNOWN_D8_UNBOUNDED_ALLOC] = "issue 8 defect 8 (unbounded allocation)",
 	[FZ_KNOWN_OPT_VALUES] = "issue 8 'also wrong': option values",
-	[FZ_KNOWN_SIM_STRICT] = "issue 8 'sim IOMMU as strict as a real one'",
 };
 
 static unsigned long fz_known_hits[FZ_KNOWN_NR];
