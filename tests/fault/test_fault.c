@@ -86,7 +86,7 @@ static long status_kb(const char *key)
 #ifdef FI_ASAN
 #define SAN_END 0x640000000000ul
 #else
-#define SAN_END 0ul
+#define SAN_END 1ul /* every mapping: not 0, an always-true test gcc warns about */
 #endif
 /* mappings udma makes: hugepage files, memfds, reservations and tables of 1 GiB+ */
 static long udma_maps(void)
@@ -562,7 +562,7 @@ static int summary(void **st)
 	return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_init),
@@ -570,6 +570,22 @@ int main(void)
 		cmocka_unit_test(test_vfio),
 	};
 
+#ifndef FI_ASAN
+	/*
+	 * Without ASan the heap is mallinfo2()'s bytes in use, which count chunks parked
+	 * in glibc's per-thread cache (tcache) as in use: a free that lands there looks
+	 * like a leak. Run again with the cache off, so the count is exact.
+	 */
+	if (getenv("UDMA_FAULT_NO_TCACHE") == NULL) {
+		setenv("UDMA_FAULT_NO_TCACHE", "1", 1);
+		setenv("GLIBC_TUNABLES", "glibc.malloc.tcache_count=0", 1);
+		execv("/proc/self/exe", argv);
+		fprintf(stderr, "test_fault: cannot run again without the tcache: %s\n",
+			strerror(errno));
+		return 1;
+	}
+#endif
+	(void)argc;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	g_log = fopen("/dev/null", "w");
 	udma_log_set_stream(g_log);
