@@ -586,6 +586,7 @@ int main(int argc, char **argv)
 	}
 #endif
 	(void)argc;
+	(void)argv;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	g_log = fopen("/dev/null", "w");
 	udma_log_set_stream(g_log);
