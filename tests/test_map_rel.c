@@ -725,6 +725,7 @@ static void test_sync_va_force(void **s)
 static void bounce_owner_in(const char *mode, const char *swiotlb)
 {
 	uint8_t *bufa, *bufb, dev_bytes[8192], back[8192];
+	struct udma_sg sg[2];
 	struct udma_device *b;
 	udma_addr_t a, ab;
 	struct one o;
@@ -760,6 +761,21 @@ static void bounce_owner_in(const char *mode, const char *swiotlb)
 	assert_true(t_check(bufa, 8192, 47));
 	assert_true(t_check(bufb, 8192, 43));
 	udma_unmap_single(b, ab, 8192, UDMA_TO_DEVICE);
+	/* an sg list with bounced entries: the same for B's unmap and sync */
+	memset(bufa, 0, 8192);
+	udma_sg_init_table(sg, 2);
+	udma_sg_set_buf(&sg[0], bufa, 3000);
+	udma_sg_set_buf(&sg[1], bufa + 4096, 5000);
+	assert_true(udma_map_sg(g_dev, sg, 2, UDMA_FROM_DEVICE) >= 1);
+	one_begin(&o);
+	udma_unmap_sg(b, sg, 2, UDMA_FROM_DEVICE);
+	one_end(&o, "another device's unmap of a bounced sg list");
+	one_begin(&o);
+	udma_sync_sg_for_cpu(b, sg, 2, UDMA_FROM_DEVICE);
+	one_end(&o, "another device's sync of a bounced sg list");
+	assert_int_equal(udma_sim_dma_write(g_dev, udma_sg_dma_address(&sg[0]), dev_bytes, 3000), 0);
+	udma_unmap_sg(g_dev, sg, 2, UDMA_FROM_DEVICE);
+	assert_true(t_check(bufa, 3000, 47) && bufa[3000] == (uint8_t)0);
 	udma_device_destroy(b);
 	down();
 }
