@@ -562,12 +562,23 @@ static int summary(void **st)
 	return 0;
 }
 
+/* a failed sweep leaves udma initialised (and maybe armed): the next test starts clean */
+static int td(void **st)
+{
+	(void)st;
+	fi_disarm();
+	vfio_sys_inject(NULL);
+	if (udma_eal_initialized())
+		udma_eal_cleanup();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_init),
-		cmocka_unit_test(test_growth_pool_register),
-		cmocka_unit_test(test_vfio),
+		cmocka_unit_test_teardown(test_init, td),
+		cmocka_unit_test_teardown(test_growth_pool_register, td),
+		cmocka_unit_test_teardown(test_vfio, td),
 	};
 
 #ifndef FI_ASAN
