@@ -714,6 +714,85 @@ static void test_sync_va_force(void **s)
 	sync_checks_in("--iova-mode=va", "--swiotlb=force");
 }
 
+/* ---- a bounce slot belongs to the device that mapped it ------------------------------------- */
+
+/*
+ * Device B's unmap or sync of device A's bounced mapping, and A's unmap with the
+ * wrong size, are refused with one line each; A's mapping stays live (the device
+ * reads and writes it, A's unmap copies the device's bytes back) and its slot is
+ * not handed to anyone meanwhile.
+ */
+static void bounce_owner_in(const char *mode, const char *swiotlb)
+{
+	uint8_t *bufa, *bufb, dev_bytes[8192], back[8192];
+	struct udma_sg sg[2];
+	struct udma_device *b;
+	udma_addr_t a, ab;
+	struct one o;
+
+	if (up_args(mode, swiotlb, NULL))
+		skip();
+	b = t_dev64("other");
+	bufa = g_foreign;
+	bufb = g_foreign + BUF;
+	t_fill(bufa, 8192, 41);
+	a = udma_map_single(g_dev, bufa, 8192, UDMA_BIDIRECTIONAL);
+	assert_false(udma_mapping_error(g_dev, a));
+	one_begin(&o);
+	udma_unmap_single(b, a, 8192, UDMA_BIDIRECTIONAL);
+	one_end(&o, "another device's unmap of a bounced mapping");
+	one_begin(&o);
+	udma_sync_single_for_cpu(b, a, 8192, UDMA_BIDIRECTIONAL);
+	one_end(&o, "another device's sync of a bounced mapping");
+	one_begin(&o);
+	udma_unmap_single(g_dev, a, 4096, UDMA_BIDIRECTIONAL);
+	one_end(&o, "an unmap with the wrong size");
+	/* the slot is still A's: B's mapping gets another one */
+	t_fill(bufb, 8192, 43);
+	ab = udma_map_single(b, bufb, 8192, UDMA_TO_DEVICE);
+	assert_false(udma_mapping_error(b, ab));
+	assert_true(ab != a);
+	/* A's device still sees A's bytes, and what it writes reaches A's buffer */
+	assert_int_equal(udma_sim_dma_read(g_dev, a, back, sizeof(back)), 0);
+	assert_true(t_check(back, sizeof(back), 41));
+	t_fill(dev_bytes, sizeof(dev_bytes), 47);
+	assert_int_equal(udma_sim_dma_write(g_dev, a, dev_bytes, sizeof(dev_bytes)), 0);
+	udma_unmap_single(g_dev, a, 8192, UDMA_BIDIRECTIONAL);
+	assert_true(t_check(bufa, 8192, 47));
+	assert_true(t_check(bufb, 8192, 43));
+	udma_unmap_single(b, ab, 8192, UDMA_TO_DEVICE);
+	/* an sg list with bounced entries: the same for B's unmap and sync */
+	memset(bufa, 0, 8192);
+	udma_sg_init_table(sg, 2);
+	udma_sg_set_buf(&sg[0], bufa, 3000);
+	udma_sg_set_buf(&sg[1], bufa + 4096, 5000);
+	assert_true(udma_map_sg(g_dev, sg, 2, UDMA_FROM_DEVICE) >= 1);
+	one_begin(&o);
+	udma_unmap_sg(b, sg, 2, UDMA_FROM_DEVICE);
+	one_end(&o, "another device's unmap of a bounced sg list");
+	one_begin(&o);
+	udma_sync_sg_for_cpu(b, sg, 2, UDMA_FROM_DEVICE);
+	one_end(&o, "another device's sync of a bounced sg list");
+	assert_int_equal(udma_sim_dma_write(g_dev, udma_sg_dma_address(&sg[0]), dev_bytes, 3000), 0);
+	udma_unmap_sg(g_dev, sg, 2, UDMA_FROM_DEVICE);
+	assert_true(t_check(bufa, 3000, 47) && bufa[3000] == (uint8_t)0);
+	udma_device_destroy(b);
+	down();
+}
+
+static void test_owner_va(void **s) { (void)s; bounce_owner_in("--iova-mode=va", "--swiotlb=auto"); }
+static void test_owner_pa(void **s) { (void)s; bounce_owner_in("--iova-mode=pa", "--swiotlb=auto"); }
+static void test_owner_va_force(void **s)
+{
+	(void)s;
+	bounce_owner_in("--iova-mode=va", "--swiotlb=force");
+}
+static void test_owner_sim_force(void **s)
+{
+	(void)s;
+	bounce_owner_in("--iova-mode=sim", "--swiotlb=force");
+}
+
 /* a failed test leaves udma initialised: the next one starts clean */
 static int td(void **s)
 {
@@ -751,6 +830,10 @@ int main(void)
 		cmocka_unit_test_teardown(test_sync_va, td),
 		cmocka_unit_test_teardown(test_sync_pa, td),
 		cmocka_unit_test_teardown(test_sync_va_force, td),
+		cmocka_unit_test_teardown(test_owner_va, td),
+		cmocka_unit_test_teardown(test_owner_pa, td),
+		cmocka_unit_test_teardown(test_owner_va_force, td),
+		cmocka_unit_test_teardown(test_owner_sim_force, td),
 	};
 
 	if (getenv("UDMA_TEST_FILTER"))

@@ -104,11 +104,11 @@ udma_addr_t dma_map_bounce(struct udma_device *dev, void *va, size_t size,
 	if (udma_unlikely(size - 1 > UINTPTR_MAX - (uintptr_t)va ||
 			  (dma_in_memseg_va(va) && !dma_cpu_backed(va, size))))
 		return dma_map_fail(dev, va, size, flags, "not all of it is populated memory");
-	slot = swiotlb_bounce(va, size, dir, copy, &iova);
+	slot = swiotlb_bounce(dev, va, size, dir, copy, &iova);
 	if (slot == NULL)
 		return dma_map_fail(dev, va, size, flags, "out of the device's reach and no bounce slot");
 	if (iova == UDMA_MAPPING_ERROR || iova + size - 1 > dev->dma_mask) {
-		swiotlb_release(slot, size, dir, false, true);
+		swiotlb_release(dev, slot, size, dir, false, true);
 		return dma_map_fail(dev, va, size, flags, "the bounce region is above the DMA mask");
 	}
 	return iova;
@@ -248,7 +248,7 @@ static void unmap_one(struct udma_device *dev, udma_addr_t addr, size_t size,
 	}
 	slot = swiotlb_slot_of_iova(addr);
 	if (udma_unlikely(slot != NULL)) {
-		if (swiotlb_release(slot, size, dir, copy, true) == -ENOENT && !quiet)
+		if (swiotlb_release(dev, slot, size, dir, copy, true) == -ENOENT && !quiet)
 			UDMA_LOG_AS(ERR, fn, "%s: iova %#llx is in the bounce region but not a live mapping",
 				 dev->name, (unsigned long long)addr);
 	} else if (udma_unlikely(!iova_plausible(addr))) {
@@ -318,7 +318,7 @@ static void sync_range(struct udma_device *dev, udma_addr_t addr, size_t off, si
 	if (for_cpu < 0)
 		for_cpu = dir == UDMA_FROM_DEVICE ? 1 : dir == UDMA_TO_DEVICE ? 0 :
 			  !swiotlb_cpu_owned(slot);
-	if (swiotlb_sync(slot, off, size, for_cpu) == -ENOENT)
+	if (swiotlb_sync(dev, slot, off, size, for_cpu) == -ENOENT)
 		UDMA_LOG_AS(ERR, fn, "%s: iova %#llx is in the bounce region but no live mapping "
 			    "starts there (unmapped?): ignored", dev->name, (unsigned long long)addr);
 }

@@ -193,17 +193,19 @@ static inline bool swiotlb_has_va(const void *va)
 	return swiotlb_chunk((uintptr_t)va, false) >= 0;
 }
 
-/* a bounce slot holding a copy of [orig, orig+size); NULL when out of room */
-void *swiotlb_bounce(void *orig, size_t size, enum udma_data_direction dir, bool copy,
-		     udma_addr_t *slot_iova);
+/* a bounce slot holding a copy of [orig, orig+size), owned by @dev; NULL when out of room */
+void *swiotlb_bounce(const struct udma_device *dev, void *orig, size_t size,
+		     enum udma_data_direction dir, bool copy, udma_addr_t *slot_iova);
 /*
- * Release the run at @slot (copy back for FROM/BIDI when @copy); 0, -ENOENT, or
- * -EINVAL when size/dir differ from the map's and @strict (else logged and released
- * as mapped: for callers that already removed the mapping's IOVA).
+ * Release the run at @slot (copy back for FROM/BIDI when @copy); 0, -ENOENT,
+ * -EPERM (logged, kept) when @dev did not map it, or -EINVAL when size/dir differ
+ * from the map's and @strict (else logged and released as mapped: for callers that
+ * already removed the mapping's IOVA).
  */
-int swiotlb_release(void *slot, size_t size, enum udma_data_direction dir, bool copy, bool strict);
-/* copy [off, off+size) toward the CPU or the device by the mapping's direction */
-int swiotlb_sync(void *slot, size_t off, size_t size, bool for_cpu);
+int swiotlb_release(const struct udma_device *dev, void *slot, size_t size,
+		    enum udma_data_direction dir, bool copy, bool strict);
+/* copy [off, off+size) toward the CPU or the device by direction; -EPERM: not @dev's */
+int swiotlb_sync(const struct udma_device *dev, void *slot, size_t off, size_t size, bool for_cpu);
 int swiotlb_cpu_owned(const void *slot);
 
 /* ---- declared memory --------------------------------------------------------- */

@@ -28,6 +28,7 @@ enum { CPU_NO = 0, CPU_ALL = 1, CPU_PART = 2 };
 
 struct bslot {
 	void *orig;        /* the CPU buffer this slot run stands in for */
+	const struct udma_device *dev; /* the device that mapped it: only it unmaps or syncs */
 	uint32_t size;
 	uint8_t dir;
 	int8_t order;      /* head of a live run: its order; -1 otherwise */
@@ -282,8 +283,8 @@ static inline void count_bounce(void)
 struct swiotlb_region g_tlb_region;
 bool g_swiotlb_forced;
 
-void *swiotlb_bounce(void *orig, size_t size, enum udma_data_direction dir, bool copy,
-		     udma_addr_t *iova_out)
+void *swiotlb_bounce(const struct udma_device *dev, void *orig, size_t size,
+		     enum udma_data_direction dir, bool copy, udma_addr_t *iova_out)
 {
 	int order = order_for(size);
 	struct bslot *b;
@@ -296,6 +297,7 @@ void *swiotlb_bounce(void *orig, size_t size, enum udma_data_direction dir, bool
 	}
 	b = &g_tlb.s[i];
 	b->orig = orig;
+	b->dev = dev;
 	b->size = (uint32_t)size;
 	b->dir = (uint8_t)dir;
 	b->order = (int8_t)order;
@@ -325,7 +327,17 @@ static struct bslot *run_of(const void *slot)
 	return run_at(g_tlb.on ? slot_index(slot) : -1);
 }
 
-int swiotlb_release(void *slot, size_t size, enum udma_data_direction dir, bool copy, bool strict)
+/* @dev is not the device that mapped @b: one line, and the mapping stays as it is */
+static __attribute__((noinline)) int not_owner(const struct bslot *b,
+					       const struct udma_device *dev, const char *what)
+{
+	UDMA_LOG(ERR, "%s: %s of a bounced mapping of %u bytes that %s mapped: refused",
+		 dev->name, what, b->size, b->dev ? b->dev->name : "another device");
+	return -EPERM;
+}
+
+int swiotlb_release(const struct udma_device *dev, void *slot, size_t size,
+		    enum udma_data_direction dir, bool copy, bool strict)
 {
 	int32_t i = g_tlb.on ? slot_index(slot) : -1; /* one hash probe for the whole release */
 	struct bslot *b = run_at(i);
@@ -333,6 +345,8 @@ int swiotlb_release(void *slot, size_t size, enum udma_data_direction dir, bool 
 
 	if (b == NULL)
 		return -ENOENT;
+	if (udma_unlikely(b->dev != dev))
+		return not_owner(b, dev, "unmap");
 	if (b->size != size || b->dir != dir) {
 		UDMA_LOG(ERR, "bounced mapping of %u bytes dir %u unmapped with size %zu dir %d: %s",
 			 b->size, b->dir, size, (int)dir, strict ? "ignored" : "released as mapped");
@@ -350,12 +364,14 @@ int swiotlb_release(void *slot, size_t size, enum udma_data_direction dir, bool 
 	return 0;
 }
 
-int swiotlb_sync(void *slot, size_t off, size_t size, bool for_cpu)
+int swiotlb_sync(const struct udma_device *dev, void *slot, size_t off, size_t size, bool for_cpu)
 {
 	struct bslot *b = run_of(slot);
 
 	if (b == NULL)
 		return -ENOENT;
+	if (udma_unlikely(b->dev != dev))
+		return not_owner(b, dev, "sync");
 	if (off > b->size || size > b->size - off) {
 		UDMA_LOG(ERR, "sync of [%zu, %zu) outside a bounced mapping of %u bytes: ignored", off,
 			 off + size, b->size);

@@ -28,7 +28,8 @@ static void *entry_slot(const struct udma_sg *sg)
 	return swiotlb_slot_of_iova(sg->map_iova);
 }
 
-static void release_bounces(struct udma_sg *sgl, int n, enum udma_data_direction dir, bool copy)
+static void release_bounces(struct udma_device *dev, struct udma_sg *sgl, int n,
+			    enum udma_data_direction dir, bool copy)
 {
 	struct udma_sg *sg;
 	int i;
@@ -40,7 +41,9 @@ static void release_bounces(struct udma_sg *sgl, int n, enum udma_data_direction
 		}
 		if (!(sg->map_flags & SGF_BOUNCED))
 			continue;
-		swiotlb_release(entry_slot(sg), sg->length, dir, copy, false);
+		/* another device's bounce: refused (logged), its owner still unmaps it */
+		if (swiotlb_release(dev, entry_slot(sg), sg->length, dir, copy, false) == -EPERM)
+			return;
 		sg->map_flags = 0;
 	}
 }
@@ -177,7 +180,7 @@ static int map_sg_direct(struct udma_device *dev, struct udma_sg *sgl, int nents
 	out->dma_length = (unsigned int)seg_len;
 	return count;
 fail:
-	release_bounces(sgl, i, dir, false);
+	release_bounces(dev, sgl, i, dir, false);
 	return 0;
 }
 
@@ -257,7 +260,7 @@ static void unmap_sg(struct udma_device *dev, struct udma_sg *sgl, int nents,
 	/* nothing bounced or counted: direct mappings hold no state, nothing to walk */
 	if (!(sgl->map_flags & SGF_LIST_BOUNCED))
 		return;
-	release_bounces(sgl, nents, dir, !udma_get_attr(UDMA_ATTR_SKIP_CPU_SYNC, attrs));
+	release_bounces(dev, sgl, nents, dir, !udma_get_attr(UDMA_ATTR_SKIP_CPU_SYNC, attrs));
 }
 
 void udma_unmap_sg_attrs(struct udma_device *dev, struct udma_sg *sgl, int nents,
@@ -300,7 +303,8 @@ static void sync_sg(struct udma_device *dev, struct udma_sg *sgl, int nelems,
 		if (cpu < 0)
 			cpu = dir == UDMA_FROM_DEVICE ? 1 : dir == UDMA_TO_DEVICE ? 0 :
 			      !swiotlb_cpu_owned(slot);
-		swiotlb_sync(slot, 0, sg->length, cpu);
+		if (swiotlb_sync(dev, slot, 0, sg->length, cpu) == -EPERM)
+			return; /* another device's: one line */
 	}
 }
 

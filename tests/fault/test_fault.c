@@ -86,7 +86,7 @@ static long status_kb(const char *key)
 #ifdef FI_ASAN
 #define SAN_END 0x640000000000ul
 #else
-#define SAN_END 0ul
+#define SAN_END 1ul /* every mapping: not 0, an always-true test gcc warns about */
 #endif
 /* mappings udma makes: hugepage files, memfds, reservations and tables of 1 GiB+ */
 static long udma_maps(void)
@@ -223,10 +223,15 @@ static int init_run(const struct scen *s)
 /*
  * After an init that succeeded (maybe despite a fault it absorbed): udma works.
  * Coherent memory and a streaming map of foreign (bounced, or in vfio mode mapped)
- * memory carry bytes to the device.
+ * memory carry bytes to the device. The coherent allocation is two pages, except
+ * in pa mode with --no-huge: there an IOVA is a physical address and memory comes
+ * in 4 KiB pages, so only one page is contiguous for sure (two need pages the
+ * kernel happened to place side by side: on a busy machine none may be, and
+ * udma rightly answers ENOMEM; README, --no-huge).
  */
-static void smoke(const char *name)
+static void smoke(const char *name, bool no_huge)
 {
+	size_t csize = no_huge && udma_iova_mode() == UDMA_IOVA_PA ? 4096 : 8192;
 	static uint8_t foreign[4096] __attribute__((aligned(4096)));
 	struct udma_device *d = udma_device_create("smoke", NULL, -1);
 	struct udma_swiotlb_stats tlb;
@@ -235,7 +240,7 @@ static void smoke(const char *name)
 
 	assert_non_null(d);
 	assert_int_equal(udma_set_mask_and_coherent(d, UDMA_BIT_MASK(64)), 0);
-	p = udma_alloc_coherent(d, 8192, &h, UDMA_GFP_KERNEL);
+	p = udma_alloc_coherent(d, csize, &h, UDMA_GFP_KERNEL);
 	if (p == NULL)
 		print_error("%s: init succeeded but coherent memory does not work (%s)\n", name,
 			    fi_fired_what());
@@ -243,7 +248,7 @@ static void smoke(const char *name)
 	t_fill(p, 256, 5);
 	assert_int_equal(udma_sim_dma_read(d, h, back, 256), 0);
 	assert_true(t_check(back, 256, 5));
-	udma_free_coherent(d, 8192, p, h);
+	udma_free_coherent(d, csize, p, h);
 	assert_int_equal(udma_swiotlb_stats(&tlb), 0);
 	if (tlb.size == 0 && udma_iova_mode() != UDMA_IOVA_VFIO) {
 		/*
@@ -271,7 +276,7 @@ static void smoke(const char *name)
 static void init_post(const struct scen *s, int ret)
 {
 	if (ret == 0) {
-		smoke(s->name);
+		smoke(s->name, s->cfg->no_huge);
 		assert_int_equal(udma_eal_cleanup(), 0);
 	}
 	assert_false(udma_eal_initialized());
@@ -557,14 +562,42 @@ static int summary(void **st)
 	return 0;
 }
 
-int main(void)
+/* a failed sweep leaves udma initialised (and maybe armed): the next test starts clean */
+static int td(void **st)
+{
+	(void)st;
+	fi_disarm();
+	vfio_sys_inject(NULL);
+	if (udma_eal_initialized())
+		udma_eal_cleanup();
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_init),
-		cmocka_unit_test(test_growth_pool_register),
-		cmocka_unit_test(test_vfio),
+		cmocka_unit_test_teardown(test_init, td),
+		cmocka_unit_test_teardown(test_growth_pool_register, td),
+		cmocka_unit_test_teardown(test_vfio, td),
 	};
 
+#ifndef FI_ASAN
+	/*
+	 * Without ASan the heap is mallinfo2()'s bytes in use, which count chunks parked
+	 * in glibc's per-thread cache (tcache) as in use: a free that lands there looks
+	 * like a leak. Run again with the cache off, so the count is exact.
+	 */
+	if (getenv("UDMA_FAULT_NO_TCACHE") == NULL) {
+		setenv("UDMA_FAULT_NO_TCACHE", "1", 1);
+		setenv("GLIBC_TUNABLES", "glibc.malloc.tcache_count=0", 1);
+		execv("/proc/self/exe", argv);
+		fprintf(stderr, "test_fault: cannot run again without the tcache: %s\n",
+			strerror(errno));
+		return 1;
+	}
+#endif
+	(void)argc;
+	(void)argv;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	g_log = fopen("/dev/null", "w");
 	udma_log_set_stream(g_log);

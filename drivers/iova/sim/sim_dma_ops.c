@@ -138,12 +138,12 @@ static udma_addr_t sim_map_page(struct udma_device *dev, void *va, size_t size,
 			return dma_map_fail(dev, va, size, attrs, "no IOVA range under the DMA mask");
 		}
 	}
-	slot = swiotlb_bounce(va, size, dir, copy, &unused);
+	slot = swiotlb_bounce(dev, va, size, dir, copy, &unused);
 	if (slot == NULL)
 		return dma_map_fail(dev, va, size, attrs, "out of the device's reach and no bounce slot");
 	iova = sim_map(dom(dev), slot, size, dma_dir_perms(dir), dev->dma_mask);
 	if (iova == UDMA_MAPPING_ERROR) {
-		swiotlb_release(slot, size, dir, false, true);
+		swiotlb_release(dev, slot, size, dir, false, true);
 		return dma_map_fail(dev, va, size, attrs, "no IOVA range under the DMA mask");
 	}
 	return iova;
@@ -173,7 +173,7 @@ static void sim_unmap_page(struct udma_device *dev, udma_addr_t addr, size_t siz
 		SIM_LOG(ERR, "%s: iova %#llx mapped for direction with perms %u, unmapped with dir %d",
 			 dev->name, (unsigned long long)addr, perms, (int)dir);
 	if (swiotlb_has_va(va))
-		swiotlb_release(va, size, dir, !(attrs & (1UL << UDMA_ATTR_SKIP_CPU_SYNC)), false);
+		swiotlb_release(dev, va, size, dir, !(attrs & (1UL << UDMA_ATTR_SKIP_CPU_SYNC)), false);
 	else
 		reg_count_unmap(va, size);
 }
@@ -204,7 +204,7 @@ static void sim_sync(struct udma_device *dev, udma_addr_t addr, size_t off, size
 	if (for_cpu < 0)
 		for_cpu = dir == UDMA_FROM_DEVICE ? 1 : dir == UDMA_TO_DEVICE ? 0 :
 			  !swiotlb_cpu_owned(slot);
-	swiotlb_sync(slot, off, size, for_cpu);
+	swiotlb_sync(dev, slot, off, size, for_cpu);
 }
 
 static void sim_sync_single_for_cpu(struct udma_device *dev, udma_addr_t addr, size_t off,
@@ -241,14 +241,16 @@ static int merge(struct udma_device *dev, struct udma_sg **out, int count, udma_
 }
 
 /* before the IOMMU mapping exists (pass 1): map_iova still holds the CPU address */
-static void release_bounces_va(struct udma_sg *sgl, int n, enum udma_data_direction dir)
+static void release_bounces_va(const struct udma_device *dev, struct udma_sg *sgl, int n,
+			       enum udma_data_direction dir)
 {
 	struct udma_sg *sg;
 	int i;
 
 	for (i = 0, sg = sgl; i < n && sg; i++, sg = udma_sg_next(sg)) {
 		if (sg->map_flags & SGF_BOUNCED)
-			swiotlb_release((void *)(uintptr_t)sg->map_iova, sg->length, dir, false, false);
+			swiotlb_release(dev, (void *)(uintptr_t)sg->map_iova, sg->length, dir, false,
+					false);
 		if (sg->map_flags & SGF_REG)
 			reg_ref(sg->buf, sg->length, -1);
 		sg->map_flags = 0;
@@ -279,7 +281,7 @@ static int sg_backing(struct udma_device *dev, struct udma_sg *sgl, int nents,
 		void *va;
 
 		if (entry_bad(dev, sg, i, nents)) {
-			release_bounces_va(sgl, i, dir);
+			release_bounces_va(dev, sgl, i, dir);
 			return -EINVAL;
 		}
 		va = sg->buf;
@@ -294,14 +296,14 @@ static int sg_backing(struct udma_device *dev, struct udma_sg *sgl, int nents,
 		}
 		if (forced || !backed) {
 			if (!backed && dma_in_memseg_va(va)) {
-				release_bounces_va(sgl, i, dir);
+				release_bounces_va(dev, sgl, i, dir);
 				dma_map_fail(dev, va, sg->length, flags,
 					     "not all of it is populated memory");
 				return -EINVAL;
 			}
-			va = swiotlb_bounce(sg->buf, sg->length, dir, copy, &unused);
+			va = swiotlb_bounce(dev, sg->buf, sg->length, dir, copy, &unused);
 			if (va == NULL) {
-				release_bounces_va(sgl, i, dir);
+				release_bounces_va(dev, sgl, i, dir);
 				dma_map_fail(dev, sg->buf, sg->length, flags, "no bounce slot");
 				return -ENOMEM;
 			}
@@ -353,7 +355,7 @@ static int sim_map_sg(struct udma_device *dev, struct udma_sg *sgl, int nents,
 	}
 	base = sim_range_alloc(total, align, dev->dma_mask);
 	if (base == UDMA_MAPPING_ERROR) {
-		release_bounces_va(sgl, nents, dir);
+		release_bounces_va(dev, sgl, nents, dir);
 		dma_map_fail(dev, sgl->buf, total, flags, "no IOVA range under the DMA mask");
 		return 0;
 	}
@@ -364,7 +366,7 @@ static int sim_map_sg(struct udma_device *dev, struct udma_sg *sgl, int nents,
 		if (sim_range_map(dom(dev), iova, va, sg->length, dma_dir_perms(dir), i == 0,
 				  i == nents - 1) < 0) {
 			sim_range_free(dom(dev), base, total);
-			release_bounces_va(sgl, nents, dir);
+			release_bounces_va(dev, sgl, nents, dir);
 			dma_map_fail(dev, sg->buf, sg->length, flags, "no memory for the page table");
 			return 0;
 		}
@@ -409,8 +411,8 @@ static void sim_unmap_sg(struct udma_device *dev, struct udma_sg *sgl, int nents
 		if (sg->map_flags & SGF_REG)
 			reg_ref(sg->buf, sg->length, -1);
 		if (sg->map_flags & SGF_BOUNCED)
-			swiotlb_release(sim_translate(dom(dev), sg->map_iova, NULL), sg->length, dir,
-					copy, false);
+			swiotlb_release(dev, sim_translate(dom(dev), sg->map_iova, NULL), sg->length,
+					dir, copy, false);
 		sg->map_flags = 0;
 	}
 	if (sim_unmap(dom(dev), base, len, SIM_KIND_STREAM | SIM_GAPS, &va, &perms) < 0)
@@ -439,7 +441,7 @@ static void sim_sync_sg(struct udma_device *dev, struct udma_sg *sgl, int nelems
 		if (cpu < 0)
 			cpu = dir == UDMA_FROM_DEVICE ? 1 : dir == UDMA_TO_DEVICE ? 0 :
 			      !swiotlb_cpu_owned(slot);
-		swiotlb_sync(slot, 0, sg->length, cpu);
+		swiotlb_sync(dev, slot, 0, sg->length, cpu);
 	}
 }
 
