@@ -156,13 +156,20 @@ static void test_lcore(void **state)
 static void test_misuse(void **state)
 {
 	uint8_t *buf = rte_malloc("udma_test", 8192, 4096);
+	struct t_log log;
 	udma_addr_t h;
+	char *text;
 
 	(void)state;
+	t_log_begin(&log);
 	assert_int_equal(udma_dpdk_attach(-1, NULL), -EINVAL);
+	assert_int_equal(udma_dpdk_attach(1, NULL), -EINVAL);
 	assert_int_equal(udma_dpdk_attach(0, NULL), -EALREADY);
 	/* DPDK memory cannot be registered a second time */
 	assert_int_equal(udma_mem_register(buf, 8192), -EBUSY);
+	text = t_log_end(&log);
+	assert_int_equal(t_count(text, "\n"), 4);
+	free(text);
 	/* detach refuses while a mapping of DPDK memory is live, stays attached */
 	h = udma_map_single(g_dev, buf, 8192, UDMA_TO_DEVICE);
 	assert_int_not_equal(h, UDMA_MAPPING_ERROR);

@@ -22,7 +22,8 @@
 #include "udma_dpdk.h"
 #include "udma_vfio.h"
 
-#define LOG(fmt, ...) fprintf(stderr, "udma_dpdk: " fmt "\n", ##__VA_ARGS__)
+/* through udma's log (its level, stream and error count) */
+#define LOG(fmt, ...) udma_log(UDMA_LOG_ERR, "udma_dpdk: " fmt, ##__VA_ARGS__)
 
 struct region {
 	uintptr_t va;

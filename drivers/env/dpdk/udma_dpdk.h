@@ -15,6 +15,9 @@
 extern "C" {
 #endif
 
+/** Exported by libudma_dpdk (not libudma). */
+#define UDMA_DPDK_API __attribute__((visibility("default")))
+
 /**
  * Attach udma to the running DPDK EAL. When udma is not initialised yet it is
  * initialised here with @p argc / @p argv (udma_eal_init(); in vfio mode on DPDK's
@@ -31,7 +34,7 @@ extern "C" {
  *         modes disagree; or the -errno of udma_eal_init() / a registration
  *         (nothing stays registered then).
  */
-UDMA_API int udma_dpdk_attach(int argc, char **argv);
+UDMA_DPDK_API int udma_dpdk_attach(int argc, char **argv);
 
 /**
  * Undo udma_dpdk_attach(): unregister DPDK's memory and the event callback (udma
@@ -39,7 +42,7 @@ UDMA_API int udma_dpdk_attach(int argc, char **argv);
  * @return 0; -ENOENT when not attached; -EBUSY (still attached) while a mapping
  *         of DPDK memory is live.
  */
-UDMA_API int udma_dpdk_detach(void);
+UDMA_DPDK_API int udma_dpdk_detach(void);
 
 /**
  * Give the calling DPDK lcore (an rte_eal_remote_launch() worker) udma's lcore
@@ -47,10 +50,10 @@ UDMA_API int udma_dpdk_detach(void);
  * @return the id; -EINVAL for a non-EAL thread (rte_lcore_id() is LCORE_ID_ANY)
  *         or an id beyond udma's --lcores; -EBUSY when taken; -ENODEV.
  */
-UDMA_API int udma_dpdk_thread_attach(void);
+UDMA_DPDK_API int udma_dpdk_thread_attach(void);
 
 /** @return the number of udma registrations covering DPDK memory now (0: not attached). */
-UDMA_API unsigned int udma_dpdk_nr_regions(void);
+UDMA_DPDK_API unsigned int udma_dpdk_nr_regions(void);
 
 #ifdef __cplusplus
 }
