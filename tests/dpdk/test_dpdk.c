@@ -8,6 +8,7 @@
 #include <rte_eal.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_mbuf.h>
 #include <rte_memory.h>
 
 #include "test_common.h"
@@ -145,6 +146,63 @@ static void test_mem_event(void **state)
 	assert_int_equal(udma_virt2iova(big + len - 64), UDMA_MAPPING_ERROR);
 }
 
+/* mbufs from mempool ops "udma" live in udma memory; DPDK and udma agree on their IOVAs */
+static void test_mempool(void **state)
+{
+	enum { N = 1023 };
+	struct udma_device *pdev = udma_dpdk_mempool_device();
+	struct rte_mbuf **m = calloc(N, sizeof(*m));
+	struct rte_mempool *mp;
+	uint8_t out[128];
+
+	(void)state;
+	assert_non_null(pdev);
+	assert_non_null(m);
+	mp = rte_pktmbuf_pool_create_by_ops("udma_mbufs", N, 32, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					    SOCKET_ID_ANY, "udma");
+	assert_non_null(mp);
+	assert_string_equal(rte_mempool_get_ops(mp->ops_index)->name, "udma");
+	assert_int_equal(rte_mempool_avail_count(mp), N);
+	assert_int_equal(rte_pktmbuf_alloc_bulk(mp, m, N), 0);
+	for (unsigned int i = 0; i < N; i++) {
+		uint8_t *d = rte_pktmbuf_mtod(m[i], uint8_t *);
+
+		/* udma memory (a memseg of udma's), not DPDK's */
+		assert_null(rte_mem_virt2memseg(d, NULL));
+		assert_int_equal(rte_mbuf_data_iova(m[i]), udma_virt2iova(d));
+		assert_int_equal(rte_mempool_virt2iova(m[i]), udma_virt2iova(m[i]));
+		if (i % 97 == 0) {
+			/* what the device sees at the mbuf's IOVA is the mbuf's data */
+			t_fill(d, sizeof(out), i);
+			assert_int_equal(udma_sim_dma_read(pdev, rte_mbuf_data_iova(m[i]), out,
+							   sizeof(out)), 0);
+			assert_true(t_check(out, sizeof(out), i));
+			t_fill(out, sizeof(out), i + 1);
+			assert_int_equal(udma_sim_dma_write(pdev, rte_mbuf_data_iova(m[i]) + 64,
+							    out, sizeof(out)), 0);
+			assert_memory_equal(d + 64, out, sizeof(out));
+		}
+	}
+	assert_int_equal(rte_mempool_avail_count(mp), 0);
+	if (!is_sim()) {
+		/* a streaming map of an mbuf by another device: the same IOVA, no bounce */
+		struct udma_swiotlb_stats s0, s1;
+		udma_addr_t h;
+
+		assert_int_equal(udma_swiotlb_stats(&s0), 0);
+		h = udma_map_single(g_dev, rte_pktmbuf_mtod(m[5], void *), 1500, UDMA_TO_DEVICE);
+		assert_int_equal(h, rte_mbuf_data_iova(m[5]));
+		udma_unmap_single(g_dev, h, 1500, UDMA_TO_DEVICE);
+		assert_int_equal(udma_swiotlb_stats(&s1), 0);
+		assert_int_equal(s1.bounces, s0.bounces);
+	}
+	for (unsigned int i = 0; i < N; i++)
+		rte_pktmbuf_free(m[i]);
+	assert_int_equal(rte_mempool_avail_count(mp), N);
+	rte_mempool_free(mp);
+	free(m);
+}
+
 static void test_lcore(void **state)
 {
 	(void)state;
@@ -203,6 +261,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rte_malloc_map),
 		cmocka_unit_test(test_mem_event),
+		cmocka_unit_test(test_mempool),
 		cmocka_unit_test(test_lcore),
 		cmocka_unit_test(test_misuse),
 	};

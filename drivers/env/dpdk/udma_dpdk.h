@@ -55,6 +55,20 @@ UDMA_DPDK_API int udma_dpdk_thread_attach(void);
 /** @return the number of udma registrations covering DPDK memory now (0: not attached). */
 UDMA_DPDK_API unsigned int udma_dpdk_nr_regions(void);
 
+/**
+ * The device mempool ops "udma" allocate from when a pool names none
+ * (rte_pktmbuf_pool_create_by_ops(..., "udma")): "udma_dpdk_mempool", 64-bit
+ * masks, created at the first call. To use another device, give it as the ops'
+ * pool_config: rte_mempool_set_ops_byname(mp, "udma", dev).
+ *
+ * Mempool ops "udma" (registered when libudma_dpdk loads): objects live in udma
+ * coherent memory (2 MiB IOVA-contiguous chunks), so rte_mempool_virt2iova() and
+ * rte_mbuf_data_iova() give udma's handles, equal to udma_virt2iova(). The pool's
+ * memory list (rte_mempool_mem_iter) shows only DPDK's small placeholder memzone.
+ * @return the device, or NULL when udma is not initialised or it cannot be made.
+ */
+UDMA_DPDK_API struct udma_device *udma_dpdk_mempool_device(void);
+
 #ifdef __cplusplus
 }
 #endif
