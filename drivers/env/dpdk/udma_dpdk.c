@@ -25,6 +25,9 @@
 /* through udma's log (its level, stream and error count) */
 #define LOG(fmt, ...) udma_log(UDMA_LOG_ERR, "udma_dpdk: " fmt, ##__VA_ARGS__)
 
+/* udma_dpdk_mempool.c */
+void udma_dpdk_mempool_release(void);
+
 struct region {
 	uintptr_t va;
 	size_t len;
@@ -291,6 +294,7 @@ int udma_dpdk_detach(void)
 				break;
 			}
 		if (ret == 0) {
+			udma_dpdk_mempool_release();
 			g_nrg = 0;
 			rte_mem_event_callback_unregister("udma", NULL);
 			g_attached = false;

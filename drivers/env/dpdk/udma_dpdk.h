@@ -58,7 +58,8 @@ UDMA_DPDK_API unsigned int udma_dpdk_nr_regions(void);
 /**
  * The device mempool ops "udma" allocate from when a pool names none
  * (rte_pktmbuf_pool_create_by_ops(..., "udma")): "udma_dpdk_mempool", 64-bit
- * masks, created at the first call. To use another device, give it as the ops'
+ * masks, created at the first call and destroyed by udma_dpdk_detach() when no
+ * pool uses it. To use another device, give it as the ops'
  * pool_config: rte_mempool_set_ops_byname(mp, "udma", dev).
  *
  * Mempool ops "udma" (registered when libudma_dpdk loads): objects live in udma

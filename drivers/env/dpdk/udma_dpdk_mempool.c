@@ -28,6 +28,18 @@ struct udma_mp {
 
 static pthread_mutex_t g_dev_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct udma_device *g_dev;
+static unsigned int g_dev_pools; /* pools allocating from g_dev */
+
+/* udma_dpdk_detach(): drop the default device unless a pool still uses it */
+void udma_dpdk_mempool_release(void)
+{
+	pthread_mutex_lock(&g_dev_lock);
+	if (g_dev && g_dev_pools == 0) {
+		udma_device_destroy(g_dev);
+		g_dev = NULL;
+	}
+	pthread_mutex_unlock(&g_dev_lock);
+}
 
 struct udma_device *udma_dpdk_mempool_device(void)
 {
@@ -61,6 +73,8 @@ static int udma_mp_alloc(struct rte_mempool *mp)
 		free(u);
 		return -ENODEV;
 	}
+	if (u->dev == g_dev)
+		__atomic_add_fetch(&g_dev_pools, 1, __ATOMIC_RELAXED);
 	if (snprintf(name, sizeof(name), "U_%s", mp->name) >= (int)sizeof(name)) {
 		free(u);
 		return -ENAMETOOLONG;
@@ -85,6 +99,8 @@ static void udma_mp_free(struct rte_mempool *mp)
 	free(u->chunk);
 	free(u->handle);
 	rte_ring_free(u->ring);
+	if (u->dev == g_dev)
+		__atomic_sub_fetch(&g_dev_pools, 1, __ATOMIC_RELAXED);
 	free(u);
 	mp->pool_data = NULL;
 }
