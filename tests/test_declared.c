@@ -68,6 +68,65 @@ static void test_declared(void **s)
 	free(region);
 }
 
+/* a CPU range another device has, declared or coherent, is refused: no aliases */
+static void test_declared_overlap(void **s)
+{
+	struct udma_device *a, *b, *c;
+	uint8_t *region = aligned_alloc(4096, 8 * 4096), *pa, *pb, *coh;
+	udma_addr_t ha, hb, hc;
+	struct t_log log;
+	char *text;
+
+	(void)s;
+	t_init_mode(T_SIM, "8");
+	a = t_dev64("decl-a");
+	b = t_dev64("decl-b");
+	c = t_dev64("decl-c");
+	assert_int_equal(udma_declare_coherent_memory(a, region, 0xd0000000ULL, 4 * 4096,
+		UDMA_MEMORY_MAP | UDMA_MEMORY_EXCLUSIVE), UDMA_MEMORY_MAP);
+	coh = udma_alloc_coherent(c, 4096, &hc, UDMA_GFP_KERNEL);
+	assert_non_null(coh);
+	t_log_begin(&log);
+	/* the same range, a range inside, a range straddling the end: all a's */
+	assert_int_equal(udma_declare_coherent_memory(b, region, 0xe0000000ULL, 4 * 4096,
+						      UDMA_MEMORY_MAP), 0);
+	assert_int_equal(errno, EBUSY);
+	assert_int_equal(udma_declare_coherent_memory(b, region + 4096, 0xe0000000ULL, 4096,
+						      UDMA_MEMORY_MAP), 0);
+	assert_int_equal(udma_declare_coherent_memory(b, region + 3 * 4096, 0xe0000000ULL,
+						      2 * 4096, UDMA_MEMORY_MAP), 0);
+	/* c's live coherent memory */
+	assert_int_equal(udma_declare_coherent_memory(b, coh, 0xe0000000ULL, 4096,
+						      UDMA_MEMORY_MAP), 0);
+	assert_int_equal(errno, EBUSY);
+	text = t_log_end(&log);
+	assert_int_equal(t_count(text, "ERR"), 4);
+	assert_int_equal(t_count(text, "-EBUSY"), 4);
+	free(text);
+	/* the range next to a's is b's to declare; a and b never share an address */
+	assert_int_equal(udma_declare_coherent_memory(b, region + 4 * 4096, 0xe0000000ULL, 4 * 4096,
+		UDMA_MEMORY_MAP | UDMA_MEMORY_EXCLUSIVE), UDMA_MEMORY_MAP);
+	pa = udma_alloc_coherent(a, 4 * 4096, &ha, UDMA_GFP_KERNEL);
+	pb = udma_alloc_coherent(b, 4 * 4096, &hb, UDMA_GFP_KERNEL);
+	assert_ptr_equal(pa, region);
+	assert_ptr_equal(pb, region + 4 * 4096);
+	t_fill(pa, 64, 1);
+	t_fill(pb, 64, 2);
+	assert_true(t_check(pa, 64, 1));
+	udma_free_coherent(a, 4 * 4096, pa, ha);
+	udma_free_coherent(b, 4 * 4096, pb, hb);
+	/* released: the range may be declared again, by another device */
+	udma_release_declared_memory(a);
+	assert_int_equal(udma_declare_coherent_memory(c, region, 0xd0000000ULL, 4 * 4096,
+						      UDMA_MEMORY_MAP), UDMA_MEMORY_MAP);
+	udma_free_coherent(c, 4096, coh, hc);
+	udma_device_destroy(a);
+	udma_device_destroy(b);
+	udma_device_destroy(c);
+	assert_int_equal(udma_eal_cleanup(), 0);
+	free(region);
+}
+
 static void test_declared_io_and_bar(void **s)
 {
 	char root[] = "/tmp/udma-pci-XXXXXX", dir[128], res[160];
@@ -128,6 +187,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_declared),
 		cmocka_unit_test(test_declared_io_and_bar),
+		cmocka_unit_test(test_declared_overlap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

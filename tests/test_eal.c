@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* EAL: every option good and bad, init/cleanup cycles, lcores, hugepage files, dump. */
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <pthread.h>
 
 #include "test_common.h"
@@ -46,6 +50,51 @@ static void test_bad_options(void **state)
 	if (access("/dev/vfio/vfio", F_OK) != 0)
 		bad_then_good(-ENOTSUP, "--iova-mode=vfio", NULL);
 	bad_then_good(-EINVAL, "--vfio-group=x", NULL);
+}
+
+/* @a @b must be refused with -EINVAL and one line containing @why */
+static void refused_once(const char *a, const char *b, const char *why)
+{
+	struct t_log log;
+	char *text;
+	int ret;
+
+	t_log_begin(&log);
+	ret = t_init_args(a, b, NULL);
+	text = t_log_end(&log);
+	assert_int_equal(ret, -EINVAL);
+	assert_int_equal(t_count(text, "\n"), 1);
+	assert_non_null(strstr(text, why));
+	free(text);
+	bad_then_good(-EINVAL, a, b);
+}
+
+/* the option values a hostile review found accepted: each refused with one line */
+static void test_option_values(void **state)
+{
+	char file[] = "/tmp/udma-test-hugedir-XXXXXX";
+	int fd = mkstemp(file);
+	char opt[64];
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(opt, sizeof(opt), "--huge-dir=%s", file);
+	refused_once("--socket-mem=,", "--iova-mode=sim", "expected MB");
+	refused_once("--socket-mem=0", "--iova-mode=sim", "0 MiB in all");
+	refused_once("--socket-mem=0,0", "--iova-mode=sim", "0 MiB in all");
+	refused_once("--socket-mem=4,", "--iova-mode=sim", "none empty");
+	refused_once("-m", " 4", "expected MB");
+	refused_once("--lcores= 2", NULL, "expected 1..");
+	refused_once("--socket-mem= 4", "--iova-mode=sim", "expected MB");
+	refused_once("--file-prefix", "--swiotlb", "the next argument is an option");
+	refused_once("--iova-mode", "--no-huge", "the next argument is an option");
+	refused_once(opt, "--iova-mode=sim", "not a directory"); /* a file, not -ENOTDIR */
+	unlink(file);
+	/* the value forms that stay good */
+	assert_true(t_init_args("--iova-mode=sim", "--socket-mem=4", "--file-prefix", "ok-prefix",
+				"--log-level=2", NULL) >= 0);
+	assert_int_equal(udma_eal_cleanup(), 0);
 }
 
 static void test_good_options(void **state)
@@ -173,6 +222,211 @@ static void test_hugepage_files(void **state)
 	assert_int_equal(count_files("/dev/hugepages", prefix), 0);
 }
 
+static void touch_file(const char *dir, const char *name)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+}
+
+static bool file_there(const char *dir, const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return access(path, F_OK) == 0;
+}
+
+/* the sweep removes exactly udma's own names whose owner (the lock holder) is gone */
+static void test_stale_sweep(void **state)
+{
+	/* "<prefix>.conf" is the udma.conf an old sweep deleted (its pid parsed as 0) */
+	static const char *const keep[] = {"conf", "1.2", "1.2.3x", "x.1.2", "12..3", "1.2.3.4",
+					   "-1.2.3", "99999999999.1.2"};
+	const char *dir = "/dev/hugepages";
+	char prefix[64], name[128], live[128], opt[96];
+	int up[2], hold[2];
+	pid_t child;
+	char c;
+
+	(void)state;
+	if (access(dir, W_OK) != 0 || !t_pa_possible())
+		skip();
+	snprintf(prefix, sizeof(prefix), "udmas%d", (int)getpid());
+	snprintf(opt, sizeof(opt), "--file-prefix=%s", prefix);
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+		snprintf(name, sizeof(name), "%s.%s", prefix, keep[i]);
+		touch_file(dir, name);
+	}
+	snprintf(name, sizeof(name), "%s.999999.0.0", prefix); /* dead owner: no lock */
+	touch_file(dir, name);
+	/* a live owner: a child holding the lock on its file */
+	assert_int_equal(pipe(up), 0);
+	assert_int_equal(pipe(hold), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		char p[256];
+		int fd;
+
+		close(up[0]);
+		close(hold[1]);
+		snprintf(p, sizeof(p), "%s/%s.%d.0.0", dir, prefix, (int)getpid());
+		fd = open(p, O_CREAT | O_RDWR, 0600);
+		if (fd < 0 || flock(fd, LOCK_EX) != 0)
+			_exit(1);
+		(void)!write(up[1], "k", 1);
+		(void)!read(hold[0], &c, 1); /* until the parent closes its end */
+		_exit(0);
+	}
+	close(up[1]);
+	close(hold[0]);
+	assert_int_equal(read(up[0], &c, 1), 1);
+	snprintf(live, sizeof(live), "%s.%d.0.0", prefix, (int)child);
+	assert_true(t_init_args("--iova-mode=sim", opt, "-m", "4", "--log-level=2", NULL) >= 0);
+	assert_int_equal(udma_eal_cleanup(), 0);
+	assert_false(file_there(dir, name));         /* dead owner: removed */
+	assert_true(file_there(dir, live));          /* live owner: kept */
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+		char k[128];
+
+		snprintf(k, sizeof(k), "%s.%s", prefix, keep[i]);
+		assert_true(file_there(dir, k));     /* not our pattern: kept */
+		snprintf(k, sizeof(k), "%s/%s.%s", dir, prefix, keep[i]);
+		unlink(k);
+	}
+	/* the owner dies: its lock goes with it, the next init removes the file */
+	close(hold[1]);
+	waitpid(child, NULL, 0);
+	close(up[0]);
+	assert_true(t_init_args("--iova-mode=sim", opt, "-m", "4", "--log-level=2", NULL) >= 0);
+	assert_int_equal(udma_eal_cleanup(), 0);
+	assert_false(file_there(dir, live));
+}
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define T_SANITIZED 1
+#else
+#define T_SANITIZED 0
+#endif
+
+/* in a child under ulimit -v 4 GiB: init, real bytes through a coherent buffer and a
+ * pool block; and a --swiotlb-size that cannot be had is an error unless off */
+static int limited_child(void)
+{
+	struct rlimit rl = {.rlim_cur = 4ULL << 30, .rlim_max = 4ULL << 30};
+	struct udma_device *d;
+	struct udma_pool *p;
+	udma_addr_t h, hb;
+	uint8_t *buf, *b, back[64];
+
+	if (setrlimit(RLIMIT_AS, &rl) != 0)
+		return 10;
+	if (t_init_args("--iova-mode=sim", "-m", "16", "--swiotlb-size=4096", "--log-level=2",
+			NULL) != -ENOMEM || udma_eal_initialized())
+		return 11;
+	if (t_init_args("--iova-mode=sim", "-m", "16", "--swiotlb=off", "--swiotlb-size=4096",
+			"--log-level=2", NULL) < 0)
+		return 12;
+	udma_eal_cleanup();
+	if (t_init_args("--iova-mode=sim", "-m", "16", "--log-level=2", NULL) < 0)
+		return 13;
+	d = udma_device_create("limited", NULL, -1);
+	udma_set_mask_and_coherent(d, UDMA_BIT_MASK(64));
+	buf = udma_alloc_coherent(d, 1 << 20, &h, UDMA_GFP_KERNEL);
+	p = udma_pool_create("limited", d, 64, 0, 0);
+	b = p ? udma_pool_alloc(p, UDMA_GFP_KERNEL, &hb) : NULL;
+	if (buf == NULL || b == NULL)
+		return 14;
+	t_fill(buf, 64, 3);
+	t_fill(b, 64, 4);
+	if (udma_sim_dma_read(d, h, back, 64) != 0 || !t_check(back, 64, 3) ||
+	    udma_sim_dma_read(d, hb, back, 64) != 0 || !t_check(back, 64, 4))
+		return 15;
+	udma_pool_free(p, b, hb);
+	udma_pool_destroy(p);
+	udma_free_coherent(d, 1 << 20, buf, h);
+	udma_device_destroy(d);
+	return udma_eal_cleanup() == 0 ? 0 : 16;
+}
+
+static void test_address_space_limit(void **state)
+{
+	int status;
+	pid_t pid;
+
+	(void)state;
+	if (T_SANITIZED) {
+		printf("skipped: ASan/TSan reserve terabytes of shadow, no run under ulimit -v\n");
+		skip();
+	}
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(limited_child());
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* auto with no IOMMU and no PFNs (an unprivileged child): va, with a WARNING that
+ * names the consequence and the way out, in the log and in the mode's reason */
+static int auto_va_child(void)
+{
+	struct t_log log;
+	char *text;
+	int ret, bad = 0;
+
+	if (getuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+		return 20;
+	t_log_begin(&log);
+	udma_log_set_level(UDMA_LOG_WARNING);
+	ret = t_init_args("--iova-mode=auto", "--no-huge", "-m", "4", NULL);
+	text = t_log_end(&log);
+	if (ret < 0)
+		return 21;
+	if (udma_iova_mode() != UDMA_IOVA_VA)
+		return 22; /* vfio usable after all: nothing to warn about */
+	bad |= t_count(text, "WARNING") != 1;
+	bad |= strstr(text, "wrong addresses") == NULL || strstr(text, "vfio-pci") == NULL ||
+	       strstr(text, "--iova-mode=va") == NULL || strstr(text, "root") == NULL;
+	bad |= strstr(udma_iova_mode_reason(), "WARNING: iova-mode auto fell back to va") == NULL;
+	free(text);
+	udma_eal_cleanup();
+	/* asked for by name: no warning */
+	t_log_begin(&log);
+	udma_log_set_level(UDMA_LOG_WARNING);
+	ret = t_init_args("--iova-mode=va", "--no-huge", "-m", "4", NULL);
+	text = t_log_end(&log);
+	bad |= ret < 0 || t_count(text, "WARNING") != 0;
+	free(text);
+	udma_eal_cleanup();
+	return bad ? 23 : 0;
+}
+
+static void test_auto_va_warning(void **state)
+{
+	int status;
+	pid_t pid;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(auto_va_child());
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 22) {
+		printf("skipped: auto finds vfio usable here, it does not fall back to va\n");
+		skip();
+	}
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void *register_thread(void *arg)
 {
 	int *out = arg;
@@ -259,6 +513,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_options),
+		cmocka_unit_test(test_option_values),
+		cmocka_unit_test(test_stale_sweep),
+		cmocka_unit_test(test_address_space_limit),
+		cmocka_unit_test(test_auto_va_warning),
 		cmocka_unit_test(test_good_options),
 		cmocka_unit_test(test_consumed_and_dashdash),
 		cmocka_unit_test(test_cycles),

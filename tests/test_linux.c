@@ -125,12 +125,224 @@ static void test_pci_names(void **s)
 	assert_true(dma_get_cache_alignment() >= 64);
 }
 
+/* issue 14: the modern unsigned long attrs (this call used to compile with
+ * -Wint-conversion only and crash); both forms reach the same flags */
+static void test_attrs_modern(void **s)
+{
+	struct device *dev = &g_pdev.dev;
+	uint8_t *buf = malloc(256), back[256]; /* not udma memory: bounced */
+	dma_addr_t h;
+	struct scatterlist sgl[2];
+	int n;
+
+	(void)s;
+	assert_non_null(buf);
+	for (int form = 0; form < 4; form++) {
+		DEFINE_DMA_ATTRS(attrs);
+
+		dma_set_attr(DMA_ATTR_SKIP_CPU_SYNC, &attrs);
+		t_fill(buf, 64, (unsigned)form + 10);
+		if (form == 0)
+			h = dma_map_single_attrs(dev, buf, 64, DMA_TO_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
+		else if (form == 1)
+			h = dma_map_single_attrs(dev, buf, 64, DMA_TO_DEVICE, &attrs);
+		else if (form == 2)
+			h = dma_map_single_attrs(dev, buf, 64, DMA_TO_DEVICE, 0);
+		else
+			h = dma_map_single_attrs(dev, buf, 64, DMA_TO_DEVICE, NULL);
+		assert_false(dma_mapping_error(dev, h));
+		assert_int_equal(udma_sim_dma_read(dev->udma, h, back, 64), 0);
+		/* SKIP_CPU_SYNC: the bounce slot did not get the CPU's bytes */
+		assert_int_equal(t_check(back, 64, (unsigned)form + 10), form >= 2);
+		if (form == 0)
+			dma_unmap_single_attrs(dev, h, 64, DMA_TO_DEVICE,
+					       DMA_ATTR_SKIP_CPU_SYNC | DMA_ATTR_NO_WARN);
+		else
+			dma_unmap_single_attrs(dev, h, 64, DMA_TO_DEVICE, &attrs);
+	}
+	assert_int_equal(dma_get_attr(DMA_ATTR_SKIP_CPU_SYNC, &(struct dma_attrs){
+					      .flags = DMA_ATTR_SKIP_CPU_SYNC}), 1);
+	/* sg and page forms */
+	sg_init_table(sgl, 2);
+	sg_set_buf(&sgl[0], g_bufs[0], 100);
+	sg_set_buf(&sgl[1], g_bufs[1], 100);
+	n = dma_map_sg_attrs(dev, sgl, 2, DMA_TO_DEVICE, DMA_ATTR_WEAK_ORDERING);
+	assert_true(n > 0);
+	dma_unmap_sg_attrs(dev, sgl, 2, DMA_TO_DEVICE, 0UL);
+	t_fill(g_bufs[3], 4096, 77);
+	h = dma_map_page_attrs(dev, virt_to_page(g_bufs[3] + 10), offset_in_page(g_bufs[3] + 10), 50,
+			       DMA_TO_DEVICE, 0);
+	assert_false(dma_mapping_error(dev, h));
+	assert_int_equal(udma_sim_dma_read(dev->udma, h, back, 50), 0);
+	assert_memory_equal(back, g_bufs[3] + 10, 50);
+	dma_unmap_page_attrs(dev, h, 50, DMA_TO_DEVICE, 0);
+	free(buf);
+}
+
+/* struct sg_table with dma_map_sgtable, both iterators, sg_set_page, sync */
+static void test_sgtable(void **s)
+{
+	struct device *dev = &g_pdev.dev;
+	struct sg_table sgt;
+	struct scatterlist *sg;
+	static uint8_t pages[4][4096] __attribute__((aligned(4096)));
+	uint8_t back[4096];
+	unsigned int i, total = 0, k = 0;
+
+	(void)s;
+	assert_int_equal(sg_alloc_table(&sgt, 4, GFP_KERNEL), 0);
+	for_each_sgtable_sg(&sgt, sg, i) {
+		t_fill(pages[i], 4096, 40 + i);
+		sg_set_page(sg, virt_to_page(pages[i]), 2048, 1024);
+	}
+	assert_int_equal(dma_map_sgtable(dev, &sgt, DMA_TO_DEVICE, DMA_ATTR_NO_WARN), 0);
+	assert_true(sgt.nents >= 1 && sgt.nents <= 4);
+	for_each_sgtable_dma_sg(&sgt, sg, i) {
+		for (unsigned int off = 0; off < sg_dma_len(sg); off += 2048, k++) {
+			assert_int_equal(udma_sim_dma_read(dev->udma, sg_dma_address(sg) + off, back,
+							   2048), 0);
+			assert_memory_equal(back, pages[k] + 1024, 2048);
+		}
+		total += sg_dma_len(sg);
+	}
+	assert_int_equal(total, 4 * 2048);
+	assert_int_equal(k, 4);
+	dma_sync_sgtable_for_cpu(dev, &sgt, DMA_TO_DEVICE);
+	dma_sync_sgtable_for_device(dev, &sgt, DMA_TO_DEVICE);
+	dma_unmap_sgtable(dev, &sgt, DMA_TO_DEVICE, 0);
+	sg_free_table(&sgt);
+	/* a NULL table: -EINVAL and one line, no crash */
+	{
+		struct t_log l;
+		char *text;
+
+		t_log_begin(&l);
+		assert_int_equal(dma_map_sgtable(dev, NULL, DMA_TO_DEVICE, 0), -EINVAL);
+		text = t_log_end(&l);
+		assert_int_equal(t_count(text, "\n"), 1);
+		free(text);
+	}
+}
+
+/* dmam_alloc_coherent: freed at device destroy, without a leak report */
+static void test_managed(void **s)
+{
+	struct device d2 = udma_linux_device(udma_device_create("managed", NULL, -1));
+	struct udma_device_stats st;
+	dma_addr_t h1, h2, h3;
+	void *a, *b, *c;
+	uint8_t back[16];
+	struct t_log l;
+	char *text;
+
+	(void)s;
+	assert_non_null(d2.udma);
+	a = dmam_alloc_coherent(&d2, 4096, &h1, GFP_KERNEL);
+	b = dmam_alloc_coherent(&d2, 8192, &h2, GFP_KERNEL);
+	c = dma_alloc_attrs(&d2, 4096, &h3, GFP_KERNEL, DMA_ATTR_WRITE_COMBINE);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_non_null(c);
+	t_fill(b, 16, 5);
+	assert_int_equal(udma_sim_dma_read(d2.udma, h2, back, 16), 0);
+	assert_true(t_check(back, 16, 5));
+	assert_int_equal(udma_device_stats(d2.udma, &st), 0);
+	assert_int_equal(st.coherent_allocs, 3);
+	dmam_free_coherent(&d2, 4096, a, h1);
+	dma_free_attrs(&d2, 4096, c, h3, 0);
+	assert_int_equal(udma_device_stats(d2.udma, &st), 0);
+	assert_int_equal(st.coherent_allocs, 1);
+	t_log_begin(&l);
+	dmam_free_coherent(&d2, 4096, a, h1); /* twice: logged, nothing freed */
+	dmam_free_coherent(&d2, 4096, b, h2); /* wrong size: logged, kept */
+	text = t_log_end(&l);
+	assert_int_equal(t_count(text, "\n"), 2);
+	free(text);
+	assert_int_equal(udma_device_stats(d2.udma, &st), 0);
+	assert_int_equal(st.coherent_allocs, 1);
+	/* destroy frees b quietly (a leak would be reported at WARNING) */
+	t_log_begin(&l);
+	udma_log_set_level(UDMA_LOG_DEBUG);
+	udma_device_destroy(d2.udma);
+	text = t_log_end(&l);
+	assert_int_equal(t_count(text, "leak"), 0);
+	free(text);
+	/* bad device: NULL, EINVAL, one line */
+	t_log_begin(&l);
+	errno = 0;
+	assert_null(udma_dmam_alloc_coherent(NULL, 4096, &h1, GFP_KERNEL));
+	assert_int_equal(errno, EINVAL);
+	text = t_log_end(&l);
+	assert_int_equal(t_count(text, "\n"), 1);
+	free(text);
+}
+
+/* dma_map_resource: refused in sim (an IOMMU is in between) with one line */
+static void test_map_resource(void **s)
+{
+	struct device *dev = &g_pdev.dev;
+	struct t_log l;
+	char *text;
+
+	(void)s;
+	t_log_begin(&l);
+	assert_true(dma_mapping_error(dev, dma_map_resource(dev, 0xfe000000ULL, 4096,
+							    DMA_BIDIRECTIONAL, 0)));
+	assert_true(dma_mapping_error(dev, udma_map_resource(dev->udma, 0xfe000000ULL, 0,
+							     DMA_BIDIRECTIONAL)));
+	udma_unmap_resource(dev->udma, 0xfe000000ULL, 4096, DMA_NONE);
+	text = t_log_end(&l);
+	assert_int_equal(t_count(text, "\n"), 3);
+	assert_int_equal(t_count(text, "not supported in iova mode sim"), 1);
+	free(text);
+}
+
+/* the kernel helper names: byte order, 32-bit halves, BIT, unmap bookkeeping */
+static void test_kernel_names(void **s)
+{
+	struct {
+		DEFINE_DMA_UNMAP_ADDR(addr);
+		DEFINE_DMA_UNMAP_LEN(len);
+	} st;
+	__le32 le = cpu_to_le32(0x11223344u);
+	__be32 be = cpu_to_be32(0x11223344u);
+	u8 *lb = (u8 *)&le, *bb = (u8 *)&be;
+	u64 v = 0x1234567890abcdefULL;
+
+	(void)s;
+	assert_int_equal(lb[0], 0x44);
+	assert_int_equal(bb[0], 0x11);
+	assert_int_equal(le32_to_cpu(le), 0x11223344u);
+	assert_int_equal(be32_to_cpu(be), 0x11223344u);
+	assert_int_equal(be16_to_cpu(cpu_to_be16(0xabcd)), 0xabcd);
+	assert_int_equal(le64_to_cpu(cpu_to_le64(v)), v);
+	assert_int_equal(be64_to_cpu(cpu_to_be64(v)), v);
+	assert_int_equal(upper_32_bits(v), 0x12345678u);
+	assert_int_equal(lower_32_bits(v), 0x90abcdefu);
+	assert_int_equal(BIT(5), 32);
+	dma_unmap_addr_set(&st, addr, 0xabc000);
+	dma_unmap_len_set(&st, len, 300);
+	assert_int_equal(dma_unmap_addr(&st, addr), 0xabc000);
+	assert_int_equal(dma_unmap_len(&st, len), 300);
+	mb();
+	rmb();
+	wmb();
+	dma_rmb();
+	dma_wmb();
+	assert_int_equal(sizeof(s64) + sizeof(s32) + sizeof(s16) + sizeof(s8), 15);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_for_each_sg_example),
 		cmocka_unit_test(test_attrs_example),
 		cmocka_unit_test(test_pci_names),
+		cmocka_unit_test(test_attrs_modern),
+		cmocka_unit_test(test_sgtable),
+		cmocka_unit_test(test_managed),
+		cmocka_unit_test(test_map_resource),
+		cmocka_unit_test(test_kernel_names),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

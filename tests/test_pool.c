@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* dmapool: the Linux dmapool test shapes, bulk, GFP, bad arguments. */
+#include <pthread.h>
+
 #include "test_common.h"
 
 struct shape {
@@ -284,6 +286,166 @@ static void test_debug_double_free(void **s)
 	udma_pool_destroy(p);
 }
 
+/* without debug: a second free of a block is turned away, never handed out twice */
+static void test_double_free(void **s)
+{
+	struct udma_pool *p = udma_pool_create("df", *s, 64, 0, 0);
+	struct udma_pool_stats st;
+	void *v[8], *again[300], *b, *c;
+	udma_addr_t h[8], ha[300], hb, hc;
+	struct t_log log;
+	char *text;
+	int seen = 0;
+
+	b = udma_pool_alloc(p, UDMA_GFP_KERNEL, &hb);
+	udma_pool_free(p, b, hb);
+	t_log_begin(&log);
+	udma_pool_free(p, b, hb); /* double: the inline path turns it away */
+	text = t_log_end(&log);
+	assert_int_equal(t_count(text, "double free"), 1);
+	free(text);
+	b = udma_pool_alloc(p, UDMA_GFP_KERNEL, &hb);
+	c = udma_pool_alloc(p, UDMA_GFP_KERNEL, &hc);
+	assert_ptr_not_equal(b, c);
+	udma_pool_free(p, b, hb);
+	udma_pool_free(p, c, hc);
+	/* b comes back exactly once among many */
+	for (int i = 0; i < 300; i++) {
+		again[i] = udma_pool_alloc(p, UDMA_GFP_KERNEL, &ha[i]);
+		seen += again[i] == b;
+	}
+	assert_int_equal(seen, 1);
+	udma_pool_free_bulk(p, again, ha, 300);
+	/* free_bulk twice: the second is refused, the counters stay true */
+	assert_int_equal(udma_pool_alloc_bulk(p, UDMA_GFP_KERNEL, v, h, 8), 0);
+	udma_pool_free_bulk(p, v, h, 8);
+	udma_pool_stats(p, &st);
+	uint64_t frees = st.frees;
+
+	t_log_begin(&log);
+	udma_pool_free_bulk(p, v, NULL, 8);
+	text = t_log_end(&log);
+	assert_int_equal(t_count(text, "double free"), 8);
+	free(text);
+	udma_pool_stats(p, &st);
+	assert_int_equal(st.frees, frees); /* rejected blocks are not frees */
+	assert_int_equal(st.in_use, 0);
+	assert_int_equal(st.free, st.capacity);
+	assert_int_equal(udma_pool_alloc_bulk(p, UDMA_GFP_KERNEL, again, ha, 300), 0);
+	for (int i = 0; i < 300; i++)
+		for (int j = i + 1; j < 300; j++)
+			assert_ptr_not_equal(again[i], again[j]);
+	udma_pool_free_bulk(p, again, ha, 300);
+	udma_pool_destroy(p);
+}
+
+/* a thread without an lcore slot takes the slow path with the same verdict */
+static void *unregistered_double_free(void *arg)
+{
+	struct udma_pool *p = arg;
+	udma_addr_t h;
+	void *b = udma_pool_alloc(p, UDMA_GFP_KERNEL, &h);
+
+	udma_pool_free(p, b, h);
+	udma_pool_free(p, b, h);
+	return b;
+}
+
+static void test_double_free_shared(void **s)
+{
+	struct udma_pool *p = udma_pool_create("dfs", *s, 64, 0, 0);
+	struct udma_pool_stats st;
+	struct t_log log;
+	pthread_t t;
+	void *b;
+	char *text;
+
+	t_log_begin(&log);
+	assert_int_equal(pthread_create(&t, NULL, unregistered_double_free, p), 0);
+	pthread_join(t, &b);
+	text = t_log_end(&log);
+	assert_int_equal(t_count(text, "double free"), 1);
+	free(text);
+	udma_pool_stats(p, &st);
+	assert_int_equal(st.in_use, 0);
+	assert_int_equal(st.free, st.capacity);
+	udma_pool_destroy(p);
+}
+
+/* a pool keeps its device: destroying the device is refused, nothing dangles */
+static void test_device_busy(void **s)
+{
+	struct udma_device *d = t_dev64("owner");
+	struct udma_pool *p = udma_pool_create("onit", d, 128, 0, 0);
+	udma_addr_t h;
+	uint8_t *b = udma_pool_alloc(p, UDMA_GFP_KERNEL, &h), back[128];
+	struct t_log log;
+	char *text;
+
+	(void)s;
+	t_log_begin(&log);
+	assert_int_equal(udma_device_try_destroy(d), -EBUSY);
+	udma_device_destroy(d);
+	text = t_log_end(&log);
+	assert_int_equal(t_count(text, "busy"), 2);
+	free(text);
+	/* the device and the pool still work: real bytes through the block's IOVA */
+	assert_string_equal(udma_device_name(d), "owner");
+	t_fill(b, 128, 31);
+	assert_int_equal(udma_sim_dma_read(d, h, back, 128), 0);
+	assert_true(t_check(back, 128, 31));
+	udma_pool_free(p, b, h);
+	b = udma_pool_alloc(p, UDMA_GFP_KERNEL, &h);
+	assert_non_null(b);
+	udma_pool_free(p, b, h);
+	udma_pool_destroy(p);
+	assert_int_equal(udma_device_try_destroy(d), 0);
+}
+
+/* a pool left on a device at cleanup: torn down in order, nothing read after free */
+static void test_device_busy_cleanup(void **s)
+{
+	struct udma_device *d = t_dev64("left");
+	struct udma_pool *p = udma_pool_create("left", d, 64, 0, 0);
+	udma_addr_t h;
+
+	(void)s;
+	assert_non_null(udma_pool_alloc(p, UDMA_GFP_KERNEL, &h));
+	udma_device_destroy(d); /* refused */
+	/* teardown's udma_eal_cleanup() destroys the pool, then the device */
+}
+
+/* initial_blocks far beyond memory: refused at once, nothing leaked */
+static void test_initial_blocks_bound(void **s)
+{
+	struct udma_pool_params pp = {.struct_size = sizeof(pp), .initial_blocks = 4000000000u};
+	struct udma_pool_stats st;
+	struct udma_pool *p;
+	struct t_log log;
+	char *text;
+
+	t_log_begin(&log);
+	assert_null(udma_pool_create_params("huge", *s, 8, 0, 0, &pp));
+	assert_int_equal(errno, ENOMEM);
+	pp.initial_blocks = 100;
+	pp.max_blocks = 10;
+	assert_null(udma_pool_create_params("over", *s, 8, 0, 0, &pp));
+	assert_int_equal(errno, EINVAL);
+	text = t_log_end(&log);
+	assert_int_equal(t_count(text, "ERR"), 2); /* one line each */
+	assert_int_equal(t_count(text, "more than memory holds"), 1);
+	free(text);
+	/* a sane one still works, and carved what it was asked */
+	pp.initial_blocks = 1000;
+	pp.max_blocks = 0;
+	p = udma_pool_create_params("ok", *s, 8, 0, 0, &pp);
+	assert_non_null(p);
+	udma_pool_stats(p, &st);
+	assert_true(st.capacity >= 1000);
+	assert_int_equal(st.free, st.capacity);
+	udma_pool_destroy(p);
+}
+
 static void test_destroy_in_use(void **s)
 {
 	struct udma_pool *p = udma_pool_create("busy", *s, 256, 0, 0);
@@ -316,6 +478,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_args, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_debug_double_free, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_destroy_in_use, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_double_free, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_double_free_shared, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_busy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_busy_cleanup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_initial_blocks_bound, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

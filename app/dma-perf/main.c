@@ -43,7 +43,8 @@ static void usage(const char *prg)
 	       "  --help             this text\n"
 	       "Rows (doc/perf.md): P1 pool alloc+free, P2 bulk 32, P3 producer/consumer, P4 bytes per\n"
 	       "block, P5 virt2iova, P6 map+unmap pa/va, P7 map+unmap sim, P8 map_sg 32 x 4 KiB,\n"
-	       "P9 coherent 4 KiB, P10 bounce 4 KiB, P11 scaling on 2 lcores, D1 dma-debug on vs off.\n"
+	       "P9 coherent 4 KiB, P10 bounce 4 KiB, P11 scaling on 2 lcores, P14 NVMe PRP list for 128 KiB,\n"
+	       "D1 dma-debug on vs off.\n"
 	       "Progress goes to stderr when it is a terminal.\n", prg);
 }
 
@@ -253,6 +254,7 @@ int main(int argc, char **argv)
 	perf_map();
 	sweep_pool();
 	sweep_map();
+	perf_nvme();
 	udma_down();
 	if (udma_up("sim") == 0) {
 		perf_map_sim();

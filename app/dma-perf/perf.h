@@ -114,6 +114,7 @@ void perf_debug(double off_ns); /* D1 (after re-init with --dma-debug) */
 extern double g_d1_off_ns;   /* D1's loop with dma-debug off, timed in the pa/va session */
 void sweep_pool(void);       /* SIZE (pool), BURST (pool bulk), LCORES (pool) */
 void sweep_map(void);        /* SIZE (map, bounce, coherent), BURST (map_sg), LCORES (map) */
+void perf_nvme(void);        /* P14 (perf_nvme.c) */
 
 /* udma init with extra options appended (e.g. \"--dma-debug\") */
 int udma_up_with(const char *mode, const char *more);

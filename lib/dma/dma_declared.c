@@ -26,7 +26,14 @@ struct declared {
 	uint64_t *head;  /* first page of an allocation */
 	void *bar_map;   /* udma_declare_coherent_bar(): our own mmap */
 	size_t bar_len;
+	const struct udma_device *dev;
+	struct declared *next; /* every declared region, for the overlap check */
 };
+
+static pthread_mutex_t g_declared_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct declared *g_declared;
+
+static void declared_free(struct declared *d);
 
 static char g_pci_root[256] = "/sys/bus/pci/devices";
 
@@ -58,9 +65,41 @@ static size_t find_free(const struct declared *d, size_t n)
 	return SIZE_MAX;
 }
 
+/*
+ * Does [cpu, cpu + size) alias memory someone else hands out? Another device's
+ * declared region, or udma's memseg memory (coherent memory and pool slabs of any
+ * device, now or later): both would give two devices the same address. Lock held.
+ */
+static const char *declared_alias(const void *cpu, size_t size, const char **other)
+{
+	uintptr_t lo = (uintptr_t)cpu, hi = lo + size;
+
+	*other = NULL;
+	if (lo < g_mem.va_base + g_mem.va_len && g_mem.va_base < hi)
+		return "udma's own memory (coherent memory of devices)";
+	for (const struct declared *d = g_declared; d; d = d->next)
+		if (lo < (uintptr_t)d->cpu + d->pages * PG && (uintptr_t)d->cpu < hi) {
+			*other = d->dev->name;
+			return "the declared memory of device";
+		}
+	return NULL;
+}
+
+static void declared_unlink(struct declared *d)
+{
+	pthread_mutex_lock(&g_declared_lock);
+	for (struct declared **p = &g_declared; *p; p = &(*p)->next)
+		if (*p == d) {
+			*p = d->next;
+			break;
+		}
+	pthread_mutex_unlock(&g_declared_lock);
+}
+
 static int declare(struct udma_device *dev, void *cpu, udma_addr_t dev_addr, size_t size,
 		   int flags, void *bar_map, size_t bar_len)
 {
+	const char *what, *other;
 	struct declared *d;
 	size_t words;
 
@@ -72,11 +111,13 @@ static int declare(struct udma_device *dev, void *cpu, udma_addr_t dev_addr, siz
 		UDMA_LOG_AS(ERR, "udma_declare_coherent_memory", "%s: bad argument (cpu %p, "
 			    "device_addr %#llx, size %zu, flags %#x)", dev->name, cpu,
 			    (unsigned long long)dev_addr, size, flags);
+		errno = EINVAL;
 		return 0;
 	}
 	if (dev->declared) {
 		UDMA_LOG_AS(ERR, "udma_declare_coherent_memory", "%s: already has a declared region "
 			    "(one per device)", dev->name);
+		errno = EBUSY;
 		return 0;
 	}
 	words = (size / PG + BITS - 1) / BITS;
@@ -93,7 +134,23 @@ static int declare(struct udma_device *dev, void *cpu, udma_addr_t dev_addr, siz
 	d->flags = flags;
 	d->bar_map = bar_map;
 	d->bar_len = bar_len;
+	d->dev = dev;
 	pthread_mutex_init(&d->lock, NULL);
+	pthread_mutex_lock(&g_declared_lock);
+	what = declared_alias(cpu, size, &other);
+	if (what == NULL) {
+		d->next = g_declared;
+		g_declared = d;
+	}
+	pthread_mutex_unlock(&g_declared_lock);
+	if (what) {
+		UDMA_LOG(ERR, "%s: [%p, +%zu) overlaps %s%s%s: refused (-EBUSY)", dev->name, cpu,
+			 size, what, other ? " " : "", other ? other : "");
+		d->bar_map = NULL; /* the caller unmaps its own */
+		declared_free(d);
+		errno = EBUSY;
+		return 0;
+	}
 	dev->declared = d;
 	return (flags & UDMA_MEMORY_MAP) ? UDMA_MEMORY_MAP : UDMA_MEMORY_IO;
 }
@@ -156,6 +213,7 @@ int udma_declare_coherent_bar(struct udma_device *dev, const char *pci_addr, int
 
 static void declared_free(struct declared *d)
 {
+	declared_unlink(d);
 	if (d->bar_map)
 		munmap(d->bar_map, d->bar_len);
 	pthread_mutex_destroy(&d->lock);

@@ -77,6 +77,20 @@ int dma_dev_destroy_hook_register(dma_dev_destroy_fn fn)
 	return 0;
 }
 
+#define MAX_BUSY_HOOKS 2
+static dma_dev_busy_fn g_busy_hooks[MAX_BUSY_HOOKS];
+static unsigned int g_nr_busy_hooks;
+
+int dma_dev_busy_hook_register(dma_dev_busy_fn fn)
+{
+	if (g_nr_busy_hooks == MAX_BUSY_HOOKS) {
+		eal_register_failed("device-busy hooks", MAX_BUSY_HOOKS, "a subsystem's hook");
+		return -ENOSPC;
+	}
+	g_busy_hooks[g_nr_busy_hooks++] = fn;
+	return 0;
+}
+
 static void report_leak(void *va, size_t npages, void *arg)
 {
 	const struct udma_device *dev = arg;
@@ -100,12 +114,9 @@ static void device_unlink(struct udma_device *dev)
 	pthread_mutex_unlock(&g_dev_lock);
 }
 
-void udma_device_destroy(struct udma_device *dev)
+/* the teardown itself: what the device still holds is reported and disowned */
+static void device_free(struct udma_device *dev)
 {
-	if (dev == NULL)
-		return;
-	if (!dma_dev_ok(dev, __func__))
-		return;
 	device_unlink(dev);
 	for (unsigned int i = 0; i < g_nr_destroy_hooks; i++)
 		g_destroy_hooks[i](dev);
@@ -116,6 +127,33 @@ void udma_device_destroy(struct udma_device *dev)
 		dev->dma_ops->detach(dev); /* its domain: nothing it held stays reachable */
 	dev->magic = 0;
 	free(dev);
+}
+
+int udma_device_try_destroy(struct udma_device *dev)
+{
+	struct udma_device_stats st = {0};
+	unsigned int pools = 0;
+
+	if (dev == NULL)
+		return 0;
+	if (!dma_dev_ok(dev, "udma_device_destroy"))
+		return -EINVAL;
+	for (unsigned int i = 0; i < g_nr_busy_hooks; i++)
+		pools += g_busy_hooks[i](dev);
+	udma_device_stats(dev, &st);
+	if (pools || st.coherent_allocs) {
+		UDMA_LOG(ERR, "device %s is busy: %u pool(s) and %llu coherent allocation(s) "
+			 "still use it: not destroyed (-EBUSY)", dev->name, pools,
+			 (unsigned long long)st.coherent_allocs);
+		return -EBUSY;
+	}
+	device_free(dev);
+	return 0;
+}
+
+void udma_device_destroy(struct udma_device *dev)
+{
+	(void)udma_device_try_destroy(dev);
 }
 
 const char *udma_device_name(const struct udma_device *dev)
@@ -306,7 +344,7 @@ static void dma_fini(void)
 		if (d == NULL)
 			break;
 		UDMA_LOG(WARNING, "device %s still exists at cleanup: destroying it", d->name);
-		udma_device_destroy(d);
+		device_free(d);
 	}
 }
 
@@ -314,7 +352,7 @@ static void dma_dump(FILE *f)
 {
 	pthread_mutex_lock(&g_dev_lock);
 	for (struct udma_device *d = g_devices; d; d = d->next) {
-		struct udma_device_stats st;
+		struct udma_device_stats st = {0};
 
 		udma_device_stats(d, &st);
 		fprintf(f, "device %s: node %d, parent %s, dma mask %#llx, coherent mask %#llx, "

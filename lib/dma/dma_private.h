@@ -64,7 +64,7 @@ static inline bool dev_ok_rl(const struct udma_device *dev, const char *fn,
 }
 #define dma_dev_ok(dev, fn)                                                                  \
 	dev_ok_rl((dev), (fn), ({                                                         \
-		static struct log_ratelimit dev_ok_rl_;                                   \
+		static struct log_ratelimit dev_ok_rl_ = {.file = __FILE__};             \
 		&dev_ok_rl_;                                                              \
 	}))
 
@@ -125,6 +125,10 @@ static inline bool dma_gfp_may_grow(udma_gfp_t gfp)
 typedef void (*dma_dev_destroy_fn)(struct udma_device *dev);
 /* 0, or -ENOSPC: logged, and init refuses to run */
 int dma_dev_destroy_hook_register(dma_dev_destroy_fn fn);
+/* upper layers say how many objects (pools) still use a device: destroy refuses then */
+typedef unsigned int (*dma_dev_busy_fn)(const struct udma_device *dev);
+/* 0, or -ENOSPC: logged, and init refuses to run */
+int dma_dev_busy_hook_register(dma_dev_busy_fn fn);
 
 
 /* ---- swiotlb -------------------------------------------------------------- */

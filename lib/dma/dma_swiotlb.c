@@ -488,9 +488,12 @@ static int swiotlb_setup(const struct eal_config *cfg)
 	if (size == 0)
 		size = 2UL << 20;
 	if (!region_alloc(size)) {
-		udma_log(g_tlb.forced ? UDMA_LOG_ERR : UDMA_LOG_NOTICE,
-			 "udma_eal_init(): swiotlb: cannot reserve %zu MiB: bouncing off", size >> 20);
-		return g_tlb.forced ? -ENOMEM : 0;
+		bool must = g_tlb.forced || cfg->swiotlb_size_set; /* asked for: an error */
+
+		udma_log(must ? UDMA_LOG_ERR : UDMA_LOG_NOTICE, "udma_eal_init(): swiotlb: cannot "
+			 "reserve %zu MiB%s", size >> 20, must ? " (--swiotlb=off runs without bouncing)" :
+			 ": bouncing off");
+		return must ? -ENOMEM : 0;
 	}
 	g_tlb.per_chunk = (uint32_t)(((size_t)1 << g_tlb_region.chunk_shift) >> SLOT_SHIFT);
 	g_tlb.chunk_slot_shift = g_tlb_region.chunk_shift - SLOT_SHIFT;

@@ -30,11 +30,21 @@ UDMA_API struct udma_device *udma_device_create(const char *name, struct udma_de
 						int numa_node);
 
 /**
- * Destroy a device. Coherent allocations it still holds are reported (one line
- * each) and left allocated, as Linux does: the device may still write them.
- * Children keep working with their parent link cleared. NULL is ignored.
+ * Destroy a device. A device that still has a pool or a live coherent allocation
+ * (udma_alloc_coherent(), declared memory included) is busy: nothing is freed and
+ * one line is logged; free them first (udma_device_try_destroy() returns -EBUSY).
+ * Children keep working with their parent link cleared. NULL is ignored. With
+ * --dma-debug, streaming mappings still live are reported as leaks.
  */
 UDMA_API void udma_device_destroy(struct udma_device *dev);
+
+/**
+ * udma_device_destroy() that says what happened.
+ * @param dev the device, or NULL (ignored).
+ * @return 0 (destroyed, or NULL), -EBUSY (a pool or coherent allocation still uses
+ *         it: nothing freed, one log line) or -EINVAL (not a device).
+ */
+UDMA_API int udma_device_try_destroy(struct udma_device *dev);
 
 /** @return the name given at creation, or NULL for a bad device. */
 UDMA_API const char *udma_device_name(const struct udma_device *dev);
@@ -116,6 +126,23 @@ UDMA_API void *udma_alloc_coherent(struct udma_device *dev, size_t size, udma_ad
  */
 UDMA_API void udma_free_coherent(struct udma_device *dev, size_t size, void *cpu_addr,
 				 udma_addr_t handle);
+
+/**
+ * Managed coherent memory (the kernel's dmam_alloc_coherent): as
+ * udma_alloc_coherent(), and the allocation is freed by udma_device_destroy()
+ * if the driver has not freed it (no leak report for it).
+ * @return the CPU address, or NULL with errno EINVAL (bad argument, one log line)
+ *         or ENOMEM.
+ */
+UDMA_API void *udma_dmam_alloc_coherent(struct udma_device *dev, size_t size,
+					udma_addr_t *handle, udma_gfp_t gfp);
+/**
+ * Free a udma_dmam_alloc_coherent() allocation before its device goes away.
+ * Arguments as udma_free_coherent(); an address that is no managed allocation of
+ * @p dev, or another size or handle, is logged and ignored (nothing is freed).
+ */
+UDMA_API void udma_dmam_free_coherent(struct udma_device *dev, size_t size, void *cpu_addr,
+				      udma_addr_t handle);
 
 /** Coherent memory a device holds: live allocations and their bytes. */
 struct udma_device_stats {

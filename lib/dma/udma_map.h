@@ -64,7 +64,7 @@ struct udma_attrs {
 };
 
 /** Define and clear an attribute set: Linux's DEFINE_DMA_ATTRS. */
-#define UDMA_DEFINE_ATTRS(x) struct udma_attrs x = {.flags = 0}
+#define UDMA_DEFINE_ATTRS(x) struct udma_attrs x = {0}
 
 /** Set @p attr in @p attrs (no-op for NULL or an unknown attribute). */
 UDMA_API void udma_set_attr(enum udma_attr attr, struct udma_attrs *attrs);
@@ -178,6 +178,21 @@ UDMA_API int udma_mem_register_iova(void *va, size_t len, udma_addr_t iova, size
  *         the device reaches only the bounce slot.
  */
 UDMA_API int udma_mem_unregister(void *va, size_t len);
+
+/**
+ * Map a peer device's MMIO window (a physical/bus address, e.g. a BAR) for @p dev
+ * (the kernel's dma_map_resource). In pa mode no IOMMU sits between the devices,
+ * so the handle is @p phys_addr itself (checked against the DMA mask). The other
+ * modes would need the window mapped through the IOVA backend, which udma does
+ * not do yet: they refuse.
+ * @return the handle, or UDMA_MAPPING_ERROR with one log line (bad device, size 0,
+ *         a wrapping range, a bad direction, above the mask, not pa mode).
+ */
+UDMA_API udma_addr_t udma_map_resource(struct udma_device *dev, uint64_t phys_addr, size_t size,
+				       enum udma_data_direction dir);
+/** Undo udma_map_resource() (no state in pa mode; bad arguments logged). */
+UDMA_API void udma_unmap_resource(struct udma_device *dev, udma_addr_t addr, size_t size,
+				  enum udma_data_direction dir);
 
 /** Bounce-buffer (swiotlb) counters. */
 struct udma_swiotlb_stats {

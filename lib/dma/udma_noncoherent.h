@@ -65,7 +65,10 @@ UDMA_API void udma_cache_sync(struct udma_device *dev, void *vaddr, size_t size,
  * @param size a multiple of 4 KiB.
  * @param flags UDMA_MEMORY_MAP and/or UDMA_MEMORY_IO, plus INCLUDES_CHILDREN, EXCLUSIVE.
  * @return UDMA_MEMORY_MAP or UDMA_MEMORY_IO (one that was asked for) on success, 0
- *         on failure (bad argument, or the device already has a region), logged.
+ *         on failure, logged, with errno EINVAL (bad argument) or EBUSY: the device
+ *         already has a region, or the CPU range overlaps another device's declared
+ *         region or udma's own memory (coherent memory and pool slabs): either would
+ *         give two devices the same address.
  */
 UDMA_API int udma_declare_coherent_memory(struct udma_device *dev, void *cpu_addr,
 					  udma_addr_t device_addr, size_t size, int flags);

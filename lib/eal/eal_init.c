@@ -88,7 +88,7 @@ static int setup(void)
 
 int udma_eal_init(int argc, char **argv)
 {
-	int consumed, saved_level = g_log_level, ret;
+	int consumed, saved_level = g_log_level, saved_types[UDMA_LOGTYPE_MAX], ret;
 
 	if (udma_eal_initialized()) {
 		UDMA_LOG(ERR, "already initialised: call udma_eal_cleanup() first");
@@ -107,16 +107,21 @@ int udma_eal_init(int argc, char **argv)
 	if (consumed < 0)
 		return consumed;
 	g_log_level = g_cfg.log_level;
+	log_type_levels_save(saved_types);
+	for (int t = 0; t < UDMA_LOGTYPE_MAX; t++)
+		if (g_cfg.log_type_level[t] != -2)
+			udma_log_set_type_level((enum udma_log_type)t, g_cfg.log_type_level[t]);
 	ret = setup();
 	if (ret < 0) {
 		teardown();
 		g_log_level = saved_level;
+		log_type_levels_restore(saved_types);
 		return ret;
 	}
 	if (consumed > 0)
 		argv[consumed] = argv[0];
 	UDMA_LOG(INFO, "udma %s: iova mode %s, %zu MiB in memsegs, %u lcore slots",
-		 UDMA_VERSION, g_iova_ops->name, g_mem.total >> 20, g_cfg.lcores);
+		 UDMA_VERSION_STR, g_iova_ops->name, g_mem.total >> 20, g_cfg.lcores);
 	atomic_store_explicit(&g_initialized, 1, memory_order_release);
 	return consumed;
 }
@@ -157,7 +162,7 @@ void udma_dump(FILE *f)
 		return;
 	}
 	fprintf(f, "udma %s: iova mode %s, topology %s with %d node(s), %u lcore slots\n",
-		UDMA_VERSION, g_iova_ops->name, eal_topology()->name, udma_numa_node_count(),
+		UDMA_VERSION_STR, g_iova_ops->name, eal_topology()->name, udma_numa_node_count(),
 		udma_lcore_count());
 	if (g_iova_ops->dump)
 		g_iova_ops->dump(f);

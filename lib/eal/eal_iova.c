@@ -77,6 +77,23 @@ static const struct udma_iova_ops *pick_auto(void)
 	return best;
 }
 
+/*
+ * auto fell to va: no IOMMU and no physical addresses. Right for a device that
+ * uses process addresses (a software device, a shared-virtual-memory device);
+ * wrong for a real one: it would DMA to the process addresses as if physical.
+ */
+static void auto_va_warning(void)
+{
+	static const char msg[] =
+		"iova-mode auto fell back to va (no IOMMU, no readable PFNs): IOVAs "
+		"are process addresses, so a real device would DMA to wrong addresses. Run as "
+		"root for pa, bind the device to vfio-pci for vfio, or pass --iova-mode=va if "
+		"the device really uses process addresses";
+
+	udma_log(UDMA_LOG_WARNING, "udma_eal_init(): %s", msg);
+	reason_add("WARNING", msg);
+}
+
 struct iova_mode_opts g_iova_opts;
 
 int iova_select(enum udma_iova_mode mode, const struct iova_mode_opts *opts)
@@ -95,6 +112,8 @@ int iova_select(enum udma_iova_mode mode, const struct iova_mode_opts *opts)
 		}
 		UDMA_LOG_AS(INFO, "udma_eal_init", "iova-mode auto picked %s (%s)", ops->name,
 			    g_reason);
+		if (ops->mode == UDMA_IOVA_VA)
+			auto_va_warning();
 	} else {
 		ops = find(mode);
 		if (ops == NULL || ops->probe(why, sizeof(why)) != 0) {

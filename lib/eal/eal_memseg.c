@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/statfs.h>
@@ -31,6 +32,7 @@
 #define LOW_VA_HINT 0x10000000UL /* below 4 GiB: va mode serves 32-bit devices */
 #define MIN_CHUNK (2UL << 20)
 #define TBL_ENTRIES (UDMA_MEMSEG_LIST_VA_SIZE >> 12)
+#define MIN_LIST_VA (64UL << 20) /* the smallest reservation tried under ulimit -v */
 
 struct memseg_state g_mem = {
 	.grow_lock = PTHREAD_MUTEX_INITIALIZER,
@@ -116,37 +118,68 @@ static int setup_hugepages(void)
 	return 0;
 }
 
-/* hugepage files of dead processes: <prefix>.<pid>.* with no such pid */
+/* "<digits>" then @end: the rest of the name after it, or NULL */
+static const char *skip_number(const char *s, char end)
+{
+	const char *p = s;
+
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return p > s && p - s <= 10 && *p == end ? p : NULL;
+}
+
+/* exactly the names backing_open() makes: <prefix>.<pid>.<list>.<seq> */
+static bool is_our_file_name(const char *name, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	const char *p;
+
+	if (strncmp(name, prefix, n) != 0 || name[n] != '.')
+		return false;
+	p = skip_number(name + n + 1, '.');
+	p = p ? skip_number(p + 1, '.') : NULL;
+	return p && skip_number(p + 1, '\0') != NULL;
+}
+
+/*
+ * Hugepage files whose owner is provably gone. The owner holds an exclusive flock
+ * on each file from its creation (backing_open()); the kernel drops it when the
+ * owner dies, in whatever pid namespace. A file we can lock has no owner; a file
+ * of another name, or one we cannot open or lock, is left alone.
+ */
 static void remove_stale_files(void)
 {
-	char prefix[80], path[512];
+	char path[512];
 	struct dirent *de;
 	DIR *d;
 
 	if (g_mem.huge_dir[0] == '\0' || (d = opendir(g_mem.huge_dir)) == NULL)
 		return;
-	snprintf(prefix, sizeof(prefix), "%s.", g_cfg.file_prefix);
 	while ((de = readdir(d)) != NULL) {
-		long pid;
+		int fd;
 
-		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
+		if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
 			continue;
-		pid = strtol(de->d_name + strlen(prefix), NULL, 10);
-		if (pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno == ESRCH)) {
-			snprintf(path, sizeof(path), "%s/%s", g_mem.huge_dir, de->d_name);
-			if (unlink(path) == 0)
-				UDMA_LOG(INFO, "removed stale hugepage file %s", path);
-		}
+		if (!is_our_file_name(de->d_name, g_cfg.file_prefix))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", g_mem.huge_dir, de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		if (fd < 0)
+			continue;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0 && unlink(path) == 0)
+			UDMA_LOG(INFO, "removed stale hugepage file %s (its owner is gone)", path);
+		close(fd);
 	}
 	closedir(d);
 }
 
 /* ---- the reservation --------------------------------------------------- */
 
-/* @len of PROT_NONE address space, 1 GiB aligned, below 4 GiB first when it fits */
+/* @len of PROT_NONE address space, 1 GiB aligned (a shorter len: to itself), below
+ * 4 GiB first when it fits */
 static uint8_t *reserve_range(size_t len)
 {
-	size_t align = 1UL << 30;
+	size_t align = len < (1UL << 30) ? len : 1UL << 30;
 	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
 	uint8_t *p = MAP_FAILED;
 	uintptr_t a;
@@ -169,7 +202,7 @@ static uint8_t *reserve_range(size_t len)
 }
 
 /* every memseg list's VA at once; fewer lists when the address space is limited
- * (ulimit -v, valgrind) */
+ * (ulimit -v, valgrind), and at worst one list shorter than the others */
 static int reserve_va(void)
 {
 	for (unsigned int n = UDMA_MAX_MEMSEG_LISTS; n >= 1; n /= 2) {
@@ -186,9 +219,30 @@ static int reserve_va(void)
 			return 0;
 		}
 	}
-	UDMA_LOG(ERR, "cannot reserve %llu GiB of VA for even one memseg list: %s",
-		 (unsigned long long)(UDMA_MEMSEG_LIST_VA_SIZE >> 30), strerror(errno));
+	for (size_t len = UDMA_MEMSEG_LIST_VA_SIZE / 2; len >= MIN_LIST_VA; len /= 2) {
+		uint8_t *p = reserve_range(len);
+
+		if (p != NULL) {
+			UDMA_LOG(WARNING, "address space is limited (ulimit -v): one memseg list of "
+				 "%zu MiB, not %d of %llu GiB: memory beyond it cannot be had", len >> 20,
+				 UDMA_MAX_MEMSEG_LISTS, (unsigned long long)(UDMA_MEMSEG_LIST_VA_SIZE >> 30));
+			g_mem.va_base = (uintptr_t)p;
+			g_mem.va_len = len;
+			g_mem.max_lists = 1;
+			return 0;
+		}
+	}
+	UDMA_LOG(ERR, "cannot reserve even %zu MiB of VA for memory: %s (raise ulimit -v)",
+		 (size_t)MIN_LIST_VA >> 20, strerror(errno));
 	return -ENOMEM;
+}
+
+/* the VA a list spans: the full size, but the last may be short (a limited reservation) */
+static size_t list_span(const struct memseg_list *l)
+{
+	size_t left = g_mem.va_base + g_mem.va_len - l->va_base;
+
+	return left < UDMA_MEMSEG_LIST_VA_SIZE ? left : UDMA_MEMSEG_LIST_VA_SIZE;
 }
 
 static void lists_reset(void)
@@ -239,7 +293,7 @@ static struct memseg_list *list_get(int node)
 	for (unsigned int i = 0; i < g_mem.nr_lists; i++) {
 		l = &g_mem.lists[i];
 		if (l->in_use && l->node == node && l->page_shift == shift &&
-		    atomic_load(&l->used) < UDMA_MEMSEG_LIST_VA_SIZE)
+		    atomic_load(&l->used) < list_span(l))
 			return l;
 	}
 	if (g_mem.nr_lists >= g_mem.max_lists) {
@@ -286,6 +340,8 @@ static int backing_open(struct memseg_list *l, size_t len)
 			UDMA_LOG(ERR, "cannot create %s: %s", path, strerror(errno));
 			return -errno;
 		}
+		/* ours while we live (a crash before the unlink leaves it lockable: stale) */
+		flock(fd, LOCK_EX | LOCK_NB);
 		unlink(path); /* the fd and mappings keep it; nothing to clean up later */
 	} else {
 		unsigned int fl = MFD_CLOEXEC;
@@ -639,9 +695,9 @@ static int grow_locked(int node, size_t bytes)
 	len = (bytes + MIN_CHUNK - 1) & ~(MIN_CHUNK - 1);
 	len = (len + pgsz - 1) & ~(pgsz - 1);
 	used = atomic_load(&l->used);
-	if (len > UDMA_MEMSEG_LIST_VA_SIZE - used) {
+	if (len > list_span(l) - used) {
 		UDMA_LOG(ERR, "%zu MiB exceeds what memseg list %u can still hold (%zu MiB)",
-			 len >> 20, (unsigned)(l - g_mem.lists), (size_t)((UDMA_MEMSEG_LIST_VA_SIZE - used) >> 20));
+			 len >> 20, (unsigned)(l - g_mem.lists), (list_span(l) - used) >> 20);
 		return -ENOMEM;
 	}
 	iova = calloc(len / pgsz, sizeof(*iova));

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* EAL options: parsed by hand (no getopt global state), so init may run again. */
+#include <ctype.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "eal_private.h"
@@ -16,16 +18,20 @@ void eal_usage(FILE *f, const char *prgname)
 		"udma options:\n"
 		"  --iova-mode=MODE     auto|pa|va|vfio|sim (default auto: vfio > pa > va)\n"
 		"  --no-huge            use locked 4 KiB pages instead of hugepages\n"
-		"  --huge-dir=PATH      hugetlbfs mount for hugepage files (default: first mounted)\n"
+		"  --huge-dir=PATH      hugetlbfs mount (a directory) for hugepage files (default:\n"
+		"                       first mounted)\n"
 		"  --file-prefix=NAME   prefix of hugepage file names (default: udma)\n"
-		"  --socket-mem=MB[,MB...] memory reserved at init on each NUMA node\n"
+		"  --socket-mem=MB[,MB...] memory reserved at init on each NUMA node (total > 0)\n"
 		"  -m MB                memory reserved at init, on the init thread's node\n"
 		"  --lcores=N           lcore slots (default: CPU count, max %d)\n"
 		"  --dma-debug          track mappings and report misuse\n"
 		"  --dma-debug-limit=N  print the first N reports, 0 = all (default 32)\n"
 		"  --swiotlb=MODE       auto|force|off: bounce buffers (force bounces every map)\n"
-		"  --swiotlb-size=MB    bounce buffer region size (default 32)\n"
-		"  --log-level=N        0 (emerg) .. 7 (debug), default 5\n"
+		"  --swiotlb-size=MB    bounce buffer region size (default 32; a size given that\n"
+		"                       cannot be reserved is an error unless --swiotlb=off)\n"
+		"  --log-level=N        0 (emerg) .. 7 (debug) or a name (err, debug...), default 5\n"
+		"  --log-level=TYPE:N   the level of one log type (repeatable): eal, mem, iova,\n"
+		"                       dev, map, sg, pool, debug, vfio, pci, sim, user\n"
 		"  --vfio-group=N       the VFIO group (default: every group under /dev/vfio)\n"
 		"  --vfio-dma-mask=BITS narrowest DMA mask of the devices to be used (default 64):\n"
 		"                       IOVA = VA only when the memsegs fit it, else allocated IOVAs\n"
@@ -40,13 +46,13 @@ static int bad(const char *opt, const char *val, const char *why)
 	return -EINVAL;
 }
 
-/* a decimal in [min, max] */
+/* a decimal in [min, max]: digits only (no sign, no leading blank, nothing after) */
 static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
 
-	if (s == NULL || *s == '\0' || *s == '-' || *s == '+')
+	if (s == NULL || !isdigit((unsigned char)*s))
 		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, 10);
@@ -58,24 +64,32 @@ static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 
 #define MAX_MB (1ULL << 22) /* 4 TiB */
 
+/* MB[,MB...]: every field a decimal (none empty), the total above 0 */
 static int parse_socket_mem(const char *val)
 {
 	char buf[256];
-	char *save = NULL, *tok;
+	char *tok, *next;
 	unsigned int node = 0;
+	uint64_t total = 0;
 
 	if (val == NULL || strlen(val) >= sizeof(buf) || *val == '\0')
 		return bad("--socket-mem", val, "expected MB[,MB...]");
 	memcpy(buf, val, strlen(val) + 1);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	for (tok = buf; tok; tok = next) {
 		uint64_t mb;
 
+		next = strchr(tok, ',');
+		if (next)
+			*next++ = '\0';
 		if (node >= UDMA_MAX_NUMA_NODES)
 			return bad("--socket-mem", val, "more nodes than UDMA_MAX_NUMA_NODES");
 		if (parse_u64(tok, 0, MAX_MB, &mb) != 0)
-			return bad("--socket-mem", val, "expected MB[,MB...] (decimal)");
+			return bad("--socket-mem", val, "expected MB[,MB...] (decimal, none empty)");
 		g_cfg.socket_mem[node++] = mb << 20;
+		total += mb;
 	}
+	if (total == 0)
+		return bad("--socket-mem", val, "0 MiB in all: give at least one node memory");
 	g_cfg.socket_mem_set = true;
 	return 0;
 }
@@ -114,7 +128,53 @@ static int parse_string(const char *opt, const char *val, char *dst, size_t len)
 		return bad(opt, val, "empty or too long");
 	if (strcmp(opt, "--file-prefix") == 0 && strchr(val, '/'))
 		return bad(opt, val, "must not contain '/'");
+	if (strcmp(opt, "--huge-dir") == 0) {
+		struct stat st;
+
+		if (stat(val, &st) != 0)
+			return bad(opt, val, "no such directory");
+		if (!S_ISDIR(st.st_mode))
+			return bad(opt, val, "not a directory (give the hugetlbfs mount)");
+	}
 	memcpy(dst, val, strlen(val) + 1);
+	return 0;
+}
+
+/* "N", "NAME", "TYPE:N" or "TYPE:NAME" */
+static int parse_log_level(const char *opt, const char *val)
+{
+	static const char *const names[] = {
+		"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
+	};
+	const char *colon = val ? strchr(val, ':') : NULL, *lv = colon ? colon + 1 : val;
+	int type = -1, level = -1;
+	uint64_t v;
+	char tname[16];
+
+	if (colon) {
+		size_t n = (size_t)(colon - val);
+
+		if (n == 0 || n >= sizeof(tname))
+			return bad(opt, val, "expected TYPE:LEVEL");
+		memcpy(tname, val, n);
+		tname[n] = '\0';
+		type = udma_log_type_by_name(tname);
+		if (type < 0)
+			return bad(opt, val, "unknown log type (eal, mem, iova, dev, map, sg, pool, "
+				   "debug, vfio, pci, sim, user)");
+	}
+	if (parse_u64(lv, 0, UDMA_LOG_DEBUG, &v) == 0)
+		level = (int)v;
+	for (int i = 0; level < 0 && lv && i < 8; i++)
+		if (strcmp(lv, names[i]) == 0)
+			level = i;
+	if (level < 0)
+		return bad(opt, val, "expected a level 0..7 or emerg|alert|crit|err|warning|"
+			   "notice|info|debug");
+	if (type >= 0)
+		g_cfg.log_type_level[type] = level;
+	else
+		g_cfg.log_level = level;
 	return 0;
 }
 
@@ -147,10 +207,9 @@ static int parse_number_opt(const char *opt, const char *val)
 		if (parse_u64(val, 1, 4096, &v))
 			return bad(opt, val, "expected MB, 1..4096");
 		g_cfg.swiotlb_size = v << 20;
+		g_cfg.swiotlb_size_set = true;
 	} else { /* --log-level */
-		if (parse_u64(val, 0, UDMA_LOG_DEBUG, &v))
-			return bad(opt, val, "expected 0..7");
-		g_cfg.log_level = (int)v;
+		return parse_log_level(opt, val);
 	}
 	return 0;
 }
@@ -188,6 +247,8 @@ static void config_defaults(void)
 	g_cfg.dma_debug_limit = 32;
 	g_cfg.vfio_group = -1;
 	g_cfg.log_level = g_log_level;
+	for (int t = 0; t < UDMA_LOGTYPE_MAX; t++)
+		g_cfg.log_type_level[t] = -2;
 }
 
 static bool takes_value(const char *opt)
@@ -230,8 +291,10 @@ static int parse_arg(int argc, char **argv, int *i)
 	if (eq) {
 		val = eq + 1;
 	} else {
-		if (*i + 1 >= argc)
+		if (*i + 1 >= argc || argv[*i + 1] == NULL)
 			return bad(opt, NULL, "missing value");
+		if (strncmp(argv[*i + 1], "--", 2) == 0)
+			return bad(opt, argv[*i + 1], "missing value (the next argument is an option)");
 		val = argv[++*i];
 	}
 	return parse_one(opt, val);

@@ -40,23 +40,40 @@ struct log_ratelimit {
 	uint64_t begin;   /* the window's start (CLOCK_MONOTONIC_COARSE ns + 1), 0: none */
 	uint64_t printed; /* messages printed in the window */
 	uint64_t missed;  /* messages suppressed in the window */
+	const char *file; /* the call site's source file: gives its log type */
+	int type;         /* enum udma_log_type + 1, found from file at first use; 0: not yet */
 };
+/* the component of a source file ("../lib/pool/pool.c": UDMA_LOGTYPE_POOL) */
+enum udma_log_type log_type_of_file(const char *file);
 void log_rl(struct log_ratelimit *rl, int level, const char *site, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 #define UDMA_LOG(lvl, fmt, ...)                                                          \
 	do {                                                                              \
-		static struct log_ratelimit udma_log_rl_;                                 \
+		static struct log_ratelimit udma_log_rl_ = {.file = __FILE__};           \
 		log_rl(&udma_log_rl_, UDMA_LOG_##lvl, __func__, "%s(): " fmt, __func__,   \
 		       ##__VA_ARGS__);                                                    \
 	} while (0)
 /* the same from a helper: @fn names the public call the user made */
 #define UDMA_LOG_AS(lvl, fn, fmt, ...)                                                   \
 	do {                                                                              \
-		static struct log_ratelimit udma_log_rl_;                                 \
+		static struct log_ratelimit udma_log_rl_ = {.file = __FILE__};           \
 		log_rl(&udma_log_rl_, UDMA_LOG_##lvl, fn, "%s(): " fmt, fn, ##__VA_ARGS__); \
 	} while (0)
+/* inside the library a plain udma_log() logs under its file's type too */
+#ifndef EAL_LOG_C
+#define udma_log(level, ...)                                                             \
+	udma_log_type(({                                                                  \
+		static int udma_log_t_;                                                   \
+		if (udma_unlikely(udma_log_t_ == 0))                                       \
+			udma_log_t_ = (int)log_type_of_file(__FILE__) + 1;                 \
+		(enum udma_log_type)(udma_log_t_ - 1);                                    \
+	}), level, __VA_ARGS__)
+#endif
 extern int g_log_level;
 void eal_log_reset_counters(void);
+/* per-type levels: -1 follows g_log_level */
+void log_type_levels_save(int *buf);
+void log_type_levels_restore(const int *buf);
 
 /* ---- options (filled by eal_options.c) -------------------------------- */
 enum swiotlb_mode { SWIOTLB_AUTO = 0, SWIOTLB_FORCE, SWIOTLB_OFF };
@@ -75,7 +92,9 @@ struct eal_config {
 	int dma_debug_limit;           /* reports printed; 0 = all */
 	enum swiotlb_mode swiotlb;
 	uint64_t swiotlb_size;         /* bytes */
+	bool swiotlb_size_set;         /* --swiotlb-size given: a region that cannot be had fails init */
 	int log_level;
+	int log_type_level[UDMA_LOGTYPE_MAX]; /* --log-level=TYPE:N; -2: not given */
 	long vfio_group;               /* --vfio-group, -1: every group under /dev/vfio */
 	unsigned int vfio_mask_bits;   /* --vfio-dma-mask: narrowest device mask; 0 = 64 */
 };

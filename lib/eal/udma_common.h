@@ -15,6 +15,15 @@
 extern "C" {
 #endif
 
+/**
+ * A version as one comparable number: `#if UDMA_VERSION >= UDMA_VERSION_NUM(0, 2, 0)`.
+ * Each part 0..255.
+ */
+#define UDMA_VERSION_NUM(major, minor, patch) \
+	(((major) << 16) | ((minor) << 8) | (patch))
+/** The version of the headers being compiled against (udma_version(): the library's). */
+#define UDMA_VERSION UDMA_VERSION_NUM(UDMA_VERSION_MAJOR, UDMA_VERSION_MINOR, UDMA_VERSION_PATCH)
+
 /** Marks a function exported from libudma. */
 #define UDMA_API __attribute__((visibility("default")))
 
@@ -51,6 +60,12 @@ typedef unsigned int udma_gfp_t;
 #define UDMA_GFP_KERNEL 0x1u
 /** Never blocks and makes no syscall: only memory already reserved is used. */
 #define UDMA_GFP_ATOMIC 0x2u
+
+/**
+ * @return the version of the library in use, "MAJOR.MINOR.PATCH" (compare it with
+ *         UDMA_VERSION_STR, the headers' version). Never NULL; thread-safe.
+ */
+UDMA_API const char *udma_version(void);
 
 #ifdef __cplusplus
 }

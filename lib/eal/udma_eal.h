@@ -33,8 +33,8 @@ enum udma_iova_mode {
  * Options (see `--help`): `--iova-mode=auto|pa|va|vfio|sim`, `--no-huge`,
  * `--huge-dir=PATH`, `--file-prefix=NAME`, `--socket-mem=MB[,MB...]`, `-m MB`,
  * `--lcores=N`, `--dma-debug`, `--swiotlb=auto|force|off`, `--swiotlb-size=MB`,
- * `--log-level=N`, `--help`. Parsing stops at `--` (consumed) or at the first
- * argument that does not start with `-`.
+ * `--log-level=N` and `--log-level=TYPE:N` (repeatable), `--help`. Parsing stops
+ * at `--` (consumed) or at the first argument that does not start with `-`.
  *
  * The calling thread becomes lcore 0. May run again after udma_eal_cleanup().
  * Not thread-safe against itself or cleanup; may block (mmap, hugepage faults).
@@ -49,6 +49,63 @@ enum udma_iova_mode {
  *         be set up. On failure nothing is left allocated.
  */
 UDMA_API int udma_eal_init(int argc, char **argv);
+
+/** --swiotlb as a value: how streaming maps use bounce buffers. */
+enum udma_swiotlb_mode {
+	UDMA_SWIOTLB_AUTO = 0,  /**< bounce what the device cannot reach directly */
+	UDMA_SWIOTLB_FORCE = 1, /**< bounce every map (testing) */
+	UDMA_SWIOTLB_OFF = 2,   /**< no bounce region */
+};
+
+/**
+ * Initialisation options as a structure (SPDK's spdk_env_opts shape): fill it
+ * with udma_eal_opts_init(), change what you need, pass it to
+ * udma_eal_init_opts(). Each field is one option of udma_eal_init(); 0/NULL (or
+ * -1 where noted) keeps the default. New fields are only ever appended: opts_size
+ * tells the library which ones the application knows.
+ */
+struct udma_eal_opts {
+	size_t opts_size;               /**< set by udma_eal_opts_init(): sizeof as compiled */
+	const char *name;               /**< program name in messages (argv[0]); NULL: "udma" */
+	enum udma_iova_mode iova_mode;  /**< --iova-mode; UDMA_IOVA_DC = auto */
+	int no_huge;                    /**< --no-huge when non-zero */
+	const char *huge_dir;           /**< --huge-dir; NULL: the first hugetlbfs mount */
+	const char *file_prefix;        /**< --file-prefix; NULL: "udma" */
+	unsigned int mem_mb;            /**< -m; 0: the default amount */
+	const unsigned int *socket_mem_mb; /**< --socket-mem: MiB per node, node 0 first */
+	unsigned int socket_mem_count;  /**< entries in socket_mem_mb; 0: no --socket-mem */
+	unsigned int lcores;            /**< --lcores; 0: the CPU count */
+	int dma_debug;                  /**< --dma-debug when non-zero */
+	int dma_debug_limit;            /**< --dma-debug-limit; -1: default (32) */
+	enum udma_swiotlb_mode swiotlb; /**< --swiotlb */
+	unsigned int swiotlb_size_mb;   /**< --swiotlb-size; 0: default (32) */
+	int log_level;                  /**< --log-level (0..7); -1: keep the current one */
+	const char *log_levels;         /**< "pool:7,map:debug": --log-level=TYPE:N each */
+	long vfio_group;                /**< --vfio-group; -1: the only group present */
+	/**
+	 * Further options exactly as on the command line ("--opt=value" each, NULL
+	 * terminated), after the fields above: an option with no field yet is still
+	 * reachable. NULL: none.
+	 */
+	const char *const *extra_args;
+};
+
+/**
+ * Set every field of @p opts to its default and opts->opts_size to @p opts_size.
+ * Call as `udma_eal_opts_init(&opts, sizeof(opts))`.
+ * @return 0, or -EINVAL (NULL, or @p opts_size too small for opts_size itself).
+ */
+UDMA_API int udma_eal_opts_init(struct udma_eal_opts *opts, size_t opts_size);
+
+/**
+ * udma_eal_init() from a structure: the same options, validated the same way
+ * (a bad value is -EINVAL with the line udma_eal_init() would print for it).
+ * Fields past opts->opts_size (an application built against an older header)
+ * take their defaults; a larger opts_size (a newer header) is accepted when the
+ * fields this library does not know are zero, else -EINVAL.
+ * @return 0 on success; otherwise as udma_eal_init().
+ */
+UDMA_API int udma_eal_init_opts(const struct udma_eal_opts *opts);
 
 /**
  * Release everything udma_eal_init() set up: memsegs, hugepage files, the IOVA
@@ -132,14 +189,72 @@ enum udma_log_level {
 	UDMA_LOG_WARNING, UDMA_LOG_NOTICE, UDMA_LOG_INFO, UDMA_LOG_DEBUG,
 };
 
-/** Set the log threshold (0..7); messages above it are dropped. @return 0 or -EINVAL. */
+/**
+ * Log types: each udma component logs under its own type, with its own level
+ * (DPDK's logtypes). Names for --log-level=TYPE:LEVEL in brackets.
+ */
+enum udma_log_type {
+	UDMA_LOGTYPE_EAL = 0, /**< [eal] init, options, lcores, udma_log() */
+	UDMA_LOGTYPE_MEM,     /**< [mem] memsegs, hugepages, the page heap */
+	UDMA_LOGTYPE_IOVA,    /**< [iova] IOVA mode selection and the pa/va backends */
+	UDMA_LOGTYPE_DEV,     /**< [dev] devices, masks, coherent and declared memory */
+	UDMA_LOGTYPE_MAP,     /**< [map] streaming maps, sync, swiotlb, registration */
+	UDMA_LOGTYPE_SG,      /**< [sg] scatter-gather lists */
+	UDMA_LOGTYPE_POOL,    /**< [pool] DMA pools */
+	UDMA_LOGTYPE_DEBUG,   /**< [debug] dma-debug reports */
+	UDMA_LOGTYPE_VFIO,    /**< [vfio] the VFIO backend */
+	UDMA_LOGTYPE_PCI,     /**< [pci] the PCI bus layer */
+	UDMA_LOGTYPE_SIM,     /**< [sim] the software IOMMU and device model */
+	UDMA_LOGTYPE_USER,    /**< [user] the application (udma_log_type()) */
+	UDMA_LOGTYPE_MAX
+};
+
+/**
+ * Set the log threshold (0..7) of every type without a level of its own; messages
+ * above it are dropped. @return 0 or -EINVAL (one log line).
+ */
 UDMA_API int udma_log_set_level(int level);
-/** @return the log threshold. */
+/** @return the log threshold of types without a level of their own. */
 UDMA_API int udma_log_get_level(void);
+/**
+ * Give @p type its own threshold (0..7), or -1 to follow udma_log_set_level()
+ * again. Option form: `--log-level=pool:7` (repeatable; `--log-level=7` is the
+ * global one).
+ * @return 0, or -EINVAL for an unknown type or a level out of range (one log line).
+ */
+UDMA_API int udma_log_set_type_level(enum udma_log_type type, int level);
+/** @return the threshold in force for @p type, or -EINVAL for an unknown type. */
+UDMA_API int udma_log_get_type_level(enum udma_log_type type);
+/** @return the type named @p name ("pool"), or -EINVAL (silently) when none is. */
+UDMA_API int udma_log_type_by_name(const char *name);
+/** @return the name of @p type ("pool"), or NULL for an unknown type. */
+UDMA_API const char *udma_log_type_name(enum udma_log_type type);
+
+/**
+ * A log handler: gets each message that passes its type's level, as one line
+ * without prefix or newline (at most 511 bytes). @p ctx is the pointer given to
+ * udma_log_set_handler().
+ */
+typedef void (*udma_log_handler_t)(void *ctx, enum udma_log_type type, int level,
+				   const char *line);
+/**
+ * Route log messages to @p fn (e.g. into rte_log or an application's logger)
+ * instead of the stream; NULL restores the stream (udma_log_set_stream()).
+ * The handler may be called from any thread, concurrently: it must be
+ * thread-safe; it may call udma_log(), but not udma_log_set_handler(). When this
+ * call returns, the previous handler is no longer running and will not be called.
+ */
+UDMA_API void udma_log_set_handler(udma_log_handler_t fn, void *ctx);
 /** Send log output to @p f (NULL: stderr). Used by tests to capture messages. */
 UDMA_API void udma_log_set_stream(FILE *f);
-/** Log a message at @p level, printf-style; one line per call. */
+/** Log a message at @p level under UDMA_LOGTYPE_EAL, printf-style; one line per call. */
 UDMA_API void udma_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/**
+ * Log a message of @p type at @p level (an unknown type logs as UDMA_LOGTYPE_USER),
+ * printf-style; one line per call.
+ */
+UDMA_API void udma_log_type(enum udma_log_type type, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /**
  * @return how many messages at UDMA_LOG_ERR or worse were logged since init,
  *         printed or suppressed by the rate limit.

@@ -13,11 +13,11 @@
 extern "C" {
 #endif
 
-/** The calling thread's lcore slot (internal; read it with udma_lcore_id()). */
+/** @internal The calling thread's lcore slot (read it with udma_lcore_id()). */
 UDMA_API extern __thread unsigned int udma_pvt_lcore_id __attribute__((tls_model("initial-exec")));
-/** The init generation the thread's slot belongs to (internal). */
+/** @internal The init generation the thread's slot belongs to. */
 UDMA_API extern __thread unsigned int udma_pvt_lcore_gen __attribute__((tls_model("initial-exec")));
-/** The current init generation, bumped at init and cleanup (internal). */
+/** @internal The current init generation, bumped at init and cleanup. */
 UDMA_API extern unsigned int udma_pvt_gen;
 
 /* the lcore id for inline fast paths: a slot from an earlier init reads as none */

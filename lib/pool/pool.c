@@ -4,6 +4,11 @@
  * push, no atomic, no lock. Refill and flush move whole magazines through the
  * lock-free depot; only when the depot is empty are new blocks carved from a
  * slab (a spinlock), and only GFP_KERNEL may grow the memsegs for a new slab.
+ *
+ * Every block has an in-use byte in its slab's header, set when it is handed out
+ * and cleared when it comes back: the one check (udma_pvt_pool_free_check()) turns
+ * a double free away before the block reaches a cache. The inline paths in
+ * udma_pool.h make that check once and pass the verdict to the slow functions here.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,19 +20,9 @@
 #include "pool_private.h"
 #include "pool_slab.h"
 
-static inline bool pool_ok(const struct udma_pool *p, const char *fn)
-{
-	if (udma_likely(pool_is(p)))
-		return true;
-	udma_log(UDMA_LOG_ERR, "%s(): invalid pool %p", fn, (const void *)p);
-	return false;
-}
-
-/* ---- debug: poison and exact in-use bits ------------------------------- */
-
 /* one report: through dma-debug when it is on (counted, rate-limited), else a log line */
-static void __attribute__((format(printf, 2, 3))) pool_misuse(const struct udma_pool *p,
-							       const char *fmt, ...)
+static void __attribute__((format(printf, 3, 4))) pool_misuse(const struct udma_pool *p,
+							       const char *fn, const char *fmt, ...)
 {
 	char msg[200];
 	va_list ap;
@@ -36,46 +31,80 @@ static void __attribute__((format(printf, 2, 3))) pool_misuse(const struct udma_
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (g_dma_debug)
-		dbg_report(udma_device_name(p->dev), "udma_pool_free", NULL, "pool %s: %s", p->name, msg);
+		dbg_report(udma_device_name(p->dev), fn, NULL, "pool %s: %s", p->name, msg);
 	else
-		udma_log(UDMA_LOG_ERR, "udma_pool_free(): pool %s: %s", p->name, msg);
+		udma_log(UDMA_LOG_ERR, "%s(): pool %s: %s", fn, p->name, msg);
 }
 
-static __attribute__((noinline, cold)) bool debug_on_free(struct udma_pool *p, void *b)
+/* the one line for a block the check turned away */
+static __attribute__((noinline, cold)) void report_bad_block(const struct udma_pool *p,
+							     const void *b, udma_addr_t addr,
+							     enum udma_pvt_pool_verdict v,
+							     const char *fn)
 {
-	struct slab *s = slab_of(p, b);
-	int64_t idx = slab_block_index(p, (uintptr_t)b - (uintptr_t)s);
-	uint64_t bit, old;
-
-	if (idx < 0) {
-		pool_misuse(p, "%p is inside a slab but not a block start: ignored", b);
-		return false;
+	switch (v) {
+	case UDMA_PVT_POOL_BAD_POOL:
+		udma_log(UDMA_LOG_ERR, "%s(): invalid pool %p", fn, (const void *)p);
+		break;
+	case UDMA_PVT_POOL_FOREIGN:
+		pool_misuse(p, fn, "%p was not allocated from this pool: ignored", b);
+		break;
+	case UDMA_PVT_POOL_MISPLACED:
+		pool_misuse(p, fn, "%p is inside a slab but not a block start: ignored", b);
+		break;
+	case UDMA_PVT_POOL_BAD_HANDLE:
+		pool_misuse(p, fn, "handle %#llx does not match %p (iova %#llx): ignored",
+			    (unsigned long long)addr, b,
+			    (unsigned long long)udma_pvt_block_iova(pool_pvt(p), b));
+		break;
+	case UDMA_PVT_POOL_NOT_IN_USE:
+		pool_misuse(p, fn, "double free of %p (iova %#llx): the block is free: ignored", b,
+			    (unsigned long long)udma_pvt_block_iova(pool_pvt(p), b));
+		break;
+	default:
+		udma_log(UDMA_LOG_ERR, "%s(): pool %s: bad argument", fn, p->name);
+		break;
 	}
-	bit = 1ULL << (idx % 64);
-	old = atomic_fetch_and(&s->inuse[idx / 64], ~bit);
-	if (!(old & bit)) {
-		pool_misuse(p, "double free of %p (iova %#llx): ignored", b,
-			    (unsigned long long)block_iova(p, b));
+}
+
+/* ---- debug: a pair of checks, as dmapool's pool_check_block/pool_block_err ---- */
+
+/* free of a block the check found in use: swap the mark atomically (exact even when
+ * two threads race to free it), then poison. false: someone else freed it first. */
+static __attribute__((noinline, cold)) bool debug_block_free(struct udma_pool *p, void *b,
+							     const char *fn)
+{
+	if (__atomic_exchange_n(udma_pvt_block_mark(pool_pvt(p), b), 0, __ATOMIC_ACQ_REL) == 0) {
+		report_bad_block(p, b, 0, UDMA_PVT_POOL_NOT_IN_USE, fn);
 		return false;
 	}
 	memset(b, POOL_POISON, p->size);
 	return true;
 }
 
-/* outlined: a debug path (and GCC 12 -O3 crashes inlining it into alloc_slow) */
-static __attribute__((noinline, cold)) void debug_on_alloc(struct udma_pool *p, void *b)
+/* alloc of a block from a cache: mark it, and check the poison a free left in it.
+ * Outlined: a debug path (and GCC 12 -O3 crashes inlining it into the alloc path). */
+static __attribute__((noinline, cold)) void debug_block_alloc(struct udma_pool *p, void *b)
 {
-	struct slab *s = slab_of(p, b);
-	int64_t idx = slab_block_index(p, (uintptr_t)b - (uintptr_t)s);
 	const uint8_t *c = b;
 
-	atomic_fetch_or(&s->inuse[idx / 64], 1ULL << (idx % 64));
+	if (__atomic_exchange_n(udma_pvt_block_mark(pool_pvt(p), b), 1, __ATOMIC_ACQ_REL) != 0)
+		UDMA_LOG(ERR, "pool %s: block %p was in a cache while in use", p->name, b);
 	for (size_t i = sizeof(struct chain_link); i < p->size; i++)
 		if (c[i] != POOL_POISON && c[i] != 0) {
 			UDMA_LOG(ERR, "pool %s: block %p was written after it was freed (byte %zu)",
 				 p->name, b, i);
 			break;
 		}
+}
+
+/* a block leaves the library: in use from now on */
+static inline void block_hand_out(struct udma_pool *p, void *b)
+{
+	if (udma_unlikely(p->debug))
+		debug_block_alloc(p, b);
+	else
+		__atomic_store_n(udma_pvt_block_mark(pool_pvt(p), b), 1, __ATOMIC_RELAXED);
 }
 
 /* ---- carving ------------------------------------------------------------ */
@@ -136,12 +165,31 @@ static unsigned int carve(struct udma_pool *p, void **objs, unsigned int n, udma
 	return got;
 }
 
+/* carve @n blocks straight into the depot (create's initial_blocks); 0 or -ENOMEM */
+int pool_prefill(struct udma_pool *p, unsigned int n)
+{
+	void *v[64];
+
+	while (n > 0) {
+		unsigned int want = n < p->chain ? n : p->chain, got;
+
+		if (want > 64)
+			want = 64;
+		got = carve(p, v, want, UDMA_GFP_KERNEL);
+		if (got == 0)
+			return -ENOMEM;
+		depot_put(&p->depot, v, got);
+		n -= got;
+	}
+	return 0;
+}
+
 /* ---- caches ------------------------------------------------------------- */
 
-struct pool_cache *pool_cache_new(struct udma_pool *p)
+struct udma_pool_cache_pvt *pool_cache_new(struct udma_pool *p)
 {
 	unsigned int cap = p->cache_size + p->chain;
-	struct pool_cache *c = aligned_alloc(UDMA_CACHE_LINE_SIZE,
+	struct udma_pool_cache_pvt *c = aligned_alloc(UDMA_CACHE_LINE_SIZE,
 		(sizeof(*c) + cap * sizeof(void *) + UDMA_CACHE_LINE_SIZE - 1) &
 		~(size_t)(UDMA_CACHE_LINE_SIZE - 1));
 
@@ -153,7 +201,7 @@ struct pool_cache *pool_cache_new(struct udma_pool *p)
 }
 
 /* make c->len >= want (want <= cache_size); returns false when memory is out */
-static bool cache_refill(struct udma_pool *p, struct pool_cache *c, unsigned int want,
+static bool cache_refill(struct udma_pool *p, struct udma_pool_cache_pvt *c, unsigned int want,
 			 udma_gfp_t gfp)
 {
 	while (c->len < want) {
@@ -170,7 +218,7 @@ static bool cache_refill(struct udma_pool *p, struct pool_cache *c, unsigned int
 	return true;
 }
 
-void pool_cache_flush(struct udma_pool *p, struct pool_cache *c, unsigned int keep)
+void pool_cache_flush(struct udma_pool *p, struct udma_pool_cache_pvt *c, unsigned int keep)
 {
 	while (c->len > keep) {
 		unsigned int n = c->len - keep < p->chain ? c->len - keep : p->chain;
@@ -181,12 +229,11 @@ void pool_cache_flush(struct udma_pool *p, struct pool_cache *c, unsigned int ke
 	}
 }
 
-/* the cache this thread uses: its lcore's (made at create), else the shared one */
-static struct pool_cache *cache_of(struct udma_pool *p, udma_gfp_t gfp, bool *shared)
+/* the cache this thread uses: its lcore's (made at create), else the shared one, locked */
+static struct udma_pool_cache_pvt *cache_get(struct udma_pool *p, bool *shared)
 {
 	unsigned int lc = lcore_id();
 
-	(void)gfp;
 	*shared = false;
 	if (lc < UDMA_MAX_LCORES && p->cache[lc])
 		return p->cache[lc];
@@ -195,7 +242,7 @@ static struct pool_cache *cache_of(struct udma_pool *p, udma_gfp_t gfp, bool *sh
 	return p->shared;
 }
 
-static void cache_done(struct udma_pool *p, bool shared)
+static void cache_put(struct udma_pool *p, bool shared)
 {
 	if (shared)
 		eal_spin_unlock(&p->shared_lock);
@@ -203,62 +250,50 @@ static void cache_done(struct udma_pool *p, bool shared)
 
 /* ---- alloc -------------------------------------------------------------- */
 
-static __attribute__((noinline)) void *alloc_slow(struct udma_pool *p, udma_gfp_t gfp,
-						  udma_addr_t *handle)
-{
-	bool shared;
-	struct pool_cache *c = cache_of(p, gfp, &shared);
-	void *b = NULL;
-
-	if (c->len > 0 || cache_refill(p, c, 1, gfp)) {
-		b = c->objs[--c->len];
-		c->allocs++;
-	}
-	cache_done(p, shared);
-	if (b == NULL) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	if (p->debug)
-		debug_on_alloc(p, b);
-	*handle = block_iova(p, b);
-	return b;
-}
-
 void *udma_pool_alloc(struct udma_pool *p, udma_gfp_t gfp, udma_addr_t *handle)
 {
-	void *b = udma_pvt_pool_alloc_fast(p, gfp, handle);
-
-	return udma_likely(b != NULL) ? b : udma_pool_alloc_slow(p, gfp, handle);
+	return udma_pool_alloc_inline(p, gfp, handle);
 }
 
 void *udma_pool_alloc_slow(struct udma_pool *p, udma_gfp_t gfp, udma_addr_t *handle)
 {
-	unsigned int lc;
-	struct pool_cache *c;
+	return udma_pvt_pool_alloc_slow(p, gfp, handle, udma_pvt_pool_alloc_check(p, gfp, handle));
+}
 
-	if (udma_unlikely(!pool_ok(p, "udma_pool_alloc") || handle == NULL || !dma_gfp_ok(gfp))) {
-		if (pool_is(p))
-			UDMA_LOG(ERR, "pool %s: bad argument (handle %p, gfp %#x)", p->name,
-				 (void *)handle, gfp);
+void *udma_pvt_pool_alloc_slow(struct udma_pool *p, udma_gfp_t gfp, udma_addr_t *handle,
+			       enum udma_pvt_pool_verdict v)
+{
+	struct udma_pool_cache_pvt *c;
+	bool shared;
+	void *b = NULL;
+
+	if (udma_unlikely(v != UDMA_PVT_POOL_OK)) {
+		if (v == UDMA_PVT_POOL_BAD_POOL)
+			udma_log(UDMA_LOG_ERR, "udma_pool_alloc(): invalid pool %p", (void *)p);
+		else
+			udma_log(UDMA_LOG_ERR, "udma_pool_alloc(): pool %s: bad argument (handle %p, "
+				 "gfp %#x)", p->name, (void *)handle, gfp);
 		errno = EINVAL;
 		return NULL;
 	}
-	lc = lcore_id();
-	c = lc < UDMA_MAX_LCORES ? p->cache[lc] : NULL;
-	if (udma_likely(c != NULL && c->len > 0 && !p->debug)) {
-		void *b = c->objs[--c->len];
-
+	c = cache_get(p, &shared);
+	if (c->len > 0 || cache_refill(p, c, 1, gfp)) {
+		b = c->objs[--c->len];
 		c->allocs++;
-		*handle = block_iova(p, b);
-		return b;
 	}
-	return alloc_slow(p, gfp, handle);
+	cache_put(p, shared);
+	if (b == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	block_hand_out(p, b);
+	*handle = udma_pvt_block_iova(pool_pvt(p), b);
+	return b;
 }
 
 void *udma_pool_zalloc(struct udma_pool *p, udma_gfp_t gfp, udma_addr_t *handle)
 {
-	void *b = udma_pool_alloc(p, gfp, handle);
+	void *b = udma_pool_alloc_inline(p, gfp, handle);
 
 	if (b)
 		memset(b, 0, p->size);
@@ -267,68 +302,34 @@ void *udma_pool_zalloc(struct udma_pool *p, udma_gfp_t gfp, udma_addr_t *handle)
 
 /* ---- free --------------------------------------------------------------- */
 
-/* always on: the pointer is in a slab of this pool and the handle matches */
-static inline bool block_ok(const struct udma_pool *p, const void *b, udma_addr_t addr,
-			    bool check_addr, const char *fn)
-{
-	const struct slab *s;
-	uintptr_t off;
-
-	if (udma_unlikely(!in_pool_slab(p, b)))
-		goto foreign;
-	s = slab_of(p, b);
-	off = (uintptr_t)b - (uintptr_t)s;
-	if (udma_unlikely(!block_start_ok(p, off)))
-		goto misplaced;
-	if (udma_unlikely(check_addr && s->iova + off != addr)) {
-		pool_misuse(p, "%s: handle %#llx does not match %p (iova %#llx): ignored", fn,
-			    (unsigned long long)addr, b, (unsigned long long)(s->iova + off));
-		return false;
-	}
-	return true;
-foreign:
-	pool_misuse(p, "%s: %p was not allocated from this pool: ignored", fn, b);
-	return false;
-misplaced:
-	pool_misuse(p, "%s: %p is inside a slab but not a block start: ignored", fn, b);
-	return false;
-}
-
-static __attribute__((noinline)) void free_slow(struct udma_pool *p, void *b)
-{
-	bool shared;
-	struct pool_cache *c = cache_of(p, UDMA_GFP_ATOMIC, &shared);
-
-	if (c->len == c->cap)
-		pool_cache_flush(p, c, p->cache_size);
-	c->objs[c->len++] = b;
-	c->frees++;
-	cache_done(p, shared);
-}
-
 void udma_pool_free(struct udma_pool *p, void *b, udma_addr_t addr)
 {
-	if (udma_unlikely(!udma_pvt_pool_free_fast(p, b, addr)))
-		udma_pool_free_slow(p, b, addr);
+	udma_pool_free_inline(p, b, addr);
 }
 
 void udma_pool_free_slow(struct udma_pool *p, void *b, udma_addr_t addr)
 {
-	unsigned int lc;
-	struct pool_cache *c;
+	udma_pvt_pool_free_slow(p, b, addr, udma_pvt_pool_free_check(p, b, addr, true));
+}
 
-	if (udma_unlikely(!pool_ok(p, "udma_pool_free") || !block_ok(p, b, addr, true, "udma_pool_free")))
-		return;
-	if (udma_unlikely(p->debug) && !debug_on_free(p, b))
-		return;
-	lc = lcore_id();
-	c = lc < UDMA_MAX_LCORES ? p->cache[lc] : NULL;
-	if (udma_likely(c != NULL && c->len < c->cap)) {
-		c->objs[c->len++] = b;
-		c->frees++;
+void udma_pvt_pool_free_slow(struct udma_pool *p, void *b, udma_addr_t addr,
+			     enum udma_pvt_pool_verdict v)
+{
+	struct udma_pool_cache_pvt *c;
+	bool shared;
+
+	if (udma_unlikely(v != UDMA_PVT_POOL_OK && v != UDMA_PVT_POOL_DEBUG)) {
+		report_bad_block(p, b, addr, v, "udma_pool_free");
 		return;
 	}
-	free_slow(p, b);
+	if (udma_unlikely(v == UDMA_PVT_POOL_DEBUG) && !debug_block_free(p, b, "udma_pool_free"))
+		return;
+	c = cache_get(p, &shared);
+	if (c->len == c->cap)
+		pool_cache_flush(p, c, p->cache_size);
+	c->objs[c->len++] = b;
+	c->frees++;
+	cache_put(p, shared);
 }
 
 /* ---- bulk --------------------------------------------------------------- */
@@ -357,7 +358,7 @@ static int alloc_bulk_big(struct udma_pool *p, udma_gfp_t gfp, void **v, unsigne
 static int alloc_bulk_cached(struct udma_pool *p, udma_gfp_t gfp, void **v, unsigned int n)
 {
 	bool shared;
-	struct pool_cache *c = cache_of(p, gfp, &shared);
+	struct udma_pool_cache_pvt *c = cache_get(p, &shared);
 	int ret = 0;
 
 	if (c->len >= n || cache_refill(p, c, n, gfp)) {
@@ -367,7 +368,7 @@ static int alloc_bulk_cached(struct udma_pool *p, udma_gfp_t gfp, void **v, unsi
 	} else {
 		ret = -ENOMEM;
 	}
-	cache_done(p, shared);
+	cache_put(p, shared);
 	return ret;
 }
 
@@ -376,46 +377,60 @@ int udma_pool_alloc_bulk(struct udma_pool *p, udma_gfp_t gfp, void **v, udma_add
 {
 	int ret;
 
-	if (udma_unlikely(!pool_ok(p, __func__) || v == NULL || n == 0 || !dma_gfp_ok(gfp))) {
+	if (udma_unlikely(!pool_is(p) || v == NULL || n == 0 || !dma_gfp_ok(gfp))) {
 		if (pool_is(p))
 			UDMA_LOG(ERR, "pool %s: bad argument (vaddrs %p, n %u, gfp %#x)", p->name,
 				 (void *)v, n, gfp);
+		else
+			UDMA_LOG(ERR, "invalid pool %p", (void *)p);
 		return -EINVAL;
 	}
 	ret = n <= p->cache_size ? alloc_bulk_cached(p, gfp, v, n) : alloc_bulk_big(p, gfp, v, n);
 	if (ret < 0)
 		return ret;
-	for (unsigned int i = 0; i < n; i++) {
-		if (udma_unlikely(p->debug))
-			debug_on_alloc(p, v[i]);
-		if (handles)
-			handles[i] = block_iova(p, v[i]);
-	}
+	if (udma_unlikely(p->debug))
+		for (unsigned int i = 0; i < n; i++)
+			debug_block_alloc(p, v[i]);
+	else
+		for (unsigned int i = 0; i < n; i++)
+			__atomic_store_n(udma_pvt_block_mark(pool_pvt(p), v[i]), 1, __ATOMIC_RELAXED);
+	if (handles)
+		for (unsigned int i = 0; i < n; i++)
+			handles[i] = udma_pvt_block_iova(pool_pvt(p), v[i]);
 	return 0;
 }
 
 void udma_pool_free_bulk(struct udma_pool *p, void *const *v, const udma_addr_t *handles,
 			 unsigned int n)
 {
+	struct udma_pool_cache_pvt *c;
 	bool shared;
-	struct pool_cache *c;
 
-	if (udma_unlikely(!pool_ok(p, __func__) || (v == NULL && n > 0))) {
+	if (udma_unlikely(!pool_is(p) || (v == NULL && n > 0))) {
 		if (pool_is(p))
 			UDMA_LOG(ERR, "pool %s: NULL vaddrs", p->name);
+		else
+			UDMA_LOG(ERR, "invalid pool %p", (void *)p);
 		return;
 	}
-	c = cache_of(p, UDMA_GFP_ATOMIC, &shared);
+	c = cache_get(p, &shared);
 	for (unsigned int i = 0; i < n; i++) {
-		if (udma_unlikely(!block_ok(p, v[i], handles ? handles[i] : 0, handles != NULL,
-					    __func__)))
-			continue;
-		if (udma_unlikely(p->debug) && !debug_on_free(p, v[i]))
-			continue;
+		udma_addr_t h = handles ? handles[i] : 0;
+		enum udma_pvt_pool_verdict vd = udma_pvt_block_check(pool_pvt(p), v[i], h,
+								     handles != NULL);
+
+		if (udma_unlikely(vd != UDMA_PVT_POOL_OK)) {
+			if (vd != UDMA_PVT_POOL_DEBUG) {
+				report_bad_block(p, v[i], h, vd, __func__);
+				continue;
+			}
+			if (!debug_block_free(p, v[i], __func__))
+				continue;
+		}
 		if (udma_unlikely(c->len == c->cap))
 			pool_cache_flush(p, c, p->cache_size);
 		c->objs[c->len++] = v[i];
+		c->frees++;
 	}
-	c->frees += n;
-	cache_done(p, shared);
+	cache_put(p, shared);
 }

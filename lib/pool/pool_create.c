@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "dma_debug.h"
 #include "pool_depot.h"
@@ -54,6 +55,8 @@ static int check_args(const char *name, struct udma_device *dev, size_t size, si
 			(pp->struct_size >= sizeof(*pp) &&
 			 (pp->reserved[0] | pp->reserved[1] | pp->reserved[2] | pp->reserved[3]))))
 		why = "bad params (struct_size, cache_size <= 1024, numa_node, flags, reserved)";
+	else if (pp && pp->max_blocks && pp->initial_blocks > pp->max_blocks)
+		why = "initial_blocks is above max_blocks";
 	if (why) {
 		udma_log(UDMA_LOG_ERR, "udma_pool_create(): %s: %s (size %zu, align %zu, boundary %zu)",
 			 name ? name : "(null)", why, size, align, boundary);
@@ -74,6 +77,7 @@ static void pool_setup(struct udma_pool *p, const char *name, struct udma_device
 	p->stride = (size + p->align - 1) & ~(p->align - 1);
 	if (p->stride < POOL_MIN_STRIDE)
 		p->stride = POOL_MIN_STRIDE;
+	p->mark_shift = 63u - (unsigned int)__builtin_clzll(p->stride);
 	p->boundary = boundary;
 	p->debug = (pp && (pp->flags & UDMA_POOL_F_DEBUG)) || g_pool_state.debug;
 	p->cache_size = pp && pp->cache_size ? pp->cache_size : DEFAULT_CACHE;
@@ -98,6 +102,21 @@ static int bits_map(struct udma_pool *p)
 	return 0;
 }
 
+/* can memory hold @n blocks at all? (the memseg reservation and physical RAM) */
+static bool initial_fits(const struct udma_pool *p, unsigned int n)
+{
+	uint64_t ram = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t limit = g_mem.va_len < ram ? g_mem.va_len : ram;
+	uint64_t need = (uint64_t)n * p->stride;
+
+	if (need <= limit)
+		return true;
+	UDMA_LOG(ERR, "pool %s: initial_blocks %u of %zu bytes need %llu MiB, more than memory "
+		 "holds (%llu MiB)", p->name, n, p->stride, (unsigned long long)(need >> 20),
+		 (unsigned long long)(limit >> 20));
+	return false;
+}
+
 static void pool_free_mem(struct udma_pool *p)
 {
 	if (p->slab_bits)
@@ -114,7 +133,6 @@ struct udma_pool *udma_pool_create_params(const char *name, struct udma_device *
 					  const struct udma_pool_params *pp)
 {
 	struct udma_pool *p;
-	void **tmp;
 
 	if (check_args(name, dev, size, align, boundary, pp) < 0) {
 		errno = EINVAL;
@@ -126,7 +144,7 @@ struct udma_pool *udma_pool_create_params(const char *name, struct udma_device *
 		goto nomem;
 	memset(p, 0, sizeof(*p));
 	pool_setup(p, name, dev, size, align, boundary, pp);
-	p->magic = POOL_MAGIC;
+	p->magic = UDMA_POOL_PVT_MAGIC;
 	p->shared = pool_cache_new(p);
 	if (p->shared == NULL || bits_map(p) < 0)
 		goto nomem;
@@ -134,17 +152,11 @@ struct udma_pool *udma_pool_create_params(const char *name, struct udma_device *
 	for (unsigned int i = 0; i < udma_lcore_count() && i < UDMA_MAX_LCORES; i++)
 		if ((p->cache[i] = pool_cache_new(p)) == NULL)
 			goto nomem;
-	if (pp && pp->initial_blocks) {
-		unsigned int n = pp->initial_blocks;
-
-		tmp = malloc(n * sizeof(*tmp));
-		if (tmp == NULL || udma_pool_alloc_bulk(p, UDMA_GFP_KERNEL, tmp, NULL, n) != 0) {
-			free(tmp);
-			slab_release_all(p);
-			goto nomem;
-		}
-		udma_pool_free_bulk(p, tmp, NULL, n);
-		free(tmp);
+	if (pp && pp->initial_blocks && !initial_fits(p, pp->initial_blocks))
+		goto nomem_logged;
+	if (pp && pp->initial_blocks && pool_prefill(p, pp->initial_blocks) < 0) {
+		slab_release_all(p);
+		goto nomem;
 	}
 	pthread_mutex_lock(&g_pools_lock);
 	p->next = g_pools;
@@ -153,6 +165,7 @@ struct udma_pool *udma_pool_create_params(const char *name, struct udma_device *
 	return p;
 nomem:
 	UDMA_LOG(ERR, "pool %s: out of memory", name);
+nomem_logged:
 	if (p)
 		pool_free_mem(p);
 	errno = ENOMEM;
@@ -170,7 +183,7 @@ static uint64_t free_blocks(struct udma_pool *p, struct udma_pool_stats *st)
 	uint64_t n = p->shared->len;
 
 	for (unsigned int i = 0; i < UDMA_MAX_LCORES; i++) {
-		const struct pool_cache *c = p->cache[i];
+		const struct udma_pool_cache_pvt *c = p->cache[i];
 
 		if (c == NULL)
 			continue;
@@ -213,8 +226,8 @@ int udma_pool_stats(struct udma_pool *p, struct udma_pool_stats *st)
 	st->slab_size = p->slab_size;
 	for (unsigned int i = 0; i < UDMA_MAX_LCORES; i++)
 		if (p->cache[i])
-			bytes += sizeof(struct pool_cache) + p->cache[i]->cap * sizeof(void *);
-	bytes += sizeof(struct pool_cache) + p->shared->cap * sizeof(void *);
+			bytes += sizeof(struct udma_pool_cache_pvt) + p->cache[i]->cap * sizeof(void *);
+	bytes += sizeof(struct udma_pool_cache_pvt) + p->shared->cap * sizeof(void *);
 	st->bytes_held = bytes + st->slabs * p->slab_size;
 	return 0;
 }
@@ -241,13 +254,12 @@ static void report_live_blocks(struct udma_pool *p)
 	for (struct slab *s = p->slabs; s && g_dma_debug; s = s->next)
 		for (size_t off = p->first_off; off + p->size <= p->slab_size;
 		     off = slab_next_off(p, off)) {
-			size_t idx = off / p->stride;
 			uint8_t *b = (uint8_t *)s + off;
 
-			if ((atomic_load(&s->inuse[idx / 64]) >> (idx % 64)) & 1)
+			if (__atomic_load_n(udma_pvt_block_mark(pool_pvt(p), b), __ATOMIC_RELAXED))
 				dbg_report(udma_device_name(p->dev), "udma_pool_destroy", NULL,
 					   "leak: pool %s block %p (iova %#llx) still in use", p->name,
-					   (void *)b, (unsigned long long)block_iova(p, b));
+					   (void *)b, (unsigned long long)udma_pvt_block_iova(pool_pvt(p), b));
 		}
 }
 
@@ -289,14 +301,16 @@ static void pools_flush_lcore(unsigned int lc)
 	pthread_mutex_unlock(&g_pools_lock);
 }
 
-static void pools_of_device(struct udma_device *dev)
+/* how many pools @dev still has: udma_device_destroy() refuses while any does */
+static unsigned int pools_of_device(const struct udma_device *dev)
 {
+	unsigned int n = 0;
+
 	pthread_mutex_lock(&g_pools_lock);
 	for (struct udma_pool *p = g_pools; p; p = p->next)
-		if (p->dev == dev)
-			UDMA_LOG(ERR, "device %s destroyed while pool %s (%llu blocks) still exists",
-				 udma_device_name(dev), p->name, (unsigned long long)p->capacity);
+		n += p->dev == dev;
 	pthread_mutex_unlock(&g_pools_lock);
+	return n;
 }
 
 static int pools_init(const struct eal_config *cfg)
@@ -320,5 +334,5 @@ static const struct eal_hook g_pool_hook = {.name = "pool", .init = pools_init, 
 __attribute__((constructor)) static void pool_register(void)
 {
 	eal_hook_register(&g_pool_hook, EAL_STAGE_POOL);
-	dma_dev_destroy_hook_register(pools_of_device);
+	dma_dev_busy_hook_register(pools_of_device);
 }

@@ -9,22 +9,22 @@
 /* internal to libudma: never exported, and reached without the GOT */
 #pragma GCC visibility push(hidden)
 
-#define POOL_MAGIC 0x706f6f6c75646d61ULL
 #define SLAB_MAGIC 0x736c616275646d61ULL
 #define POOL_NAME_LEN 32
 #define POOL_POISON 0x6b
 #define POOL_MIN_STRIDE 16 /* a free block holds two links */
 
 /* At the start of every slab (device-visible memory, like a page header); the
- * inline fast paths read iova at UDMA_POOL_PVT_SLAB_IOVA. */
+ * inline fast paths read iova at UDMA_POOL_PVT_SLAB_IOVA and the in-use bytes at
+ * UDMA_POOL_PVT_SLAB_INUSE. */
 struct slab {
 	uint64_t magic;
 	struct udma_pool *pool;
 	udma_addr_t iova;
 	struct slab *next;
 	uint32_t nblocks;
-	uint32_t bitmap_words;   /* debug: in-use bits follow the header */
-	_Atomic(uint64_t) inuse[]; /* debug only */
+	uint32_t map_len;        /* bytes of inuse[] */
+	uint8_t inuse[];         /* one a block (index off >> mark_shift): 1 while handed out */
 };
 
 /* Overlaid on a free block in a depot magazine. */
@@ -32,9 +32,6 @@ struct chain_link {
 	void *next;       /* next block of this magazine */
 	void *next_chain; /* next magazine in the depot (head block only) */
 };
-
-/* A per-lcore cache (struct udma_pool_cache_pvt): owned by one lcore, no atomics. */
-#define pool_cache udma_pool_cache_pvt
 
 struct depot {
 	/* ABA-safe stack top: head pointer and a tag bumped by every change */
@@ -57,7 +54,7 @@ struct udma_pool {
 	uint64_t nslabs;
 	uint64_t capacity;
 	atomic_flag shared_lock;
-	struct pool_cache *shared;
+	struct udma_pool_cache_pvt *shared;
 	char name[POOL_NAME_LEN];
 	struct udma_device *dev;
 	size_t align;
@@ -74,13 +71,18 @@ static inline bool pool_is(const struct udma_pool *p)
 	return udma_pvt_pool_is(p);
 }
 
-_Static_assert(POOL_MAGIC == UDMA_POOL_PVT_MAGIC, "one magic");
+static inline const struct udma_pool_pvt *pool_pvt(const struct udma_pool *p)
+{
+	return (const struct udma_pool_pvt *)(const void *)p;
+}
 
 /* shared between pool.c and pool_create.c */
-struct pool_cache *pool_cache_new(struct udma_pool *p);
-void pool_cache_flush(struct udma_pool *p, struct pool_cache *c, unsigned int keep);
+struct udma_pool_cache_pvt *pool_cache_new(struct udma_pool *p);
+void pool_cache_flush(struct udma_pool *p, struct udma_pool_cache_pvt *c, unsigned int keep);
+int pool_prefill(struct udma_pool *p, unsigned int n);
 
 _Static_assert(offsetof(struct slab, iova) == UDMA_POOL_PVT_SLAB_IOVA, "slab layout");
+_Static_assert(offsetof(struct slab, inuse) == UDMA_POOL_PVT_SLAB_INUSE, "slab layout");
 
 #pragma GCC visibility pop
 

@@ -12,22 +12,15 @@
 #define SLAB_MIN (64UL << 10)
 #define SLAB_MAX (2UL << 20)
 
-static size_t pow2_ceil(size_t v)
+/* bytes of a slab's in-use map: one per possible index off >> mark_shift */
+static size_t map_len(const struct udma_pool *p, size_t slab_size)
 {
-	size_t p = 1;
-
-	while (p < v)
-		p <<= 1;
-	return p;
+	return (slab_size >> p->mark_shift) + 1;
 }
 
 static size_t header_size(const struct udma_pool *p, size_t slab_size)
 {
-	size_t h = sizeof(struct slab);
-
-	if (p->debug)
-		h += ((slab_size / p->stride + 63) / 64) * sizeof(uint64_t);
-	return h;
+	return sizeof(struct slab) + map_len(p, slab_size);
 }
 
 /* the first block offset at or after @off that does not cross a boundary */
@@ -65,20 +58,14 @@ void slab_layout(struct udma_pool *p, size_t slab_size)
 	p->first_off = fit_boundary(p, (hdr + p->align - 1) & ~(p->align - 1));
 }
 
+/* the smallest slab size that holds its header and 32 blocks (SLAB_MIN..SLAB_MAX) */
 size_t slab_size_for(const struct udma_pool *p)
 {
-	size_t want = pow2_ceil(header_size(p, SLAB_MAX) + 32 * p->stride);
+	size_t sz = SLAB_MIN;
 
-	return want < SLAB_MIN ? SLAB_MIN : (want > SLAB_MAX ? SLAB_MAX : want);
-}
-
-/*
- * The debug bitmap index of the block at @off (offsets are >= stride apart, so
- * off / stride is unique), or -1 when @off is not a block start. Debug only.
- */
-int64_t slab_block_index(const struct udma_pool *p, size_t off)
-{
-	return block_start_ok(p, off) ? (int64_t)(off / p->stride) : -1;
+	while (sz < SLAB_MAX && header_size(p, sz) + 32 * p->stride > sz)
+		sz <<= 1;
+	return sz;
 }
 
 /* publish (or withdraw) a slab in the pool's bitmap, read locklessly by free */
@@ -111,7 +98,7 @@ struct slab *slab_new(struct udma_pool *p)
 	s->magic = SLAB_MAGIC;
 	s->pool = p;
 	s->iova = iova;
-	s->bitmap_words = p->debug ? (uint32_t)((p->slab_size / p->stride + 63) / 64) : 0;
+	s->map_len = (uint32_t)map_len(p, p->slab_size);
 	s->next = p->slabs;
 	p->slabs = s;
 	p->nslabs++;

@@ -28,8 +28,8 @@ struct udma_pool_params {
 	size_t struct_size;      /**< sizeof(struct udma_pool_params), for ABI growth */
 	unsigned int cache_size; /**< per-lcore cache, blocks (default 256, max 1024) */
 	int numa_node;           /**< node of the slabs (default: the device's; -1 too) */
-	unsigned int initial_blocks; /**< blocks carved at create (ATOMIC can use them) */
-	unsigned int max_blocks; /**< cap on blocks ever carved (0: no cap) */
+	unsigned int initial_blocks; /**< blocks carved at create (ATOMIC can use them); more than memory holds: ENOMEM at once */
+	unsigned int max_blocks; /**< cap on blocks ever carved (0: no cap; >= initial_blocks) */
 	unsigned int flags;      /**< UDMA_POOL_F_* */
 	uint64_t reserved[4];    /**< must be 0 */
 };
@@ -62,6 +62,32 @@ UDMA_API struct udma_pool *udma_pool_create_params(const char *name, struct udma
 						   size_t size, size_t align, size_t boundary,
 						   const struct udma_pool_params *params);
 
+/** @cond INTERNAL (not API: the INTERNAL version node) */
+/**
+ * @internal
+ * Is @p abi (UDMA_POOL_PVT_ABI as the caller was compiled) the library's inline
+ * layout? udma_pool_create() and udma_pool_create_params() call it from the
+ * application's side, so an application built against another layout (another
+ * udma version or UDMA_MAX_LCORES) cannot create a pool its inline paths would
+ * misread. In the INTERNAL version node.
+ * @return 1 when it is; 0 with errno EPROTO and one log line naming both layouts.
+ */
+UDMA_API int udma_pvt_pool_abi_check(uint64_t abi);
+
+#ifndef UDMA_BUILDING_LIB
+/** Creation checks the caller's inline layout first (udma_pvt_pool_abi_check()). */
+#define udma_pool_create(name, dev, size, align, boundary)                               \
+	(udma_pvt_pool_abi_check(UDMA_POOL_PVT_ABI)                                       \
+		 ? (udma_pool_create)(name, dev, size, align, boundary)                   \
+		 : (struct udma_pool *)0)
+/** Creation checks the caller's inline layout first (udma_pvt_pool_abi_check()). */
+#define udma_pool_create_params(name, dev, size, align, boundary, params)               \
+	(udma_pvt_pool_abi_check(UDMA_POOL_PVT_ABI)                                       \
+		 ? (udma_pool_create_params)(name, dev, size, align, boundary, params)    \
+		 : (struct udma_pool *)0)
+#endif
+/** @endcond */
+
 /**
  * Allocate a block (Linux: dma_pool_alloc). Contents are undefined.
  * @param pool the pool.
@@ -73,28 +99,69 @@ UDMA_API struct udma_pool *udma_pool_create_params(const char *name, struct udma
  */
 UDMA_API void *udma_pool_alloc(struct udma_pool *pool, udma_gfp_t gfp, udma_addr_t *handle);
 
+/** @cond INTERNAL */
 /**
- * The full path of udma_pool_alloc() (refill, carving, growth, the shared cache,
- * debug, argument errors). Same contract as udma_pool_alloc().
+ * @internal
+ * The full path of udma_pool_alloc() out of line (refill, carving, growth, the
+ * shared cache, debug, argument errors). Same contract as udma_pool_alloc(). Not
+ * API: in the INTERNAL version node, it may change with the inline layout
+ * (UDMA_POOL_PVT_ABI).
  */
 UDMA_API void *udma_pool_alloc_slow(struct udma_pool *pool, udma_gfp_t gfp, udma_addr_t *handle);
+/** @endcond */
+
+/**
+ * The out-of-line rest of the inline udma_pool_alloc(), after its one check
+ * (internal: the inline path's continuation; call udma_pool_alloc() instead).
+ * @param pool as udma_pool_alloc().
+ * @param gfp as udma_pool_alloc().
+ * @param handle as udma_pool_alloc().
+ * @param verdict what udma_pvt_pool_alloc_check() returned for these arguments.
+ * @return as udma_pool_alloc().
+
+ * @internal (the INTERNAL version node: not API)
+ */
+UDMA_API void *udma_pvt_pool_alloc_slow(struct udma_pool *pool, udma_gfp_t gfp,
+					udma_addr_t *handle, enum udma_pvt_pool_verdict verdict);
 
 /** As udma_pool_alloc(), the block zeroed. */
 UDMA_API void *udma_pool_zalloc(struct udma_pool *pool, udma_gfp_t gfp, udma_addr_t *handle);
 
 /**
  * Return a block (Linux: dma_pool_free). @p vaddr and @p addr must be what
- * udma_pool_alloc() returned. A pointer this pool did not give out, or a handle
- * that does not match, is logged and ignored; with UDMA_POOL_F_DEBUG (or
- * --dma-debug) a double free is too. Never corrupts the pool. Thread-safe.
+ * udma_pool_alloc() returned. Each block carries an in-use mark (one byte in its
+ * slab's header), so a pointer this pool did not give out, a handle that does not
+ * match, and a block that is already free (a double free) are each logged (one
+ * line) and ignored: a block freed twice is never handed out twice. The one case
+ * this does not cover without debug is two threads freeing the same block at the
+ * same instant (a race in the caller); with UDMA_POOL_F_DEBUG (or --dma-debug) the
+ * mark is swapped atomically so that is caught too, freed blocks are poisoned and a
+ * write after free is reported at the next alloc. Thread-safe.
  */
 UDMA_API void udma_pool_free(struct udma_pool *pool, void *vaddr, udma_addr_t addr);
 
+/** @cond INTERNAL */
 /**
- * The full path of udma_pool_free() (flush, the shared cache, debug, foreign or
- * misplaced pointers, wrong handles). Same contract as udma_pool_free().
+ * @internal
+ * The full path of udma_pool_free() out of line (flush, the shared cache, debug,
+ * the error report). Same contract as udma_pool_free(). Not API: in the INTERNAL
+ * version node.
  */
 UDMA_API void udma_pool_free_slow(struct udma_pool *pool, void *vaddr, udma_addr_t addr);
+/** @endcond */
+
+/**
+ * The out-of-line rest of the inline udma_pool_free(), after its one check
+ * (internal: the inline path's continuation; call udma_pool_free() instead).
+ * @param pool as udma_pool_free().
+ * @param vaddr as udma_pool_free().
+ * @param addr as udma_pool_free().
+ * @param verdict what udma_pvt_pool_free_check() returned (and did) for this block.
+
+ * @internal (the INTERNAL version node: not API)
+ */
+UDMA_API void udma_pvt_pool_free_slow(struct udma_pool *pool, void *vaddr, udma_addr_t addr,
+				      enum udma_pvt_pool_verdict verdict);
 
 /**
  * Allocate @p n blocks, all or nothing.
@@ -109,8 +176,9 @@ UDMA_API int udma_pool_alloc_bulk(struct udma_pool *pool, udma_gfp_t gfp, void *
 				  udma_addr_t *handles, unsigned int n);
 
 /**
- * Free @p n blocks. @p handles may be NULL (not checked then). Each bad entry is
- * logged and skipped; the good ones are freed.
+ * Free @p n blocks. @p handles may be NULL (not checked then). Each bad entry
+ * (as udma_pool_free() rejects: foreign, misplaced, wrong handle, already free) is
+ * logged and skipped, and not counted as a free; the good ones are freed.
  */
 UDMA_API void udma_pool_free_bulk(struct udma_pool *pool, void *const *vaddrs,
 				  const udma_addr_t *handles, unsigned int n);
@@ -122,27 +190,47 @@ UDMA_API void udma_pool_free_bulk(struct udma_pool *pool, void *const *vaddrs,
 UDMA_API void udma_pool_destroy(struct udma_pool *pool);
 
 /**
- * udma_pool_alloc() with its fast path inline: a pop from the calling lcore's cache
- * when it can, else the library's full path. Applications get this whenever they
- * call udma_pool_alloc(); the exported function is the same code out of line.
+ * udma_pool_alloc() with its fast path inline: one check of the arguments, then a
+ * pop from the calling lcore's cache when it can, else the library's slow path with
+ * the verdict. Applications get this whenever they call udma_pool_alloc(); the
+ * exported function is the same code out of line.
  */
 static inline void *udma_pool_alloc_inline(struct udma_pool *pool, udma_gfp_t gfp,
 					   udma_addr_t *handle)
 {
-	void *b = udma_pvt_pool_alloc_fast(pool, gfp, handle);
+	enum udma_pvt_pool_verdict v = udma_pvt_pool_alloc_check(pool, gfp, handle);
 
-	return udma_likely(b != NULL) ? b : udma_pool_alloc_slow(pool, gfp, handle);
+	if (udma_likely(v == UDMA_PVT_POOL_OK)) {
+		const struct udma_pool_pvt *p = (const struct udma_pool_pvt *)(void *)pool;
+		struct udma_pool_cache_pvt *c = udma_pvt_pool_cache(p);
+
+		if (udma_likely(c != NULL && c->len > 0))
+			return udma_pvt_pool_take(p, c, handle);
+	}
+	return udma_pvt_pool_alloc_slow(pool, gfp, handle, v);
 }
 
 /**
- * udma_pool_free() with its fast path inline: every check of the library (the
- * pool, the block in one of its slabs, a block start, the handle), then a push to
- * the calling lcore's cache; anything else goes to the library's full path.
+ * udma_pool_free() with its fast path inline: the one check of the library (the
+ * pool, the block in one of its slabs, a block start, the handle, in use), then a
+ * push to the calling lcore's cache; anything else goes with the verdict to the
+ * library's slow path.
  */
 static inline void udma_pool_free_inline(struct udma_pool *pool, void *vaddr, udma_addr_t addr)
 {
-	if (udma_unlikely(!udma_pvt_pool_free_fast(pool, vaddr, addr)))
-		udma_pool_free_slow(pool, vaddr, addr);
+	enum udma_pvt_pool_verdict v = udma_pvt_pool_free_check(pool, vaddr, addr, true);
+
+	if (udma_likely(v == UDMA_PVT_POOL_OK)) { /* OK: not a debug pool */
+		struct udma_pool_cache_pvt *c =
+			udma_pvt_lcore_cache((const struct udma_pool_pvt *)(void *)pool);
+
+		if (udma_likely(c != NULL && c->len < c->cap)) {
+			udma_pvt_cache_objs(c)[c->len++] = vaddr;
+			c->frees++;
+			return;
+		}
+	}
+	udma_pvt_pool_free_slow(pool, vaddr, addr, v);
 }
 
 #ifndef UDMA_BUILDING_LIB

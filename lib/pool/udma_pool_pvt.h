@@ -4,6 +4,12 @@
  * The inline fast paths of udma_pool_alloc() and udma_pool_free(), and the part of
  * a pool's layout they read (DPDK's _pvt style). Not an API: names and layout may
  * change between releases. Everything else goes through the library.
+ *
+ * One check per call: udma_pvt_pool_free_check() (and udma_pvt_pool_alloc_check())
+ * returns a verdict; the inline path acts on a good one with the lcore's cache, and
+ * anything else (a full or empty cache, an unregistered thread, a debug pool, a bad
+ * argument) goes with its verdict to the one out-of-line slow function, which does
+ * not check again.
  */
 #ifndef UDMA_POOL_PVT_H
 #define UDMA_POOL_PVT_H
@@ -16,13 +22,36 @@
 extern "C" {
 #endif
 
-/** A per-lcore cache (internal). */
+/**
+ * @internal
+ * Version of the layout the inline fast paths read (this file): bump it with any
+ * change to struct udma_pool_cache_pvt, UDMA_POOL_PVT_FIELDS, the slab header
+ * offsets or the magic.
+ */
+#define UDMA_POOL_PVT_LAYOUT 1
+
+/** @internal A per-lcore cache. */
 struct udma_pool_cache_pvt {
 	uint32_t len;  /**< blocks in objs */
 	uint32_t cap;  /**< room in objs */
 	uint64_t allocs, frees, refills, flushes; /**< counters */
-	void *objs[];  /**< the free blocks */
+#ifndef __cplusplus
+	void *objs[];  /**< the free blocks (C++ has no flexible array: udma_pvt_cache_objs()) */
+#endif
 } __udma_cache_aligned;
+
+/** @internal Where a cache's objs array starts: right after the counters. */
+#define UDMA_POOL_CACHE_PVT_OBJS 40
+#ifndef __cplusplus
+_Static_assert(__builtin_offsetof(struct udma_pool_cache_pvt, objs) == UDMA_POOL_CACHE_PVT_OBJS,
+	       "UDMA_POOL_CACHE_PVT_OBJS");
+#endif
+
+/** @internal The objs array of a cache (the same address in C and C++). */
+static inline void **udma_pvt_cache_objs(struct udma_pool_cache_pvt *c)
+{
+	return (void **)(void *)((char *)c + UDMA_POOL_CACHE_PVT_OBJS);
+}
 
 /** The leading fields of every pool, read by the inline fast paths (internal). */
 #define UDMA_POOL_PVT_FIELDS                                                              \
@@ -40,6 +69,7 @@ struct udma_pool_cache_pvt {
 	size_t boundary;         /* effective: a power of two, <= slab_size */               \
 	unsigned int boundary_shift;                                                           \
 	uint64_t stride_magic;   /* UINT64_MAX / stride + 1: divisibility in one multiply */ \
+	unsigned int mark_shift; /* log2 of the largest power of two <= stride */           \
 	bool debug;                                                                            \
 	struct udma_pool_cache_pvt *cache[UDMA_MAX_LCORES]
 
@@ -48,9 +78,35 @@ struct udma_pool_pvt {
 	UDMA_POOL_PVT_FIELDS;
 } __attribute__((may_alias));
 
+/** A live pool's first 8 bytes (internal). */
 #define UDMA_POOL_PVT_MAGIC 0x706f6f6c75646d61ULL
+
+/**
+ * @internal
+ * What an application's inline fast paths were compiled for: the layout version,
+ * UDMA_MAX_LCORES, the cache line size and the size of the pool view. Checked by
+ * udma_pool_create() (udma_pvt_pool_abi_check()): an application built against
+ * another layout gets NULL, errno EPROTO and a log line naming both.
+ */
+#define UDMA_POOL_PVT_ABI                                                                \
+	(((uint64_t)UDMA_POOL_PVT_LAYOUT << 48) | ((uint64_t)UDMA_MAX_LCORES << 32) |   \
+	 ((uint64_t)UDMA_CACHE_LINE_SIZE << 24) | (uint64_t)sizeof(struct udma_pool_pvt))
 /** Where a slab header keeps the slab's IOVA (after its magic and pool pointer). */
 #define UDMA_POOL_PVT_SLAB_IOVA 16
+/** Where a slab header's in-use map starts: one byte per block, 1 while handed out. */
+#define UDMA_POOL_PVT_SLAB_INUSE 40
+
+/** What the inline check found (internal): the slow path acts on it, never checks again. */
+enum udma_pvt_pool_verdict {
+	UDMA_PVT_POOL_OK = 0,        /**< free: a block in use, now marked free; alloc: good arguments */
+	UDMA_PVT_POOL_DEBUG,         /**< free: a block in use of a debug pool, still marked */
+	UDMA_PVT_POOL_BAD_POOL,      /**< not a live pool */
+	UDMA_PVT_POOL_BAD_ARG,       /**< alloc: no handle pointer, or bad gfp flags */
+	UDMA_PVT_POOL_FOREIGN,       /**< free: not in a slab of this pool */
+	UDMA_PVT_POOL_MISPLACED,     /**< free: inside a slab, not a block start */
+	UDMA_PVT_POOL_BAD_HANDLE,    /**< free: the handle is not the block's IOVA */
+	UDMA_PVT_POOL_NOT_IN_USE,    /**< free: the block is free already (a double free) */
+};
 
 /* is @pool a live pool? (the magic read as bytes: a bogus pointer may be misaligned) */
 static inline bool udma_pvt_pool_is(const void *pool)
@@ -66,12 +122,29 @@ static inline bool udma_pvt_pool_is(const void *pool)
 	return magic == UDMA_POOL_PVT_MAGIC;
 }
 
+/* the slab holding block @b */
+static inline uintptr_t udma_pvt_slab_of(const struct udma_pool_pvt *p, const void *b)
+{
+	return (uintptr_t)b & p->slab_mask;
+}
+
 /* IOVA of a block: its slab's IOVA (found by masking) plus the offset */
 static inline udma_addr_t udma_pvt_block_iova(const struct udma_pool_pvt *p, const void *b)
 {
-	uintptr_t s = (uintptr_t)b & p->slab_mask;
+	uintptr_t s = udma_pvt_slab_of(p, b);
 
 	return *(const udma_addr_t *)(s + UDMA_POOL_PVT_SLAB_IOVA) + ((uintptr_t)b - s);
+}
+
+/*
+ * The in-use byte of the block at @b: blocks are at least a stride apart, so their
+ * offsets shifted by log2 of the power of two at or below the stride are unique.
+ */
+static inline uint8_t *udma_pvt_block_mark(const struct udma_pool_pvt *p, const void *b)
+{
+	uintptr_t s = udma_pvt_slab_of(p, b);
+
+	return (uint8_t *)(s + UDMA_POOL_PVT_SLAB_INUSE + (((uintptr_t)b - s) >> p->mark_shift));
 }
 
 /*
@@ -105,53 +178,80 @@ static inline bool udma_pvt_in_slab(const struct udma_pool_pvt *p, const void *b
 	return (__atomic_load_n(&p->slab_bits[idx / 64], __ATOMIC_ACQUIRE) >> (idx % 64)) & 1;
 }
 
-/* the lcore's cache when the fast path applies (registered lcore, no debug), or NULL */
-static inline struct udma_pool_cache_pvt *udma_pvt_pool_cache(const struct udma_pool_pvt *p)
+/*
+ * The block half of the one check of a free: @b in a slab of @p at a block start,
+ * @addr its IOVA (when @check_addr), and the block in use. A good block of a pool
+ * without debug is marked free here (one load and one store of its byte), so the
+ * block can go into a cache only once. A debug pool leaves the mark to the slow path.
+ */
+static inline enum udma_pvt_pool_verdict udma_pvt_block_check(const struct udma_pool_pvt *p,
+							     const void *b, udma_addr_t addr,
+							     bool check_addr)
+{
+	uintptr_t s;
+	uint8_t *mark;
+
+	if (udma_unlikely(!udma_pvt_in_slab(p, b)))
+		return UDMA_PVT_POOL_FOREIGN;
+	s = udma_pvt_slab_of(p, b);
+	if (udma_unlikely(!udma_pvt_block_start_ok(p, (uintptr_t)b - s)))
+		return UDMA_PVT_POOL_MISPLACED;
+	if (udma_unlikely(check_addr && udma_pvt_block_iova(p, b) != addr))
+		return UDMA_PVT_POOL_BAD_HANDLE;
+	mark = udma_pvt_block_mark(p, b);
+	if (udma_unlikely(__atomic_load_n(mark, __ATOMIC_RELAXED) == 0))
+		return UDMA_PVT_POOL_NOT_IN_USE;
+	if (udma_unlikely(p->debug))
+		return UDMA_PVT_POOL_DEBUG;
+	__atomic_store_n(mark, 0, __ATOMIC_RELAXED);
+	return UDMA_PVT_POOL_OK;
+}
+
+/* the one check of a free: a live pool, then the block (udma_pvt_block_check()) */
+static inline enum udma_pvt_pool_verdict udma_pvt_pool_free_check(const void *pool, const void *b,
+								 udma_addr_t addr, bool check_addr)
+{
+	if (udma_unlikely(!udma_pvt_pool_is(pool)))
+		return UDMA_PVT_POOL_BAD_POOL;
+	return udma_pvt_block_check((const struct udma_pool_pvt *)pool, b, addr, check_addr);
+}
+
+/* the one check of an alloc: a live pool, a handle pointer, good gfp flags */
+static inline enum udma_pvt_pool_verdict udma_pvt_pool_alloc_check(const void *pool, udma_gfp_t gfp,
+								  const udma_addr_t *handle)
+{
+	if (udma_unlikely(!udma_pvt_pool_is(pool)))
+		return UDMA_PVT_POOL_BAD_POOL;
+	if (udma_unlikely(handle == NULL || gfp == 0 ||
+			  (gfp & ~(UDMA_GFP_KERNEL | UDMA_GFP_ATOMIC))))
+		return UDMA_PVT_POOL_BAD_ARG;
+	return UDMA_PVT_POOL_OK;
+}
+
+/* the calling lcore's cache, or NULL (an unregistered thread) */
+static inline struct udma_pool_cache_pvt *udma_pvt_lcore_cache(const struct udma_pool_pvt *p)
 {
 	unsigned int lc = udma_pvt_lcore();
 
-	return udma_likely(lc < UDMA_MAX_LCORES && !p->debug) ? p->cache[lc] : NULL;
+	return udma_likely(lc < UDMA_MAX_LCORES) ? p->cache[lc] : NULL;
 }
 
-/* a block from the lcore's cache, or NULL when the slow path must run */
-static inline void *udma_pvt_pool_alloc_fast(void *pool, udma_gfp_t gfp, udma_addr_t *handle)
+/* the lcore's cache when the alloc fast path applies (registered lcore, no debug) */
+static inline struct udma_pool_cache_pvt *udma_pvt_pool_cache(const struct udma_pool_pvt *p)
 {
-	const struct udma_pool_pvt *p = (const struct udma_pool_pvt *)pool;
-	struct udma_pool_cache_pvt *c;
-	void *b;
+	return udma_likely(!p->debug) ? udma_pvt_lcore_cache(p) : NULL;
+}
 
-	if (udma_unlikely(!udma_pvt_pool_is(pool) || handle == NULL || gfp == 0 ||
-			  (gfp & ~(UDMA_GFP_KERNEL | UDMA_GFP_ATOMIC))))
-		return NULL;
-	c = udma_pvt_pool_cache(p);
-	if (udma_unlikely(c == NULL || c->len == 0))
-		return NULL;
-	b = c->objs[--c->len];
+/* a block of a cache, handed out: marked in use, its IOVA in *handle */
+static inline void *udma_pvt_pool_take(const struct udma_pool_pvt *p,
+				       struct udma_pool_cache_pvt *c, udma_addr_t *handle)
+{
+	void *b = udma_pvt_cache_objs(c)[--c->len];
+
 	c->allocs++;
+	__atomic_store_n(udma_pvt_block_mark(p, b), 1, __ATOMIC_RELAXED);
 	*handle = udma_pvt_block_iova(p, b);
 	return b;
-}
-
-/* true when the block went into the lcore's cache; false: the slow path decides */
-static inline bool udma_pvt_pool_free_fast(void *pool, void *b, udma_addr_t addr)
-{
-	const struct udma_pool_pvt *p = (const struct udma_pool_pvt *)pool;
-	struct udma_pool_cache_pvt *c;
-	uintptr_t s;
-
-	if (udma_unlikely(!udma_pvt_pool_is(pool) || !udma_pvt_in_slab(p, b)))
-		return false;
-	s = (uintptr_t)b & p->slab_mask;
-	if (udma_unlikely(!udma_pvt_block_start_ok(p, (uintptr_t)b - s) ||
-			  *(const udma_addr_t *)(s + UDMA_POOL_PVT_SLAB_IOVA) + ((uintptr_t)b - s) !=
-				  addr))
-		return false;
-	c = udma_pvt_pool_cache(p);
-	if (udma_unlikely(c == NULL || c->len >= c->cap))
-		return false;
-	c->objs[c->len++] = b;
-	c->frees++;
-	return true;
 }
 
 #ifdef __cplusplus

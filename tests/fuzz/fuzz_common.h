@@ -74,38 +74,26 @@ static inline int fz_fd_count(void)
 }
 
 /*
- * ---- Known defects: a TEMPORARY exclusion list --------------------------------
- * Issue 8 lists defects that other branches are fixing. Until those fixes are
- * merged the harnesses would stop at them on almost every run, so inputs that
- * reach one are stepped around here (the operation is skipped and counted).
- * Each entry names the defect; the lead deletes an entry (and its uses) once the
- * fix is on main. UDMA_FUZZ_NO_EXCLUDE=1 in the environment turns the whole list
- * off, UDMA_FUZZ_FIND=N (an enum value below) lifts entry N alone: to show that
- * the fuzzer finds them. Defects 3 (device destroy with a pool), 5 (bounce
- * capacity over rounds), 6 (declared memory) and 9 (the stale-file sweep) are not
- * reached by these harnesses' operations; their regression tests cover them.
+ * ---- Known defects: a TEMPORARY exclusion list (empty now) -------------------
+ * A defect another branch is fixing would stop the harnesses on almost every run,
+ * so inputs that reach one can be stepped around here (the operation is skipped
+ * and counted). Each entry names the defect; it goes (with its uses) once the fix
+ * is on main. UDMA_FUZZ_NO_EXCLUDE=1 in the environment turns the whole list off,
+ * UDMA_FUZZ_FIND=N (an enum value below) lifts entry N alone: to show that the
+ * fuzzer finds it. Issue 8's entries (defects 1, 2, 4, 7, 8, option values, sim
+ * strictness) are gone: fixed, and checked by every run. Defects 3 (device destroy
+ * with a pool), 5 (bounce capacity over rounds), 6 (declared memory) and 9 (the
+ * stale-file sweep) are not reached by these harnesses' operations; their
+ * regression tests cover them.
  */
 enum fz_known {
-	FZ_KNOWN_D1_MAP_HUGE_SIZE = 1,  /* defect 1: map with size > 2^63 hangs */
-	FZ_KNOWN_D2_SIM_PAST_MEMSEG,    /* defect 2: sim map past the memseg end */
-	FZ_KNOWN_D4_POOL_DOUBLE_FREE = 4, /* defect 4: pool double free hands a block out twice */
-	FZ_KNOWN_D7_UNREGISTER_LIVE = 7, /* defect 7: unregister under a live mapping */
-	FZ_KNOWN_D8_UNBOUNDED_ALLOC,    /* defect 8: sg table / pool sizes unbounded */
-	FZ_KNOWN_OPT_VALUES,            /* "also wrong": option values (socket-mem 0, spaces, next option as value) */
-	FZ_KNOWN_SIM_STRICT,            /* "a sim IOMMU as strict as a real one" */
-	FZ_KNOWN_NR
+	/* empty: issue 8's defects 1, 2, 4, 7, 8, the option values and the sim IOMMU's
+	 * strictness are fixed and the harnesses check them (add an entry here, from 1,
+	 * for a newly known defect a fix is under way for) */
+	FZ_KNOWN_NR = 1
 };
 
-static const char *const fz_known_name[FZ_KNOWN_NR] = {
-	[FZ_KNOWN_D1_MAP_HUGE_SIZE] = "issue 8 defect 1 (map size > 2^63 hangs)",
-	[FZ_KNOWN_D2_SIM_PAST_MEMSEG] =
-		"issue 8 defect 2 (map past the memseg end: sim maps it, pa/va bounce it and fault)",
-	[FZ_KNOWN_D4_POOL_DOUBLE_FREE] = "issue 8 defect 4 (pool double free)",
-	[FZ_KNOWN_D7_UNREGISTER_LIVE] = "issue 8 defect 7 (unregister under a live mapping)",
-	[FZ_KNOWN_D8_UNBOUNDED_ALLOC] = "issue 8 defect 8 (unbounded allocation)",
-	[FZ_KNOWN_OPT_VALUES] = "issue 8 'also wrong': option values",
-	[FZ_KNOWN_SIM_STRICT] = "issue 8 'sim IOMMU as strict as a real one'",
-};
+static const char *const fz_known_name[FZ_KNOWN_NR] = {NULL};
 
 static unsigned long fz_known_hits[FZ_KNOWN_NR];
 static int fz_exclude = -1, fz_find = -1;

@@ -179,7 +179,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r1 < 0)
 		return 0;
 	check_config(&c1);
-	if (accepted_bad_value(r1, argv, &c1) && !fz_known(FZ_KNOWN_OPT_VALUES))
+	if (accepted_bad_value(r1, argv, &c1))
 		FZ_CHECK(0, "a bad option value was accepted (%d arguments consumed)", r1);
 	if (!cheap(&c1))
 		return 0;
