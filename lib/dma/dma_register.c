@@ -4,6 +4,7 @@
  * can be mapped without bouncing. Translated at 4 KiB granularity; the device
  * model reaches it through the same reverse map as the memsegs.
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -25,6 +26,7 @@ struct reg {
 	size_t len;         /* page multiple */
 	udma_addr_t *iova;  /* per page (pa: PA, va: VA); NULL in sim */
 	atomic_long live;   /* streaming mappings of it (changed under the read lock) */
+	bool foreign;       /* udma_mem_register_iova(): the owner pins and maps it */
 };
 
 static pthread_rwlock_t g_reg_lock = PTHREAD_RWLOCK_INITIALIZER;
@@ -116,36 +118,46 @@ static int reg_insert(const struct reg *r)
 	return 0;
 }
 
-int udma_mem_register(void *va, size_t len)
+/* the caller's IOVA for a pinned region (udma_mem_register_iova) */
+static int reg_translate_given(struct reg *r, udma_addr_t iova)
+{
+	r->iova = malloc((r->len / PG) * sizeof(*r->iova));
+	if (r->iova == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->len / PG; i++)
+		r->iova[i] = iova + i * PG;
+	return 0;
+}
+
+/* register [va, va+len): @given: the caller's IOVA of va (foreign), else pinned here */
+static int reg_add(void *va, size_t len, bool given, udma_addr_t iova)
 {
 	struct reg r = {0};
 	bool mapped;
 	int ret;
 
-	if (va == NULL || len == 0 || len > UINTPTR_MAX - (PG - 1) - (uintptr_t)va ||
-	    !udma_eal_initialized()) {
-		UDMA_LOG(ERR, "bad argument (va %p, len %zu: 0 or wrapping) or udma not initialised",
-			 va, len);
-		return -EINVAL;
-	}
 	r.va = (uintptr_t)va & ~(PG - 1);
 	r.len = (((uintptr_t)va + len + PG - 1) & ~(PG - 1)) - r.va;
+	r.foreign = given;
 	pthread_rwlock_wrlock(&g_reg_lock);
 	if (overlaps(r.va, r.len)) {
 		pthread_rwlock_unlock(&g_reg_lock);
 		UDMA_LOG(ERR, "[%p, +%zu) overlaps the memsegs or a registration", va, len);
 		return -EBUSY;
 	}
-	/* fault every page in writable (mlock may be a no-op, e.g. under ASan) so the
-	 * translation is of the page that stays, not of the shared zero page */
-	madvise((void *)r.va, r.len, MADV_POPULATE_WRITE_);
-	if (mlock((void *)r.va, r.len) != 0) {
-		pthread_rwlock_unlock(&g_reg_lock);
-		UDMA_LOG(ERR, "cannot pin [%p, +%zu): %s (RLIMIT_MEMLOCK?)", va, len, strerror(errno));
-		return -ENOMEM;
+	if (!given) {
+		/* fault every page in writable (mlock may be a no-op, e.g. under ASan) so
+		 * the translation is of the page that stays, not of the shared zero page */
+		madvise((void *)r.va, r.len, MADV_POPULATE_WRITE_);
+		if (mlock((void *)r.va, r.len) != 0) {
+			pthread_rwlock_unlock(&g_reg_lock);
+			UDMA_LOG(ERR, "cannot pin [%p, +%zu): %s (RLIMIT_MEMLOCK?)", va, len,
+				 strerror(errno));
+			return -ENOMEM;
+		}
 	}
-	ret = reg_translate_pages(&r);
-	mapped = ret == 0 && r.iova && g_iova_ops->reg_map;
+	ret = given ? reg_translate_given(&r, iova) : reg_translate_pages(&r);
+	mapped = ret == 0 && r.iova && !given && g_iova_ops->reg_map;
 	if (ret == 0 && r.iova)
 		ret = iova_runs_add(-1, r.va, r.iova, r.len / PG, PG);
 	if (ret == 0)
@@ -156,11 +168,44 @@ int udma_mem_register(void *va, size_t len)
 		if (mapped)
 			g_iova_ops->reg_unmap((void *)r.va, r.len);
 		free(r.iova);
-		munlock((void *)r.va, r.len);
+		if (!given)
+			munlock((void *)r.va, r.len);
 		UDMA_LOG(ERR, "cannot register [%p, +%zu): %s", va, len, strerror(-ret));
 	}
 	pthread_rwlock_unlock(&g_reg_lock);
 	return ret;
+}
+
+int udma_mem_register(void *va, size_t len)
+{
+	if (va == NULL || len == 0 || len > UINTPTR_MAX - (PG - 1) - (uintptr_t)va ||
+	    !udma_eal_initialized()) {
+		UDMA_LOG(ERR, "bad argument (va %p, len %zu: 0 or wrapping) or udma not initialised",
+			 va, len);
+		return -EINVAL;
+	}
+	return reg_add(va, len, false, 0);
+}
+
+int udma_mem_register_iova(void *va, size_t len, udma_addr_t iova, size_t pgsz)
+{
+	uintptr_t v = (uintptr_t)va;
+
+	if (va == NULL || len == 0 || pgsz < PG || (pgsz & (pgsz - 1)) != 0 ||
+	    (v & (pgsz - 1)) != 0 || (len & (pgsz - 1)) != 0 || (iova & (pgsz - 1)) != 0 ||
+	    len > UINTPTR_MAX - v || iova == UDMA_MAPPING_ERROR || len - 1 > ~iova ||
+	    !udma_eal_initialized()) {
+		UDMA_LOG(ERR, "bad argument (va %p, len %zu, iova %#" PRIx64 ", page %zu: NULL, 0, "
+			 "unaligned, wrapping) or udma not initialised", va, len, (uint64_t)iova,
+			 pgsz);
+		return -EINVAL;
+	}
+	if (g_iova_ops->remaps && g_iova_ops->mode != UDMA_IOVA_VFIO) {
+		UDMA_LOG(ERR, "[%p, +%zu): the %s IOMMU allocates its own IOVAs; use "
+			 "udma_mem_register()", va, len, g_iova_ops->name);
+		return -ENOTSUP;
+	}
+	return reg_add(va, len, true, iova);
 }
 
 static void reg_drop(size_t i)
@@ -172,10 +217,11 @@ static void reg_drop(size_t i)
 	reg_count_update();
 	if (r.iova)
 		iova_runs_remove(r.va, r.len);
-	if (r.iova && g_iova_ops->reg_unmap)
+	if (r.iova && !r.foreign && g_iova_ops->reg_unmap)
 		g_iova_ops->reg_unmap((void *)r.va, r.len);
 	free(r.iova);
-	munlock((void *)r.va, r.len);
+	if (!r.foreign)
+		munlock((void *)r.va, r.len);
 }
 
 int udma_mem_unregister(void *va, size_t len)

@@ -155,6 +155,21 @@ UDMA_API void udma_sync_single_range_for_device(struct udma_device *dev, udma_ad
  */
 UDMA_API int udma_mem_register(void *va, size_t len);
 /**
+ * Register memory another framework owns, pins and translates (DPDK's memsegs) at
+ * the IOVA it gives: maps of [va, va+len) need no bounce and get @p iova + offset,
+ * and the device model reaches it there. udma neither pins nor IOMMU-maps it: the
+ * owner keeps it resident and, in vfio mode, mapped in the container udma uses
+ * (udma_vfio_set_container()). Undo with udma_mem_unregister().
+ * @param va start, aligned to @p pgsz.
+ * @param len bytes, a multiple of @p pgsz; the region is IOVA-contiguous.
+ * @param iova the IOVA of @p va, aligned to @p pgsz.
+ * @param pgsz the page size backing it: a power of two, at least 4096.
+ * @return 0; -EINVAL (NULL, 0, unaligned, wrapping VA or IOVA, not initialised);
+ *         -ENOTSUP in sim mode (its IOMMU allocates IOVAs: use udma_mem_register());
+ *         -EBUSY when it overlaps a registration or the memsegs; -ENOMEM.
+ */
+UDMA_API int udma_mem_register_iova(void *va, size_t len, udma_addr_t iova, size_t pgsz);
+/**
  * Undo udma_mem_register() with the same @p va and @p len.
  * @return 0; -ERANGE for part of a registration; -EINVAL when nothing is registered
  *         there (or NULL, 0, a wrapping range); -EBUSY, with the region kept, while

@@ -85,6 +85,31 @@ int udma_thread_register(void)
 	return -ENOSPC;
 }
 
+int udma_thread_register_id(unsigned int id)
+{
+	unsigned char expect = 0;
+
+	if (!udma_eal_initialized()) {
+		UDMA_LOG(ERR, "udma is not initialised");
+		return -ENODEV;
+	}
+	if (id >= g_nr_lcores) {
+		UDMA_LOG(ERR, "lcore id %u out of range (%u slots: --lcores)", id, g_nr_lcores);
+		return -EINVAL;
+	}
+	if (udma_lcore_id() == id)
+		return (int)id;
+	if (udma_lcore_id() != UDMA_LCORE_ID_ANY)
+		return -EALREADY;
+	if (!atomic_compare_exchange_strong(&g_slots[id], &expect, 1)) {
+		UDMA_LOG(ERR, "lcore slot %u is taken by another thread", id);
+		return -EBUSY;
+	}
+	t_lcore_epoch = __atomic_load_n(&g_lcore_epoch, __ATOMIC_SEQ_CST);
+	g_lcore_id = id;
+	return (int)id;
+}
+
 void udma_thread_unregister(void)
 {
 	unsigned int id = udma_lcore_id();

@@ -792,9 +792,17 @@ void memseg_fini(void)
 
 /* ---- public ------------------------------------------------------------ */
 
+/* lib/dma/dma_register.c: registered memory (udma_mem_register*) */
+bool dma_reg_lookup(const void *va, size_t size, udma_addr_t *iova);
+
 udma_addr_t udma_virt2iova(const void *va)
 {
-	return memseg_virt2iova(va);
+	udma_addr_t iova = memseg_virt2iova(va);
+
+	/* not a memseg: registered memory (e.g. DPDK's, attached) has an IOVA too */
+	if (udma_unlikely(iova == UDMA_MAPPING_ERROR))
+		dma_reg_lookup(va, 1, &iova);
+	return iova;
 }
 
 void *udma_iova2virt(udma_addr_t iova)

@@ -145,13 +145,26 @@ UDMA_API unsigned int udma_lcore_count(void);
  */
 UDMA_API int udma_thread_register(void);
 
+/**
+ * Give the calling thread lcore slot @p id exactly (a framework's own lcore id,
+ * e.g. DPDK's rte_lcore_id(), so both libraries' per-lcore caches line up).
+ * @return @p id (also when the thread already holds it); -EINVAL when @p id is
+ *         not below udma_lcore_count(); -EBUSY when another thread holds it;
+ *         -EALREADY when the thread holds another slot; -ENODEV when udma is not
+ *         initialised.
+ */
+UDMA_API int udma_thread_register_id(unsigned int id);
+
 /** Give the slot back; per-lcore caches are flushed. No-op without a slot. */
 UDMA_API void udma_thread_unregister(void);
 
 /**
  * Translate an address inside udma memory (memsegs) to its IOVA.
  * O(1): a range check, a shift, a table load and an add. Thread-safe, no syscall.
- * @return the IOVA, or UDMA_MAPPING_ERROR when @p va is not in a memseg.
+ * Outside the memsegs it looks up registered memory (udma_mem_register(),
+ * udma_mem_register_iova(): DPDK's memory once attached), a slower search.
+ * @return the IOVA, or UDMA_MAPPING_ERROR when @p va is in neither (or registered
+ *         in sim mode, where its IOVA exists only per streaming mapping).
  */
 UDMA_API udma_addr_t udma_virt2iova(const void *va);
 
