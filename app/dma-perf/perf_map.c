@@ -239,9 +239,9 @@ static void p10(void)
 	}
 	memcpy(c2, c, sizeof(c));
 	add("P10", "bounce 4 KiB rx: map+sync_for_cpu+unmap (2 copies)", u, "memcpy 4 KiB", c,
-	    SAMPLES, "<= 1.5x", 0, 1.5);
-	add("P10", "bounce 4 KiB tx: map+unmap (1 copy)", t, "memcpy 4 KiB", c2, SAMPLES, "<= 1.5x",
-	    0, 1.5);
+	    SAMPLES, "<= 2.3x", 0, 2.3); /* two copies by contract, + bookkeeping */
+	add("P10", "bounce 4 KiB tx: map+unmap (1 copy)", t, "memcpy 4 KiB", c2, SAMPLES, "<= 1.3x",
+	    0, 1.3);
 	free(foreign);
 }
 
