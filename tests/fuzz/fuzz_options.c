@@ -56,7 +56,8 @@ static bool all_digits(const char *s)
 
 static bool numeric_opt(const char *opt, size_t n)
 {
-	static const char *const nums[] = {"-m", "--lcores", "--swiotlb-size", "--log-level",
+	/* not --log-level: it also takes names and TYPE:LEVEL (eal_options.c) */
+	static const char *const nums[] = {"-m", "--lcores", "--swiotlb-size",
 					   "--dma-debug-limit", "--vfio-group"};
 
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
@@ -69,7 +70,8 @@ static bool takes_value(const char *opt)
 {
 	return numeric_opt(opt, strlen(opt)) || !strcmp(opt, "--iova-mode") ||
 	       !strcmp(opt, "--huge-dir") || !strcmp(opt, "--file-prefix") ||
-	       !strcmp(opt, "--socket-mem") || !strcmp(opt, "--swiotlb");
+	       !strcmp(opt, "--socket-mem") || !strcmp(opt, "--swiotlb") ||
+	       !strcmp(opt, "--log-level");
 }
 
 /*
