@@ -304,7 +304,7 @@ void *swiotlb_bounce(const struct udma_device *dev, void *orig, size_t size,
 	b->cpu_owned = 0;
 	slot = slot_va(i);
 	if (copy) /* every direction: bytes the device does not write keep their values */
-		memcpy(slot, orig, size);
+		memmove(slot, orig, size); /* the caller may map memory that holds slots */
 	count_bounce();
 	*iova_out = slot_iova(i);
 	return slot;
@@ -357,7 +357,7 @@ int swiotlb_release(const struct udma_device *dev, void *slot, size_t size,
 	}
 	/* the device's bytes, unless the CPU already owns all of them (synced, device done) */
 	if (copy && (dir == UDMA_FROM_DEVICE || dir == UDMA_BIDIRECTIONAL) && b->cpu_owned != CPU_ALL)
-		memcpy(b->orig, slot, size);
+		memmove(b->orig, slot, size);
 	order = b->order;
 	b->order = -1;
 	run_free(i, order);
@@ -378,9 +378,9 @@ int swiotlb_sync(const struct udma_device *dev, void *slot, size_t off, size_t s
 		return -ERANGE;
 	}
 	if (for_cpu && b->dir != UDMA_TO_DEVICE)
-		memcpy((uint8_t *)b->orig + off, (uint8_t *)slot + off, size);
+		memmove((uint8_t *)b->orig + off, (uint8_t *)slot + off, size);
 	if (!for_cpu && b->dir != UDMA_FROM_DEVICE)
-		memcpy((uint8_t *)slot + off, (uint8_t *)b->orig + off, size);
+		memmove((uint8_t *)slot + off, (uint8_t *)b->orig + off, size);
 	b->cpu_owned = !for_cpu ? CPU_NO : off == 0 && size == b->size ? CPU_ALL : CPU_PART;
 	return 0;
 }
