@@ -5,7 +5,7 @@
  * page-sized entries, many small entries, unaligned foreign memory, a buffer
  * across a hugepage boundary, two coherent allocations, registered memory), read
  * back through another shape and compared; every write is printed as a manifest
- * line "@@UDMA-NVME W <lba> <nlb> <seed>" (zeroed ranges "@@UDMA-NVME Z <lba> <nlb>")
+ * line "@@UDMA-NVME W <lba> <nlb> <pattern>" (zeroed ranges "@@UDMA-NVME Z <lba> <nlb>")
  * that devtools/vm checks against the raw backing file on the host after the guest
  * powered off. Then: Write Zeroes, Flush, an LBA out of range (an error status,
  * nothing written), a full queue pushing back, an I/O over MDTS refused; with
