@@ -69,12 +69,8 @@ static unsigned int g_nr_destroy_hooks;
 
 int dma_dev_destroy_hook_register(dma_dev_destroy_fn fn)
 {
-	if (g_nr_destroy_hooks == MAX_DESTROY_HOOKS) {
-		eal_register_failed("device-destroy hooks", MAX_DESTROY_HOOKS, "a subsystem's hook");
-		return -ENOSPC;
-	}
-	g_destroy_hooks[g_nr_destroy_hooks++] = fn;
-	return 0;
+	return EAL_REGISTRY_ADD(g_destroy_hooks, g_nr_destroy_hooks, fn, "device-destroy hooks",
+				"a subsystem's hook");
 }
 
 #define MAX_BUSY_HOOKS 2
@@ -83,12 +79,8 @@ static unsigned int g_nr_busy_hooks;
 
 int dma_dev_busy_hook_register(dma_dev_busy_fn fn)
 {
-	if (g_nr_busy_hooks == MAX_BUSY_HOOKS) {
-		eal_register_failed("device-busy hooks", MAX_BUSY_HOOKS, "a subsystem's hook");
-		return -ENOSPC;
-	}
-	g_busy_hooks[g_nr_busy_hooks++] = fn;
-	return 0;
+	return EAL_REGISTRY_ADD(g_busy_hooks, g_nr_busy_hooks, fn, "device-busy hooks",
+				"a subsystem's hook");
 }
 
 static void report_leak(void *va, size_t npages, void *arg)

@@ -8,10 +8,11 @@
 
 #define MAX_HOOKS 16
 
-static struct {
+struct hook_slot {
 	const struct eal_hook *h;
 	enum eal_stage stage;
-} g_hooks[MAX_HOOKS];
+};
+static struct hook_slot g_hooks[MAX_HOOKS];
 static unsigned int g_nr_hooks;
 static unsigned int g_hooks_done;
 static atomic_int g_initialized;
@@ -28,18 +29,16 @@ void eal_register_failed(const char *registry, unsigned int slots, const char *n
 
 int eal_hook_register(const struct eal_hook *h, enum eal_stage stage)
 {
-	unsigned int i;
+	const struct hook_slot s = {h, stage};
+	unsigned int i = g_nr_hooks;
+	int ret = EAL_REGISTRY_ADD(g_hooks, g_nr_hooks, s, "init hooks", h->name);
 
-	if (g_nr_hooks == MAX_HOOKS) {
-		eal_register_failed("init hooks", MAX_HOOKS, h->name);
-		return -ENOSPC;
-	}
-	for (i = g_nr_hooks; i > 0 && g_hooks[i - 1].stage > stage; i--)
+	/* stage order: the new hook moves down past the hooks of later stages */
+	for (; ret == 0 && i > 0 && g_hooks[i - 1].stage > stage; i--) {
 		g_hooks[i] = g_hooks[i - 1];
-	g_hooks[i].h = h;
-	g_hooks[i].stage = stage;
-	g_nr_hooks++;
-	return 0;
+		g_hooks[i - 1] = s;
+	}
+	return ret;
 }
 
 int udma_eal_initialized(void)

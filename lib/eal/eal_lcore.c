@@ -19,12 +19,7 @@ int lcore_flush_register(lcore_flush_fn fn)
 	for (unsigned int i = 0; i < g_nr_flush; i++)
 		if (g_flush[i] == fn)
 			return 0;
-	if (g_nr_flush == MAX_FLUSH) {
-		eal_register_failed("lcore flush hooks", MAX_FLUSH, "a per-lcore cache");
-		return -ENOSPC;
-	}
-	g_flush[g_nr_flush++] = fn;
-	return 0;
+	return EAL_REGISTRY_ADD(g_flush, g_nr_flush, fn, "lcore flush hooks", "a per-lcore cache");
 }
 
 void lcore_flush_all(unsigned int lcore_id)

@@ -338,6 +338,17 @@ int eal_hook_register(const struct eal_hook *h, enum eal_stage stage);
  * udma_eal_init() fail with -ENOSPC naming it (a constructor cannot return an error).
  */
 void eal_register_failed(const char *registry, unsigned int slots, const char *name);
+/*
+ * The registries later layers fill from constructors (init hooks, lcore flushes,
+ * IOVA backends, device hooks): append @item to the array @table, @n of its slots
+ * in use. 0, or -ENOSPC through eal_register_failed(@registry, @name) when full.
+ */
+#define EAL_REGISTRY_ADD(table, n, item, registry, name)                                   \
+	((n) < sizeof(table) / sizeof((table)[0])                                           \
+		 ? ((table)[(n)++] = (item), 0)                                               \
+		 : (eal_register_failed(registry,                                             \
+					(unsigned int)(sizeof(table) / sizeof((table)[0])), name), \
+		    -ENOSPC))
 
 #pragma GCC visibility pop
 
