@@ -15,12 +15,7 @@ static char g_reason[1024];
 
 int iova_ops_register(const struct udma_iova_ops *ops)
 {
-	if (g_nr_backends == MAX_BACKENDS) {
-		eal_register_failed("IOVA backends", MAX_BACKENDS, ops->name);
-		return -ENOSPC;
-	}
-	g_backends[g_nr_backends++] = ops;
-	return 0;
+	return EAL_REGISTRY_ADD(g_backends, g_nr_backends, ops, "IOVA backends", ops->name);
 }
 
 static const struct udma_iova_ops *find(enum udma_iova_mode mode)
@@ -29,13 +24,6 @@ static const struct udma_iova_ops *find(enum udma_iova_mode mode)
 		if (g_backends[i]->mode == mode)
 			return g_backends[i];
 	return NULL;
-}
-
-static void reason_add(const char *name, const char *why)
-{
-	size_t n = strlen(g_reason);
-
-	snprintf(g_reason + n, sizeof(g_reason) - n, "%s%s: %s", n ? "; " : "", name, why);
 }
 
 void iova_reason_append(const char *fmt, ...)
@@ -67,11 +55,11 @@ static const struct udma_iova_ops *pick_auto(void)
 				continue;
 			why[0] = '\0';
 			if (o->probe(why, sizeof(why)) == 0) {
-				reason_add(o->name, why[0] ? why : "usable, chosen");
+				iova_reason_append("%s: %s", o->name, why[0] ? why : "usable, chosen");
 				best = o;
 				break;
 			}
-			reason_add(o->name, why);
+			iova_reason_append("%s: %s", o->name, why);
 		}
 	}
 	return best;
@@ -91,7 +79,7 @@ static void auto_va_warning(void)
 		"the device really uses process addresses";
 
 	udma_log(UDMA_LOG_WARNING, "udma_eal_init(): %s", msg);
-	reason_add("WARNING", msg);
+	iova_reason_append("WARNING: %s", msg);
 }
 
 struct iova_mode_opts g_iova_opts;
@@ -121,7 +109,7 @@ int iova_select(enum udma_iova_mode mode, const struct iova_mode_opts *opts)
 				    udma_iova_mode_name(mode), ops ? why : "backend not built");
 			return ops ? -ENOTSUP : -ENODEV;
 		}
-		reason_add(ops->name, "requested");
+		iova_reason_append("%s: requested", ops->name);
 	}
 	ret = ops->init ? ops->init() : 0;
 	if (ret < 0)
