@@ -94,31 +94,52 @@ static int parse_socket_mem(const char *val)
 	return 0;
 }
 
+/* the values of --iova-mode and --swiotlb by enum value (udma_eal_init_opts() writes them) */
+static const char *const g_mode_args[] = {
+	[UDMA_IOVA_DC] = "auto", [UDMA_IOVA_PA] = "pa", [UDMA_IOVA_VA] = "va",
+	[UDMA_IOVA_VFIO] = "vfio", [UDMA_IOVA_SIM] = "sim",
+};
+static const char *const g_swiotlb_args[] = {
+	[SWIOTLB_AUTO] = "auto", [SWIOTLB_FORCE] = "force", [SWIOTLB_OFF] = "off",
+};
+#define NR_ARGS(a) (sizeof(a) / sizeof((a)[0]))
+
+const char *eal_iova_mode_arg(enum udma_iova_mode mode)
+{
+	return (unsigned int)mode < NR_ARGS(g_mode_args) ? g_mode_args[mode] : NULL;
+}
+
+const char *eal_swiotlb_arg(enum udma_swiotlb_mode mode)
+{
+	return (unsigned int)mode < NR_ARGS(g_swiotlb_args) ? g_swiotlb_args[mode] : NULL;
+}
+
+/* the index of @val in @names, or -1 */
+static int arg_index(const char *const *names, size_t n, const char *val)
+{
+	for (size_t i = 0; val && i < n; i++)
+		if (names[i] && strcmp(val, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
 static int parse_mode(const char *val)
 {
-	static const struct { const char *n; enum udma_iova_mode m; } modes[] = {
-		{"auto", UDMA_IOVA_DC}, {"pa", UDMA_IOVA_PA}, {"va", UDMA_IOVA_VA},
-		{"vfio", UDMA_IOVA_VFIO}, {"sim", UDMA_IOVA_SIM},
-	};
+	int m = arg_index(g_mode_args, NR_ARGS(g_mode_args), val);
 
-	for (size_t i = 0; val && i < sizeof(modes) / sizeof(modes[0]); i++)
-		if (strcmp(val, modes[i].n) == 0) {
-			g_cfg.iova_mode = modes[i].m;
-			return 0;
-		}
-	return bad("--iova-mode", val, "expected auto|pa|va|vfio|sim");
+	if (m < 0)
+		return bad("--iova-mode", val, "expected auto|pa|va|vfio|sim");
+	g_cfg.iova_mode = (enum udma_iova_mode)m;
+	return 0;
 }
 
 static int parse_swiotlb(const char *val)
 {
-	if (val && strcmp(val, "auto") == 0)
-		g_cfg.swiotlb = SWIOTLB_AUTO;
-	else if (val && strcmp(val, "force") == 0)
-		g_cfg.swiotlb = SWIOTLB_FORCE;
-	else if (val && strcmp(val, "off") == 0)
-		g_cfg.swiotlb = SWIOTLB_OFF;
-	else
+	int m = arg_index(g_swiotlb_args, NR_ARGS(g_swiotlb_args), val);
+
+	if (m < 0)
 		return bad("--swiotlb", val, "expected auto|force|off");
+	g_cfg.swiotlb = (enum swiotlb_mode)m;
 	return 0;
 }
 

@@ -62,28 +62,15 @@ static int add(struct argv_buf *b, const char *fmt, ...)
 	return 0;
 }
 
-static const char *mode_arg(enum udma_iova_mode m)
-{
-	switch (m) {
-	case UDMA_IOVA_DC: return "auto";
-	case UDMA_IOVA_PA: return "pa";
-	case UDMA_IOVA_VA: return "va";
-	case UDMA_IOVA_VFIO: return "vfio";
-	case UDMA_IOVA_SIM: return "sim";
-	default: return NULL;
-	}
-}
-
 static int build_argv(const struct udma_eal_opts *o, struct argv_buf *b)
 {
-	static const char *const tlb[] = {"auto", "force", "off"};
 	int ret = add(b, "%s", o->name ? o->name : "udma");
 
-	if (ret == 0 && mode_arg(o->iova_mode) == NULL) {
+	if (ret == 0 && eal_iova_mode_arg(o->iova_mode) == NULL) {
 		UDMA_LOG(ERR, "iova_mode %d: expected an enum udma_iova_mode", (int)o->iova_mode);
 		return -EINVAL;
 	}
-	if ((unsigned int)o->swiotlb > UDMA_SWIOTLB_OFF) {
+	if (eal_swiotlb_arg(o->swiotlb) == NULL) {
 		UDMA_LOG(ERR, "swiotlb %d: expected an enum udma_swiotlb_mode", (int)o->swiotlb);
 		return -EINVAL;
 	}
@@ -92,7 +79,7 @@ static int build_argv(const struct udma_eal_opts *o, struct argv_buf *b)
 		return -EINVAL;
 	}
 	if (ret == 0)
-		ret = add(b, "--iova-mode=%s", mode_arg(o->iova_mode));
+		ret = add(b, "--iova-mode=%s", eal_iova_mode_arg(o->iova_mode));
 	if (ret == 0 && o->no_huge)
 		ret = add(b, "--no-huge");
 	/* an empty string is passed on, so it is refused as on the command line */
@@ -122,7 +109,7 @@ static int build_argv(const struct udma_eal_opts *o, struct argv_buf *b)
 	if (ret == 0 && o->dma_debug_limit != -1)
 		ret = add(b, "--dma-debug-limit=%d", o->dma_debug_limit);
 	if (ret == 0 && o->swiotlb != UDMA_SWIOTLB_AUTO)
-		ret = add(b, "--swiotlb=%s", tlb[o->swiotlb]);
+		ret = add(b, "--swiotlb=%s", eal_swiotlb_arg(o->swiotlb));
 	if (ret == 0 && o->swiotlb_size_mb)
 		ret = add(b, "--swiotlb-size=%u", o->swiotlb_size_mb);
 	if (ret == 0 && o->log_level != -1)

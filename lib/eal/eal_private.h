@@ -103,6 +103,9 @@ extern struct eal_config g_cfg;
 /* parse argv into g_cfg; returns consumed count or -errno; -ECANCELED after --help */
 int eal_parse_args(int argc, char **argv);
 void eal_usage(FILE *f, const char *prgname);
+/* the option values the parser takes for a mode ("auto", "force"...), or NULL */
+const char *eal_iova_mode_arg(enum udma_iova_mode mode);
+const char *eal_swiotlb_arg(enum udma_swiotlb_mode mode);
 
 /* ---- lcores ----------------------------------------------------------- */
 /* the TLS slot and generations live in udma_eal_pvt.h (inline fast paths read them) */
