@@ -75,7 +75,7 @@ static const char *declared_alias(const void *cpu, size_t size, const char **oth
 	uintptr_t lo = (uintptr_t)cpu, hi = lo + size;
 
 	*other = NULL;
-	if (lo < g_mem.va_base + g_mem.va_len && g_mem.va_base < hi)
+	if (memseg_va_overlaps(lo, size))
 		return "udma's own memory (coherent memory of devices)";
 	for (const struct declared *d = g_declared; d; d = d->next)
 		if (lo < (uintptr_t)d->cpu + d->pages * PG && (uintptr_t)d->cpu < hi) {

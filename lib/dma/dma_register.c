@@ -61,7 +61,7 @@ static ssize_t reg_find(uintptr_t va)
 
 static bool overlaps(uintptr_t va, size_t len)
 {
-	if (va < g_mem.va_base + g_mem.va_len && g_mem.va_base < va + len)
+	if (memseg_va_overlaps(va, len))
 		return true;
 	for (size_t i = 0; i < g_nregs; i++)
 		if (va < g_regs[i].va + g_regs[i].len && g_regs[i].va < va + len)

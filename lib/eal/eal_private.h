@@ -169,6 +169,12 @@ struct memseg_state {
 };
 extern struct memseg_state g_mem;
 
+/* does [va, va+len) meet the memseg reservation (populated or not)? */
+static inline bool memseg_va_overlaps(uintptr_t va, size_t len)
+{
+	return va < g_mem.va_base + g_mem.va_len && g_mem.va_base < va + len;
+}
+
 /* A maximal IOVA- and VA-contiguous run of populated memory. */
 struct iova_run {
 	udma_addr_t iova;
