@@ -166,8 +166,7 @@ static int pt_map(struct sim_domain *d, udma_addr_t iova, uintptr_t va, size_t l
 udma_addr_t sim_map(struct sim_domain *d, void *va, size_t len, unsigned int perms,
 		    uint64_t limit)
 {
-	size_t off = (uintptr_t)va & (PAGE - 1);
-	size_t span = (off + len + PAGE - 1) & ~(PAGE - 1);
+	size_t off = (uintptr_t)va & (PAGE - 1), span = sim_span((uintptr_t)va, len);
 	udma_addr_t iova;
 
 	if (g_dom == NULL || len == 0 || span < len)
@@ -199,9 +198,9 @@ int sim_range_map(struct sim_domain *d, udma_addr_t iova, void *va, size_t len,
 		  unsigned int perms, bool head, bool tail)
 {
 	size_t off = iova & (PAGE - 1);
-	size_t span = (off + len + PAGE - 1) & ~(PAGE - 1);
 
-	return pt_map(d, iova - off, (uintptr_t)va - off, span, perms | SIM_KIND_STREAM, head, tail);
+	return pt_map(d, iova - off, (uintptr_t)va - off, sim_span(iova, len), perms | SIM_KIND_STREAM,
+		      head, tail);
 }
 
 void sim_range_free(struct sim_domain *d, udma_addr_t iova, size_t span)
@@ -253,8 +252,7 @@ int sim_check(struct sim_domain *d, udma_addr_t iova, size_t len, unsigned int h
 int sim_unmap(struct sim_domain *d, udma_addr_t iova, size_t len, unsigned int kind, void **va,
 	      unsigned int *perms)
 {
-	size_t off = iova & (PAGE - 1);
-	size_t span = (off + len + PAGE - 1) & ~(PAGE - 1);
+	size_t off = iova & (PAGE - 1), span = sim_span(iova, len);
 	_Atomic(uintptr_t) *e = pt_leaf(d, iova - off, false);
 	uintptr_t head = e ? atomic_load_explicit(e, memory_order_acquire) : 0;
 	unsigned int k;
@@ -289,13 +287,14 @@ void *sim_translate(struct sim_domain *d, udma_addr_t iova, unsigned int *perms)
 
 int sim_resolve(struct sim_domain *d, udma_addr_t iova, int write, void **va, size_t *contig)
 {
-	uintptr_t pte = pte_of(d, iova);
+	unsigned int perms;
+	void *cpu = sim_translate(d, iova, &perms);
 
-	if (pte == 0)
+	if (cpu == NULL)
 		return -ENOENT;
-	if (!(pte & (write ? DMA_PERM_W : DMA_PERM_R)))
+	if (!(perms & (write ? DMA_PERM_W : DMA_PERM_R)))
 		return -EACCES;
-	*va = (void *)((pte & ~PTE_FLAGS) + (iova & (PAGE - 1)));
+	*va = cpu;
 	*contig = PAGE - (iova & (PAGE - 1));
 	return 0;
 }

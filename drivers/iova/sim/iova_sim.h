@@ -17,6 +17,12 @@
 
 struct sim_domain;
 
+/* the bytes of the whole 4 KiB pages [start, start+len) touches */
+static inline size_t sim_span(udma_addr_t start, size_t len)
+{
+	return ((start & 4095) + len + 4095) & ~(size_t)4095;
+}
+
 /* a new empty domain (one reference), NULL when out of memory */
 struct sim_domain *sim_domain_new(void);
 void sim_domain_get(struct sim_domain *d);

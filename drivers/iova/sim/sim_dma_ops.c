@@ -22,9 +22,16 @@ static inline struct sim_domain *dom(const struct udma_device *dev)
 	return dev->iommu;
 }
 
-static size_t span_of(udma_addr_t start, size_t len)
+/*
+ * The copy direction of a bounce slot's sync: @for_cpu as given (1, 0), or for -1
+ * (udma_sync_single(), udma_sync_sg(): by ownership) from the direction, else from
+ * who owns the slot now.
+ */
+static int slot_for_cpu(int for_cpu, enum udma_data_direction dir, const void *slot)
 {
-	return ((start & (PG - 1)) + len + PG - 1) & ~(PG - 1);
+	if (for_cpu >= 0)
+		return for_cpu;
+	return dir == UDMA_FROM_DEVICE ? 1 : dir == UDMA_TO_DEVICE ? 0 : !swiotlb_cpu_owned(slot);
 }
 
 /* ---- domains ---------------------------------------------------------------- */
@@ -201,10 +208,7 @@ static void sim_sync(struct udma_device *dev, udma_addr_t addr, size_t off, size
 	slot = sim_translate(dom(dev), addr, NULL);
 	if (slot == NULL || !swiotlb_has_va(slot))
 		return; /* direct: the device reads the CPU's memory itself */
-	if (for_cpu < 0)
-		for_cpu = dir == UDMA_FROM_DEVICE ? 1 : dir == UDMA_TO_DEVICE ? 0 :
-			  !swiotlb_cpu_owned(slot);
-	swiotlb_sync(dev, slot, off, size, for_cpu);
+	swiotlb_sync(dev, slot, off, size, slot_for_cpu(for_cpu, dir, slot));
 }
 
 static void sim_sync_single_for_cpu(struct udma_device *dev, udma_addr_t addr, size_t off,
@@ -329,7 +333,7 @@ static size_t sg_layout(struct udma_device *dev, struct udma_sg *sgl, int nents,
 		    ((pos + off) & ~b) != ((pos + off + sg->length - 1) & ~b))
 			pos = (pos + b) & ~b;
 		sg->dma_length = (unsigned int)(pos >> 12); /* page index, until pass 2 */
-		pos += span_of(off, sg->length);
+		pos += sim_span(off, sg->length);
 	}
 	return pos;
 }
@@ -385,7 +389,7 @@ static size_t sg_range(struct udma_sg *sgl, int nents, udma_addr_t *base)
 	for (i = 0, sg = sgl; i < nents && sg; i++, sg = udma_sg_next(sg))
 		last = sg;
 	*base = sgl->map_iova & ~(PG - 1);
-	return (last->map_iova & ~(PG - 1)) + span_of(last->map_iova, last->length) - *base;
+	return (last->map_iova & ~(PG - 1)) + sim_span(last->map_iova, last->length) - *base;
 }
 
 static void sim_unmap_sg(struct udma_device *dev, struct udma_sg *sgl, int nents,
@@ -433,15 +437,11 @@ static void sim_sync_sg(struct udma_device *dev, struct udma_sg *sgl, int nelems
 	}
 	for (i = 0, sg = sgl; i < nelems && sg; i++, sg = udma_sg_next(sg)) {
 		void *slot;
-		int cpu = for_cpu;
 
 		if (!(sg->map_flags & SGF_BOUNCED) ||
 		    (slot = sim_translate(dom(dev), sg->map_iova, NULL)) == NULL)
 			continue;
-		if (cpu < 0)
-			cpu = dir == UDMA_FROM_DEVICE ? 1 : dir == UDMA_TO_DEVICE ? 0 :
-			      !swiotlb_cpu_owned(slot);
-		swiotlb_sync(dev, slot, 0, sg->length, cpu);
+		swiotlb_sync(dev, slot, 0, sg->length, slot_for_cpu(for_cpu, dir, slot));
 	}
 }
 
