@@ -84,9 +84,12 @@ void *udma_alloc_coherent(struct udma_device *dev, size_t size, udma_addr_t *han
 	if (!alloc_args_ok(dev, size, handle, gfp))
 		return NULL;
 	ops = get_dma_ops(dev);
-	dma_log_call = __func__;
-	va = ops ? ops->alloc(dev, size, handle, gfp) :
-		   dma_direct_alloc(dev, size, handle, gfp, &declared);
+	if (ops) {
+		dma_log_call = __func__; /* the ops' log lines name the public call */
+		va = ops->alloc(dev, size, handle, gfp);
+	} else {
+		va = dma_direct_alloc(dev, size, handle, gfp, &declared);
+	}
 	if (udma_unlikely(g_dma_debug) && va)
 		dbg_map(dev, DBG_COHERENT, va, *handle, size, -1, DBG_CALLER);
 	return va;
@@ -106,11 +109,12 @@ void udma_free_coherent(struct udma_device *dev, size_t size, void *cpu_addr, ud
 		return;
 	}
 	ops = get_dma_ops(dev);
-	dma_log_call = __func__;
-	if (ops)
+	if (ops) {
+		dma_log_call = __func__;
 		ops->free(dev, size, cpu_addr, handle);
-	else
+	} else {
 		dma_direct_free(dev, size, cpu_addr, handle);
+	}
 }
 
 bool dma_is_declared(const struct udma_device *dev, const void *va, udma_addr_t handle)
@@ -123,13 +127,12 @@ bool dma_is_declared(const struct udma_device *dev, const void *va, udma_addr_t 
 
 int dma_direct_free(struct udma_device *dev, size_t size, void *cpu_addr, udma_addr_t handle)
 {
-	size_t npages;
+	size_t npages = (size + UDMA_PAGE_SIZE - 1) >> UDMA_PAGE_SHIFT;
 	udma_addr_t iova;
 
 	if (udma_unlikely(dev->declared != NULL || dev->parent != NULL) &&
 	    declared_free_range(dev, size, cpu_addr, handle)) {
-		dma_dev_count(dev, -1, -(int64_t)(((size + UDMA_PAGE_SIZE - 1) >> UDMA_PAGE_SHIFT)
-					       << UDMA_PAGE_SHIFT));
+		dma_dev_count(dev, -1, -(int64_t)(npages << UDMA_PAGE_SHIFT));
 		return 0;
 	}
 	iova = memseg_virt2iova(cpu_addr);
@@ -138,7 +141,6 @@ int dma_direct_free(struct udma_device *dev, size_t size, void *cpu_addr, udma_a
 			 dev->name, cpu_addr, (unsigned long long)iova, (unsigned long long)handle);
 		return -EINVAL;
 	}
-	npages = (size + UDMA_PAGE_SIZE - 1) >> UDMA_PAGE_SHIFT;
 	if (udma_unlikely(heap_free(cpu_addr, npages, dev->id) != 0)) {
 		UDMA_LOG(ERR, "%s: %p (%zu bytes) is not a live coherent allocation of this device "
 			 "(wrong size or device, or already freed): ignored", dev->name, cpu_addr, size);
