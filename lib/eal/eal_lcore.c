@@ -58,6 +58,18 @@ unsigned int udma_lcore_count(void)
 	return g_nr_lcores;
 }
 
+/* give the calling thread lcore slot @id: false when another thread holds it */
+static bool slot_claim(unsigned int id)
+{
+	unsigned char expect = 0;
+
+	if (!atomic_compare_exchange_strong(&g_slots[id], &expect, 1))
+		return false;
+	t_lcore_epoch = __atomic_load_n(&g_lcore_epoch, __ATOMIC_SEQ_CST);
+	g_lcore_id = id;
+	return true;
+}
+
 int udma_thread_register(void)
 {
 	if (!udma_eal_initialized()) {
@@ -66,15 +78,9 @@ int udma_thread_register(void)
 	}
 	if (udma_lcore_id() != UDMA_LCORE_ID_ANY)
 		return -EALREADY;
-	for (unsigned int i = 1; i < g_nr_lcores; i++) {
-		unsigned char expect = 0;
-
-		if (atomic_compare_exchange_strong(&g_slots[i], &expect, 1)) {
-			t_lcore_epoch = __atomic_load_n(&g_lcore_epoch, __ATOMIC_SEQ_CST);
-			g_lcore_id = i;
+	for (unsigned int i = 1; i < g_nr_lcores; i++)
+		if (slot_claim(i))
 			return (int)i;
-		}
-	}
 	UDMA_LOG(WARNING, "all %u lcore slots taken: thread stays on the shared paths",
 		 g_nr_lcores);
 	return -ENOSPC;
@@ -82,8 +88,6 @@ int udma_thread_register(void)
 
 int udma_thread_register_id(unsigned int id)
 {
-	unsigned char expect = 0;
-
 	if (!udma_eal_initialized()) {
 		UDMA_LOG(ERR, "udma is not initialised");
 		return -ENODEV;
@@ -96,12 +100,10 @@ int udma_thread_register_id(unsigned int id)
 		return (int)id;
 	if (udma_lcore_id() != UDMA_LCORE_ID_ANY)
 		return -EALREADY;
-	if (!atomic_compare_exchange_strong(&g_slots[id], &expect, 1)) {
+	if (!slot_claim(id)) {
 		UDMA_LOG(ERR, "lcore slot %u is taken by another thread", id);
 		return -EBUSY;
 	}
-	t_lcore_epoch = __atomic_load_n(&g_lcore_epoch, __ATOMIC_SEQ_CST);
-	g_lcore_id = id;
 	return (int)id;
 }
 
