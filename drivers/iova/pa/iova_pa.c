@@ -46,11 +46,6 @@ static int pa_seg_map(void *va, size_t len, unsigned int page_shift, udma_addr_t
 	return 0;
 }
 
-static udma_addr_t pa_min_iova(void)
-{
-	return memseg_min_iova();
-}
-
 static const struct udma_iova_ops pa_ops = {
 	.name = "pa",
 	.mode = UDMA_IOVA_PA,
@@ -59,7 +54,7 @@ static const struct udma_iova_ops pa_ops = {
 	.probe = pa_probe,
 	.seg_map = pa_seg_map,
 	.dev_resolve = iova_memseg_resolve,
-	.min_iova = pa_min_iova,
+	.min_iova = memseg_min_iova,
 };
 
 __attribute__((constructor)) static void pa_register(void)

@@ -18,11 +18,6 @@ static int va_seg_map(void *va, size_t len, unsigned int page_shift, udma_addr_t
 	return 0;
 }
 
-static udma_addr_t va_min_iova(void)
-{
-	return memseg_min_iova();
-}
-
 static const struct udma_iova_ops va_ops = {
 	.name = "va",
 	.mode = UDMA_IOVA_VA,
@@ -30,7 +25,7 @@ static const struct udma_iova_ops va_ops = {
 	.probe = va_probe,
 	.seg_map = va_seg_map,
 	.dev_resolve = iova_memseg_resolve,
-	.min_iova = va_min_iova,
+	.min_iova = memseg_min_iova,
 };
 
 __attribute__((constructor)) static void va_register(void)

@@ -740,11 +740,6 @@ static int vfio_init(void)
 	return 0;
 }
 
-static udma_addr_t vfio_min_iova(void)
-{
-	return memseg_min_iova();
-}
-
 static void vfio_dump(FILE *f)
 {
 	char r[256];
@@ -775,7 +770,7 @@ static const struct udma_iova_ops vfio_ops = {
 	.reg_map = vfio_reg_map,
 	.reg_unmap = vfio_reg_unmap,
 	.dev_resolve = iova_memseg_resolve,
-	.min_iova = vfio_min_iova,
+	.min_iova = memseg_min_iova,
 	.dump = vfio_dump,
 };
 
