@@ -166,19 +166,6 @@ static inline udma_addr_t map_traced(struct udma_device *dev, void *va, size_t s
 }
 
 /*
- * udma_map_single() past its inline direct path. Out of line with the public call's
- * arguments (all in registers): the direct path is a leaf with no stack frame and
- * ends in a tail call here.
- */
-static __attribute__((noinline)) udma_addr_t map_single_slow(struct udma_device *dev, void *va,
-							     size_t size,
-							     enum udma_data_direction dir,
-							     const void *caller)
-{
-	return map_traced(dev, va, size, dir, 0, DBG_SINGLE, "udma_map_single", caller);
-}
-
-/*
  * The direct path, when pa/va translation is all there is to do (not sim, not
  * forced bouncing, no dma-debug): the argument checks, one translation, the mask.
  */
@@ -188,6 +175,25 @@ static inline bool map_fast_ok(const struct udma_device *dev, const void *va, si
 	/* size - 1 below a memseg list: not 0, and never a span that could wrap */
 	return udma_likely(g_map_direct && dma_dev_is(dev) && va != NULL &&
 			   size - 1 < UDMA_MEMSEG_LIST_VA_SIZE && dma_dir_ok(dir));
+}
+
+/*
+ * udma_map_single() past its inline one-page path: a span of pages, or anything
+ * else. Out of line with the public call's arguments (all in registers), so the
+ * inline path needs no stack frame and ends in a tail call here.
+ */
+static __attribute__((noinline)) udma_addr_t map_single_slow(struct udma_device *dev, void *va,
+							     size_t size,
+							     enum udma_data_direction dir,
+							     const void *caller)
+{
+	if (map_fast_ok(dev, va, size, dir)) {
+		udma_addr_t iova = memseg_contig_iova(va, size);
+
+		if (udma_likely(iova != UDMA_MAPPING_ERROR && iova + size - 1 <= dev->dma_mask))
+			return iova;
+	}
+	return map_traced(dev, va, size, dir, 0, DBG_SINGLE, "udma_map_single", caller);
 }
 
 udma_addr_t udma_map_single_attrs(struct udma_device *dev, void *va, size_t size,
@@ -201,7 +207,7 @@ udma_addr_t udma_map_single(struct udma_device *dev, void *va, size_t size,
 			    enum udma_data_direction dir)
 {
 	if (map_fast_ok(dev, va, size, dir)) {
-		udma_addr_t iova = memseg_contig_iova(va, size);
+		udma_addr_t iova = memseg_page_iova(va, size);
 
 		if (udma_likely(iova != UDMA_MAPPING_ERROR && iova + size - 1 <= dev->dma_mask))
 			return iova;
