@@ -202,7 +202,8 @@ static bool sg_args_ok(struct udma_device *dev, struct udma_sg *sgl, int nents,
 static void unmap_sg(struct udma_device *dev, struct udma_sg *sgl, int nents,
 		     enum udma_data_direction dir, const struct udma_attrs *attrs, const void *caller);
 
-static int map_sg(struct udma_device *dev, struct udma_sg *sgl, int nents,
+/* out of line: udma_map_sg()'s direct path needs no stack frame */
+static __attribute__((noinline)) int map_sg(struct udma_device *dev, struct udma_sg *sgl, int nents,
 		  enum udma_data_direction dir, const struct udma_attrs *attrs, const void *caller)
 {
 	unsigned long flags = attrs ? attrs->flags : 0;
@@ -252,8 +253,10 @@ int udma_map_sg(struct udma_device *dev, struct udma_sg *sgl, int nents,
 	return map_sg(dev, sgl, nents, dir, NULL, DBG_CALLER);
 }
 
-static void unmap_sg(struct udma_device *dev, struct udma_sg *sgl, int nents,
-		     enum udma_data_direction dir, const struct udma_attrs *attrs, const void *caller)
+/* out of line: udma_unmap_sg()'s direct path needs no stack frame */
+static __attribute__((noinline)) void unmap_sg(struct udma_device *dev, struct udma_sg *sgl,
+					       int nents, enum udma_data_direction dir,
+					       const struct udma_attrs *attrs, const void *caller)
 {
 	unsigned long flags = attrs ? attrs->flags : 0;
 	const struct udma_dma_ops *ops;
