@@ -61,6 +61,18 @@ static void check_mode(enum t_mode mode, const char *extra)
 		udma_sg_init_table(sg, 1);
 		udma_sg_set_buf(&sg[0], stack_buf, 64);
 		EXPECT("udma_map_sg", udma_map_sg(d, sg, 1, UDMA_TO_DEVICE));
+		/* a list that maps but is not one segment: named after a map_single failed */
+		uint8_t *coh = udma_alloc_coherent(d, 3 * 4096, &h, UDMA_GFP_KERNEL);
+
+		assert_non_null(coh);
+		udma_sg_init_table(sg, 2);
+		udma_sg_set_buf(&sg[0], coh, 64);
+		udma_sg_set_buf(&sg[1], coh + 2 * 4096, 64);
+		udma_set_attr(UDMA_ATTR_FORCE_CONTIGUOUS, &attrs);
+		EXPECT("udma_map_single", udma_map_single(d, stack_buf, 64, UDMA_TO_DEVICE));
+		EXPECT("udma_map_sg", assert_int_equal(udma_map_sg_attrs(d, sg, 2, UDMA_TO_DEVICE,
+									 &attrs), 0));
+		udma_free_coherent(d, 3 * 4096, coh, h);
 	}
 	if (mode == T_SIM && !extra) { /* sim: an IOVA nothing is mapped at */
 		EXPECT("udma_unmap_single", udma_unmap_single(d, 1ULL << 40, 64, UDMA_TO_DEVICE));

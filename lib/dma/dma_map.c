@@ -136,17 +136,21 @@ static inline udma_addr_t map_one(struct udma_device *dev, void *va, size_t size
 
 	if (udma_unlikely(map_args_bad(dev, va, size, dir, fn)))
 		return UDMA_MAPPING_ERROR;
-	dma_log_call = fn;
 	ops = get_dma_ops(dev);
-	if (ops)
+	if (ops) {
+		dma_log_call = fn; /* the op logs under the public call's name */
 		return ops->map_page(dev, va, size, dir, flags);
+	}
 	if (udma_likely(!swiotlb_forced())) {
 		iova = dma_map_direct(dev, va, size);
-		if (udma_unlikely(iova != UDMA_MAPPING_ERROR && reg_active()))
-			return reg_count_map(dev, va, size, dir, flags, iova);
-		if (udma_likely(iova != UDMA_MAPPING_ERROR))
+		if (udma_likely(iova != UDMA_MAPPING_ERROR && !reg_active()))
 			return iova;
+		if (iova != UDMA_MAPPING_ERROR) {
+			dma_log_call = fn; /* reg_count_map() may bounce */
+			return reg_count_map(dev, va, size, dir, flags, iova);
+		}
 	}
+	dma_log_call = fn; /* dma_map_fail() names it */
 	return dma_map_bounce(dev, va, size, dir, flags);
 }
 
@@ -161,14 +165,6 @@ static inline udma_addr_t map_traced(struct udma_device *dev, void *va, size_t s
 	return iova;
 }
 
-static __attribute__((noinline)) udma_addr_t map_slow(struct udma_device *dev, void *va,
-						      size_t size, enum udma_data_direction dir,
-						      unsigned long flags, const char *fn,
-						      const void *caller)
-{
-	return map_traced(dev, va, size, dir, flags, DBG_SINGLE, fn, caller);
-}
-
 /*
  * The direct path, when pa/va translation is all there is to do (not sim, not
  * forced bouncing, no dma-debug): the argument checks, one translation, the mask.
@@ -179,6 +175,25 @@ static inline bool map_fast_ok(const struct udma_device *dev, const void *va, si
 	/* size - 1 below a memseg list: not 0, and never a span that could wrap */
 	return udma_likely(g_map_direct && dma_dev_is(dev) && va != NULL &&
 			   size - 1 < UDMA_MEMSEG_LIST_VA_SIZE && dma_dir_ok(dir));
+}
+
+/*
+ * udma_map_single() past its inline one-page path: a span of pages, or anything
+ * else. Out of line with the public call's arguments (all in registers), so the
+ * inline path needs no stack frame and ends in a tail call here.
+ */
+static __attribute__((noinline)) udma_addr_t map_single_slow(struct udma_device *dev, void *va,
+							     size_t size,
+							     enum udma_data_direction dir,
+							     const void *caller)
+{
+	if (map_fast_ok(dev, va, size, dir)) {
+		udma_addr_t iova = memseg_contig_iova(va, size);
+
+		if (udma_likely(iova != UDMA_MAPPING_ERROR && iova + size - 1 <= dev->dma_mask))
+			return iova;
+	}
+	return map_traced(dev, va, size, dir, 0, DBG_SINGLE, "udma_map_single", caller);
 }
 
 udma_addr_t udma_map_single_attrs(struct udma_device *dev, void *va, size_t size,
@@ -192,12 +207,12 @@ udma_addr_t udma_map_single(struct udma_device *dev, void *va, size_t size,
 			    enum udma_data_direction dir)
 {
 	if (map_fast_ok(dev, va, size, dir)) {
-		udma_addr_t iova = memseg_contig_iova(va, size);
+		udma_addr_t iova = memseg_page_iova(va, size);
 
 		if (udma_likely(iova != UDMA_MAPPING_ERROR && iova + size - 1 <= dev->dma_mask))
 			return iova;
 	}
-	return map_slow(dev, va, size, dir, 0, __func__, DBG_CALLER);
+	return map_single_slow(dev, va, size, dir, DBG_CALLER);
 }
 
 udma_addr_t udma_map_page(struct udma_device *dev, void *page, size_t offset, size_t size,
@@ -267,6 +282,14 @@ void udma_unmap_single_attrs(struct udma_device *dev, udma_addr_t addr, size_t s
 	unmap_one(dev, addr, size, dir, attrs, DBG_SINGLE, __func__, DBG_CALLER);
 }
 
+/* udma_unmap_single() past its direct path: out of line, as map_single_slow() */
+static __attribute__((noinline)) void unmap_single_slow(struct udma_device *dev, udma_addr_t addr,
+							size_t size, enum udma_data_direction dir,
+							const void *caller)
+{
+	unmap_one(dev, addr, size, dir, NULL, DBG_SINGLE, "udma_unmap_single", caller);
+}
+
 void udma_unmap_single(struct udma_device *dev, udma_addr_t addr, size_t size,
 		       enum udma_data_direction dir)
 {
@@ -275,7 +298,7 @@ void udma_unmap_single(struct udma_device *dev, udma_addr_t addr, size_t size,
 			addr != UDMA_MAPPING_ERROR && size - 1 < UDMA_MEMSEG_LIST_VA_SIZE &&
 			dma_dir_ok(dir) && iova_plausible(addr) && swiotlb_slot_of_iova(addr) == NULL))
 		return;
-	unmap_one(dev, addr, size, dir, NULL, DBG_SINGLE, __func__, DBG_CALLER);
+	unmap_single_slow(dev, addr, size, dir, DBG_CALLER);
 }
 
 void udma_unmap_page(struct udma_device *dev, udma_addr_t addr, size_t size,

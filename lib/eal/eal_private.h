@@ -238,21 +238,38 @@ int iova_runs_add(int node, uintptr_t va, const udma_addr_t *iova, size_t npages
 void iova_runs_remove(uintptr_t va, size_t len);
 udma_addr_t memseg_contig_walk(const void *va, size_t size, udma_addr_t first);
 
+/* IOVA of [va, va+size) when it is inside one populated memseg page, else ERROR */
+static inline udma_addr_t memseg_page_iova(const void *va, size_t size)
+{
+	uintptr_t off = (uintptr_t)va - g_mem.va_base;
+	const struct memseg_xlat *x;
+	udma_addr_t base;
+
+	if (udma_unlikely(off >= g_mem.va_len))
+		return UDMA_MAPPING_ERROR;
+	x = &g_xlat[off >> MEMSEG_LIST_SHIFT];
+	off &= UDMA_MEMSEG_LIST_VA_SIZE - 1;
+	if (udma_unlikely(size - 1 >= UDMA_MEMSEG_LIST_VA_SIZE - off ||
+			  (off >> x->shift) != ((off + size - 1) >> x->shift)))
+		return UDMA_MAPPING_ERROR;
+	base = x->iova[off >> x->shift];
+	if (udma_unlikely(base == 0)) /* 0: not populated */
+		return UDMA_MAPPING_ERROR;
+	return (udma_addr_t)(uintptr_t)va + base - 1;
+}
+
 /* first IOVA of [va, va+size) when it is memseg memory with contiguous IOVAs */
 static inline udma_addr_t memseg_contig_iova(const void *va, size_t size)
 {
-	udma_addr_t first = memseg_virt2iova(va), last;
-
-	uintptr_t off = (uintptr_t)va - g_mem.va_base;
+	udma_addr_t first = memseg_page_iova(va, size), last;
 	const struct memseg_xlat *x;
 
+	if (udma_likely(first != UDMA_MAPPING_ERROR))
+		return first; /* one page: contiguous by definition */
+	first = memseg_virt2iova(va);
 	if (udma_unlikely(first == UDMA_MAPPING_ERROR))
 		return first;
-	x = &g_xlat[off >> MEMSEG_LIST_SHIFT];
-	off &= UDMA_MEMSEG_LIST_VA_SIZE - 1;
-	if (udma_likely(size - 1 < UDMA_MEMSEG_LIST_VA_SIZE - off &&
-			(off >> x->shift) == ((off + size - 1) >> x->shift)))
-		return first; /* one page: contiguous by definition */
+	x = &g_xlat[((uintptr_t)va - g_mem.va_base) >> MEMSEG_LIST_SHIFT];
 	last = memseg_virt2iova((const uint8_t *)va + size - 1);
 	if (udma_unlikely(last - first != size - 1))
 		return UDMA_MAPPING_ERROR;

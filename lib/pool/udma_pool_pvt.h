@@ -249,15 +249,21 @@ static inline struct udma_pool_cache_pvt *udma_pvt_pool_cache(const struct udma_
 	return udma_likely(!p->debug) ? udma_pvt_lcore_cache(p) : NULL;
 }
 
-/* a block of a cache, handed out: marked in use, its IOVA in *handle */
+/*
+ * a block of a cache, handed out: marked in use, its IOVA in *handle. Both are
+ * found before any store (a store may alias @p): one load of the slab mask.
+ */
 static inline void *udma_pvt_pool_take(const struct udma_pool_pvt *p,
 				       struct udma_pool_cache_pvt *c, udma_addr_t *handle)
 {
-	void *b = udma_pvt_cache_objs(c)[--c->len];
+	void *b = udma_pvt_cache_objs(c)[c->len - 1];
+	uint8_t *mark = udma_pvt_block_mark(p, b);
+	udma_addr_t iova = udma_pvt_block_iova(p, b);
 
+	c->len--;
 	c->allocs++;
-	__atomic_store_n(udma_pvt_block_mark(p, b), 1, __ATOMIC_RELAXED);
-	*handle = udma_pvt_block_iova(p, b);
+	__atomic_store_n(mark, 1, __ATOMIC_RELAXED);
+	*handle = iova;
 	return b;
 }
 

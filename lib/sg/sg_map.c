@@ -104,6 +104,7 @@ static udma_addr_t map_entry_slow(struct udma_device *dev, struct udma_sg *sgl, 
 	udma_addr_t iova = swiotlb_forced() ? UDMA_MAPPING_ERROR :
 					      dma_map_direct(dev, sg->buf, sg->length);
 
+	dma_log_call = "udma_map_sg"; /* a failed bounce logs under it (dma_map_fail()) */
 	/* an entry that straddles the segment boundary bounces into an aligned slot */
 	if (((iova ^ (iova + sg->length - 1)) & ~dev->seg_boundary) != 0 &&
 	    sg->length <= dev->seg_boundary + 1)
@@ -201,7 +202,8 @@ static bool sg_args_ok(struct udma_device *dev, struct udma_sg *sgl, int nents,
 static void unmap_sg(struct udma_device *dev, struct udma_sg *sgl, int nents,
 		     enum udma_data_direction dir, const struct udma_attrs *attrs, const void *caller);
 
-static int map_sg(struct udma_device *dev, struct udma_sg *sgl, int nents,
+/* out of line: udma_map_sg()'s direct path needs no stack frame */
+static __attribute__((noinline)) int map_sg(struct udma_device *dev, struct udma_sg *sgl, int nents,
 		  enum udma_data_direction dir, const struct udma_attrs *attrs, const void *caller)
 {
 	unsigned long flags = attrs ? attrs->flags : 0;
@@ -210,12 +212,14 @@ static int map_sg(struct udma_device *dev, struct udma_sg *sgl, int nents,
 
 	if (!sg_args_ok(dev, sgl, nents, dir, "udma_map_sg"))
 		return 0;
-	dma_log_call = "udma_map_sg";
 	ops = get_dma_ops(dev);
+	if (ops)
+		dma_log_call = "udma_map_sg"; /* the op logs under it */
 	count = ops ? ops->map_sg(dev, sgl, nents, dir, flags) :
 		      map_sg_direct(dev, sgl, nents, dir, flags);
 	if (count > 1 && (flags & (1UL << UDMA_ATTR_FORCE_CONTIGUOUS))) {
 		unmap_sg(dev, sgl, nents, dir, NULL, NULL);
+		dma_log_call = "udma_map_sg";
 		dma_map_fail(dev, sgl->buf, 0, flags, "FORCE_CONTIGUOUS list is not one segment");
 		return 0;
 	}
@@ -230,14 +234,29 @@ int udma_map_sg_attrs(struct udma_device *dev, struct udma_sg *sgl, int nents,
 	return map_sg(dev, sgl, nents, dir, attrs, DBG_CALLER);
 }
 
+/*
+ * g_map_direct (pa/va, no ops, no dma-debug, no forced bouncing) and good list
+ * arguments: what map_sg() and unmap_sg() would check and find, in one branch
+ */
+static inline bool sg_direct_ok(const struct udma_device *dev, const struct udma_sg *sgl,
+				int nents, enum udma_data_direction dir)
+{
+	return udma_likely(g_map_direct && dma_dev_is(dev) && sgl != NULL && nents > 0 &&
+			   dma_dir_ok(dir));
+}
+
 int udma_map_sg(struct udma_device *dev, struct udma_sg *sgl, int nents,
 		enum udma_data_direction dir)
 {
+	if (sg_direct_ok(dev, sgl, nents, dir))
+		return map_sg_direct(dev, sgl, nents, dir, 0);
 	return map_sg(dev, sgl, nents, dir, NULL, DBG_CALLER);
 }
 
-static void unmap_sg(struct udma_device *dev, struct udma_sg *sgl, int nents,
-		     enum udma_data_direction dir, const struct udma_attrs *attrs, const void *caller)
+/* out of line: udma_unmap_sg()'s direct path needs no stack frame */
+static __attribute__((noinline)) void unmap_sg(struct udma_device *dev, struct udma_sg *sgl,
+					       int nents, enum udma_data_direction dir,
+					       const struct udma_attrs *attrs, const void *caller)
 {
 	unsigned long flags = attrs ? attrs->flags : 0;
 	const struct udma_dma_ops *ops;
@@ -272,6 +291,9 @@ void udma_unmap_sg_attrs(struct udma_device *dev, struct udma_sg *sgl, int nents
 void udma_unmap_sg(struct udma_device *dev, struct udma_sg *sgl, int nents,
 		   enum udma_data_direction dir)
 {
+	/* nothing bounced or counted: direct mappings hold no state */
+	if (sg_direct_ok(dev, sgl, nents, dir) && !(sgl->map_flags & SGF_LIST_BOUNCED))
+		return;
 	unmap_sg(dev, sgl, nents, dir, NULL, DBG_CALLER);
 }
 
