@@ -1017,10 +1017,13 @@ static int build_prp(struct udma_nvme_qpair *qp, struct nvme_req *r, int nseg, s
 	return ret < 0 ? ret : 0;
 }
 
-/* what PRPs (or SGLs) cannot describe: one coherent buffer, page aligned */
+/* what PRPs (or SGLs) cannot describe: one coherent buffer, page aligned, takes the
+ * mapped list's place. The list is unmapped only once the buffer is had (until then
+ * req_release() unmaps it); a list block a builder left behind is reused. */
 static int bounce(struct udma_nvme_qpair *qp, struct nvme_req *r, struct nvme_sqe *sqe)
 {
 	struct udma_nvme_ctrlr *c = qp->ctrlr;
+	uint32_t len = (uint32_t)r->len;
 	struct udma_sg *sg;
 	size_t off = 0;
 	int i, ret;
@@ -1028,22 +1031,19 @@ static int bounce(struct udma_nvme_qpair *qp, struct nvme_req *r, struct nvme_sq
 	r->bounce = udma_alloc_coherent(c->dev, r->len, &r->bounce_iova, UDMA_GFP_KERNEL);
 	if (r->bounce == NULL)
 		return -ENOMEM;
+	udma_unmap_sg(c->dev, r->sgl, r->nents, (enum udma_data_direction)r->dir);
 	if (r->dir == UDMA_TO_DEVICE)
 		udma_for_each_sg(r->sgl, sg, r->nents, i) {
 			memcpy((uint8_t *)r->bounce + off, sg->buf, sg->length);
 			off += sg->length;
 		}
-	{
-		udma_addr_t a = r->bounce_iova;
-		uint32_t l = (uint32_t)r->len;
-
-		sqe->cdw0 &= ~NVME_PSDT_SGL;
+	sqe->cdw0 &= ~NVME_PSDT_SGL;
+	if (r->list == NULL)
 		r->list = udma_pool_alloc(c->list_pool, UDMA_GFP_ATOMIC, &r->list_iova);
-		if (r->list == NULL)
-			return -EAGAIN;
-		ret = udma_nvme_build_prp(&a, &l, 1, c->page_size, r->list, r->list_iova, &sqe->prp1,
-					  &sqe->prp2);
-	}
+	if (r->list == NULL)
+		return -EAGAIN;
+	ret = udma_nvme_build_prp(&r->bounce_iova, &len, 1, c->page_size, r->list, r->list_iova,
+				  &sqe->prp1, &sqe->prp2);
 	qp->st.bounced++;
 	return ret < 0 ? ret : 0;
 }
@@ -1079,11 +1079,8 @@ int nvme_submit_io(struct udma_nvme_qpair *qp, uint8_t opc, struct udma_sg *sgl,
 		if (nseg <= 0)
 			return -EIO;
 		ret = c->use_sgl ? build_sgl(qp, &r, nseg, &sqe) : build_prp(qp, &r, nseg, &sqe);
-		if (ret == -EINVAL || ret == -E2BIG) {
-			/* not describable: the data goes through a bounce buffer instead */
-			udma_unmap_sg(c->dev, sgl, nents, (enum udma_data_direction)r.dir);
+		if (ret == -EINVAL || ret == -E2BIG) /* not describable: a bounce buffer instead */
 			ret = bounce(qp, &r, &sqe);
-		}
 		if (ret != 0) {
 			req_release(qp, &r, 0);
 			return ret == -EINVAL ? -EIO : ret;
