@@ -369,6 +369,12 @@ static void req_release(struct udma_nvme_qpair *qp, struct nvme_req *r, int copy
 	r->sgl = NULL;
 }
 
+/* commands holding a CID: each completion reaped frees one (timed-out ones too) */
+static inline int qp_outstanding(const struct udma_nvme_qpair *qp)
+{
+	return (int)(qp->st.submitted - qp->st.completed);
+}
+
 static int qp_ok(const struct udma_nvme_qpair *qp, const char *fn)
 {
 	if (qp == NULL || qp->ctrlr == NULL || qp->reqs == NULL) {
@@ -398,7 +404,6 @@ static int qp_submit(struct udma_nvme_qpair *qp, struct nvme_sqe *sqe, struct nv
 	memcpy(&qp->sq[qp->sq_tail], sqe, sizeof(*sqe));
 	if (++qp->sq_tail == qp->depth)
 		qp->sq_tail = 0;
-	qp->outstanding++;
 	qp->st.submitted++;
 	qp->st.prp_lists += r->list != NULL;
 	/* udma_write32() orders the doorbell after the SQ entry's stores */
@@ -411,7 +416,6 @@ static void cid_free(struct udma_nvme_qpair *qp, uint16_t cid)
 	qp->reqs[cid].active = 0;
 	qp->reqs[cid].next_free = qp->free_head;
 	qp->free_head = cid;
-	qp->outstanding--;
 }
 
 static int check_fatal(struct udma_nvme_qpair *qp)
@@ -421,7 +425,7 @@ static int check_fatal(struct udma_nvme_qpair *qp)
 
 	if (csts == UINT32_MAX || (csts & NVME_CSTS_CFS)) {
 		udma_log(UDMA_LOG_ERR, "nvme: %s: controller fatal status (CSTS %#x): queue %u fails its %d commands",
-			 cname(c), csts, qp->qid, qp->outstanding);
+			 cname(c), csts, qp->qid, qp_outstanding(qp));
 		return -ENXIO;
 	}
 	return 0;
@@ -492,7 +496,7 @@ static int qp_poll(struct udma_nvme_qpair *qp, unsigned int max)
 	if (n) {
 		udma_write32(qp->cq_head, qp->cq_db);
 		qp->polls = 0;
-	} else if (qp->outstanding > 0 && (++qp->polls & 1023u) == 0) {
+	} else if (qp_outstanding(qp) > 0 && (++qp->polls & 1023u) == 0) {
 		/* idle: now and then, the deadlines and the controller's health */
 		uint64_t now = nvme_now_ns();
 		int fatal = check_fatal(qp);
@@ -533,7 +537,7 @@ int udma_nvme_qpair_outstanding(const struct udma_nvme_qpair *qp)
 {
 	if (!qp_ok(qp, __func__))
 		return -EINVAL;
-	return qp->outstanding;
+	return qp_outstanding(qp);
 }
 
 /* ---- admin commands -------------------------------------------------------- */
@@ -630,7 +634,6 @@ int nvme_ctrlr_setup(struct udma_nvme_ctrlr *c, struct udma_device *dev, void *b
 
 	c->dev = dev;
 	c->regs = bar;
-	c->regs_len = len;
 	cap = udma_read64(c->regs + NVME_REG_CAP);
 	c->cap = cap;
 	c->dstrd = 4u << ((cap >> 32) & 0xfu);
@@ -944,10 +947,10 @@ void udma_nvme_qpair_destroy(struct udma_nvme_qpair *qp)
 		return;
 	c = qp->ctrlr;
 	/* give commands in flight a last chance to complete */
-	if (qp->outstanding > 0 && !qp->failed) {
+	if (qp_outstanding(qp) > 0 && !qp->failed) {
 		uint64_t deadline = nvme_now_ns() + (uint64_t)c->timeout_ms * 1000000ull;
 
-		while (qp->outstanding > 0 && nvme_now_ns() < deadline)
+		while (qp_outstanding(qp) > 0 && nvme_now_ns() < deadline)
 			if (qp_poll(qp, 0) == 0)
 				pause_us(10);
 	}
