@@ -434,10 +434,12 @@ static int check_fatal(struct udma_nvme_qpair *qp)
 	return 0;
 }
 
-/* fail every command in flight with @err (timeout, fatal status); their resources
- * stay until the pair is destroyed: the device may still write them */
-static void qp_fail_all(struct udma_nvme_qpair *qp, int err, uint64_t now)
+/* fail commands in flight: every one with -ENXIO (fatal status), the expired ones
+ * with -ETIMEDOUT; the pair then refuses new commands. Their resources stay until the
+ * pair is destroyed or the command completes late: the device may still write them */
+static void qp_fail(struct udma_nvme_qpair *qp, int err, uint64_t now)
 {
+	bool failed = err != -ETIMEDOUT;
 	unsigned int i;
 
 	for (i = 0; i < qp->depth; i++) {
@@ -446,13 +448,15 @@ static void qp_fail_all(struct udma_nvme_qpair *qp, int err, uint64_t now)
 		if (!r->active || r->timed_out || (err == -ETIMEDOUT && r->deadline_ns > now))
 			continue;
 		r->timed_out = 1;
+		failed = true;
 		if (err == -ETIMEDOUT)
 			udma_log(UDMA_LOG_ERR, "nvme: %s: queue %u command %u: no completion after %u ms",
 				 cname(qp->ctrlr), qp->qid, i, qp->ctrlr->timeout_ms);
 		if (r->cb)
 			r->cb(r->arg, err, 0);
 	}
-	qp->failed = err;
+	if (failed)
+		qp->failed = err;
 }
 
 static int qp_poll(struct udma_nvme_qpair *qp, unsigned int max)
@@ -500,20 +504,10 @@ static int qp_poll(struct udma_nvme_qpair *qp, unsigned int max)
 		udma_write32(qp->cq_head, qp->cq_db);
 		qp->polls = 0;
 	} else if (qp_outstanding(qp) > 0 && (++qp->polls & 1023u) == 0) {
-		/* idle: now and then, the deadlines and the controller's health */
-		uint64_t now = nvme_now_ns();
+		/* idle: now and then, the controller's health and the deadlines */
 		int fatal = check_fatal(qp);
-		unsigned int i;
 
-		if (fatal)
-			qp_fail_all(qp, fatal, now);
-		else
-			for (i = 0; i < qp->depth; i++)
-				if (qp->reqs[i].active && !qp->reqs[i].timed_out &&
-				    qp->reqs[i].deadline_ns <= now) {
-					qp_fail_all(qp, -ETIMEDOUT, now);
-					break;
-				}
+		qp_fail(qp, fatal ? fatal : -ETIMEDOUT, nvme_now_ns());
 	}
 	return (int)n;
 }
