@@ -1089,8 +1089,9 @@ int nvme_submit_io(struct udma_nvme_qpair *qp, uint8_t opc, struct udma_sg *sgl,
 	return qp_submit(qp, &sqe, &r);
 }
 
+/* an LBA out of range is the controller's to say (LBA Out of Range: -EIO) */
 static int io_args(struct udma_nvme_qpair *qp, const char *fn, struct udma_sg *sgl, int nents,
-		   uint64_t lba, uint32_t nlb, int data)
+		   uint32_t nlb, int data)
 {
 	struct udma_nvme_ctrlr *c;
 	uint64_t total = 0;
@@ -1105,7 +1106,6 @@ static int io_args(struct udma_nvme_qpair *qp, const char *fn, struct udma_sg *s
 			 fn, (void *)sgl, nents, nlb);
 		return -EINVAL;
 	}
-	(void)lba; /* out of range is the controller's to say: LBA Out of Range, -EIO */
 	if (!data)
 		return 0;
 	if ((uint64_t)nlb * c->info.lba_size > c->max_xfer)
@@ -1129,7 +1129,7 @@ static int io_args(struct udma_nvme_qpair *qp, const char *fn, struct udma_sg *s
 int udma_nvme_read(struct udma_nvme_qpair *qp, struct udma_sg *sgl, int nents, uint64_t lba,
 		   uint32_t nlb, udma_nvme_cb cb, void *arg)
 {
-	int ret = io_args(qp, __func__, sgl, nents, lba, nlb, 1);
+	int ret = io_args(qp, __func__, sgl, nents, nlb, 1);
 
 	return ret ? ret : nvme_submit_io(qp, NVME_CMD_READ, sgl, nents, lba, nlb, cb, arg);
 }
@@ -1137,7 +1137,7 @@ int udma_nvme_read(struct udma_nvme_qpair *qp, struct udma_sg *sgl, int nents, u
 int udma_nvme_write(struct udma_nvme_qpair *qp, struct udma_sg *sgl, int nents, uint64_t lba,
 		    uint32_t nlb, udma_nvme_cb cb, void *arg)
 {
-	int ret = io_args(qp, __func__, sgl, nents, lba, nlb, 1);
+	int ret = io_args(qp, __func__, sgl, nents, nlb, 1);
 
 	return ret ? ret : nvme_submit_io(qp, NVME_CMD_WRITE, sgl, nents, lba, nlb, cb, arg);
 }
@@ -1152,7 +1152,7 @@ int udma_nvme_flush(struct udma_nvme_qpair *qp, udma_nvme_cb cb, void *arg)
 int udma_nvme_write_zeroes(struct udma_nvme_qpair *qp, uint64_t lba, uint32_t nlb, udma_nvme_cb cb,
 			   void *arg)
 {
-	int ret = io_args(qp, __func__, NULL, 0, lba, nlb, 0);
+	int ret = io_args(qp, __func__, NULL, 0, nlb, 0);
 
 	return ret ? ret : nvme_submit_io(qp, NVME_CMD_WRITE_ZEROES, NULL, 0, lba, nlb, cb, arg);
 }
