@@ -100,95 +100,40 @@ const char *udma_nvme_status_str(uint16_t st)
 
 /* ---- PRP building ---------------------------------------------------------- */
 
-static inline int prp_add(uint64_t *list, unsigned int max, unsigned int *n, uint64_t *e0, uint64_t a)
-{
-	if (*n == 0)
-		*e0 = a;
-	else if (list == NULL)
-		return -ENOBUFS; /* a list is needed: the caller allocates one and retries */
-	if (*n >= max)
-		return -E2BIG;
-	if (list != NULL)
-		list[*n] = a;
-	(*n)++;
-	return 0;
-}
-
-/* one segment's pages after PRP1: shared by both builders */
-static inline int prp_seg(uint64_t a, uint32_t l, int first, int last, uint32_t page_size,
-			  uint64_t *list, unsigned int max, unsigned int *n, uint64_t *e0, uint64_t *prp1)
-{
-	uint64_t pmask = page_size - 1, p, end = a + l;
-	int ret;
-
-	if (l == 0 || (a & 3u) != 0 || (!first && (a & pmask) != 0) || (!last && (end & pmask) != 0))
-		return -EINVAL;
-	if (first) {
-		*prp1 = a;
-		p = (a & ~pmask) + page_size;
-	} else {
-		p = a;
-	}
-	for (; p < end; p += page_size)
-		if ((ret = prp_add(list, max, n, e0, p)) != 0)
-			return ret;
-	return 0;
-}
-
-static inline int prp_finish(unsigned int n, uint64_t e0, udma_addr_t list_iova, uint64_t *prp2)
-{
-	if (n == 0) {
-		*prp2 = 0;
-		return 0;
-	}
-	if (n == 1) {
-		*prp2 = e0;
-		return 0;
-	}
-	*prp2 = list_iova;
-	return (int)n;
-}
-
-int udma_nvme_build_prp(const udma_addr_t *seg_addr, const uint32_t *seg_len, int nseg,
-			uint32_t page_size, uint64_t *list, udma_addr_t list_iova, uint64_t *prp1,
-			uint64_t *prp2)
-{
-	unsigned int n = 0, max = page_size / 8;
-	uint64_t e0 = 0;
-	int i, ret;
-
-	if (seg_addr == NULL || seg_len == NULL || nseg <= 0 || page_size < 4096 ||
-	    (page_size & (page_size - 1)) || prp1 == NULL || prp2 == NULL) {
-		udma_log(UDMA_LOG_ERR, "nvme: build_prp: bad argument (nseg %d, page size %u)", nseg,
-			 page_size);
-		return -EINVAL;
-	}
-	for (i = 0; i < nseg; i++)
-		if ((ret = prp_seg(seg_addr[i], seg_len[i], i == 0, i == nseg - 1, page_size, list, max,
-				   &n, &e0, prp1)) != 0)
-			return ret;
-	return prp_finish(n, e0, list_iova, prp2);
-}
-
-/* the data path's builder: one pass over the mapped list, the list written in place;
- * have_list is a constant at each call, so each use compiles to its own loop */
+/*
+ * One walk over the segments, from arrays or from a mapped scatterlist (from_sg),
+ * with or without a list block (have_list): both flags are constants at each call,
+ * so each use compiles to its own loop. PRP1 takes the first segment's start; the
+ * pages after it go to the list (or, without one, the first of them to *e0, and a
+ * second is -ENOBUFS: the caller allocates a block and walks again).
+ */
 static inline __attribute__((always_inline)) int
-prp_walk_sg(struct udma_sg *sg, int nseg, uint32_t page_size, uint64_t *list, uint64_t *prp1,
-	    unsigned int *np, uint64_t *e0, const int have_list)
+prp_walk(struct udma_sg *sg, const udma_addr_t *seg_addr, const uint32_t *seg_len, int nseg,
+	 uint32_t page_size, uint64_t *list, uint64_t *prp1, unsigned int *np, uint64_t *e0,
+	 const int from_sg, const int have_list)
 {
 	const uint64_t pmask = page_size - 1;
 	const unsigned int shift = (unsigned int)__builtin_ctz(page_size), max = page_size / 8;
 	unsigned int n = 0;
 	int i;
 
-	for (i = 0; i < nseg; i++, sg = udma_sg_next(sg)) {
+	for (i = 0; i < nseg; i++) {
 		uint64_t a, end, p;
+		uint32_t l;
 
-		if (sg == NULL)
-			return -EINVAL;
-		a = sg->dma_address;
-		end = a + sg->dma_length;
-		if (sg->dma_length == 0 || (a & 3u) != 0 || (i > 0 && (a & pmask) != 0) ||
+		if (from_sg) {
+			if (i > 0)
+				sg = udma_sg_next(sg);
+			if (sg == NULL)
+				return -EINVAL;
+			a = sg->dma_address;
+			l = sg->dma_length;
+		} else {
+			a = seg_addr[i];
+			l = seg_len[i];
+		}
+		end = a + l;
+		if (l == 0 || (a & 3u) != 0 || (i > 0 && (a & pmask) != 0) ||
 		    (i < nseg - 1 && (end & pmask) != 0))
 			return -EINVAL;
 		if (i == 0) {
@@ -219,6 +164,51 @@ prp_walk_sg(struct udma_sg *sg, int nseg, uint32_t page_size, uint64_t *list, ui
 	return 0;
 }
 
+/* PRP2 from the walk: nothing, the second page itself, or the list */
+static inline int prp_finish(unsigned int n, uint64_t e0, udma_addr_t list_iova, uint64_t *prp2)
+{
+	if (n == 0) {
+		*prp2 = 0;
+		return 0;
+	}
+	if (n == 1) {
+		*prp2 = e0;
+		return 0;
+	}
+	*prp2 = list_iova;
+	return (int)n;
+}
+
+static int prp_bad_args(bool have_segs, int nseg, uint32_t page_size, const uint64_t *prp1,
+			const uint64_t *prp2, const char *fn)
+{
+	if (have_segs && nseg > 0 && page_size >= 4096 && (page_size & (page_size - 1)) == 0 &&
+	    prp1 != NULL && prp2 != NULL)
+		return 0;
+	udma_log(UDMA_LOG_ERR, "nvme: %s: bad argument (nseg %d, page size %u)", fn, nseg, page_size);
+	return -EINVAL;
+}
+
+int udma_nvme_build_prp(const udma_addr_t *seg_addr, const uint32_t *seg_len, int nseg,
+			uint32_t page_size, uint64_t *list, udma_addr_t list_iova, uint64_t *prp1,
+			uint64_t *prp2)
+{
+	unsigned int n = 0;
+	uint64_t e0 = 0;
+	int ret;
+
+	if (prp_bad_args(seg_addr != NULL && seg_len != NULL, nseg, page_size, prp1, prp2,
+			 "build_prp"))
+		return -EINVAL;
+	if (list != NULL) {
+		ret = prp_walk(NULL, seg_addr, seg_len, nseg, page_size, list, prp1, &n, &e0, 0, 1);
+		e0 = n ? list[0] : 0;
+	} else {
+		ret = prp_walk(NULL, seg_addr, seg_len, nseg, page_size, NULL, prp1, &n, &e0, 0, 0);
+	}
+	return ret ? ret : prp_finish(n, e0, list_iova, prp2);
+}
+
 int udma_nvme_build_prp_sg(struct udma_sg *sgl, int nseg, uint32_t page_size, uint64_t *list,
 			   udma_addr_t list_iova, uint64_t *prp1, uint64_t *prp2)
 {
@@ -226,21 +216,15 @@ int udma_nvme_build_prp_sg(struct udma_sg *sgl, int nseg, uint32_t page_size, ui
 	uint64_t e0 = 0;
 	int ret;
 
-	if (sgl == NULL || nseg <= 0 || page_size < 4096 || (page_size & (page_size - 1)) ||
-	    prp1 == NULL || prp2 == NULL) {
-		udma_log(UDMA_LOG_ERR, "nvme: build_prp_sg: bad argument (nseg %d, page size %u)", nseg,
-			 page_size);
+	if (prp_bad_args(sgl != NULL, nseg, page_size, prp1, prp2, "build_prp_sg"))
 		return -EINVAL;
-	}
 	if (list != NULL) {
-		ret = prp_walk_sg(sgl, nseg, page_size, list, prp1, &n, &e0, 1);
+		ret = prp_walk(sgl, NULL, NULL, nseg, page_size, list, prp1, &n, &e0, 1, 1);
 		e0 = n ? list[0] : 0;
 	} else {
-		ret = prp_walk_sg(sgl, nseg, page_size, NULL, prp1, &n, &e0, 0);
+		ret = prp_walk(sgl, NULL, NULL, nseg, page_size, NULL, prp1, &n, &e0, 1, 0);
 	}
-	if (ret)
-		return ret;
-	return prp_finish(n, e0, list_iova, prp2);
+	return ret ? ret : prp_finish(n, e0, list_iova, prp2);
 }
 
 /* ---- queue pairs ------------------------------------------------------------ */
