@@ -209,15 +209,14 @@ int udma_nvme_build_prp(const udma_addr_t *seg_addr, const uint32_t *seg_len, in
 	return ret ? ret : prp_finish(n, e0, list_iova, prp2);
 }
 
-int udma_nvme_build_prp_sg(struct udma_sg *sgl, int nseg, uint32_t page_size, uint64_t *list,
-			   udma_addr_t list_iova, uint64_t *prp1, uint64_t *prp2)
+/* the data path's builder (its arguments are the driver's own: not checked again) */
+static int prp_sg(struct udma_sg *sgl, int nseg, uint32_t page_size, uint64_t *list,
+		  udma_addr_t list_iova, uint64_t *prp1, uint64_t *prp2)
 {
 	unsigned int n = 0;
 	uint64_t e0 = 0;
 	int ret;
 
-	if (prp_bad_args(sgl != NULL, nseg, page_size, prp1, prp2, "build_prp_sg"))
-		return -EINVAL;
 	if (list != NULL) {
 		ret = prp_walk(sgl, NULL, NULL, nseg, page_size, list, prp1, &n, &e0, 1, 1);
 		e0 = n ? list[0] : 0;
@@ -225,6 +224,14 @@ int udma_nvme_build_prp_sg(struct udma_sg *sgl, int nseg, uint32_t page_size, ui
 		ret = prp_walk(sgl, NULL, NULL, nseg, page_size, NULL, prp1, &n, &e0, 1, 0);
 	}
 	return ret ? ret : prp_finish(n, e0, list_iova, prp2);
+}
+
+int udma_nvme_build_prp_sg(struct udma_sg *sgl, int nseg, uint32_t page_size, uint64_t *list,
+			   udma_addr_t list_iova, uint64_t *prp1, uint64_t *prp2)
+{
+	if (prp_bad_args(sgl != NULL, nseg, page_size, prp1, prp2, "build_prp_sg"))
+		return -EINVAL;
+	return prp_sg(sgl, nseg, page_size, list, list_iova, prp1, prp2);
 }
 
 /* ---- queue pairs ------------------------------------------------------------ */
@@ -990,14 +997,13 @@ static int build_prp(struct udma_nvme_qpair *qp, struct nvme_req *r, int nseg, s
 	struct udma_nvme_ctrlr *c = qp->ctrlr;
 	int ret;
 
-	ret = udma_nvme_build_prp_sg(r->sgl, nseg, c->page_size, NULL, 0, &sqe->prp1, &sqe->prp2);
+	ret = prp_sg(r->sgl, nseg, c->page_size, NULL, 0, &sqe->prp1, &sqe->prp2);
 	if (ret != -ENOBUFS)
 		return ret < 0 ? ret : 0;
 	r->list = udma_pool_alloc(c->list_pool, UDMA_GFP_ATOMIC, &r->list_iova);
 	if (r->list == NULL)
 		return -EAGAIN;
-	ret = udma_nvme_build_prp_sg(r->sgl, nseg, c->page_size, r->list, r->list_iova, &sqe->prp1,
-				     &sqe->prp2);
+	ret = prp_sg(r->sgl, nseg, c->page_size, r->list, r->list_iova, &sqe->prp1, &sqe->prp2);
 	return ret < 0 ? ret : 0;
 }
 
