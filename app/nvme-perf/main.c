@@ -128,7 +128,7 @@ static void *work(void *arg)
 	if (w->qp == NULL || w->ios == NULL || w->hist == NULL) {
 		fprintf(stderr, "nvme-perf: worker %u: no queue pair or memory\n", w->idx);
 		w->ret = -1;
-		return NULL;
+		goto out;
 	}
 	w->lat_min = UINT64_MAX;
 	w->rng = 0x9e3779b97f4a7c15ull * (w->idx + 1);
@@ -138,8 +138,9 @@ static void *work(void *arg)
 		w->ios[i].buf = udma_alloc_coherent(udma_nvme_dma_device(g_c), g.io_size, &w->ios[i].h,
 						    UDMA_GFP_KERNEL);
 		if (w->ios[i].buf == NULL) {
+			fprintf(stderr, "nvme-perf: worker %u: no coherent buffer\n", w->idx);
 			w->ret = -1;
-			return NULL;
+			goto out;
 		}
 		memset(w->ios[i].buf, (int)(0x5a + i), g.io_size);
 	}
@@ -157,11 +158,13 @@ static void *work(void *arg)
 		if (udma_nvme_qpair_poll(w->qp, 0) < 0)
 			break;
 	}
-out:
-	while (udma_nvme_qpair_outstanding(w->qp) > 0)
-		udma_nvme_qpair_poll(w->qp, 0);
-	udma_nvme_qpair_destroy(w->qp);
-	for (i = 0; i < g.qd; i++)
+out: /* also the setup's failures: the pair and the buffers had so far go back */
+	if (w->qp != NULL) {
+		while (udma_nvme_qpair_outstanding(w->qp) > 0)
+			udma_nvme_qpair_poll(w->qp, 0);
+		udma_nvme_qpair_destroy(w->qp);
+	}
+	for (i = 0; w->ios != NULL && i < g.qd; i++)
 		if (w->ios[i].buf)
 			udma_free_coherent(udma_nvme_dma_device(g_c), g.io_size, w->ios[i].buf, w->ios[i].h);
 	free(w->ios);
