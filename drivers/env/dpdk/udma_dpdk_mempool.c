@@ -73,8 +73,6 @@ static int udma_mp_alloc(struct rte_mempool *mp)
 		free(u);
 		return -ENODEV;
 	}
-	if (u->dev == g_dev)
-		__atomic_add_fetch(&g_dev_pools, 1, __ATOMIC_RELAXED);
 	if (snprintf(name, sizeof(name), "U_%s", mp->name) >= (int)sizeof(name)) {
 		free(u);
 		return -ENAMETOOLONG;
@@ -84,6 +82,9 @@ static int udma_mp_alloc(struct rte_mempool *mp)
 		free(u);
 		return -rte_errno;
 	}
+	/* counted once the pool exists: a failure above holds nothing */
+	if (u->dev == g_dev)
+		__atomic_add_fetch(&g_dev_pools, 1, __ATOMIC_RELAXED);
 	mp->pool_data = u;
 	return 0;
 }
