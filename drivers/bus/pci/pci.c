@@ -35,7 +35,7 @@ struct udma_pci_device {
 	char dir[512];         /* sysfs directory of the function */
 	int group_fd, dev_fd;  /* VFIO */
 	int cfg_fd;            /* sysfs config */
-	bool can_reset;
+	bool can_reset;        /* VFIO: FLR, PM or bus reset (sysfs: the reset file says) */
 	struct udma_pci_region region[UDMA_PCI_NUM_REGIONS];
 	void *bar[NBARS];
 	size_t bar_len[NBARS];
@@ -272,7 +272,6 @@ static int open_sysfs(struct udma_pci_device *p, const char *driver)
 	}
 	if (f)
 		fclose(f);
-	p->can_reset = true; /* the reset file says, at reset time */
 	UDMA_LOG(WARNING, "%s opened through sysfs: the device is NOT isolated (no IOMMU confines it): it "
 		 "can read and write any memory; use vfio-pci with an IOMMU to confine it",
 		 p->info.addr);
