@@ -21,6 +21,8 @@
 static struct {
 	unsigned int qd, io_size, secs, threads, read_pct, random, json;
 	uint64_t region_start, region_blocks;
+	uint32_t nlb;   /* blocks an I/O */
+	uint64_t slots; /* I/O-sized places in the region */
 	const char *addr;
 } g = {.qd = 32, .io_size = 4096, .secs = 5, .threads = 1, .read_pct = 100, .random = 1};
 
@@ -90,17 +92,16 @@ static void done_cb(void *arg, int status, uint16_t nvme_status)
 
 static int submit(struct worker *w, struct io *io)
 {
-	uint32_t nlb = g.io_size / g_info.lba_size;
-	uint64_t slots = g.region_blocks / nlb, lba;
+	uint64_t lba;
 	int ret;
 
-	lba = g.region_start + (g.random ? rnd(w) % slots : w->seq++ % slots) * nlb;
+	lba = g.region_start + (g.random ? rnd(w) % g.slots : w->seq++ % g.slots) * g.nlb;
 	io->is_read = g.read_pct == 100 || (g.read_pct > 0 && rnd(w) % 100 < g.read_pct);
 	io->t0 = now_ns();
 	udma_sg_init_table(&io->sg, 1);
 	udma_sg_set_buf(&io->sg, io->buf, g.io_size);
-	ret = io->is_read ? udma_nvme_read(w->qp, &io->sg, 1, lba, nlb, done_cb, io)
-			  : udma_nvme_write(w->qp, &io->sg, 1, lba, nlb, done_cb, io);
+	ret = io->is_read ? udma_nvme_read(w->qp, &io->sg, 1, lba, g.nlb, done_cb, io)
+			  : udma_nvme_write(w->qp, &io->sg, 1, lba, g.nlb, done_cb, io);
 	if (ret == 0) {
 		if (io->is_read)
 			w->reads++;
@@ -128,7 +129,7 @@ static void *work(void *arg)
 	if (w->qp == NULL || w->ios == NULL || w->hist == NULL) {
 		fprintf(stderr, "nvme-perf: worker %u: no queue pair or memory\n", w->idx);
 		w->ret = -1;
-		return NULL;
+		goto out;
 	}
 	w->lat_min = UINT64_MAX;
 	w->rng = 0x9e3779b97f4a7c15ull * (w->idx + 1);
@@ -138,8 +139,9 @@ static void *work(void *arg)
 		w->ios[i].buf = udma_alloc_coherent(udma_nvme_dma_device(g_c), g.io_size, &w->ios[i].h,
 						    UDMA_GFP_KERNEL);
 		if (w->ios[i].buf == NULL) {
+			fprintf(stderr, "nvme-perf: worker %u: no coherent buffer\n", w->idx);
 			w->ret = -1;
-			return NULL;
+			goto out;
 		}
 		memset(w->ios[i].buf, (int)(0x5a + i), g.io_size);
 	}
@@ -157,11 +159,13 @@ static void *work(void *arg)
 		if (udma_nvme_qpair_poll(w->qp, 0) < 0)
 			break;
 	}
-out:
-	while (udma_nvme_qpair_outstanding(w->qp) > 0)
-		udma_nvme_qpair_poll(w->qp, 0);
-	udma_nvme_qpair_destroy(w->qp);
-	for (i = 0; i < g.qd; i++)
+out: /* also the setup's failures: the pair and the buffers had so far go back */
+	if (w->qp != NULL) {
+		while (udma_nvme_qpair_outstanding(w->qp) > 0)
+			udma_nvme_qpair_poll(w->qp, 0);
+		udma_nvme_qpair_destroy(w->qp);
+	}
+	for (i = 0; w->ios != NULL && i < g.qd; i++)
 		if (w->ios[i].buf)
 			udma_free_coherent(udma_nvme_dma_device(g_c), g.io_size, w->ios[i].buf, w->ios[i].h);
 	free(w->ios);
@@ -284,7 +288,9 @@ int main(int argc, char **argv)
 		g.region_start = 0;
 		g.region_blocks = g_info.nlbas;
 	}
-	if (g.region_blocks < g.io_size / g_info.lba_size) {
+	g.nlb = g.io_size / g_info.lba_size;
+	g.slots = g.region_blocks / g.nlb;
+	if (g.slots == 0) {
 		fprintf(stderr, "nvme-perf: region smaller than one I/O\n");
 		udma_nvme_close(g_c);
 		return 2;

@@ -25,11 +25,14 @@
 #define MAX_DEPTH 1024u
 #define CID_NONE UINT16_MAX
 
+/* the deadlines' clock: every submission reads it, and timeouts are milliseconds,
+ * so the coarse clock (a tick's resolution, always a vDSO read: ~3 ns against ~20 ns,
+ * and never a system call where the clocksource has no vDSO read, as in TCG guests) */
 uint64_t nvme_now_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
@@ -97,95 +100,40 @@ const char *udma_nvme_status_str(uint16_t st)
 
 /* ---- PRP building ---------------------------------------------------------- */
 
-static inline int prp_add(uint64_t *list, unsigned int max, unsigned int *n, uint64_t *e0, uint64_t a)
-{
-	if (*n == 0)
-		*e0 = a;
-	else if (list == NULL)
-		return -ENOBUFS; /* a list is needed: the caller allocates one and retries */
-	if (*n >= max)
-		return -E2BIG;
-	if (list != NULL)
-		list[*n] = a;
-	(*n)++;
-	return 0;
-}
-
-/* one segment's pages after PRP1: shared by both builders */
-static inline int prp_seg(uint64_t a, uint32_t l, int first, int last, uint32_t page_size,
-			  uint64_t *list, unsigned int max, unsigned int *n, uint64_t *e0, uint64_t *prp1)
-{
-	uint64_t pmask = page_size - 1, p, end = a + l;
-	int ret;
-
-	if (l == 0 || (a & 3u) != 0 || (!first && (a & pmask) != 0) || (!last && (end & pmask) != 0))
-		return -EINVAL;
-	if (first) {
-		*prp1 = a;
-		p = (a & ~pmask) + page_size;
-	} else {
-		p = a;
-	}
-	for (; p < end; p += page_size)
-		if ((ret = prp_add(list, max, n, e0, p)) != 0)
-			return ret;
-	return 0;
-}
-
-static inline int prp_finish(unsigned int n, uint64_t e0, udma_addr_t list_iova, uint64_t *prp2)
-{
-	if (n == 0) {
-		*prp2 = 0;
-		return 0;
-	}
-	if (n == 1) {
-		*prp2 = e0;
-		return 0;
-	}
-	*prp2 = list_iova;
-	return (int)n;
-}
-
-int udma_nvme_build_prp(const udma_addr_t *seg_addr, const uint32_t *seg_len, int nseg,
-			uint32_t page_size, uint64_t *list, udma_addr_t list_iova, uint64_t *prp1,
-			uint64_t *prp2)
-{
-	unsigned int n = 0, max = page_size / 8;
-	uint64_t e0 = 0;
-	int i, ret;
-
-	if (seg_addr == NULL || seg_len == NULL || nseg <= 0 || page_size < 4096 ||
-	    (page_size & (page_size - 1)) || prp1 == NULL || prp2 == NULL) {
-		udma_log(UDMA_LOG_ERR, "nvme: build_prp: bad argument (nseg %d, page size %u)", nseg,
-			 page_size);
-		return -EINVAL;
-	}
-	for (i = 0; i < nseg; i++)
-		if ((ret = prp_seg(seg_addr[i], seg_len[i], i == 0, i == nseg - 1, page_size, list, max,
-				   &n, &e0, prp1)) != 0)
-			return ret;
-	return prp_finish(n, e0, list_iova, prp2);
-}
-
-/* the data path's builder: one pass over the mapped list, the list written in place;
- * have_list is a constant at each call, so each use compiles to its own loop */
+/*
+ * One walk over the segments, from arrays or from a mapped scatterlist (from_sg),
+ * with or without a list block (have_list): both flags are constants at each call,
+ * so each use compiles to its own loop. PRP1 takes the first segment's start; the
+ * pages after it go to the list (or, without one, the first of them to *e0, and a
+ * second is -ENOBUFS: the caller allocates a block and walks again).
+ */
 static inline __attribute__((always_inline)) int
-prp_walk_sg(struct udma_sg *sg, int nseg, uint32_t page_size, uint64_t *list, uint64_t *prp1,
-	    unsigned int *np, uint64_t *e0, const int have_list)
+prp_walk(struct udma_sg *sg, const udma_addr_t *seg_addr, const uint32_t *seg_len, int nseg,
+	 uint32_t page_size, uint64_t *list, uint64_t *prp1, unsigned int *np, uint64_t *e0,
+	 const int from_sg, const int have_list)
 {
 	const uint64_t pmask = page_size - 1;
 	const unsigned int shift = (unsigned int)__builtin_ctz(page_size), max = page_size / 8;
 	unsigned int n = 0;
 	int i;
 
-	for (i = 0; i < nseg; i++, sg = udma_sg_next(sg)) {
+	for (i = 0; i < nseg; i++) {
 		uint64_t a, end, p;
+		uint32_t l;
 
-		if (sg == NULL)
-			return -EINVAL;
-		a = sg->dma_address;
-		end = a + sg->dma_length;
-		if (sg->dma_length == 0 || (a & 3u) != 0 || (i > 0 && (a & pmask) != 0) ||
+		if (from_sg) {
+			if (i > 0)
+				sg = udma_sg_next(sg);
+			if (sg == NULL)
+				return -EINVAL;
+			a = sg->dma_address;
+			l = sg->dma_length;
+		} else {
+			a = seg_addr[i];
+			l = seg_len[i];
+		}
+		end = a + l;
+		if (l == 0 || (a & 3u) != 0 || (i > 0 && (a & pmask) != 0) ||
 		    (i < nseg - 1 && (end & pmask) != 0))
 			return -EINVAL;
 		if (i == 0) {
@@ -216,28 +164,74 @@ prp_walk_sg(struct udma_sg *sg, int nseg, uint32_t page_size, uint64_t *list, ui
 	return 0;
 }
 
-int udma_nvme_build_prp_sg(struct udma_sg *sgl, int nseg, uint32_t page_size, uint64_t *list,
-			   udma_addr_t list_iova, uint64_t *prp1, uint64_t *prp2)
+/* PRP2 from the walk: nothing, the second page itself, or the list */
+static inline int prp_finish(unsigned int n, uint64_t e0, udma_addr_t list_iova, uint64_t *prp2)
+{
+	if (n == 0) {
+		*prp2 = 0;
+		return 0;
+	}
+	if (n == 1) {
+		*prp2 = e0;
+		return 0;
+	}
+	*prp2 = list_iova;
+	return (int)n;
+}
+
+static int prp_bad_args(bool have_segs, int nseg, uint32_t page_size, const uint64_t *prp1,
+			const uint64_t *prp2, const char *fn)
+{
+	if (have_segs && nseg > 0 && page_size >= 4096 && (page_size & (page_size - 1)) == 0 &&
+	    prp1 != NULL && prp2 != NULL)
+		return 0;
+	udma_log(UDMA_LOG_ERR, "nvme: %s: bad argument (nseg %d, page size %u)", fn, nseg, page_size);
+	return -EINVAL;
+}
+
+int udma_nvme_build_prp(const udma_addr_t *seg_addr, const uint32_t *seg_len, int nseg,
+			uint32_t page_size, uint64_t *list, udma_addr_t list_iova, uint64_t *prp1,
+			uint64_t *prp2)
 {
 	unsigned int n = 0;
 	uint64_t e0 = 0;
 	int ret;
 
-	if (sgl == NULL || nseg <= 0 || page_size < 4096 || (page_size & (page_size - 1)) ||
-	    prp1 == NULL || prp2 == NULL) {
-		udma_log(UDMA_LOG_ERR, "nvme: build_prp_sg: bad argument (nseg %d, page size %u)", nseg,
-			 page_size);
+	if (prp_bad_args(seg_addr != NULL && seg_len != NULL, nseg, page_size, prp1, prp2,
+			 "build_prp"))
 		return -EINVAL;
-	}
 	if (list != NULL) {
-		ret = prp_walk_sg(sgl, nseg, page_size, list, prp1, &n, &e0, 1);
+		ret = prp_walk(NULL, seg_addr, seg_len, nseg, page_size, list, prp1, &n, &e0, 0, 1);
 		e0 = n ? list[0] : 0;
 	} else {
-		ret = prp_walk_sg(sgl, nseg, page_size, NULL, prp1, &n, &e0, 0);
+		ret = prp_walk(NULL, seg_addr, seg_len, nseg, page_size, NULL, prp1, &n, &e0, 0, 0);
 	}
-	if (ret)
-		return ret;
-	return prp_finish(n, e0, list_iova, prp2);
+	return ret ? ret : prp_finish(n, e0, list_iova, prp2);
+}
+
+/* the data path's builder (its arguments are the driver's own: not checked again) */
+static int prp_sg(struct udma_sg *sgl, int nseg, uint32_t page_size, uint64_t *list,
+		  udma_addr_t list_iova, uint64_t *prp1, uint64_t *prp2)
+{
+	unsigned int n = 0;
+	uint64_t e0 = 0;
+	int ret;
+
+	if (list != NULL) {
+		ret = prp_walk(sgl, NULL, NULL, nseg, page_size, list, prp1, &n, &e0, 1, 1);
+		e0 = n ? list[0] : 0;
+	} else {
+		ret = prp_walk(sgl, NULL, NULL, nseg, page_size, NULL, prp1, &n, &e0, 1, 0);
+	}
+	return ret ? ret : prp_finish(n, e0, list_iova, prp2);
+}
+
+int udma_nvme_build_prp_sg(struct udma_sg *sgl, int nseg, uint32_t page_size, uint64_t *list,
+			   udma_addr_t list_iova, uint64_t *prp1, uint64_t *prp2)
+{
+	if (prp_bad_args(sgl != NULL, nseg, page_size, prp1, prp2, "build_prp_sg"))
+		return -EINVAL;
+	return prp_sg(sgl, nseg, page_size, list, list_iova, prp1, prp2);
 }
 
 /* ---- queue pairs ------------------------------------------------------------ */
@@ -369,6 +363,12 @@ static void req_release(struct udma_nvme_qpair *qp, struct nvme_req *r, int copy
 	r->sgl = NULL;
 }
 
+/* commands holding a CID: each completion reaped frees one (timed-out ones too) */
+static inline int qp_outstanding(const struct udma_nvme_qpair *qp)
+{
+	return (int)(qp->st.submitted - qp->st.completed);
+}
+
 static int qp_ok(const struct udma_nvme_qpair *qp, const char *fn)
 {
 	if (qp == NULL || qp->ctrlr == NULL || qp->reqs == NULL) {
@@ -398,7 +398,6 @@ static int qp_submit(struct udma_nvme_qpair *qp, struct nvme_sqe *sqe, struct nv
 	memcpy(&qp->sq[qp->sq_tail], sqe, sizeof(*sqe));
 	if (++qp->sq_tail == qp->depth)
 		qp->sq_tail = 0;
-	qp->outstanding++;
 	qp->st.submitted++;
 	qp->st.prp_lists += r->list != NULL;
 	/* udma_write32() orders the doorbell after the SQ entry's stores */
@@ -411,7 +410,6 @@ static void cid_free(struct udma_nvme_qpair *qp, uint16_t cid)
 	qp->reqs[cid].active = 0;
 	qp->reqs[cid].next_free = qp->free_head;
 	qp->free_head = cid;
-	qp->outstanding--;
 }
 
 static int check_fatal(struct udma_nvme_qpair *qp)
@@ -421,16 +419,18 @@ static int check_fatal(struct udma_nvme_qpair *qp)
 
 	if (csts == UINT32_MAX || (csts & NVME_CSTS_CFS)) {
 		udma_log(UDMA_LOG_ERR, "nvme: %s: controller fatal status (CSTS %#x): queue %u fails its %d commands",
-			 cname(c), csts, qp->qid, qp->outstanding);
+			 cname(c), csts, qp->qid, qp_outstanding(qp));
 		return -ENXIO;
 	}
 	return 0;
 }
 
-/* fail every command in flight with @err (timeout, fatal status); their resources
- * stay until the pair is destroyed: the device may still write them */
-static void qp_fail_all(struct udma_nvme_qpair *qp, int err, uint64_t now)
+/* fail commands in flight: every one with -ENXIO (fatal status), the expired ones
+ * with -ETIMEDOUT; the pair then refuses new commands. Their resources stay until the
+ * pair is destroyed or the command completes late: the device may still write them */
+static void qp_fail(struct udma_nvme_qpair *qp, int err, uint64_t now)
 {
+	bool failed = err != -ETIMEDOUT;
 	unsigned int i;
 
 	for (i = 0; i < qp->depth; i++) {
@@ -439,13 +439,15 @@ static void qp_fail_all(struct udma_nvme_qpair *qp, int err, uint64_t now)
 		if (!r->active || r->timed_out || (err == -ETIMEDOUT && r->deadline_ns > now))
 			continue;
 		r->timed_out = 1;
+		failed = true;
 		if (err == -ETIMEDOUT)
 			udma_log(UDMA_LOG_ERR, "nvme: %s: queue %u command %u: no completion after %u ms",
 				 cname(qp->ctrlr), qp->qid, i, qp->ctrlr->timeout_ms);
 		if (r->cb)
 			r->cb(r->arg, err, 0);
 	}
-	qp->failed = err;
+	if (failed)
+		qp->failed = err;
 }
 
 static int qp_poll(struct udma_nvme_qpair *qp, unsigned int max)
@@ -492,21 +494,11 @@ static int qp_poll(struct udma_nvme_qpair *qp, unsigned int max)
 	if (n) {
 		udma_write32(qp->cq_head, qp->cq_db);
 		qp->polls = 0;
-	} else if (qp->outstanding > 0 && (++qp->polls & 1023u) == 0) {
-		/* idle: now and then, the deadlines and the controller's health */
-		uint64_t now = nvme_now_ns();
+	} else if (qp_outstanding(qp) > 0 && (++qp->polls & 1023u) == 0) {
+		/* idle: now and then, the controller's health and the deadlines */
 		int fatal = check_fatal(qp);
-		unsigned int i;
 
-		if (fatal)
-			qp_fail_all(qp, fatal, now);
-		else
-			for (i = 0; i < qp->depth; i++)
-				if (qp->reqs[i].active && !qp->reqs[i].timed_out &&
-				    qp->reqs[i].deadline_ns <= now) {
-					qp_fail_all(qp, -ETIMEDOUT, now);
-					break;
-				}
+		qp_fail(qp, fatal ? fatal : -ETIMEDOUT, nvme_now_ns());
 	}
 	return (int)n;
 }
@@ -533,7 +525,7 @@ int udma_nvme_qpair_outstanding(const struct udma_nvme_qpair *qp)
 {
 	if (!qp_ok(qp, __func__))
 		return -EINVAL;
-	return qp->outstanding;
+	return qp_outstanding(qp);
 }
 
 /* ---- admin commands -------------------------------------------------------- */
@@ -630,7 +622,6 @@ int nvme_ctrlr_setup(struct udma_nvme_ctrlr *c, struct udma_device *dev, void *b
 
 	c->dev = dev;
 	c->regs = bar;
-	c->regs_len = len;
 	cap = udma_read64(c->regs + NVME_REG_CAP);
 	c->cap = cap;
 	c->dstrd = 4u << ((cap >> 32) & 0xfu);
@@ -944,10 +935,10 @@ void udma_nvme_qpair_destroy(struct udma_nvme_qpair *qp)
 		return;
 	c = qp->ctrlr;
 	/* give commands in flight a last chance to complete */
-	if (qp->outstanding > 0 && !qp->failed) {
+	if (qp_outstanding(qp) > 0 && !qp->failed) {
 		uint64_t deadline = nvme_now_ns() + (uint64_t)c->timeout_ms * 1000000ull;
 
-		while (qp->outstanding > 0 && nvme_now_ns() < deadline)
+		while (qp_outstanding(qp) > 0 && nvme_now_ns() < deadline)
 			if (qp_poll(qp, 0) == 0)
 				pause_us(10);
 	}
@@ -1006,21 +997,23 @@ static int build_prp(struct udma_nvme_qpair *qp, struct nvme_req *r, int nseg, s
 	struct udma_nvme_ctrlr *c = qp->ctrlr;
 	int ret;
 
-	ret = udma_nvme_build_prp_sg(r->sgl, nseg, c->page_size, NULL, 0, &sqe->prp1, &sqe->prp2);
+	ret = prp_sg(r->sgl, nseg, c->page_size, NULL, 0, &sqe->prp1, &sqe->prp2);
 	if (ret != -ENOBUFS)
 		return ret < 0 ? ret : 0;
 	r->list = udma_pool_alloc(c->list_pool, UDMA_GFP_ATOMIC, &r->list_iova);
 	if (r->list == NULL)
 		return -EAGAIN;
-	ret = udma_nvme_build_prp_sg(r->sgl, nseg, c->page_size, r->list, r->list_iova, &sqe->prp1,
-				     &sqe->prp2);
+	ret = prp_sg(r->sgl, nseg, c->page_size, r->list, r->list_iova, &sqe->prp1, &sqe->prp2);
 	return ret < 0 ? ret : 0;
 }
 
-/* what PRPs (or SGLs) cannot describe: one coherent buffer, page aligned */
+/* what PRPs (or SGLs) cannot describe: one coherent buffer, page aligned, takes the
+ * mapped list's place. The list is unmapped only once the buffer is had (until then
+ * req_release() unmaps it); a list block a builder left behind is reused. */
 static int bounce(struct udma_nvme_qpair *qp, struct nvme_req *r, struct nvme_sqe *sqe)
 {
 	struct udma_nvme_ctrlr *c = qp->ctrlr;
+	uint32_t len = (uint32_t)r->len;
 	struct udma_sg *sg;
 	size_t off = 0;
 	int i, ret;
@@ -1028,22 +1021,19 @@ static int bounce(struct udma_nvme_qpair *qp, struct nvme_req *r, struct nvme_sq
 	r->bounce = udma_alloc_coherent(c->dev, r->len, &r->bounce_iova, UDMA_GFP_KERNEL);
 	if (r->bounce == NULL)
 		return -ENOMEM;
+	udma_unmap_sg(c->dev, r->sgl, r->nents, (enum udma_data_direction)r->dir);
 	if (r->dir == UDMA_TO_DEVICE)
 		udma_for_each_sg(r->sgl, sg, r->nents, i) {
 			memcpy((uint8_t *)r->bounce + off, sg->buf, sg->length);
 			off += sg->length;
 		}
-	{
-		udma_addr_t a = r->bounce_iova;
-		uint32_t l = (uint32_t)r->len;
-
-		sqe->cdw0 &= ~NVME_PSDT_SGL;
+	sqe->cdw0 &= ~NVME_PSDT_SGL;
+	if (r->list == NULL)
 		r->list = udma_pool_alloc(c->list_pool, UDMA_GFP_ATOMIC, &r->list_iova);
-		if (r->list == NULL)
-			return -EAGAIN;
-		ret = udma_nvme_build_prp(&a, &l, 1, c->page_size, r->list, r->list_iova, &sqe->prp1,
-					  &sqe->prp2);
-	}
+	if (r->list == NULL)
+		return -EAGAIN;
+	ret = udma_nvme_build_prp(&r->bounce_iova, &len, 1, c->page_size, r->list, r->list_iova,
+				  &sqe->prp1, &sqe->prp2);
 	qp->st.bounced++;
 	return ret < 0 ? ret : 0;
 }
@@ -1079,11 +1069,8 @@ int nvme_submit_io(struct udma_nvme_qpair *qp, uint8_t opc, struct udma_sg *sgl,
 		if (nseg <= 0)
 			return -EIO;
 		ret = c->use_sgl ? build_sgl(qp, &r, nseg, &sqe) : build_prp(qp, &r, nseg, &sqe);
-		if (ret == -EINVAL || ret == -E2BIG) {
-			/* not describable: the data goes through a bounce buffer instead */
-			udma_unmap_sg(c->dev, sgl, nents, (enum udma_data_direction)r.dir);
+		if (ret == -EINVAL || ret == -E2BIG) /* not describable: a bounce buffer instead */
 			ret = bounce(qp, &r, &sqe);
-		}
 		if (ret != 0) {
 			req_release(qp, &r, 0);
 			return ret == -EINVAL ? -EIO : ret;
@@ -1092,8 +1079,9 @@ int nvme_submit_io(struct udma_nvme_qpair *qp, uint8_t opc, struct udma_sg *sgl,
 	return qp_submit(qp, &sqe, &r);
 }
 
+/* an LBA out of range is the controller's to say (LBA Out of Range: -EIO) */
 static int io_args(struct udma_nvme_qpair *qp, const char *fn, struct udma_sg *sgl, int nents,
-		   uint64_t lba, uint32_t nlb, int data)
+		   uint32_t nlb, int data)
 {
 	struct udma_nvme_ctrlr *c;
 	uint64_t total = 0;
@@ -1108,7 +1096,6 @@ static int io_args(struct udma_nvme_qpair *qp, const char *fn, struct udma_sg *s
 			 fn, (void *)sgl, nents, nlb);
 		return -EINVAL;
 	}
-	(void)lba; /* out of range is the controller's to say: LBA Out of Range, -EIO */
 	if (!data)
 		return 0;
 	if ((uint64_t)nlb * c->info.lba_size > c->max_xfer)
@@ -1132,7 +1119,7 @@ static int io_args(struct udma_nvme_qpair *qp, const char *fn, struct udma_sg *s
 int udma_nvme_read(struct udma_nvme_qpair *qp, struct udma_sg *sgl, int nents, uint64_t lba,
 		   uint32_t nlb, udma_nvme_cb cb, void *arg)
 {
-	int ret = io_args(qp, __func__, sgl, nents, lba, nlb, 1);
+	int ret = io_args(qp, __func__, sgl, nents, nlb, 1);
 
 	return ret ? ret : nvme_submit_io(qp, NVME_CMD_READ, sgl, nents, lba, nlb, cb, arg);
 }
@@ -1140,7 +1127,7 @@ int udma_nvme_read(struct udma_nvme_qpair *qp, struct udma_sg *sgl, int nents, u
 int udma_nvme_write(struct udma_nvme_qpair *qp, struct udma_sg *sgl, int nents, uint64_t lba,
 		    uint32_t nlb, udma_nvme_cb cb, void *arg)
 {
-	int ret = io_args(qp, __func__, sgl, nents, lba, nlb, 1);
+	int ret = io_args(qp, __func__, sgl, nents, nlb, 1);
 
 	return ret ? ret : nvme_submit_io(qp, NVME_CMD_WRITE, sgl, nents, lba, nlb, cb, arg);
 }
@@ -1155,7 +1142,7 @@ int udma_nvme_flush(struct udma_nvme_qpair *qp, udma_nvme_cb cb, void *arg)
 int udma_nvme_write_zeroes(struct udma_nvme_qpair *qp, uint64_t lba, uint32_t nlb, udma_nvme_cb cb,
 			   void *arg)
 {
-	int ret = io_args(qp, __func__, NULL, 0, lba, nlb, 0);
+	int ret = io_args(qp, __func__, NULL, 0, nlb, 0);
 
 	return ret ? ret : nvme_submit_io(qp, NVME_CMD_WRITE_ZEROES, NULL, 0, lba, nlb, cb, arg);
 }

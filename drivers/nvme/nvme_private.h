@@ -78,7 +78,6 @@ struct nvme_req {
 	struct udma_sg *sgl;     /* the caller's list while mapped */
 	int nents;
 	int dir;                 /* enum udma_data_direction */
-	int bounced;
 	void *list;              /* PRP list / SGL segment block (pool) */
 	udma_addr_t list_iova;
 	void *bounce;            /* coherent bounce buffer */
@@ -98,7 +97,6 @@ struct udma_nvme_qpair {
 	uint16_t cq_head;
 	uint16_t phase;
 	uint16_t free_head;      /* free CID list, depth - 1 CIDs, UINT16_MAX = empty */
-	int outstanding;
 	int failed;              /* -ETIMEDOUT / -ENXIO: refuses new commands */
 	struct nvme_sqe *sq;
 	struct nvme_cqe *cq;
@@ -109,14 +107,13 @@ struct udma_nvme_qpair {
 	struct nvme_req *reqs;
 	struct udma_pool *ring_pool;   /* rings on another node than the device's */
 	uint64_t polls;
-	struct udma_nvme_qpair_stats st;
+	struct udma_nvme_qpair_stats st; /* in flight: submitted - completed */
 };
 
 struct udma_nvme_ctrlr {
 	struct udma_pci_device *pdev;
 	struct udma_device *dev;
 	volatile uint8_t *regs;
-	size_t regs_len;
 	uint64_t cap;
 	uint32_t dstrd;          /* doorbell stride in bytes */
 	uint32_t page_size;

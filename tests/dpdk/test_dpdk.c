@@ -10,6 +10,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_memory.h>
+#include <rte_ring.h>
 
 #include "test_common.h"
 #include "udma_dpdk.h"
@@ -158,6 +159,17 @@ static void test_mempool(void **state)
 	(void)state;
 	assert_non_null(pdev);
 	assert_non_null(m);
+	{
+		/* a pool whose ring cannot be made (the name is taken) fails, and keeps
+		 * no hold on the default device: detach releases it (test_misuse) */
+		struct rte_ring *taken = rte_ring_create("U_udma_taken", 64, SOCKET_ID_ANY, 0);
+
+		assert_non_null(taken);
+		assert_null(rte_pktmbuf_pool_create_by_ops("udma_taken", 63, 0, 0,
+							   RTE_MBUF_DEFAULT_BUF_SIZE,
+							   SOCKET_ID_ANY, "udma"));
+		rte_ring_free(taken);
+	}
 	mp = rte_pktmbuf_pool_create_by_ops("udma_mbufs", N, 32, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					    SOCKET_ID_ANY, "udma");
 	assert_non_null(mp);
@@ -237,6 +249,18 @@ static void test_misuse(void **state)
 	udma_unmap_single(g_dev, h, 8192, UDMA_TO_DEVICE);
 	assert_int_equal(udma_dpdk_detach(), 0);
 	assert_int_equal(udma_dpdk_nr_regions(), 0);
+	{
+		/* no pool is left: the mempool ops' default device went with detach */
+		char *dump = NULL;
+		size_t dlen = 0;
+		FILE *f = open_memstream(&dump, &dlen);
+
+		assert_non_null(f);
+		udma_dump(f);
+		fclose(f);
+		assert_null(strstr(dump, "device udma_dpdk_mempool:"));
+		free(dump);
+	}
 	assert_int_equal(udma_virt2iova(buf), UDMA_MAPPING_ERROR);
 	{
 		/* detached, DPDK memory is foreign again: a map of it bounces (the

@@ -455,6 +455,66 @@ static void test_bounce_and_sgl(void **state)
 	fake_ctrlr_fini();
 }
 
+/* no memory for the bounce buffer: the command fails with -ENOMEM, nothing is
+ * submitted, and the list is unmapped once (a second unmap would be an error line
+ * and would free IOVAs that are not its own); the same list maps and bounces after */
+static void test_bounce_no_memory(void **state)
+{
+	struct udma_nvme_qpair qp;
+	struct udma_nvme_qpair_stats st;
+	struct udma_device_stats before;
+	struct udma_sg sg[3];
+	struct done d = {0};
+	struct t_log lg;
+	udma_addr_t h, h2;
+	uint8_t *buf;
+	char *txt;
+	int i, k;
+
+	(void)state;
+	fake_ctrlr();
+	assert_int_equal(nvme_qpair_init(&g_c, &qp, 1, 8), 0);
+	fake_attach(&qp);
+	buf = udma_alloc_coherent(g_dev, 16384, &h, UDMA_GFP_KERNEL);
+	assert_non_null(buf);
+	assert_int_equal(udma_device_stats(g_dev, &before), 0);
+	udma_sg_init_table(sg, 3);
+	for (i = 0; i < 3; i++)
+		udma_sg_set_buf(&sg[i], buf + 1024 * i + 64, 512);
+	t_fill(buf + 64, 512, 5);
+	t_fill(buf + 1088, 512, 6);
+	t_fill(buf + 2112, 512, 7);
+	/* the narrowest coherent mask udma accepts has no free memory under it:
+	 * streaming maps (64-bit mask) still work, the bounce buffer cannot be had */
+	for (k = 12; k < 40 && udma_set_coherent_mask(g_dev, UDMA_BIT_MASK(k)) != 0; k++)
+		;
+	assert_null(udma_alloc_coherent(g_dev, 4096, &h2, UDMA_GFP_KERNEL));
+	t_log_begin(&lg);
+	assert_int_equal(udma_nvme_write(&qp, sg, 3, 0, 3, cb, &d), -ENOMEM);
+	txt = t_log_end(&lg);
+	assert_int_equal(t_count(txt, "\n"), 0);
+	free(txt);
+	assert_int_equal(udma_set_coherent_mask(g_dev, UDMA_BIT_MASK(64)), 0);
+	assert_int_equal(udma_nvme_qpair_outstanding(&qp), 0);
+	assert_int_equal(g_bar[(0x1000 + 2 * 4) / 4], 0); /* no doorbell */
+	check_no_leak(&before);
+	/* with memory, the same list goes through the bounce buffer to the device */
+	assert_int_equal(udma_nvme_write(&qp, sg, 3, 0, 3, cb, &d), 0);
+	fake_step(0);
+	assert_int_equal(udma_nvme_qpair_poll(&qp, 0), 1);
+	assert_int_equal(d.status, 0);
+	assert_true(t_check(g_f.data, 512, 5));
+	assert_true(t_check(g_f.data + 512, 512, 6));
+	assert_true(t_check(g_f.data + 1024, 512, 7));
+	assert_int_equal(udma_nvme_qpair_stats(&qp, &st), 0);
+	assert_int_equal(st.submitted, 1);
+	assert_int_equal(st.bounced, 1);
+	check_no_leak(&before);
+	nvme_qpair_fini(&qp);
+	udma_free_coherent(g_dev, 16384, buf, h);
+	fake_ctrlr_fini();
+}
+
 /* no completion: -ETIMEDOUT to the caller, the pair refuses more; fatal status */
 static void test_timeout_and_fatal(void **state)
 {
@@ -550,6 +610,7 @@ int main(void)
 		cmocka_unit_test(test_phase_wrap),
 		cmocka_unit_test(test_status_and_full),
 		cmocka_unit_test(test_bounce_and_sgl),
+		cmocka_unit_test(test_bounce_no_memory),
 		cmocka_unit_test(test_timeout_and_fatal),
 		cmocka_unit_test(test_bad_arguments),
 	};

@@ -35,7 +35,7 @@ struct udma_pci_device {
 	char dir[512];         /* sysfs directory of the function */
 	int group_fd, dev_fd;  /* VFIO */
 	int cfg_fd;            /* sysfs config */
-	bool can_reset;
+	bool can_reset;        /* VFIO: FLR, PM or bus reset (sysfs: the reset file says) */
 	struct udma_pci_region region[UDMA_PCI_NUM_REGIONS];
 	void *bar[NBARS];
 	size_t bar_len[NBARS];
@@ -102,16 +102,15 @@ static long read_num(const char *dir, const char *name, long dflt)
 	return read_attr(dir, name, buf, sizeof(buf)) == 0 ? strtol(buf, NULL, 0) : dflt;
 }
 
-/* basename of the symlink @dir/@name into @out ("" when absent) */
-static void link_base(const char *dir, const char *name, char *out, size_t len)
+/* basename of the symlink @path (relative to @dfd) into @out ("" when absent) */
+static void link_base_at(int dfd, const char *path, char *out, size_t len)
 {
-	char path[640], target[512];
+	char target[512];
 	ssize_t n;
 	const char *b;
 
 	out[0] = '\0';
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	n = readlink(path, target, sizeof(target) - 1);
+	n = readlinkat(dfd, path, target, sizeof(target) - 1);
 	if (n <= 0)
 		return;
 	target[n] = '\0';
@@ -119,6 +118,16 @@ static void link_base(const char *dir, const char *name, char *out, size_t len)
 	b = b ? b + 1 : target;
 	if (strlen(b) < len)
 		memcpy(out, b, strlen(b) + 1);
+}
+
+/* basename of the symlink @dir/@name into @out ("" when absent) */
+static void link_base(const char *dir, const char *name, char *out, size_t len)
+{
+	char path[640];
+
+	out[0] = '\0';
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) < sizeof(path))
+		link_base_at(AT_FDCWD, path, out, len);
 }
 
 /* "0000:00:03.0 (vfio-pci), 0000:00:03.1 (no driver)": the devices of the group */
@@ -135,12 +144,13 @@ static void group_members(const char *dir, char *out, size_t len)
 	if (d == NULL)
 		return;
 	while ((de = readdir(d)) != NULL && n < len) {
-		char mdir[900], drv[64];
+		char drv_link[sizeof(de->d_name) + 8], drv[64];
 
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(mdir, sizeof(mdir), "%s/%s", gdir, de->d_name);
-		link_base(mdir, "driver", drv, sizeof(drv));
+		/* relative to the open directory: no path longer than the parts */
+		snprintf(drv_link, sizeof(drv_link), "%s/driver", de->d_name);
+		link_base_at(dirfd(d), drv_link, drv, sizeof(drv));
 		n += (size_t)snprintf(out + n, len - n, "%s%s (%s)", n ? ", " : "", de->d_name,
 				      drv[0] ? drv : "no driver");
 	}
@@ -262,7 +272,6 @@ static int open_sysfs(struct udma_pci_device *p, const char *driver)
 	}
 	if (f)
 		fclose(f);
-	p->can_reset = true; /* the reset file says, at reset time */
 	UDMA_LOG(WARNING, "%s opened through sysfs: the device is NOT isolated (no IOMMU confines it): it "
 		 "can read and write any memory; use vfio-pci with an IOMMU to confine it",
 		 p->info.addr);

@@ -41,6 +41,13 @@ static struct region *g_rg;
 static size_t g_nrg, g_cap;
 static bool g_attached, g_sim;
 
+/* udma learns the region: at DPDK's IOVAs, or (sim) at its own */
+static int rg_register(const struct region *r)
+{
+	return g_sim ? udma_mem_register((void *)r->va, r->len)
+		     : udma_mem_register_iova((void *)r->va, r->len, r->iova, r->pgsz);
+}
+
 static int rg_add(const struct region *r)
 {
 	int ret;
@@ -54,8 +61,7 @@ static int rg_add(const struct region *r)
 		g_rg = n;
 		g_cap = cap;
 	}
-	ret = g_sim ? udma_mem_register((void *)r->va, r->len)
-		    : udma_mem_register_iova((void *)r->va, r->len, r->iova, r->pgsz);
+	ret = rg_register(r);
 	if (ret == 0)
 		g_rg[g_nrg++] = *r;
 	return ret;
@@ -287,10 +293,7 @@ int udma_dpdk_detach(void)
 				ret = -EBUSY;
 				/* put back what went */
 				for (size_t j = 0; j < i; j++)
-					g_sim ? udma_mem_register((void *)g_rg[j].va, g_rg[j].len)
-					      : udma_mem_register_iova((void *)g_rg[j].va,
-								       g_rg[j].len, g_rg[j].iova,
-								       g_rg[j].pgsz);
+					rg_register(&g_rg[j]);
 				break;
 			}
 		if (ret == 0) {

@@ -22,8 +22,10 @@ struct udma_mp {
 	struct rte_ring *ring;
 	struct udma_device *dev;
 	unsigned int nchunks, cap;
-	void **chunk;
-	udma_addr_t *handle;
+	struct {
+		void *va;
+		udma_addr_t handle;
+	} *chunk;
 };
 
 static pthread_mutex_t g_dev_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -73,8 +75,6 @@ static int udma_mp_alloc(struct rte_mempool *mp)
 		free(u);
 		return -ENODEV;
 	}
-	if (u->dev == g_dev)
-		__atomic_add_fetch(&g_dev_pools, 1, __ATOMIC_RELAXED);
 	if (snprintf(name, sizeof(name), "U_%s", mp->name) >= (int)sizeof(name)) {
 		free(u);
 		return -ENAMETOOLONG;
@@ -84,6 +84,9 @@ static int udma_mp_alloc(struct rte_mempool *mp)
 		free(u);
 		return -rte_errno;
 	}
+	/* counted once the pool exists: a failure above holds nothing */
+	if (u->dev == g_dev)
+		__atomic_add_fetch(&g_dev_pools, 1, __ATOMIC_RELAXED);
 	mp->pool_data = u;
 	return 0;
 }
@@ -95,9 +98,8 @@ static void udma_mp_free(struct rte_mempool *mp)
 	if (u == NULL)
 		return;
 	for (unsigned int i = 0; i < u->nchunks; i++)
-		udma_free_coherent(u->dev, CHUNK, u->chunk[i], u->handle[i]);
+		udma_free_coherent(u->dev, CHUNK, u->chunk[i].va, u->chunk[i].handle);
 	free(u->chunk);
-	free(u->handle);
 	rte_ring_free(u->ring);
 	if (u->dev == g_dev)
 		__atomic_sub_fetch(&g_dev_pools, 1, __ATOMIC_RELAXED);
@@ -162,23 +164,18 @@ static int udma_mp_populate(struct rte_mempool *mp, unsigned int max_objs, void 
 
 		if (u->nchunks == u->cap) {
 			unsigned int cap = u->cap ? u->cap * 2 : 8;
-			void **c = realloc(u->chunk, cap * sizeof(*c));
-			udma_addr_t *hh;
+			void *c = realloc(u->chunk, cap * sizeof(*u->chunk));
 
 			if (c == NULL)
 				break;
 			u->chunk = c;
-			hh = realloc(u->handle, cap * sizeof(*hh));
-			if (hh == NULL)
-				break;
-			u->handle = hh;
 			u->cap = cap;
 		}
 		p = udma_alloc_coherent(u->dev, CHUNK, &h, UDMA_GFP_KERNEL);
 		if (p == NULL)
 			break;
-		u->chunk[u->nchunks] = p;
-		u->handle[u->nchunks++] = h;
+		u->chunk[u->nchunks].va = p;
+		u->chunk[u->nchunks++].handle = h;
 		n = rte_mempool_op_populate_helper(mp, 0, max_objs - done, p, h, CHUNK, obj_cb,
 						   obj_cb_arg);
 		if (n <= 0)
