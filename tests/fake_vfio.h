@@ -398,6 +398,24 @@ static inline int fake_ioctl(int fd, unsigned long req, uintptr_t arg)
 
 static const struct vfio_sys g_fake_vfio = {fake_open, fake_ioctl, fake_close};
 
+/* cmocka setup/teardown: a fresh fake in place of the kernel's VFIO, and gone after */
+static inline int fv_setup(void **s)
+{
+	(void)s;
+	fake_reset();
+	vfio_sys_inject(&g_fake_vfio);
+	return 0;
+}
+
+static inline int fv_teardown(void **s)
+{
+	(void)s;
+	if (udma_eal_initialized())
+		udma_eal_cleanup();
+	vfio_sys_inject(NULL);
+	return 0;
+}
+
 /* the IOVA a device behind the fake IOMMU uses: its CPU address, or NULL (a fault) */
 static inline void *fv_translate(uint64_t iova, size_t len)
 {

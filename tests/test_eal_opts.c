@@ -105,6 +105,17 @@ static void test_bad_values(void **s)
 	static const char *const bad_extra[] = {"--no-such-option", NULL};
 	static const char *const not_option[] = {"app-arg", NULL};
 
+	/* what case k's line must say: the bad value itself, not some later failure */
+	static const char *const why[14] = {
+		"iova_mode 77: expected", "--lcores value 1000000: expected",
+		"--file-prefix value a/b:", "--huge-dir value :", "--log-level value 9:",
+		"--log-level value bogus:3: unknown log type", "swiotlb 5: expected",
+		"socket_mem_count 2 with socket_mem_mb NULL", "more nodes than UDMA_MAX_NUMA_NODES",
+		"--dma-debug-limit value -7:", "--log-level value :",
+		"--no-such-option: unknown option", "\"app-arg\": expected an option",
+		"--vfio-group value -3:",
+	};
+
 	for (int k = 0; k < 14; k++) {
 		opts_default(&o);
 		switch (k) {
@@ -126,8 +137,8 @@ static void test_bad_values(void **s)
 		t_log_begin(&l);
 		assert_int_equal(udma_eal_init_opts(&o), -EINVAL);
 		text = t_log_end(&l);
-		if (t_count(text, "\n") != 1)
-			fail_msg("case %d: %s", k, text);
+		if (t_count(text, "\n") != 1 || strstr(text, why[k]) == NULL)
+			fail_msg("case %d (want \"%s\"): %s", k, why[k], text);
 		free(text);
 		assert_int_equal(udma_eal_initialized(), 0);
 	}

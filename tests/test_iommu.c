@@ -8,18 +8,25 @@
 
 #define PG 4096
 
-static void fill(uint8_t *p, size_t n, unsigned int seed)
+/* most tests: a fresh sim EAL and two devices, devA and devB, with their own domains */
+static struct udma_device *g_a, *g_b;
+
+static int two_devices(void **s)
 {
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)(i * 7 + seed);
+	(void)s;
+	t_init_mode(T_SIM, "8");
+	g_a = t_dev64("devA");
+	g_b = t_dev64("devB");
+	return 0;
 }
 
-static bool same(const uint8_t *p, size_t n, unsigned int seed)
+static int two_devices_done(void **s)
 {
-	for (size_t i = 0; i < n; i++)
-		if (p[i] != (uint8_t)(i * 7 + seed))
-			return false;
-	return true;
+	(void)s;
+	udma_device_destroy(g_b);
+	udma_device_destroy(g_a);
+	assert_int_equal(udma_eal_cleanup(), 0);
+	return 0;
 }
 
 /* the newest fault is @dev's access at @iova for @why */
@@ -37,7 +44,7 @@ static void last_fault_is(const char *dev, udma_addr_t iova, int write, int why)
 /* device B neither reads, writes nor unmaps device A's streaming mapping */
 static void test_other_device_mapping(void **s)
 {
-	struct udma_device *a, *b;
+	struct udma_device *a = g_a, *b = g_b;
 	uint8_t *p, back[PG];
 	udma_addr_t h, m;
 	unsigned long f0;
@@ -45,12 +52,9 @@ static void test_other_device_mapping(void **s)
 	char *text;
 
 	(void)s;
-	t_init_mode(T_SIM, "8");
-	a = t_dev64("devA");
-	b = t_dev64("devB");
 	p = udma_alloc_coherent(a, 2 * PG, &h, UDMA_GFP_KERNEL);
 	assert_non_null(p);
-	fill(p + PG, PG, 1);
+	t_fill(p + PG, PG, 1);
 	m = udma_map_single(a, p + PG, PG, UDMA_BIDIRECTIONAL);
 	assert_false(udma_mapping_error(a, m));
 	f0 = udma_sim_fault_count();
@@ -71,26 +75,20 @@ static void test_other_device_mapping(void **s)
 	free(text);
 	memset(back, 0, sizeof(back));
 	assert_int_equal(udma_sim_dma_read(a, m, back, PG), 0);
-	assert_true(same(back, PG, 1));
+	assert_true(t_check(back, PG, 1));
 	udma_unmap_single(a, m, PG, UDMA_BIDIRECTIONAL);
 	udma_free_coherent(a, 2 * PG, p, h);
-	udma_device_destroy(b);
-	udma_device_destroy(a);
-	assert_int_equal(udma_eal_cleanup(), 0);
 }
 
 /* a device write to freed coherent memory faults; the next owner's bytes hold */
 static void test_write_after_free_coherent(void **s)
 {
-	struct udma_device *a, *b;
+	struct udma_device *a = g_a, *b = g_b;
 	uint8_t *p, *q, junk[PG], back[PG];
 	udma_addr_t h, hq;
 	unsigned long f0;
 
 	(void)s;
-	t_init_mode(T_SIM, "8");
-	a = t_dev64("devA");
-	b = t_dev64("devB");
 	p = udma_alloc_coherent(a, PG, &h, UDMA_GFP_KERNEL);
 	assert_non_null(p);
 	memset(junk, 0xee, sizeof(junk));
@@ -103,39 +101,33 @@ static void test_write_after_free_coherent(void **s)
 	q = udma_alloc_coherent(b, PG, &hq, UDMA_GFP_KERNEL);
 	assert_non_null(q);
 	assert_ptr_equal(q, p);
-	fill(q, PG, 9);
+	t_fill(q, PG, 9);
 	assert_int_equal(udma_sim_dma_write(a, h, junk, PG), -EFAULT);
 	assert_int_equal(udma_sim_dma_read(a, h, back, 16), -EFAULT);
 	assert_int_equal(udma_sim_fault_count(), f0 + 3);
-	assert_true(same(q, PG, 9));
+	assert_true(t_check(q, PG, 9));
 	assert_int_equal(udma_sim_dma_read(b, hq, back, PG), 0);
-	assert_true(same(back, PG, 9));
+	assert_true(t_check(back, PG, 9));
 	/* A freeing it again is refused and B keeps it mapped */
 	udma_free_coherent(a, PG, p, h);
 	assert_int_equal(udma_sim_dma_read(b, hq, back, PG), 0);
 	udma_free_coherent(b, PG, q, hq);
 	assert_int_equal(udma_sim_dma_read(b, hq, back, 16), -EFAULT);
-	udma_device_destroy(b);
-	udma_device_destroy(a);
-	assert_int_equal(udma_eal_cleanup(), 0);
 }
 
 /* a stale double unmap does not tear down the live mapping that reused the IOVA */
 static void test_stale_double_unmap(void **s)
 {
-	struct udma_device *a, *b;
+	struct udma_device *a = g_a, *b = g_b;
 	uint8_t *p, back[2 * PG];
 	udma_addr_t h, x, y, z;
 	struct t_log l;
 	char *text;
 
 	(void)s;
-	t_init_mode(T_SIM, "8");
-	a = t_dev64("devA");
-	b = t_dev64("devB");
 	p = udma_alloc_coherent(a, 4 * PG, &h, UDMA_GFP_KERNEL);
 	assert_non_null(p);
-	fill(p + 2 * PG, 2 * PG, 3);
+	t_fill(p + 2 * PG, 2 * PG, 3);
 	x = udma_map_single(a, p, PG, UDMA_TO_DEVICE);
 	assert_false(udma_mapping_error(a, x));
 	udma_unmap_single(a, x, PG, UDMA_TO_DEVICE);
@@ -149,7 +141,7 @@ static void test_stale_double_unmap(void **s)
 	assert_int_equal(t_count(text, "refused"), 1);
 	free(text);
 	assert_int_equal(udma_sim_dma_read(b, y, back, PG), 0);
-	assert_true(same(back, PG, 3));
+	assert_true(t_check(back, PG, 3));
 	udma_unmap_single(b, y, PG, UDMA_TO_DEVICE);
 	/* the same device, another size: refused, the mapping intact */
 	z = udma_map_single(a, p + 2 * PG, 2 * PG, UDMA_TO_DEVICE);
@@ -161,59 +153,47 @@ static void test_stale_double_unmap(void **s)
 	assert_int_equal(t_count(text, "refused"), 2);
 	free(text);
 	assert_int_equal(udma_sim_dma_read(a, z, back, 2 * PG), 0);
-	assert_true(same(back, 2 * PG, 3));
+	assert_true(t_check(back, 2 * PG, 3));
 	udma_unmap_single(a, z, 2 * PG, UDMA_TO_DEVICE);
 	assert_int_equal(udma_sim_dma_read(a, z, back, 16), -EFAULT);
 	udma_free_coherent(a, 4 * PG, p, h);
-	udma_device_destroy(b);
-	udma_device_destroy(a);
-	assert_int_equal(udma_eal_cleanup(), 0);
 }
 
 /* a pool block is the device's while the pool lives; after destroy it faults */
 static void test_pool_block_after_destroy(void **s)
 {
-	struct udma_device *a, *b;
+	struct udma_device *a = g_a, *b = g_b;
 	struct udma_pool *pool;
 	uint8_t out[256], back[256];
 	udma_addr_t bh;
 	void *blk;
 
 	(void)s;
-	t_init_mode(T_SIM, "8");
-	a = t_dev64("devA");
-	b = t_dev64("devB");
 	pool = udma_pool_create("p", a, 256, 64, 0);
 	assert_non_null(pool);
 	blk = udma_pool_alloc(pool, UDMA_GFP_KERNEL, &bh);
 	assert_non_null(blk);
-	fill(out, sizeof(out), 5);
+	t_fill(out, sizeof(out), 5);
 	assert_int_equal(udma_sim_dma_write(a, bh, out, sizeof(out)), 0);
-	assert_true(same(blk, sizeof(out), 5));
+	assert_true(t_check(blk, sizeof(out), 5));
 	assert_int_equal(udma_sim_dma_read(b, bh, back, 16), -EFAULT); /* not B's pool */
 	udma_pool_free(pool, blk, bh);
 	udma_pool_destroy(pool);
 	assert_int_equal(udma_sim_dma_write(a, bh, out, sizeof(out)), -EFAULT);
 	last_fault_is("devA", bh, 1, -ENOENT);
 	assert_int_equal(udma_sim_dma_read(a, bh, back, 16), -EFAULT);
-	udma_device_destroy(b);
-	udma_device_destroy(a);
-	assert_int_equal(udma_eal_cleanup(), 0);
 }
 
 /* without --dma-debug the domain still knows the mapping: bad syncs are refused */
 static void test_sync_refused(void **s)
 {
-	struct udma_device *a, *b;
+	struct udma_device *a = g_a, *b = g_b;
 	uint8_t *p;
 	udma_addr_t h, m;
 	struct t_log l;
 	char *text;
 
 	(void)s;
-	t_init_mode(T_SIM, "8");
-	a = t_dev64("devA");
-	b = t_dev64("devB");
 	p = udma_alloc_coherent(a, 4 * PG, &h, UDMA_GFP_KERNEL);
 	m = udma_map_single(a, p, PG, UDMA_BIDIRECTIONAL);
 	assert_false(udma_mapping_error(a, m));
@@ -235,9 +215,6 @@ static void test_sync_refused(void **s)
 	assert_int_equal(t_count(text, "refused"), 5);
 	free(text);
 	udma_free_coherent(a, 4 * PG, p, h);
-	udma_device_destroy(b);
-	udma_device_destroy(a);
-	assert_int_equal(udma_eal_cleanup(), 0);
 }
 
 /* a child device shares its parent's domain (one IOMMU group) */
@@ -255,16 +232,16 @@ static void test_child_shares_domain(void **s)
 	assert_non_null(c);
 	assert_int_equal(udma_set_mask_and_coherent(c, UDMA_BIT_MASK(64)), 0);
 	p = udma_alloc_coherent(a, PG, &h, UDMA_GFP_KERNEL);
-	fill(p, PG, 4);
+	t_fill(p, PG, 4);
 	m = udma_map_single(c, p, PG, UDMA_TO_DEVICE);
 	assert_false(udma_mapping_error(c, m));
 	assert_int_equal(udma_sim_dma_read(a, m, back, PG), 0);
-	assert_true(same(back, PG, 4));
+	assert_true(t_check(back, PG, 4));
 	assert_int_equal(udma_sim_dma_read(c, h, back, PG), 0);
 	assert_int_equal(udma_sim_dma_read(o, m, back, 16), -EFAULT);
 	udma_device_destroy(a); /* the group's domain lives on with the child */
 	assert_int_equal(udma_sim_dma_read(c, m, back, PG), 0);
-	assert_true(same(back, PG, 4));
+	assert_true(t_check(back, PG, 4));
 	udma_unmap_single(c, m, PG, UDMA_TO_DEVICE);
 	udma_device_destroy(c);
 	udma_device_destroy(o);
@@ -298,7 +275,7 @@ static void beyond_memseg_in(enum t_mode mode)
 	p = udma_alloc_coherent(d, PG, &h, UDMA_GFP_KERNEL);
 	assert_non_null(p);
 	end = populated_end(p);
-	fill(end - PG, PG, 6);
+	t_fill(end - PG, PG, 6);
 	/* from the last populated page into the unpopulated reservation: refused */
 	for (unsigned int i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		m = udma_map_single(d, end - PG, sizes[i], UDMA_TO_DEVICE);
@@ -314,7 +291,7 @@ static void beyond_memseg_in(enum t_mode mode)
 	m = udma_map_single(d, end - PG, PG, UDMA_TO_DEVICE);
 	assert_false(udma_mapping_error(d, m));
 	assert_int_equal(udma_sim_dma_read(d, m, back, 64), 0);
-	assert_true(same(back, 64, 6));
+	assert_true(t_check(back, 64, 6));
 	udma_unmap_single(d, m, PG, UDMA_TO_DEVICE);
 	udma_free_coherent(d, PG, p, h);
 	udma_device_destroy(d);
@@ -364,14 +341,14 @@ static void test_bad_free_keeps_mapping(void **s)
 	assert_non_null(c);
 	p = udma_alloc_coherent(a, 100, &h, UDMA_GFP_KERNEL);
 	assert_non_null(p);
-	fill(p, 100, 7);
+	t_fill(p, 100, 7);
 	udma_free_coherent(a, 100, p + 64, h + 64);    /* not the allocation's start */
 	udma_free_coherent(a, 100 + PG, p, h);         /* another size */
 	udma_free_coherent(a, 100, p, h + PG);         /* another handle */
 	udma_free_coherent(b, 100, p, h);              /* another device */
 	udma_free_coherent(c, 100, p, h);              /* its group, not its owner */
 	assert_int_equal(udma_sim_dma_read(a, h, back, 100), 0);
-	assert_true(same(back, 100, 7));
+	assert_true(t_check(back, 100, 7));
 	assert_int_equal(udma_sim_dma_read(c, h, back, 100), 0);
 	udma_free_coherent(a, 100, p, h);
 	assert_int_equal(udma_sim_dma_read(a, h, back, 16), -EFAULT);
@@ -384,22 +361,19 @@ static void test_bad_free_keeps_mapping(void **s)
 /* noncoherent memory: the device view is the owner's only; sync copies views */
 static void test_noncoherent_domain(void **s)
 {
-	struct udma_device *a, *b;
+	struct udma_device *a = g_a, *b = g_b;
 	uint8_t *p, back[PG];
 	udma_addr_t h;
 	struct t_log l;
 	char *text;
 
 	(void)s;
-	t_init_mode(T_SIM, "8");
-	a = t_dev64("devA");
-	b = t_dev64("devB");
 	p = udma_alloc_noncoherent(a, PG, &h, UDMA_GFP_KERNEL);
 	assert_non_null(p);
-	fill(p, PG, 8);
+	t_fill(p, PG, 8);
 	udma_sync_single_for_device(a, h, PG, UDMA_TO_DEVICE);
 	assert_int_equal(udma_sim_dma_read(a, h, back, PG), 0);
-	assert_true(same(back, PG, 8));
+	assert_true(t_check(back, PG, 8));
 	assert_int_equal(udma_sim_dma_read(b, h, back, 16), -EFAULT);
 	/* a sync past the end of the allocation is refused */
 	t_log_begin(&l);
@@ -409,15 +383,12 @@ static void test_noncoherent_domain(void **s)
 	free(text);
 	udma_free_noncoherent(a, PG, p, h);
 	assert_int_equal(udma_sim_dma_read(a, h, back, 16), -EFAULT);
-	udma_device_destroy(b);
-	udma_device_destroy(a);
-	assert_int_equal(udma_eal_cleanup(), 0);
 }
 
 /* an sg list is one mapping of one device: another device's unmap or sync is refused */
 static void test_sg_other_device(void **s)
 {
-	struct udma_device *a, *b;
+	struct udma_device *a = g_a, *b = g_b;
 	struct udma_sg sg[3];
 	uint8_t *p, back[PG];
 	udma_addr_t h;
@@ -426,11 +397,8 @@ static void test_sg_other_device(void **s)
 	int n;
 
 	(void)s;
-	t_init_mode(T_SIM, "8");
-	a = t_dev64("devA");
-	b = t_dev64("devB");
 	p = udma_alloc_coherent(a, 8 * PG, &h, UDMA_GFP_KERNEL);
-	fill(p, 8 * PG, 2);
+	t_fill(p, 8 * PG, 2);
 	udma_sg_init_table(sg, 3);
 	udma_sg_set_buf(&sg[0], p, PG);
 	udma_sg_set_buf(&sg[1], p + 3 * PG, 100);
@@ -446,7 +414,7 @@ static void test_sg_other_device(void **s)
 	assert_int_equal(t_count(text, "refused"), 2);
 	free(text);
 	assert_int_equal(udma_sim_dma_read(a, udma_sg_dma_address(&sg[0]), back, PG), 0);
-	assert_true(same(back, PG, 2));
+	assert_true(t_check(back, PG, 2));
 	udma_unmap_sg(a, sg, 3, UDMA_TO_DEVICE);
 	assert_int_equal(udma_sim_dma_read(a, udma_sg_dma_address(&sg[0]), back, 16), -EFAULT);
 	/* a second unmap of the same list: refused */
@@ -456,9 +424,6 @@ static void test_sg_other_device(void **s)
 	assert_int_equal(t_count(text, "refused"), 1);
 	free(text);
 	udma_free_coherent(a, 8 * PG, p, h);
-	udma_device_destroy(b);
-	udma_device_destroy(a);
-	assert_int_equal(udma_eal_cleanup(), 0);
 }
 
 /* KiB of sim IOVA space allocated (outside the small-size caches), from udma_dump */
@@ -518,18 +483,20 @@ static void test_destroy_with_mappings(void **s)
 	assert_int_equal(udma_eal_cleanup(), 0);
 }
 
+#define TWO_DEVICES(t) cmocka_unit_test_setup_teardown(t, two_devices, two_devices_done)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_other_device_mapping),
-		cmocka_unit_test(test_write_after_free_coherent),
-		cmocka_unit_test(test_stale_double_unmap),
-		cmocka_unit_test(test_pool_block_after_destroy),
-		cmocka_unit_test(test_sync_refused),
+		TWO_DEVICES(test_other_device_mapping),
+		TWO_DEVICES(test_write_after_free_coherent),
+		TWO_DEVICES(test_stale_double_unmap),
+		TWO_DEVICES(test_pool_block_after_destroy),
+		TWO_DEVICES(test_sync_refused),
 		cmocka_unit_test(test_child_shares_domain),
 		cmocka_unit_test(test_bad_free_keeps_mapping),
-		cmocka_unit_test(test_noncoherent_domain),
-		cmocka_unit_test(test_sg_other_device),
+		TWO_DEVICES(test_noncoherent_domain),
+		TWO_DEVICES(test_sg_other_device),
 		cmocka_unit_test(test_destroy_with_mappings),
 		cmocka_unit_test(test_beyond_memseg_sim),
 		cmocka_unit_test(test_beyond_memseg_va),

@@ -13,6 +13,7 @@ struct seen {
 	int types[UDMA_LOGTYPE_MAX];
 	int last_level;
 	char last[512];
+	char all[4096]; /* every line, one after another */
 	void *ctx;
 };
 
@@ -26,6 +27,7 @@ static void handler(void *ctx, enum udma_log_type type, int level, const char *l
 		s->types[type]++;
 	s->last_level = level;
 	snprintf(s->last, sizeof(s->last), "%s", line);
+	snprintf(s->all + strlen(s->all), sizeof(s->all) - strlen(s->all), "%s\n", line);
 }
 
 static int setup(void **st)
@@ -74,6 +76,13 @@ static void test_handler_types(void **st)
 	assert_int_equal(s.types[UDMA_LOGTYPE_EAL], 2);
 	assert_int_equal(s.types[UDMA_LOGTYPE_USER], 2);
 	assert_int_equal(s.last_level, UDMA_LOG_ERR);
+	/* the handler gets each line as the stream would, formatted, without the prefix */
+	assert_int_equal(t_count(s.all, "\n"), 7);
+	assert_int_equal(t_count(s.all, "UDMA:"), 0);
+	assert_int_equal(t_count(s.all, "udma_map_single"), 1);
+	assert_int_equal(t_count(s.all, "from the app 42\n"), 1);
+	assert_int_equal(t_count(s.all, "user line\n"), 1);
+	assert_int_equal(t_count(s.all, "unknown type\n"), 1);
 	assert_int_equal(t_count(text, "\n"), 1);
 	assert_int_equal(t_count(text, "back on the stream"), 1);
 	free(text);
@@ -99,6 +108,8 @@ static void test_type_levels(void **st)
 	/* user: debug lines pass once its level is 7, the others' stay closed */
 	assert_int_equal(udma_log_set_type_level(UDMA_LOGTYPE_USER, UDMA_LOG_DEBUG), 0);
 	udma_log_type(UDMA_LOGTYPE_USER, UDMA_LOG_DEBUG, "dbg");
+	assert_int_equal(s.last_level, UDMA_LOG_DEBUG);
+	assert_string_equal(s.last, "dbg");
 	udma_log(UDMA_LOG_DEBUG, "eal dbg");
 	assert_int_equal(s.types[UDMA_LOGTYPE_USER], 1);
 	assert_int_equal(s.types[UDMA_LOGTYPE_EAL], 0);

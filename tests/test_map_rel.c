@@ -668,6 +668,7 @@ static void test_one_debug(void **s)
 static void sync_checks_in(const char *mode, const char *swiotlb)
 {
 	bool forced = !strcmp(swiotlb, "--swiotlb=force");
+	uint8_t dev_bytes[64];
 	struct t_log log;
 	struct one o;
 	udma_addr_t a;
@@ -679,11 +680,16 @@ static void sync_checks_in(const char *mode, const char *swiotlb)
 	memset(g_foreign, 0x22, 128);
 	a = udma_map_single(g_dev, g_foreign, 64, UDMA_FROM_DEVICE);
 	assert_false(udma_mapping_error(g_dev, a));
+	memset(dev_bytes, 0x77, sizeof(dev_bytes)); /* the device's bytes differ from the CPU's */
+	assert_int_equal(udma_sim_dma_write(g_dev, a, dev_bytes, 64), 0);
 	one_begin(&o);
 	udma_sync_single_range_for_cpu(g_dev, a, 32, 64, UDMA_FROM_DEVICE);
 	one_end(&o, "bounced: sync past the end");
-	assert_int_equal(g_foreign[0], 0x22); /* nothing copied */
+	for (int i = 0; i < 128; i++) /* nothing copied, in the mapping or past it */
+		assert_int_equal(g_foreign[i], 0x22);
 	udma_unmap_single(g_dev, a, 64, UDMA_FROM_DEVICE);
+	for (int i = 0; i < 128; i++) /* the unmap copies the mapping's 64 bytes, no more */
+		assert_int_equal(g_foreign[i], i < 64 ? 0x77 : 0x22);
 	one_begin(&o);
 	udma_sync_single_for_cpu(g_dev, a, 64, UDMA_FROM_DEVICE);
 	one_end(&o, "bounced: sync after unmap");

@@ -18,8 +18,10 @@ static void test_cache_alignment(void **s)
 static void test_noncoherent_sim(void **s)
 {
 	struct udma_device *d;
-	uint8_t *cpu, dev[256];
+	uint8_t *cpu, dev[256], back[64];
 	udma_addr_t h;
+	struct t_log log;
+	char *text;
 
 	(void)s;
 	t_init_mode(T_SIM, "8");
@@ -38,11 +40,26 @@ static void test_noncoherent_sim(void **s)
 	assert_false(t_check(cpu + 4096, 256, 2));
 	udma_sync_single_for_cpu(d, h + 4096, 256, UDMA_FROM_DEVICE);
 	assert_true(t_check(cpu + 4096, 256, 2));
-	t_fill(dev, 64, 3);
-	assert_int_equal(udma_sim_dma_write(d, h + 64, dev, 64), 0);
+	t_fill(dev, 128, 3);
+	assert_int_equal(udma_sim_dma_write(d, h + 64, dev, 128), 0);
+	memcpy(back, cpu + 128, 64);
+	assert_memory_not_equal(back, dev + 64, 64);
 	udma_sync_single_range_for_cpu(d, h, 64, 64, UDMA_FROM_DEVICE);
 	assert_true(t_check(cpu + 64, 64, 3));
-	udma_cache_sync(d, cpu + 8192 + 4096, 16, UDMA_TO_DEVICE); /* not noncoherent: logged */
+	assert_memory_equal(cpu + 128, back, 64); /* only the range moved */
+	/* misuse: one line each, and neither view moves */
+	assert_int_equal(udma_sim_dma_read(d, h + 8192 - 64, dev, 64), 0);
+	t_fill(cpu + 8192 - 64, 64, 5);
+	t_log_begin(&log);
+	udma_cache_sync(d, cpu + 8192 + 4096, 16, UDMA_TO_DEVICE); /* not noncoherent */
+	udma_cache_sync(d, cpu + 8192 - 64, 128, UDMA_TO_DEVICE);  /* past its end */
+	text = t_log_end(&log);
+	assert_int_equal(t_count(text, "\n"), 2);
+	assert_int_equal(t_count(text, "is not noncoherent memory"), 1);
+	assert_int_equal(t_count(text, "outside a noncoherent allocation"), 1);
+	free(text);
+	assert_int_equal(udma_sim_dma_read(d, h + 8192 - 64, back, 64), 0);
+	assert_memory_equal(back, dev, 64);
 	udma_free_noncoherent(d, 8192, cpu, h);
 	udma_device_destroy(d);
 	udma_eal_cleanup();

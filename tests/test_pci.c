@@ -114,23 +114,6 @@ static int tree_teardown(void **s)
 	return 0;
 }
 
-static int setup(void **s)
-{
-	(void)s;
-	fake_reset();
-	vfio_sys_inject(&g_fake_vfio);
-	return 0;
-}
-
-static int teardown(void **s)
-{
-	(void)s;
-	if (udma_eal_initialized())
-		udma_eal_cleanup();
-	vfio_sys_inject(NULL);
-	return 0;
-}
-
 static int init_vfio(void)
 {
 	return t_init_args("--iova-mode=vfio", "--vfio-group=7", "--no-huge", "-m", "4",
@@ -486,10 +469,10 @@ static void test_pci_shared_container(void **s)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_pci_vfio, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pci_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pci_sysfs, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pci_shared_container, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pci_vfio, fv_setup, fv_teardown),
+		cmocka_unit_test_setup_teardown(test_pci_errors, fv_setup, fv_teardown),
+		cmocka_unit_test_setup_teardown(test_pci_sysfs, fv_setup, fv_teardown),
+		cmocka_unit_test_setup_teardown(test_pci_shared_container, fv_setup, fv_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, tree_setup, tree_teardown);

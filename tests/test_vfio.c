@@ -27,23 +27,6 @@ static bool mapped(const void *va, size_t len)
 	return true;
 }
 
-static int setup(void **s)
-{
-	(void)s;
-	fake_reset();
-	vfio_sys_inject(&g_fake_vfio);
-	return 0;
-}
-
-static int teardown(void **s)
-{
-	(void)s;
-	if (udma_eal_initialized())
-		udma_eal_cleanup();
-	vfio_sys_inject(NULL);
-	return 0;
-}
-
 static void test_vfio_mode(void **s)
 {
 	struct udma_device *d;
@@ -453,18 +436,18 @@ static void test_aperture_shrinks(void **s)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_vfio_mode, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_auto_prefers_vfio, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_failures, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_model_va_reason, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_aperture_39, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mask_28, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mask_28_va_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_caps, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dma_avail, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_external_container, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_va_model_register_above, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_aperture_shrinks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vfio_mode, fv_setup, fv_teardown),
+		cmocka_unit_test_setup_teardown(test_auto_prefers_vfio, fv_setup, fv_teardown),
+		cmocka_unit_test_setup_teardown(test_failures, fv_setup, fv_teardown),
+		cmocka_unit_test_setup_teardown(test_model_va_reason, fv_setup, fv_teardown),
+		cmocka_unit_test_setup_teardown(test_aperture_39, fv_setup, fv_teardown),
+		cmocka_unit_test_setup_teardown(test_mask_28, fv_setup, fv_teardown),
+		cmocka_unit_test_setup_teardown(test_mask_28_va_refused, fv_setup, fv_teardown),
+		cmocka_unit_test_setup_teardown(test_no_caps, fv_setup, fv_teardown),
+		cmocka_unit_test_setup_teardown(test_dma_avail, fv_setup, fv_teardown),
+		cmocka_unit_test_setup_teardown(test_external_container, fv_setup, fv_teardown),
+		cmocka_unit_test_setup_teardown(test_va_model_register_above, fv_setup, fv_teardown),
+		cmocka_unit_test_setup_teardown(test_aperture_shrinks, fv_setup, fv_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
