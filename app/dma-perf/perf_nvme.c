@@ -89,9 +89,8 @@ void perf_nvme(void)
 	struct udma_sg sg[PAGES];
 	uint8_t *coh, *rbuf, *rpages[PAGES];
 	udma_addr_t ch;
-	double u[SAMPLES], d[SAMPLES], f[SAMPLES], mu, md, mf;
+	double u[SAMPLES], d[SAMPLES], f[SAMPLES];
 	int c;
-	char base[64];
 
 	if (!row_wanted("P14"))
 		return;
@@ -122,29 +121,13 @@ void perf_nvme(void)
 		f[s] = loop_fill(pool, sg, c, iters(1000000));
 		udma_unmap_sg(dev, sg, PAGES, UDMA_TO_DEVICE);
 	}
-	mu = median(u, SAMPLES);
-	md = median(d, SAMPLES);
-	mf = median(f, SAMPLES);
-	snprintf(base, sizeof(base), "rte_malloc_virt2iova x32 + rte_mempool");
-	{
-		struct perf_row r = {.id = "P14", .udma = mu, .base = md, .ratio = mu / md,
-				     .pass = mu <= 100 && mu / md <= 0.5};
-
-		snprintf(r.workload, sizeof(r.workload), "NVMe PRP list, 128 KiB from 32 x 4 KiB sg (map_sg+pool+fill)");
-		snprintf(r.baseline, sizeof(r.baseline), "%s", base);
-		snprintf(r.target, sizeof(r.target), "<= 100 ns, <= 0.5x");
-		row_add(&r);
-	}
-	{
-		/* the same without udma_map_sg(): what the driver itself adds (information) */
-		struct perf_row r = {.id = "P14", .udma = mf, .base = md, .ratio = mf / md,
-				     .pass = mf <= 100 && mf / md <= 0.5};
-
-		snprintf(r.workload, sizeof(r.workload), "  of which pool block + PRP fill (list mapped)");
-		snprintf(r.baseline, sizeof(r.baseline), "%s", base);
-		snprintf(r.target, sizeof(r.target), "(part of the above)");
-		row_add(&r);
-	}
+	row_samples("P14", "NVMe PRP list, 128 KiB from 32 x 4 KiB sg (map_sg+pool+fill)", u,
+		    "rte_malloc_virt2iova x32 + rte_mempool", d, SAMPLES, "<= 100 ns, <= 0.5x", 100,
+		    0.5);
+	/* the same without udma_map_sg(): what the driver itself adds (information) */
+	row_samples("P14", "  of which pool block + PRP fill (list mapped)", f,
+		    "rte_malloc_virt2iova x32 + rte_mempool", d, SAMPLES, "(part of the above)", 100,
+		    0.5);
 	rte_mempool_free(mp);
 	for (int i = 0; i < PAGES; i++)
 		rte_free(rpages[i]);
