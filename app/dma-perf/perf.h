@@ -134,6 +134,10 @@ int udma_up_with(const char *mode, const char *more);
 /* udma init/cleanup in a mode ("pa", "va", "sim") for a section */
 int udma_up(const char *mode);
 void udma_down(void);
+/* one map of @buf must work before a row times a loop of them (a failing map is quick
+ * enough to pass any target): else one line and exit 1 */
+void map_works(const char *row, struct udma_device *dev, void *buf, size_t len,
+	       enum udma_data_direction dir);
 
 #define SAMPLES 7
 

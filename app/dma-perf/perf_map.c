@@ -161,6 +161,7 @@ static void p6(const char *mode)
 	char work[96];
 
 	memset(rbuf, 0, 4096);
+	map_works("P6", g_dev, g_coh + 64, 1024, UDMA_TO_DEVICE);
 	for (int s = 0; s < SAMPLES; s++) {
 		progress("P6", s + 1, SAMPLES);
 		u[s] = loop_map(g_coh + 64, 1024, iters(20000000));
@@ -209,6 +210,8 @@ static void p10(void)
 	double u[SAMPLES], t[SAMPLES], c[SAMPLES];
 
 	memset(foreign, 1, 8192);
+	map_works("P10", g_dev, foreign, 4096, UDMA_FROM_DEVICE);
+	map_works("P10", g_dev, foreign, 4096, UDMA_TO_DEVICE);
 	for (int s = 0; s < SAMPLES; s++) {
 		progress("P10", s + 1, SAMPLES);
 		u[s] = loop_bounce(foreign, iters(1000000));
@@ -253,6 +256,7 @@ static void p11_map(void)
 {
 	double one[SAMPLES], two[SAMPLES];
 
+	map_works("P11", g_dev, g_coh, 1024, UDMA_TO_DEVICE);
 	for (int s = 0; s < SAMPLES; s++) {
 		struct solo b = {g_coh + (512 << 10), iters(10000000), 0};
 		double t0;
@@ -294,6 +298,7 @@ void perf_map_sim(void)
 		return;
 	setup();
 	elem = rte_malloc(NULL, 1024, 64);
+	map_works("P7", g_dev, g_coh + 64, 1024, UDMA_TO_DEVICE);
 	for (int s = 0; s < SAMPLES; s++) {
 		progress("P7", s + 1, SAMPLES);
 		u[s] = loop_map(g_coh + 64, 1024, iters(5000000));

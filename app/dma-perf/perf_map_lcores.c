@@ -117,6 +117,7 @@ static void sweep(const char *mode, const char *more, const char *label)
 		fprintf(stderr, "dma-perf: P12 %s: setup failed\n", label);
 		exit(1);
 	}
+	map_works("P12", g_dev, g_buf, 1024, UDMA_TO_DEVICE);
 	for (int i = 0; i < sw->n; i++)
 		if (sw->v[i] <= ncpu)
 			pts[npts++] = sw->v[i];

@@ -115,29 +115,33 @@ static double loop_jemalloc(long n)
 	return (now_ns() - t0) / (double)n;
 }
 
-static double loop_udma_bulk(struct udma_pool *p, long n)
+/* @k blocks per call (P2: 32; the BURST sweep) */
+static double loop_udma_bulk(struct udma_pool *p, unsigned int k, long n)
 {
-	void *v[32];
-	udma_addr_t h[32];
+	void *v[256];
+	udma_addr_t h[256];
 	double t0 = now_ns();
 
 	for (long i = 0; i < n; i++) {
-		udma_pool_alloc_bulk(p, UDMA_GFP_ATOMIC, v, h, 32);
-		udma_pool_free_bulk(p, v, h, 32);
+		if (udma_pool_alloc_bulk(p, UDMA_GFP_ATOMIC, v, h, k) != 0) {
+			fprintf(stderr, "dma-perf: pool: udma_pool_alloc_bulk of %u failed\n", k);
+			exit(1);
+		}
+		udma_pool_free_bulk(p, v, h, k);
 	}
-	return (now_ns() - t0) / (double)(n * 32);
+	return (now_ns() - t0) / (double)(n * k);
 }
 
-static double loop_mempool_bulk(struct rte_mempool *mp, long n)
+static double loop_mempool_bulk(struct rte_mempool *mp, unsigned int k, long n)
 {
-	void *v[32];
+	void *v[256];
 	double t0 = now_ns();
 
 	for (long i = 0; i < n; i++) {
-		if (rte_mempool_get_bulk(mp, v, 32) == 0)
-			rte_mempool_put_bulk(mp, v, 32);
+		if (rte_mempool_get_bulk(mp, v, k) == 0)
+			rte_mempool_put_bulk(mp, v, k);
 	}
-	return (now_ns() - t0) / (double)(n * 32);
+	return (now_ns() - t0) / (double)(n * k);
 }
 
 /* P2b's baseline, like for like: the bulk get, the IOVA of each object, the bulk put */
@@ -171,8 +175,8 @@ static void p1_p2(struct udma_pool *p, struct rte_mempool *mp, struct mutex_pool
 		r[s] = loop_mempool(mp, iters(20000000));
 		x[s] = loop_mutex(m, iters(5000000));
 		j[s] = loop_jemalloc(iters(20000000));
-		ub[s] = loop_udma_bulk(p, iters(1000000));
-		rb[s] = loop_mempool_bulk(mp, iters(1000000));
+		ub[s] = loop_udma_bulk(p, 32, iters(1000000));
+		rb[s] = loop_mempool_bulk(mp, 32, iters(1000000));
 		ri[s] = loop_mempool_bulk_iova(mp, iters(1000000));
 	}
 	if (row_wanted("P1")) {
@@ -552,6 +556,10 @@ static void p11_pool(struct udma_pool *p)
 	double one[SAMPLES], two[SAMPLES];
 	long n = iters(10000000);
 
+	if (q == NULL) {
+		fprintf(stderr, "dma-perf: P11 setup failed: udma_pool_create\n");
+		exit(1);
+	}
 	for (int s = 0; s < SAMPLES; s++) {
 		struct solo b = {q, n, 0};
 		double t0;
@@ -622,26 +630,36 @@ static void p4(void)
 	}
 }
 
+/* a pool of @size B blocks, warmed with a few: a pool that cannot allocate would time
+ * its failures, which are quick enough to pass any target */
+static struct udma_pool *warm_pool(size_t size)
+{
+	struct udma_pool *p = udma_pool_create("perf", g_dev, size, 0, 0);
+	void *warm[256];
+
+	if (p == NULL || udma_pool_alloc_bulk(p, UDMA_GFP_KERNEL, warm, NULL, 256) != 0) {
+		fprintf(stderr, "dma-perf: pool of %zu B failed\n", size);
+		exit(1);
+	}
+	udma_pool_free_bulk(p, warm, NULL, 256);
+	return p;
+}
+
 void perf_pool(void)
 {
 	struct rte_mempool *mp;
 	struct udma_pool *p;
 	struct mutex_pool m;
-	void *warm[512];
 
 	g_dev = udma_device_create("pool", NULL, -1);
 	udma_set_mask_and_coherent(g_dev, UDMA_BIT_MASK(64));
-	p = udma_pool_create("perf", g_dev, ELT, 0, 0);
+	p = warm_pool(ELT);
 	mp = rte_mempool_create("perf", NOBJ, ELT, 512, 0, NULL, NULL, NULL, NULL, SOCKET_ID_ANY, 0);
-	if (p == NULL || mp == NULL) {
-		fprintf(stderr, "dma-perf: pool rows setup failed: %s\n",
-			p == NULL ? "udma_pool_create" : "rte_mempool_create");
+	if (mp == NULL) {
+		fprintf(stderr, "dma-perf: pool rows setup failed: rte_mempool_create\n");
 		exit(1);
 	}
 	mpool_init(&m, NOBJ);
-	/* warm both caches with a few blocks */
-	udma_pool_alloc_bulk(p, UDMA_GFP_KERNEL, warm, NULL, 256);
-	udma_pool_free_bulk(p, warm, NULL, 256);
 	if (perf_p13_child()) { /* a P13 child measures its lcores and nothing else */
 		p13_child(p, mp);
 		goto out;
@@ -664,47 +682,6 @@ out:
 }
 
 /* ---- sweeps: block size, burst, lcores ------------------------------------ */
-
-static double loop_udma_bulk_n(struct udma_pool *p, unsigned int k, long n)
-{
-	void *v[256];
-	udma_addr_t h[256];
-	double t0 = now_ns();
-
-	for (long i = 0; i < n; i++) {
-		if (udma_pool_alloc_bulk(p, UDMA_GFP_ATOMIC, v, h, k) != 0) {
-			fprintf(stderr, "dma-perf: pool sweep: udma_pool_alloc_bulk of %u failed\n", k);
-			exit(1);
-		}
-		udma_pool_free_bulk(p, v, h, k);
-	}
-	return (now_ns() - t0) / (double)(n * k);
-}
-
-static double loop_mempool_bulk_n(struct rte_mempool *mp, unsigned int k, long n)
-{
-	void *v[256];
-	double t0 = now_ns();
-
-	for (long i = 0; i < n; i++) {
-		if (rte_mempool_get_bulk(mp, v, k) == 0)
-			rte_mempool_put_bulk(mp, v, k);
-	}
-	return (now_ns() - t0) / (double)(n * k);
-}
-
-static struct udma_pool *warm_pool(size_t size)
-{
-	struct udma_pool *p = udma_pool_create("sweep", g_dev, size, 0, 0);
-	void *warm[256];
-
-	if (p == NULL || udma_pool_alloc_bulk(p, UDMA_GFP_KERNEL, warm, NULL, 256) != 0) {
-		fprintf(stderr, "dma-perf: sweep pool of %zu B failed\n", size);
-		exit(1);
-	}
-	udma_pool_free_bulk(p, warm, NULL, 256);
-	return p;
-}
 
 static struct rte_mempool *sweep_mempool(size_t size)
 {
@@ -757,8 +734,8 @@ static void sweep_pool_burst(struct udma_pool *p, struct rte_mempool *mp)
 
 		for (int s = 0; s < SAMPLES; s++) {
 			progress("BURST pool", i * SAMPLES + s + 1, sw->n * SAMPLES);
-			u[s] = loop_udma_bulk_n(p, k, n);
-			r[s] = loop_mempool_bulk_n(mp, k, n);
+			u[s] = loop_udma_bulk(p, k, n);
+			r[s] = loop_mempool_bulk(mp, k, n);
 		}
 		sweep_add("burst", (long)k, "pool alloc_bulk+free_bulk, per block", u,
 			  "rte_mempool get/put_bulk, per block", r, SAMPLES);
