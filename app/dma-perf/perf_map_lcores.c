@@ -71,7 +71,9 @@ static int worker(void *arg)
 /*
  * Aggregate ns per operation of @k lcores (the init thread and k - 1 workers) all
  * mapping at once: each lcore's CPU time per operation, divided by k (what k lcores
- * that each had their CPU would reach).
+ * that each had their CPU would reach). Time a thread spends asleep (a preempted
+ * lock holder, a futex wait) is not in it: doc/perf.md "P12" says when to read the
+ * wall-clock too.
  */
 static double run(int k, long n)
 {
@@ -136,8 +138,8 @@ static void sweep(const char *mode, const char *more, const char *label)
 			one[s] = run(1, iters(n));
 			all[s] = k > 1 ? run(k, iters(n)) : one[s];
 		}
-		snprintf(work, sizeof(work), "map+unmap 1 KiB, %s, %d lcore%s (ns/op agg)", label, k,
-			 k > 1 ? "s" : "");
+		snprintf(work, sizeof(work), "map+unmap 1 KiB, %s, %d lcore%s (CPU ns/op agg)", label,
+			 k, k > 1 ? "s" : "");
 		snprintf(target, sizeof(target), "speed-up >= %.1f (0.9 x N)", 0.9 * k);
 		row_speedup("P12", work, all, "1 lcore, same session", one, SAMPLES, target, 0.9 * k);
 	}
