@@ -87,7 +87,7 @@ void perf_nvme(void)
 	struct udma_pool *pool;
 	struct rte_mempool *mp;
 	struct udma_sg sg[PAGES];
-	uint8_t *coh, *rbuf, *rpages[PAGES];
+	uint8_t *coh, *rpages[PAGES];
 	udma_addr_t ch;
 	double u[SAMPLES], d[SAMPLES], f[SAMPLES];
 	int c;
@@ -99,9 +99,8 @@ void perf_nvme(void)
 	udma_set_max_seg_size(dev, 1u << 20);
 	coh = udma_alloc_coherent(dev, 1 << 20, &ch, UDMA_GFP_KERNEL);
 	pool = udma_pool_create("nvme-prp", dev, 4096, 4096, 4096);
-	rbuf = rte_malloc(NULL, 64, 64); /* a witness that rte_malloc works */
 	mp = rte_mempool_create("p14", 1023, 4096, 64, 0, NULL, NULL, NULL, NULL, SOCKET_ID_ANY, 0);
-	if (coh == NULL || pool == NULL || rbuf == NULL || mp == NULL) {
+	if (coh == NULL || pool == NULL || mp == NULL) {
 		fprintf(stderr, "dma-perf: P14 setup failed\n");
 		exit(1);
 	}
@@ -110,8 +109,10 @@ void perf_nvme(void)
 		udma_sg_set_buf(&sg[i], coh + (size_t)(PAGES - 1 - i) * 8192, 4096);
 		/* rte_malloc_virt2iova() reads the element header: one element per page */
 		rpages[i] = rte_malloc(NULL, 4096, 4096);
-		if (rpages[i] == NULL)
+		if (rpages[i] == NULL) {
+			fprintf(stderr, "dma-perf: P14 setup failed: rte_malloc\n");
 			exit(1);
+		}
 	}
 	for (int s = 0; s < SAMPLES; s++) {
 		progress("P14", s + 1, SAMPLES);
@@ -131,7 +132,6 @@ void perf_nvme(void)
 	rte_mempool_free(mp);
 	for (int i = 0; i < PAGES; i++)
 		rte_free(rpages[i]);
-	rte_free(rbuf);
 	udma_pool_destroy(pool);
 	udma_free_coherent(dev, 1 << 20, coh, ch);
 	udma_device_destroy(dev);
