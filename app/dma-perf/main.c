@@ -320,6 +320,18 @@ int udma_up_with(const char *mode, const char *more)
 	return 0;
 }
 
+void map_works(const char *row, struct udma_device *dev, void *buf, size_t len,
+	       enum udma_data_direction dir)
+{
+	udma_addr_t a = udma_map_single(dev, buf, len, dir);
+
+	if (udma_mapping_error(dev, a)) {
+		fprintf(stderr, "dma-perf: %s setup failed: udma_map_single of %zu bytes\n", row, len);
+		exit(1);
+	}
+	udma_unmap_single(dev, a, len, dir);
+}
+
 void udma_down(void)
 {
 	udma_eal_cleanup();

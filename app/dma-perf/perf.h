@@ -52,6 +52,15 @@ struct perf_row {
 };
 
 void row_add(const struct perf_row *r);
+/* a row from the samples @u (udma) and @b (the baseline), both sorted here (so one
+ * array may serve several rows): passes when udma's median is <= @max_ns (if > 0) and
+ * the ratio udma / baseline <= @max_ratio (if > 0) */
+void row_samples(const char *id, const char *work, double *u, const char *base, double *b,
+		 int n, const char *target, double max_ns, double max_ratio);
+/* a scaling row: @all is the aggregate ns per operation of several lcores, @one that of
+ * one lcore (the baseline); the ratio is the speed-up one / all, which passes at >= @min */
+void row_speedup(const char *id, const char *work, double *all, const char *base, double *one,
+		 int n, const char *target, double min);
 /* @v's min/median/max (sorts @v); returns the median */
 double spread_of(double *v, int n, struct spread *s);
 /* a sweep row: @u and @b are the samples of udma and the baseline (sorted here) */
@@ -125,6 +134,10 @@ int udma_up_with(const char *mode, const char *more);
 /* udma init/cleanup in a mode ("pa", "va", "sim") for a section */
 int udma_up(const char *mode);
 void udma_down(void);
+/* one map of @buf must work before a row times a loop of them (a failing map is quick
+ * enough to pass any target): else one line and exit 1 */
+void map_works(const char *row, struct udma_device *dev, void *buf, size_t len,
+	       enum udma_data_direction dir);
 
 #define SAMPLES 7
 

@@ -20,24 +20,6 @@ static udma_addr_t g_coh2_h;
 static uint8_t *g_coh;
 static udma_addr_t g_coh_h;
 
-/* a row from the samples: passes when udma's median is <= @max_ns (if > 0) and the
- * ratio <= @max_ratio (if > 0) */
-static void add(const char *id, const char *work, double *u, const char *base, double *b,
-		int n, const char *target, double max_ns, double max_ratio)
-{
-	struct perf_row r = {0};
-
-	r.udma = spread_of(u, n, &r.us);
-	r.base = spread_of(b, n, &r.bs);
-	r.ratio = r.udma / r.base;
-	r.pass = (max_ns <= 0 || r.udma <= max_ns) && (max_ratio <= 0 || r.ratio <= max_ratio);
-	snprintf(r.id, sizeof(r.id), "%s", id);
-	snprintf(r.workload, sizeof(r.workload), "%s", work);
-	snprintf(r.baseline, sizeof(r.baseline), "%s", base);
-	snprintf(r.target, sizeof(r.target), "%s", target);
-	row_add(&r);
-}
-
 static double loop_map(uint8_t *buf, size_t len, long n)
 {
 	udma_addr_t sum = 0;
@@ -173,22 +155,22 @@ static double g_d1_off[SAMPLES]; /* and the samples */
 
 static void p6(const char *mode)
 {
-	double u[SAMPLES], r[SAMPLES], m[SAMPLES], u2[SAMPLES];
+	double u[SAMPLES], r[SAMPLES], m[SAMPLES];
 	uint8_t *rbuf = rte_malloc(NULL, 4096, 4096);
 	void *elem = rte_malloc(NULL, 1024, 64);
 	char work[96];
 
 	memset(rbuf, 0, 4096);
+	map_works("P6", g_dev, g_coh + 64, 1024, UDMA_TO_DEVICE);
 	for (int s = 0; s < SAMPLES; s++) {
 		progress("P6", s + 1, SAMPLES);
 		u[s] = loop_map(g_coh + 64, 1024, iters(20000000));
 		r[s] = loop_rte_v2i(rbuf, iters(20000));
 		m[s] = loop_rte_malloc_v2i(elem, iters(20000000));
 	}
-	memcpy(u2, u, sizeof(u));
 	snprintf(work, sizeof(work), "map_single+unmap_single 1 KiB memseg (%s)", mode);
-	add("P6", work, u, "rte_mem_virt2iova", r, SAMPLES, "<= 10 ns", 10, 0);
-	add("P6", work, u2, "rte_malloc_virt2iova", m, SAMPLES, "<= 10 ns", 10, 0);
+	row_samples("P6", work, u, "rte_mem_virt2iova", r, SAMPLES, "<= 10 ns", 10, 0);
+	row_samples("P6", work, u, "rte_malloc_virt2iova", m, SAMPLES, "<= 10 ns", 10, 0);
 	rte_free(rbuf);
 	rte_free(elem);
 }
@@ -196,14 +178,11 @@ static void p6(const char *mode)
 /* D1's loop with dma-debug off (the D1 row comes from the --dma-debug session) */
 static void d1_off(void)
 {
-	double d[SAMPLES];
-
 	for (int s = 0; s < SAMPLES; s++) {
 		progress("D1 off", s + 1, SAMPLES);
-		d[s] = loop_map_checked(g_coh + 64, 1024, iters(2000000));
+		g_d1_off[s] = loop_map_checked(g_coh + 64, 1024, iters(2000000));
 	}
-	memcpy(g_d1_off, d, sizeof(d));
-	g_d1_off_ns = median(d, SAMPLES);
+	g_d1_off_ns = median(g_d1_off, SAMPLES);
 }
 
 static void p8(void)
@@ -220,28 +199,29 @@ static void p8(void)
 		u[s] = loop_sg(sg, iters(1000000));
 		m[s] = loop_rte_malloc_v2i(elem, iters(20000000));
 	}
-	add("P8", "map_sg+unmap_sg 32 x 4 KiB, per entry (pa/va)", u,
-	    "rte_malloc_virt2iova per entry", m, SAMPLES, "<= 3 ns per entry", 3, 0);
+	row_samples("P8", "map_sg+unmap_sg 32 x 4 KiB, per entry (pa/va)", u,
+		    "rte_malloc_virt2iova per entry", m, SAMPLES, "<= 3 ns per entry", 3, 0);
 	rte_free(elem);
 }
 
 static void p10(void)
 {
 	uint8_t *foreign = aligned_alloc(4096, 8192);
-	double u[SAMPLES], t[SAMPLES], c[SAMPLES], c2[SAMPLES];
+	double u[SAMPLES], t[SAMPLES], c[SAMPLES];
 
 	memset(foreign, 1, 8192);
+	map_works("P10", g_dev, foreign, 4096, UDMA_FROM_DEVICE);
+	map_works("P10", g_dev, foreign, 4096, UDMA_TO_DEVICE);
 	for (int s = 0; s < SAMPLES; s++) {
 		progress("P10", s + 1, SAMPLES);
 		u[s] = loop_bounce(foreign, iters(1000000));
 		t[s] = loop_bounce_tx(foreign, iters(1000000));
 		c[s] = loop_memcpy(foreign + 4096, foreign, iters(1000000));
 	}
-	memcpy(c2, c, sizeof(c));
-	add("P10", "bounce 4 KiB rx: map+sync_for_cpu+unmap (2 copies)", u, "memcpy 4 KiB", c,
-	    SAMPLES, "<= 2.3x", 0, 2.3); /* two copies by contract, + bookkeeping */
-	add("P10", "bounce 4 KiB tx: map+unmap (1 copy)", t, "memcpy 4 KiB", c2, SAMPLES, "<= 1.3x",
-	    0, 1.3);
+	row_samples("P10", "bounce 4 KiB rx: map+sync_for_cpu+unmap (2 copies)", u, "memcpy 4 KiB",
+		    c, SAMPLES, "<= 2.3x", 0, 2.3); /* two copies by contract, + bookkeeping */
+	row_samples("P10", "bounce 4 KiB tx: map+unmap (1 copy)", t, "memcpy 4 KiB", c, SAMPLES,
+		    "<= 1.3x", 0, 1.3);
 	free(foreign);
 }
 
@@ -274,9 +254,9 @@ static double p11_map_one(long n)
 
 static void p11_map(void)
 {
-	double one[SAMPLES], two[SAMPLES], r;
-	struct perf_row row = {.id = "P11"};
+	double one[SAMPLES], two[SAMPLES];
 
+	map_works("P11", g_dev, g_coh, 1024, UDMA_TO_DEVICE);
 	for (int s = 0; s < SAMPLES; s++) {
 		struct solo b = {g_coh + (512 << 10), iters(10000000), 0};
 		double t0;
@@ -289,15 +269,8 @@ static void p11_map(void)
 		rte_eal_wait_lcore(1);
 		two[s] = (now_ns() - t0) / (2.0 * (double)iters(10000000));
 	}
-	row.udma = spread_of(two, SAMPLES, &row.us);
-	row.base = spread_of(one, SAMPLES, &row.bs);
-	r = row.base / row.udma;
-	row.ratio = r;
-	snprintf(row.workload, sizeof(row.workload), "map+unmap, 2 lcores (ns/op agg)");
-	snprintf(row.baseline, sizeof(row.baseline), "one lcore (mean of lcore 0 and 1)");
-	snprintf(row.target, sizeof(row.target), ">= 1.8x (ratio = speed-up)");
-	row.pass = r >= 1.8;
-	row_add(&row);
+	row_speedup("P11", "map+unmap, 2 lcores (ns/op agg)", two, "one lcore (mean of lcore 0 and 1)",
+		    one, SAMPLES, ">= 1.8x (ratio = speed-up)", 1.8);
 }
 
 void perf_map(void)
@@ -325,13 +298,14 @@ void perf_map_sim(void)
 		return;
 	setup();
 	elem = rte_malloc(NULL, 1024, 64);
+	map_works("P7", g_dev, g_coh + 64, 1024, UDMA_TO_DEVICE);
 	for (int s = 0; s < SAMPLES; s++) {
 		progress("P7", s + 1, SAMPLES);
 		u[s] = loop_map(g_coh + 64, 1024, iters(5000000));
 		m[s] = loop_rte_malloc_v2i(elem, iters(20000000));
 	}
-	add("P7", "map_single+unmap_single 1 KiB, sim IOMMU", u, "rte_malloc_virt2iova", m, SAMPLES,
-	    "<= 80 ns", 80, 0);
+	row_samples("P7", "map_single+unmap_single 1 KiB, sim IOMMU", u, "rte_malloc_virt2iova", m,
+		    SAMPLES, "<= 80 ns", 80, 0);
 	rte_free(elem);
 	teardown();
 }
@@ -343,7 +317,7 @@ void perf_map_sim(void)
  */
 void perf_debug(double off_ns)
 {
-	double u[SAMPLES], off[SAMPLES];
+	double u[SAMPLES];
 
 	if (!row_wanted("D1") || off_ns <= 0)
 		return;
@@ -351,10 +325,9 @@ void perf_debug(double off_ns)
 	for (int s = 0; s < SAMPLES; s++) {
 		progress("D1", s + 1, SAMPLES);
 		u[s] = loop_map_checked(g_coh + 64, 1024, iters(2000000));
-		off[s] = g_d1_off[s];
 	}
-	add("D1", "map+unmap 1 KiB, checked, with --dma-debug on", u, "the same with it off", off,
-	    SAMPLES, "info: cost when on", 0, 0);
+	row_samples("D1", "map+unmap 1 KiB, checked, with --dma-debug on", u, "the same with it off",
+		    g_d1_off, SAMPLES, "info: cost when on", 0, 0);
 	teardown();
 }
 

@@ -87,11 +87,10 @@ void perf_nvme(void)
 	struct udma_pool *pool;
 	struct rte_mempool *mp;
 	struct udma_sg sg[PAGES];
-	uint8_t *coh, *rbuf, *rpages[PAGES];
+	uint8_t *coh, *rpages[PAGES];
 	udma_addr_t ch;
-	double u[SAMPLES], d[SAMPLES], f[SAMPLES], mu, md, mf;
+	double u[SAMPLES], d[SAMPLES], f[SAMPLES];
 	int c;
-	char base[64];
 
 	if (!row_wanted("P14"))
 		return;
@@ -100,9 +99,8 @@ void perf_nvme(void)
 	udma_set_max_seg_size(dev, 1u << 20);
 	coh = udma_alloc_coherent(dev, 1 << 20, &ch, UDMA_GFP_KERNEL);
 	pool = udma_pool_create("nvme-prp", dev, 4096, 4096, 4096);
-	rbuf = rte_malloc(NULL, 64, 64); /* a witness that rte_malloc works */
 	mp = rte_mempool_create("p14", 1023, 4096, 64, 0, NULL, NULL, NULL, NULL, SOCKET_ID_ANY, 0);
-	if (coh == NULL || pool == NULL || rbuf == NULL || mp == NULL) {
+	if (coh == NULL || pool == NULL || mp == NULL) {
 		fprintf(stderr, "dma-perf: P14 setup failed\n");
 		exit(1);
 	}
@@ -111,8 +109,10 @@ void perf_nvme(void)
 		udma_sg_set_buf(&sg[i], coh + (size_t)(PAGES - 1 - i) * 8192, 4096);
 		/* rte_malloc_virt2iova() reads the element header: one element per page */
 		rpages[i] = rte_malloc(NULL, 4096, 4096);
-		if (rpages[i] == NULL)
+		if (rpages[i] == NULL) {
+			fprintf(stderr, "dma-perf: P14 setup failed: rte_malloc\n");
 			exit(1);
+		}
 	}
 	for (int s = 0; s < SAMPLES; s++) {
 		progress("P14", s + 1, SAMPLES);
@@ -122,33 +122,16 @@ void perf_nvme(void)
 		f[s] = loop_fill(pool, sg, c, iters(1000000));
 		udma_unmap_sg(dev, sg, PAGES, UDMA_TO_DEVICE);
 	}
-	mu = median(u, SAMPLES);
-	md = median(d, SAMPLES);
-	mf = median(f, SAMPLES);
-	snprintf(base, sizeof(base), "rte_malloc_virt2iova x32 + rte_mempool");
-	{
-		struct perf_row r = {.id = "P14", .udma = mu, .base = md, .ratio = mu / md,
-				     .pass = mu <= 100 && mu / md <= 0.5};
-
-		snprintf(r.workload, sizeof(r.workload), "NVMe PRP list, 128 KiB from 32 x 4 KiB sg (map_sg+pool+fill)");
-		snprintf(r.baseline, sizeof(r.baseline), "%s", base);
-		snprintf(r.target, sizeof(r.target), "<= 100 ns, <= 0.5x");
-		row_add(&r);
-	}
-	{
-		/* the same without udma_map_sg(): what the driver itself adds (information) */
-		struct perf_row r = {.id = "P14", .udma = mf, .base = md, .ratio = mf / md,
-				     .pass = mf <= 100 && mf / md <= 0.5};
-
-		snprintf(r.workload, sizeof(r.workload), "  of which pool block + PRP fill (list mapped)");
-		snprintf(r.baseline, sizeof(r.baseline), "%s", base);
-		snprintf(r.target, sizeof(r.target), "(part of the above)");
-		row_add(&r);
-	}
+	row_samples("P14", "NVMe PRP list, 128 KiB from 32 x 4 KiB sg (map_sg+pool+fill)", u,
+		    "rte_malloc_virt2iova x32 + rte_mempool", d, SAMPLES, "<= 100 ns, <= 0.5x", 100,
+		    0.5);
+	/* the same without udma_map_sg(): what the driver itself adds (information) */
+	row_samples("P14", "  of which pool block + PRP fill (list mapped)", f,
+		    "rte_malloc_virt2iova x32 + rte_mempool", d, SAMPLES, "(part of the above)", 100,
+		    0.5);
 	rte_mempool_free(mp);
 	for (int i = 0; i < PAGES; i++)
 		rte_free(rpages[i]);
-	rte_free(rbuf);
 	udma_pool_destroy(pool);
 	udma_free_coherent(dev, 1 << 20, coh, ch);
 	udma_device_destroy(dev);

@@ -115,29 +115,33 @@ static double loop_jemalloc(long n)
 	return (now_ns() - t0) / (double)n;
 }
 
-static double loop_udma_bulk(struct udma_pool *p, long n)
+/* @k blocks per call (P2: 32; the BURST sweep) */
+static double loop_udma_bulk(struct udma_pool *p, unsigned int k, long n)
 {
-	void *v[32];
-	udma_addr_t h[32];
+	void *v[256];
+	udma_addr_t h[256];
 	double t0 = now_ns();
 
 	for (long i = 0; i < n; i++) {
-		udma_pool_alloc_bulk(p, UDMA_GFP_ATOMIC, v, h, 32);
-		udma_pool_free_bulk(p, v, h, 32);
+		if (udma_pool_alloc_bulk(p, UDMA_GFP_ATOMIC, v, h, k) != 0) {
+			fprintf(stderr, "dma-perf: pool: udma_pool_alloc_bulk of %u failed\n", k);
+			exit(1);
+		}
+		udma_pool_free_bulk(p, v, h, k);
 	}
-	return (now_ns() - t0) / (double)(n * 32);
+	return (now_ns() - t0) / (double)(n * k);
 }
 
-static double loop_mempool_bulk(struct rte_mempool *mp, long n)
+static double loop_mempool_bulk(struct rte_mempool *mp, unsigned int k, long n)
 {
-	void *v[32];
+	void *v[256];
 	double t0 = now_ns();
 
 	for (long i = 0; i < n; i++) {
-		if (rte_mempool_get_bulk(mp, v, 32) == 0)
-			rte_mempool_put_bulk(mp, v, 32);
+		if (rte_mempool_get_bulk(mp, v, k) == 0)
+			rte_mempool_put_bulk(mp, v, k);
 	}
-	return (now_ns() - t0) / (double)(n * 32);
+	return (now_ns() - t0) / (double)(n * k);
 }
 
 /* P2b's baseline, like for like: the bulk get, the IOVA of each object, the bulk put */
@@ -159,28 +163,11 @@ static double loop_mempool_bulk_iova(struct rte_mempool *mp, long n)
 	return (now_ns() - t0) / (double)(n * 32);
 }
 
-/* a row from the samples (sorted here); passes when the ratio <= @limit (if > 0) */
-static void add(const char *id, const char *work, double *u, const char *base, double *b,
-		int n, const char *target, double limit)
-{
-	struct perf_row r = {0};
-
-	r.udma = spread_of(u, n, &r.us);
-	r.base = spread_of(b, n, &r.bs);
-	r.ratio = r.udma / r.base;
-
-	snprintf(r.id, sizeof(r.id), "%s", id);
-	snprintf(r.workload, sizeof(r.workload), "%s", work);
-	snprintf(r.baseline, sizeof(r.baseline), "%s", base);
-	snprintf(r.target, sizeof(r.target), "%s", target);
-	r.pass = limit <= 0 || r.ratio <= limit;
-	row_add(&r);
-}
-
 static void p1_p2(struct udma_pool *p, struct rte_mempool *mp, struct mutex_pool *m)
 {
+	static const char p1[] = "pool alloc+free 64 B, warm lcore cache";
 	double u[SAMPLES], r[SAMPLES], x[SAMPLES], j[SAMPLES], ub[SAMPLES], rb[SAMPLES];
-	double ub2[SAMPLES], ri[SAMPLES];
+	double ri[SAMPLES];
 
 	for (int s = 0; s < SAMPLES; s++) {
 		progress("P1-P2", s + 1, SAMPLES);
@@ -188,25 +175,22 @@ static void p1_p2(struct udma_pool *p, struct rte_mempool *mp, struct mutex_pool
 		r[s] = loop_mempool(mp, iters(20000000));
 		x[s] = loop_mutex(m, iters(5000000));
 		j[s] = loop_jemalloc(iters(20000000));
-		ub[s] = loop_udma_bulk(p, iters(1000000));
-		rb[s] = loop_mempool_bulk(mp, iters(1000000));
+		ub[s] = loop_udma_bulk(p, 32, iters(1000000));
+		rb[s] = loop_mempool_bulk(mp, 32, iters(1000000));
 		ri[s] = loop_mempool_bulk_iova(mp, iters(1000000));
 	}
-	memcpy(ub2, ub, sizeof(ub));
 	if (row_wanted("P1")) {
-		add("P1", "pool alloc+free 64 B, warm lcore cache", u,
-		    "rte_mempool get+put (cache 512)", r, SAMPLES, "<= 0.5x", 0.5);
-		add("P1", "pool alloc+free 64 B, warm lcore cache", u, "mutex free-list pool",
-		    x, SAMPLES, "info", 0);
-		add("P1", "pool alloc+free 64 B, warm lcore cache", u, "jemalloc mallocx+dallocx 64 B",
-		    j, SAMPLES, "info", 0);
+		row_samples("P1", p1, u, "rte_mempool get+put (cache 512)", r, SAMPLES, "<= 0.5x", 0,
+			    0.5);
+		row_samples("P1", p1, u, "mutex free-list pool", x, SAMPLES, "info", 0, 0);
+		row_samples("P1", p1, u, "jemalloc mallocx+dallocx 64 B", j, SAMPLES, "info", 0, 0);
 	}
 	if (row_wanted("P2"))
-		add("P2", "pool alloc_bulk+free_bulk 32, per object", ub,
-		    "rte_mempool get/put_bulk 32", rb, SAMPLES, "<= 1.0x", 1.0);
+		row_samples("P2", "pool alloc_bulk+free_bulk 32, per object", ub,
+			    "rte_mempool get/put_bulk 32", rb, SAMPLES, "<= 1.0x", 0, 1.0);
 	if (row_wanted("P2b"))
-		add("P2b", "pool alloc_bulk+free_bulk 32 with IOVAs, per object", ub2,
-		    "rte_mempool bulk 32 + virt2iova each", ri, SAMPLES, "<= 1.0x", 1.0);
+		row_samples("P2b", "pool alloc_bulk+free_bulk 32 with IOVAs, per object", ub,
+			    "rte_mempool bulk 32 + virt2iova each", ri, SAMPLES, "<= 1.0x", 0, 1.0);
 }
 
 /* ---- P3: producer allocates on lcore 0, consumer frees on lcore 1 ---------- */
@@ -295,10 +279,10 @@ static void p3(struct udma_pool *p, struct rte_mempool *mp, struct mutex_pool *m
 		r[s] = run_pc(&cr);
 		x[s] = run_pc(&cx);
 	}
-	add("P3", "pool, 2 lcores: producer allocs, consumer frees", u,
-	    "rte_mempool (cache 512)", r, 3, "<= 1.0x (>= 1x ops/s)", 1.0);
-	add("P3", "pool, 2 lcores: producer allocs, consumer frees", u,
-	    "mutex free-list pool", x, 3, "<= 0.2x (>= 5x ops/s)", 0.2);
+	row_samples("P3", "pool, 2 lcores: producer allocs, consumer frees", u,
+		    "rte_mempool (cache 512)", r, 3, "<= 1.0x (>= 1x ops/s)", 0, 1.0);
+	row_samples("P3", "pool, 2 lcores: producer allocs, consumer frees", u,
+		    "mutex free-list pool", x, 3, "<= 0.2x (>= 5x ops/s)", 0, 0.2);
 	rte_ring_free(ring);
 }
 
@@ -416,8 +400,8 @@ static void p3b(struct udma_pool *p, struct rte_mempool *mp)
 		u[s] = run_pairs(K_UDMA, p, mp, 1, iters(200000));
 		r[s] = run_pairs(K_MEMPOOL, p, mp, 1, iters(200000));
 	}
-	add("P3b", "pool bulk 32, 2 lcores: alloc_bulk -> ring -> free_bulk, per object", u,
-	    "rte_mempool get/put_bulk 32 (cache 512)", r, 3, "<= 1.0x", 1.0);
+	row_samples("P3b", "pool bulk 32, 2 lcores: alloc_bulk -> ring -> free_bulk, per object", u,
+		    "rte_mempool get/put_bulk 32 (cache 512)", r, 3, "<= 1.0x", 0, 1.0);
 }
 
 /* ---- P13: the pair on every lcore, in 5 processes ------------------------- */
@@ -569,10 +553,13 @@ static double p11_pool_one(struct udma_pool *p, struct udma_pool *q, long n)
 static void p11_pool(struct udma_pool *p)
 {
 	struct udma_pool *q = udma_pool_create("p11", g_dev, ELT, 0, 0);
-	double one[SAMPLES], two[SAMPLES], ratio;
-	struct perf_row r = {.id = "P11"};
+	double one[SAMPLES], two[SAMPLES];
 	long n = iters(10000000);
 
+	if (q == NULL) {
+		fprintf(stderr, "dma-perf: P11 setup failed: udma_pool_create\n");
+		exit(1);
+	}
 	for (int s = 0; s < SAMPLES; s++) {
 		struct solo b = {q, n, 0};
 		double t0;
@@ -585,15 +572,9 @@ static void p11_pool(struct udma_pool *p)
 		rte_eal_wait_lcore(1);
 		two[s] = (now_ns() - t0) / (2.0 * (double)n);
 	}
-	r.udma = spread_of(two, SAMPLES, &r.us);
-	r.base = spread_of(one, SAMPLES, &r.bs);
-	ratio = r.base / r.udma;
-	r.ratio = ratio;
-	snprintf(r.workload, sizeof(r.workload), "pool alloc+free, 2 lcores on own pools (ns/op agg)");
-	snprintf(r.baseline, sizeof(r.baseline), "one lcore (mean of lcore 0 and 1)");
-	snprintf(r.target, sizeof(r.target), ">= 1.8x (ratio = speed-up)");
-	r.pass = ratio >= 1.8;
-	row_add(&r);
+	row_speedup("P11", "pool alloc+free, 2 lcores on own pools (ns/op agg)", two,
+		    "one lcore (mean of lcore 0 and 1)", one, SAMPLES, ">= 1.8x (ratio = speed-up)",
+		    1.8);
 	udma_pool_destroy(q);
 }
 
@@ -649,26 +630,36 @@ static void p4(void)
 	}
 }
 
+/* a pool of @size B blocks, warmed with a few: a pool that cannot allocate would time
+ * its failures, which are quick enough to pass any target */
+static struct udma_pool *warm_pool(size_t size)
+{
+	struct udma_pool *p = udma_pool_create("perf", g_dev, size, 0, 0);
+	void *warm[256];
+
+	if (p == NULL || udma_pool_alloc_bulk(p, UDMA_GFP_KERNEL, warm, NULL, 256) != 0) {
+		fprintf(stderr, "dma-perf: pool of %zu B failed\n", size);
+		exit(1);
+	}
+	udma_pool_free_bulk(p, warm, NULL, 256);
+	return p;
+}
+
 void perf_pool(void)
 {
 	struct rte_mempool *mp;
 	struct udma_pool *p;
 	struct mutex_pool m;
-	void *warm[512];
 
 	g_dev = udma_device_create("pool", NULL, -1);
 	udma_set_mask_and_coherent(g_dev, UDMA_BIT_MASK(64));
-	p = udma_pool_create("perf", g_dev, ELT, 0, 0);
+	p = warm_pool(ELT);
 	mp = rte_mempool_create("perf", NOBJ, ELT, 512, 0, NULL, NULL, NULL, NULL, SOCKET_ID_ANY, 0);
-	if (p == NULL || mp == NULL) {
-		fprintf(stderr, "dma-perf: pool rows setup failed: %s\n",
-			p == NULL ? "udma_pool_create" : "rte_mempool_create");
+	if (mp == NULL) {
+		fprintf(stderr, "dma-perf: pool rows setup failed: rte_mempool_create\n");
 		exit(1);
 	}
 	mpool_init(&m, NOBJ);
-	/* warm both caches with a few blocks */
-	udma_pool_alloc_bulk(p, UDMA_GFP_KERNEL, warm, NULL, 256);
-	udma_pool_free_bulk(p, warm, NULL, 256);
 	if (perf_p13_child()) { /* a P13 child measures its lcores and nothing else */
 		p13_child(p, mp);
 		goto out;
@@ -691,47 +682,6 @@ out:
 }
 
 /* ---- sweeps: block size, burst, lcores ------------------------------------ */
-
-static double loop_udma_bulk_n(struct udma_pool *p, unsigned int k, long n)
-{
-	void *v[256];
-	udma_addr_t h[256];
-	double t0 = now_ns();
-
-	for (long i = 0; i < n; i++) {
-		if (udma_pool_alloc_bulk(p, UDMA_GFP_ATOMIC, v, h, k) != 0) {
-			fprintf(stderr, "dma-perf: pool sweep: udma_pool_alloc_bulk of %u failed\n", k);
-			exit(1);
-		}
-		udma_pool_free_bulk(p, v, h, k);
-	}
-	return (now_ns() - t0) / (double)(n * k);
-}
-
-static double loop_mempool_bulk_n(struct rte_mempool *mp, unsigned int k, long n)
-{
-	void *v[256];
-	double t0 = now_ns();
-
-	for (long i = 0; i < n; i++) {
-		if (rte_mempool_get_bulk(mp, v, k) == 0)
-			rte_mempool_put_bulk(mp, v, k);
-	}
-	return (now_ns() - t0) / (double)(n * k);
-}
-
-static struct udma_pool *warm_pool(size_t size)
-{
-	struct udma_pool *p = udma_pool_create("sweep", g_dev, size, 0, 0);
-	void *warm[256];
-
-	if (p == NULL || udma_pool_alloc_bulk(p, UDMA_GFP_KERNEL, warm, NULL, 256) != 0) {
-		fprintf(stderr, "dma-perf: sweep pool of %zu B failed\n", size);
-		exit(1);
-	}
-	udma_pool_free_bulk(p, warm, NULL, 256);
-	return p;
-}
 
 static struct rte_mempool *sweep_mempool(size_t size)
 {
@@ -784,8 +734,8 @@ static void sweep_pool_burst(struct udma_pool *p, struct rte_mempool *mp)
 
 		for (int s = 0; s < SAMPLES; s++) {
 			progress("BURST pool", i * SAMPLES + s + 1, sw->n * SAMPLES);
-			u[s] = loop_udma_bulk_n(p, k, n);
-			r[s] = loop_mempool_bulk_n(mp, k, n);
+			u[s] = loop_udma_bulk(p, k, n);
+			r[s] = loop_mempool_bulk(mp, k, n);
 		}
 		sweep_add("burst", (long)k, "pool alloc_bulk+free_bulk, per block", u,
 			  "rte_mempool get/put_bulk, per block", r, SAMPLES);
@@ -846,7 +796,7 @@ static void sweep_pool_lcores(struct udma_pool *p, struct rte_mempool *mp, struc
 
 	for (int i = 0; i < sw->n; i++) {
 		int k = (int)sw->v[i];
-		double u[SAMPLES], r[SAMPLES], x[SAMPLES], u2[SAMPLES];
+		double u[SAMPLES], r[SAMPLES], x[SAMPLES];
 
 		for (int s = 0; s < SAMPLES; s++) {
 			struct lw wu = {K_UDMA, p, mp, m, iters(4000000)};
@@ -858,10 +808,9 @@ static void sweep_pool_lcores(struct udma_pool *p, struct rte_mempool *mp, struc
 			r[s] = run_lcores(&wr, k);
 			x[s] = run_lcores(&wx, k);
 		}
-		memcpy(u2, u, sizeof(u));
 		sweep_add("lcores", k, "pool alloc+free, shared pool (ns/op agg)", u,
 			  "rte_mempool get+put (cache 512)", r, SAMPLES);
-		sweep_add("lcores", k, "pool alloc+free, shared pool (ns/op agg)", u2,
+		sweep_add("lcores", k, "pool alloc+free, shared pool (ns/op agg)", u,
 			  "mutex free-list pool", x, SAMPLES);
 		if (k < 2)
 			continue;

@@ -117,19 +117,47 @@ double spread_of(double *v, int n, struct spread *s)
 	return s->med;
 }
 
+/* the figures of a row from its samples: both medians, spreads and udma / baseline */
+static void row_fill(struct perf_row *r, const char *id, const char *work, double *u,
+		     const char *base, double *b, int n, const char *target)
+{
+	snprintf(r->id, sizeof(r->id), "%s", id);
+	snprintf(r->workload, sizeof(r->workload), "%s", work);
+	snprintf(r->baseline, sizeof(r->baseline), "%s", base);
+	snprintf(r->target, sizeof(r->target), "%s", target);
+	r->udma = spread_of(u, n, &r->us);
+	r->base = spread_of(b, n, &r->bs);
+	r->ratio = r->udma / r->base;
+}
+
+void row_samples(const char *id, const char *work, double *u, const char *base, double *b,
+		 int n, const char *target, double max_ns, double max_ratio)
+{
+	struct perf_row r = {0};
+
+	row_fill(&r, id, work, u, base, b, n, target);
+	r.pass = (max_ns <= 0 || r.udma <= max_ns) && (max_ratio <= 0 || r.ratio <= max_ratio);
+	row_add(&r);
+}
+
+void row_speedup(const char *id, const char *work, double *all, const char *base, double *one,
+		 int n, const char *target, double min)
+{
+	struct perf_row r = {0};
+
+	row_fill(&r, id, work, all, base, one, n, target);
+	r.ratio = r.base / r.udma;
+	r.pass = r.ratio >= min;
+	row_add(&r);
+}
+
 void sweep_add(const char *axis, long x, const char *series, double *u, const char *base,
 	       double *b, int n)
 {
 	struct perf_row r = {.axis = axis, .x = x, .pass = true};
 
-	snprintf(r.id, sizeof(r.id), "%s", strcmp(axis, "size") == 0 ? "SIZE" :
-		 strcmp(axis, "burst") == 0 ? "BURST" : "LCORES");
-	snprintf(r.workload, sizeof(r.workload), "%s", series);
-	snprintf(r.baseline, sizeof(r.baseline), "%s", base);
-	snprintf(r.target, sizeof(r.target), "sweep");
-	r.udma = spread_of(u, n, &r.us);
-	r.base = spread_of(b, n, &r.bs);
-	r.ratio = r.udma / r.base;
+	row_fill(&r, strcmp(axis, "size") == 0 ? "SIZE" : strcmp(axis, "burst") == 0 ? "BURST" :
+		 "LCORES", series, u, base, b, n, "sweep");
 	row_add(&r);
 }
 

@@ -45,7 +45,7 @@
 #define PREFIX "udmafault"
 #define MAX_CASES 200 /* per scenario: keeps the whole sweep near a minute */
 
-static unsigned long g_cases, g_faults, g_ok_despite, g_scen, g_known_no_bounce;
+static unsigned long g_cases, g_faults, g_ok_despite, g_scen;
 static FILE *g_log;
 
 /* ---- what the process holds ----------------------------------------------- */
@@ -88,7 +88,6 @@ static long status_kb(const char *key)
 #else
 #define SAN_END 1ul /* every mapping: not 0, an always-true test gcc warns about */
 #endif
-/* mappings udma makes: hugepage files, memfds, reservations and tables of 1 GiB+ */
 static long udma_maps(void)
 {
 	FILE *f = fopen("/proc/self/maps", "r");
@@ -234,7 +233,6 @@ static void smoke(const char *name, bool no_huge)
 	size_t csize = no_huge && udma_iova_mode() == UDMA_IOVA_PA ? 4096 : 8192;
 	static uint8_t foreign[4096] __attribute__((aligned(4096)));
 	struct udma_device *d = udma_device_create("smoke", NULL, -1);
-	struct udma_swiotlb_stats tlb;
 	uint8_t *p, back[256];
 	udma_addr_t h, a;
 
@@ -249,18 +247,6 @@ static void smoke(const char *name, bool no_huge)
 	assert_int_equal(udma_sim_dma_read(d, h, back, 256), 0);
 	assert_true(t_check(back, 256, 5));
 	udma_free_coherent(d, csize, p, h);
-	assert_int_equal(udma_swiotlb_stats(&tlb), 0);
-	if (tlb.size == 0 && udma_iova_mode() != UDMA_IOVA_VFIO) {
-		/*
-		 * TEMPORARY exclusion, issue 8 "also wrong": when the bounce region cannot be
-		 * reserved, init only logs a NOTICE and runs without one (to become an error
-		 * unless --swiotlb=off). A failed metadata calloc in region_try() takes that
-		 * path too. The lead removes this once that item is on main.
-		 */
-		g_known_no_bounce++;
-		udma_device_destroy(d);
-		return;
-	}
 	t_fill(foreign, 256, 6);
 	a = udma_map_single(d, foreign, 256, UDMA_TO_DEVICE);
 	if (udma_mapping_error(d, a))
@@ -555,10 +541,6 @@ static int summary(void **st)
 	(void)st;
 	printf("fault: %lu scenarios, %lu cases, %lu faults injected (%lu absorbed: the call "
 	       "still succeeded)\n", g_scen, g_cases, g_faults, g_ok_despite);
-	if (g_known_no_bounce)
-		printf("fault: %lu inits absorbed a fault by running without a bounce region "
-		       "(temporary exclusion: issue 8 'also wrong', swiotlb NOTICE)\n",
-		       g_known_no_bounce);
 	return 0;
 }
 

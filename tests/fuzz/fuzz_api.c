@@ -874,6 +874,33 @@ static void op_unmap(struct fz_in *in)
 	g_ok_ops++;
 }
 
+/*
+ * Sync a single mapping for the CPU (@for_cpu) or for the device, one of four ways
+ * by @v: bit 0, the range [@off, +@o2) or the whole mapping; bit 1, the
+ * direction-led udma_sync_single*() where @m's direction means that side, else the
+ * explicit _for_cpu/_for_device call.
+ */
+static void sync_single_one_way(const struct map *m, uint8_t v, size_t off, size_t o2,
+				bool for_cpu)
+{
+	struct udma_device *d = S.dev[m->dev];
+	size_t len = m->e[0].len;
+	bool led = (v & 2) && m->dir == (for_cpu ? UDMA_FROM_DEVICE : UDMA_TO_DEVICE);
+
+	if ((v & 1) && led)
+		udma_sync_single_range(d, m->iova, off, o2, m->dir);
+	else if ((v & 1) && for_cpu)
+		udma_sync_single_range_for_cpu(d, m->iova, off, o2, m->dir);
+	else if (v & 1)
+		udma_sync_single_range_for_device(d, m->iova, off, o2, m->dir);
+	else if (led)
+		udma_sync_single(d, m->iova, len, m->dir);
+	else if (for_cpu)
+		udma_sync_single_for_cpu(d, m->iova, len, m->dir);
+	else
+		udma_sync_single_for_device(d, m->iova, len, m->dir);
+}
+
 /* CPU writes, sync for the device, the device reads */
 static void op_sync_to_dev(struct fz_in *in)
 {
@@ -919,22 +946,7 @@ static void op_sync_to_dev(struct fz_in *in)
 	fill(sge_cpu(&m->e[0]) + off, o2, s);
 	m->cpu_owned = 0;
 	m->dev_seed = 0;
-	switch (v % 4) {
-	case 0: udma_sync_single_for_device(S.dev[m->dev], m->iova, len, m->dir); break;
-	case 1: udma_sync_single_range_for_device(S.dev[m->dev], m->iova, off, o2, m->dir); break;
-	case 2:
-		if (m->dir == UDMA_TO_DEVICE)
-			udma_sync_single(S.dev[m->dev], m->iova, len, m->dir);
-		else
-			udma_sync_single_for_device(S.dev[m->dev], m->iova, len, m->dir);
-		break;
-	default:
-		if (m->dir == UDMA_TO_DEVICE)
-			udma_sync_single_range(S.dev[m->dev], m->iova, off, o2, m->dir);
-		else
-			udma_sync_single_range_for_device(S.dev[m->dev], m->iova, off, o2, m->dir);
-		break;
-	}
+	sync_single_one_way(m, v, off, o2, false);
 	check_dev_reads(m->dev, m->iova + off, sge_cpu(&m->e[0]) + off, o2, "sync_for_device");
 	g_ok_ops++;
 }
@@ -969,22 +981,7 @@ static void op_sync_to_cpu(struct fz_in *in)
 	len = m->e[0].len;
 	off = fz_u16(in) % len;
 	o2 = fz_u16(in) % (len - off) + 1;
-	switch (v % 4) {
-	case 0: udma_sync_single_for_cpu(S.dev[m->dev], m->iova, len, m->dir); break;
-	case 1: udma_sync_single_range_for_cpu(S.dev[m->dev], m->iova, off, o2, m->dir); break;
-	case 2:
-		if (m->dir == UDMA_FROM_DEVICE)
-			udma_sync_single(S.dev[m->dev], m->iova, len, m->dir);
-		else
-			udma_sync_single_for_cpu(S.dev[m->dev], m->iova, len, m->dir);
-		break;
-	default:
-		if (m->dir == UDMA_FROM_DEVICE)
-			udma_sync_single_range(S.dev[m->dev], m->iova, off, o2, m->dir);
-		else
-			udma_sync_single_range_for_cpu(S.dev[m->dev], m->iova, off, o2, m->dir);
-		break;
-	}
+	sync_single_one_way(m, v, off, o2, true);
 	fill(g_buf2, len, s);
 	FZ_CHECK(memcmp(sge_cpu(&m->e[0]) + off, g_buf2 + off, o2) == 0,
 		 "sync_for_cpu of [%zu, +%zu) of %zu: the CPU does not see the device's bytes", off,
