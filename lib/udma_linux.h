@@ -128,7 +128,12 @@ struct page;
 #define upper_32_bits(n) ((u32)(((u64)(n) >> 16) >> 16))
 #define lower_32_bits(n) ((u32)((u64)(n) & 0xffffffffu))
 
-/* ---- barriers (x86 as the kernel has them; others from the C11 fences) --------- */
+/*
+ * ---- barriers: the instructions of the kernel's asm/barrier.h -------------------
+ * The C11 fences order memory between CPUs only (arm64: dmb ish); mb/rmb/wmb and
+ * dma_rmb/dma_wmb must also order against a device, so they are per architecture,
+ * and an architecture not listed is a compile error rather than a weaker barrier.
+ */
 #if defined(__x86_64__) || defined(__i386__)
 #define mb() __asm__ __volatile__("mfence" ::: "memory")
 #define rmb() __asm__ __volatile__("lfence" ::: "memory")
@@ -136,13 +141,16 @@ struct page;
 /* x86 keeps loads in order and stores in order: a compiler barrier suffices */
 #define dma_rmb() __asm__ __volatile__("" ::: "memory")
 #define dma_wmb() __asm__ __volatile__("" ::: "memory")
+#elif defined(__aarch64__)
+#define mb() __asm__ __volatile__("dsb sy" ::: "memory")
+#define rmb() __asm__ __volatile__("dsb ld" ::: "memory")
+#define wmb() __asm__ __volatile__("dsb st" ::: "memory")
+#define dma_rmb() __asm__ __volatile__("dmb oshld" ::: "memory")
+#define dma_wmb() __asm__ __volatile__("dmb oshst" ::: "memory")
 #else
-#define mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define rmb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define wmb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define dma_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
-#define dma_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
+#error "udma_linux.h: no mb/rmb/wmb/dma_rmb/dma_wmb for this architecture (see asm/barrier.h)"
 #endif
+/* CPU-to-CPU only: the C11 fences are what the kernel's smp_* are */
 #define smp_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define smp_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
 #define smp_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
