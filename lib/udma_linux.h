@@ -157,15 +157,14 @@ struct page;
 #define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
 
-/* ---- logging ------------------------------------------------------------------ */
-#define dev_err(dev, fmt, ...) \
-	udma_log(UDMA_LOG_ERR, "%s: " fmt, udma_device_name((dev)->udma), ##__VA_ARGS__)
-#define dev_warn(dev, fmt, ...) \
-	udma_log(UDMA_LOG_WARNING, "%s: " fmt, udma_device_name((dev)->udma), ##__VA_ARGS__)
-#define dev_info(dev, fmt, ...) \
-	udma_log(UDMA_LOG_INFO, "%s: " fmt, udma_device_name((dev)->udma), ##__VA_ARGS__)
-#define dev_dbg(dev, fmt, ...) \
-	udma_log(UDMA_LOG_DEBUG, "%s: " fmt, udma_device_name((dev)->udma), ##__VA_ARGS__)
+/* ---- logging: the application's log type, with the device's name ------------------ */
+#define udma_linux_dev_log_(level, dev, fmt, ...)                                          \
+	udma_log_type(UDMA_LOGTYPE_USER, level, "%s: " fmt, udma_device_name((dev)->udma),  \
+		      ##__VA_ARGS__)
+#define dev_err(dev, fmt, ...) udma_linux_dev_log_(UDMA_LOG_ERR, dev, fmt, ##__VA_ARGS__)
+#define dev_warn(dev, fmt, ...) udma_linux_dev_log_(UDMA_LOG_WARNING, dev, fmt, ##__VA_ARGS__)
+#define dev_info(dev, fmt, ...) udma_linux_dev_log_(UDMA_LOG_INFO, dev, fmt, ##__VA_ARGS__)
+#define dev_dbg(dev, fmt, ...) udma_linux_dev_log_(UDMA_LOG_DEBUG, dev, fmt, ##__VA_ARGS__)
 
 /* ---- unmap state: what a driver keeps to unmap later ------------------------------ */
 #define DEFINE_DMA_UNMAP_ADDR(name) dma_addr_t name

@@ -340,6 +340,43 @@ static void test_map_resource(void **s)
 }
 
 /* the kernel helper names: byte order, 32-bit halves, BIT, unmap bookkeeping */
+/* dev_err..dev_dbg: the application's log type ("user"), the device's name first */
+static int g_log_type = -1, g_log_level = -1;
+static char g_log_line[256];
+
+static void record_log(void *ctx, enum udma_log_type type, int level, const char *line)
+{
+	(void)ctx;
+	g_log_type = (int)type;
+	g_log_level = level;
+	snprintf(g_log_line, sizeof(g_log_line), "%s", line);
+}
+
+static void test_dev_log(void **s)
+{
+	struct device *dev = &g_pdev.dev;
+	int old = udma_log_get_type_level(UDMA_LOGTYPE_USER);
+
+	(void)s;
+	udma_log_set_handler(record_log, NULL);
+	/* --log-level=user:debug shows the driver's messages while udma's stay quiet */
+	assert_int_equal(udma_log_set_type_level(UDMA_LOGTYPE_USER, UDMA_LOG_DEBUG), 0);
+	dev_err(dev, "ring %d lost", 3);
+	assert_int_equal(g_log_type, UDMA_LOGTYPE_USER);
+	assert_int_equal(g_log_level, UDMA_LOG_ERR);
+	assert_non_null(strstr(g_log_line, "pci0: ring 3 lost"));
+	g_log_type = -1;
+	dev_dbg(dev, "tail %u", 7u);
+	assert_int_equal(g_log_type, UDMA_LOGTYPE_USER);
+	assert_int_equal(g_log_level, UDMA_LOG_DEBUG);
+	assert_non_null(strstr(g_log_line, "pci0: tail 7"));
+	assert_int_equal(udma_log_set_type_level(UDMA_LOGTYPE_USER, old), 0);
+	g_log_type = -1;
+	dev_info(dev, "quiet");
+	assert_int_equal(g_log_type, -1);
+	udma_log_set_handler(NULL, NULL);
+}
+
 static void test_kernel_names(void **s)
 {
 	struct {
@@ -386,6 +423,7 @@ int main(void)
 		cmocka_unit_test(test_managed),
 		cmocka_unit_test(test_map_resource),
 		cmocka_unit_test(test_kernel_names),
+		cmocka_unit_test(test_dev_log),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
