@@ -128,7 +128,12 @@ struct page;
 #define upper_32_bits(n) ((u32)(((u64)(n) >> 16) >> 16))
 #define lower_32_bits(n) ((u32)((u64)(n) & 0xffffffffu))
 
-/* ---- barriers (x86 as the kernel has them; others from the C11 fences) --------- */
+/*
+ * ---- barriers: the instructions of the kernel's asm/barrier.h -------------------
+ * The C11 fences order memory between CPUs only (arm64: dmb ish); mb/rmb/wmb and
+ * dma_rmb/dma_wmb must also order against a device, so they are per architecture,
+ * and an architecture not listed is a compile error rather than a weaker barrier.
+ */
 #if defined(__x86_64__) || defined(__i386__)
 #define mb() __asm__ __volatile__("mfence" ::: "memory")
 #define rmb() __asm__ __volatile__("lfence" ::: "memory")
@@ -136,28 +141,30 @@ struct page;
 /* x86 keeps loads in order and stores in order: a compiler barrier suffices */
 #define dma_rmb() __asm__ __volatile__("" ::: "memory")
 #define dma_wmb() __asm__ __volatile__("" ::: "memory")
+#elif defined(__aarch64__)
+#define mb() __asm__ __volatile__("dsb sy" ::: "memory")
+#define rmb() __asm__ __volatile__("dsb ld" ::: "memory")
+#define wmb() __asm__ __volatile__("dsb st" ::: "memory")
+#define dma_rmb() __asm__ __volatile__("dmb oshld" ::: "memory")
+#define dma_wmb() __asm__ __volatile__("dmb oshst" ::: "memory")
 #else
-#define mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define rmb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define wmb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define dma_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
-#define dma_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
+#error "udma_linux.h: no mb/rmb/wmb/dma_rmb/dma_wmb for this architecture (see asm/barrier.h)"
 #endif
+/* CPU-to-CPU only: the C11 fences are what the kernel's smp_* are */
 #define smp_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define smp_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
 #define smp_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
 #define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
 
-/* ---- logging ------------------------------------------------------------------ */
-#define dev_err(dev, fmt, ...) \
-	udma_log(UDMA_LOG_ERR, "%s: " fmt, udma_device_name((dev)->udma), ##__VA_ARGS__)
-#define dev_warn(dev, fmt, ...) \
-	udma_log(UDMA_LOG_WARNING, "%s: " fmt, udma_device_name((dev)->udma), ##__VA_ARGS__)
-#define dev_info(dev, fmt, ...) \
-	udma_log(UDMA_LOG_INFO, "%s: " fmt, udma_device_name((dev)->udma), ##__VA_ARGS__)
-#define dev_dbg(dev, fmt, ...) \
-	udma_log(UDMA_LOG_DEBUG, "%s: " fmt, udma_device_name((dev)->udma), ##__VA_ARGS__)
+/* ---- logging: the application's log type, with the device's name ------------------ */
+#define udma_linux_dev_log_(level, dev, fmt, ...)                                          \
+	udma_log_type(UDMA_LOGTYPE_USER, level, "%s: " fmt, udma_device_name((dev)->udma),  \
+		      ##__VA_ARGS__)
+#define dev_err(dev, fmt, ...) udma_linux_dev_log_(UDMA_LOG_ERR, dev, fmt, ##__VA_ARGS__)
+#define dev_warn(dev, fmt, ...) udma_linux_dev_log_(UDMA_LOG_WARNING, dev, fmt, ##__VA_ARGS__)
+#define dev_info(dev, fmt, ...) udma_linux_dev_log_(UDMA_LOG_INFO, dev, fmt, ##__VA_ARGS__)
+#define dev_dbg(dev, fmt, ...) udma_linux_dev_log_(UDMA_LOG_DEBUG, dev, fmt, ##__VA_ARGS__)
 
 /* ---- unmap state: what a driver keeps to unmap later ------------------------------ */
 #define DEFINE_DMA_UNMAP_ADDR(name) dma_addr_t name
@@ -279,7 +286,11 @@ static inline enum udma_attr udma_linux_attr_index_(unsigned long bit)
 #define dma_set_attr(attr, attrs) udma_set_attr(udma_linux_attr_index_(attr), attrs)
 #define dma_get_attr(attr, attrs) udma_get_attr(udma_linux_attr_index_(attr), attrs)
 
-/* either form -> the flags word of struct udma_attrs */
+/*
+ * Either form -> the flags word of struct udma_attrs (udma_linux_attrs_), and
+ * either form -> a const struct udma_attrs * for the udma_*_attrs() calls
+ * (udma_linux_attrs_p_: a temporary that lives until the end of the call).
+ */
 static inline unsigned long udma_linux_attrs_ptr_(const struct udma_attrs *a)
 {
 	return a ? a->flags : 0;
@@ -289,18 +300,18 @@ static inline unsigned long udma_linux_attrs_ul_(unsigned long a)
 	return a;
 }
 #ifndef __cplusplus
+/* the integer types an attrs mask may have; any other type has no association */
+#define udma_linux_int_assoc_(f)                                                       \
+	int: f, unsigned int: f, long: f, unsigned long: f, long long: f,             \
+		unsigned long long: f
 /* an integer type, or a compile error ("not compatible with any association") */
-#define udma_linux_ul_(a)                                                              \
-	((unsigned long)_Generic((a), int: (a), unsigned int: (a), long: (a),          \
-				 unsigned long: (a), long long: (a),                \
-				 unsigned long long: (a)))
+#define udma_linux_ul_(a) _Generic((a), udma_linux_int_assoc_(udma_linux_attrs_ul_))(a)
 #define udma_linux_attrs_(a)                                                           \
 	_Generic((a), struct udma_attrs *: udma_linux_attrs_ptr_,                      \
 		 const struct udma_attrs *: udma_linux_attrs_ptr_,                     \
-		 void *: udma_linux_attrs_ptr_, int: udma_linux_attrs_ul_,             \
-		 unsigned int: udma_linux_attrs_ul_, long: udma_linux_attrs_ul_,       \
-		 unsigned long: udma_linux_attrs_ul_, long long: udma_linux_attrs_ul_, \
-		 unsigned long long: udma_linux_attrs_ul_)(a)
+		 void *: udma_linux_attrs_ptr_,                                        \
+		 udma_linux_int_assoc_(udma_linux_attrs_ul_))(a)
+#define udma_linux_attrs_p_(a) (&(const struct udma_attrs){udma_linux_attrs_(a)})
 #else
 } /* extern "C" */
 static inline unsigned long udma_linux_ul_(unsigned long a) { return a; }
@@ -314,59 +325,24 @@ static inline unsigned long udma_linux_attrs_(long a) { return (unsigned long)a;
 static inline unsigned long udma_linux_attrs_(int a) { return (unsigned long)a; }
 static inline unsigned long udma_linux_attrs_(unsigned int a) { return a; }
 static inline unsigned long udma_linux_attrs_(decltype(nullptr)) { return 0; }
+static inline const struct udma_attrs *udma_linux_attrs_ref_(const struct udma_attrs &a)
+{
+	return &a;
+}
+#define udma_linux_attrs_p_(a) udma_linux_attrs_ref_(udma_attrs{udma_linux_attrs_(a)})
 extern "C" {
 #endif
 
-/* the attrs calls with the flags word */
-static inline dma_addr_t udma_linux_map_single_(struct udma_device *dev, void *p, size_t size,
-						enum udma_data_direction dir, unsigned long flags)
-{
-	struct udma_attrs a = {flags};
-
-	return udma_map_single_attrs(dev, p, size, dir, &a);
-}
-static inline void udma_linux_unmap_single_(struct udma_device *dev, dma_addr_t addr,
-					    size_t size, enum udma_data_direction dir,
-					    unsigned long flags)
-{
-	struct udma_attrs a = {flags};
-
-	udma_unmap_single_attrs(dev, addr, size, dir, &a);
-}
-static inline int udma_linux_map_sg_(struct udma_device *dev, struct udma_sg *sgl, int nents,
-				     enum udma_data_direction dir, unsigned long flags)
-{
-	struct udma_attrs a = {flags};
-
-	return udma_map_sg_attrs(dev, sgl, nents, dir, &a);
-}
-static inline void udma_linux_unmap_sg_(struct udma_device *dev, struct udma_sg *sgl, int nents,
-					enum udma_data_direction dir, unsigned long flags)
-{
-	struct udma_attrs a = {flags};
-
-	udma_unmap_sg_attrs(dev, sgl, nents, dir, &a);
-}
-/* dma_map_page_attrs: a page-aligned address and an offset, as udma_map_page() */
-static inline dma_addr_t udma_linux_map_page_(struct udma_device *dev, void *page, size_t off,
-					      size_t size, enum udma_data_direction dir,
-					      unsigned long flags)
-{
-	if (flags == 0 || ((uintptr_t)page & (UDMA_PAGE_SIZE - 1)) != 0 || page == NULL ||
-	    (uintptr_t)page + off < (uintptr_t)page)
-		return udma_map_page(dev, page, off, size, dir); /* checks and logs */
-	return udma_linux_map_single_(dev, (char *)page + off, size, dir, flags);
-}
 #define dma_map_single(dev, p, size, dir) udma_map_single((dev)->udma, p, size, dir)
 #define dma_unmap_single(dev, a, size, dir) udma_unmap_single((dev)->udma, a, size, dir)
 #define dma_map_single_attrs(dev, p, size, dir, attrs) \
-	udma_linux_map_single_((dev)->udma, p, size, dir, udma_linux_attrs_(attrs))
+	udma_map_single_attrs((dev)->udma, p, size, dir, udma_linux_attrs_p_(attrs))
 #define dma_unmap_single_attrs(dev, a, size, dir, attrs) \
-	udma_linux_unmap_single_((dev)->udma, a, size, dir, udma_linux_attrs_(attrs))
+	udma_unmap_single_attrs((dev)->udma, a, size, dir, udma_linux_attrs_p_(attrs))
 #define dma_map_page_attrs(dev, page, off, size, dir, attrs) \
-	udma_linux_map_page_((dev)->udma, page, off, size, dir, udma_linux_attrs_(attrs))
+	udma_map_page_attrs((dev)->udma, page, off, size, dir, udma_linux_attrs_p_(attrs))
 #define dma_unmap_page_attrs(dev, a, size, dir, attrs) \
-	udma_linux_unmap_single_((dev)->udma, a, size, dir, udma_linux_attrs_(attrs))
+	udma_unmap_page_attrs((dev)->udma, a, size, dir, udma_linux_attrs_p_(attrs))
 #define dma_map_resource(dev, phys, size, dir, attrs) \
 	((void)udma_linux_ul_(attrs), udma_map_resource((dev)->udma, phys, size, dir))
 #define dma_unmap_resource(dev, a, size, dir, attrs) \
@@ -421,7 +397,8 @@ static inline dma_addr_t udma_linux_map_page_(struct udma_device *dev, void *pag
 
 /* dma_map_sgtable: 0 with sgt->nents = mapped segments; -EINVAL, -EIO (one log line) */
 static inline int udma_linux_map_sgtable_(struct udma_device *dev, struct udma_sg_table *sgt,
-					  enum udma_data_direction dir, unsigned long flags)
+					  enum udma_data_direction dir,
+					  const struct udma_attrs *attrs)
 {
 	int n;
 
@@ -429,25 +406,26 @@ static inline int udma_linux_map_sgtable_(struct udma_device *dev, struct udma_s
 		udma_log(UDMA_LOG_ERR, "dma_map_sgtable(): NULL table");
 		return -EINVAL;
 	}
-	n = udma_linux_map_sg_(dev, sgt->sgl, (int)sgt->orig_nents, dir, flags);
+	n = udma_map_sg_attrs(dev, sgt->sgl, (int)sgt->orig_nents, dir, attrs);
 	if (n <= 0)
 		return -EIO;
 	sgt->nents = (unsigned int)n;
 	return 0;
 }
 static inline void udma_linux_unmap_sgtable_(struct udma_device *dev, struct udma_sg_table *sgt,
-					     enum udma_data_direction dir, unsigned long flags)
+					     enum udma_data_direction dir,
+					     const struct udma_attrs *attrs)
 {
 	if (sgt == NULL) {
 		udma_log(UDMA_LOG_ERR, "dma_unmap_sgtable(): NULL table");
 		return;
 	}
-	udma_linux_unmap_sg_(dev, sgt->sgl, (int)sgt->orig_nents, dir, flags);
+	udma_unmap_sg_attrs(dev, sgt->sgl, (int)sgt->orig_nents, dir, attrs);
 }
 #define dma_map_sgtable(dev, sgt, dir, attrs) \
-	udma_linux_map_sgtable_((dev)->udma, sgt, dir, udma_linux_attrs_(attrs))
+	udma_linux_map_sgtable_((dev)->udma, sgt, dir, udma_linux_attrs_p_(attrs))
 #define dma_unmap_sgtable(dev, sgt, dir, attrs) \
-	udma_linux_unmap_sgtable_((dev)->udma, sgt, dir, udma_linux_attrs_(attrs))
+	udma_linux_unmap_sgtable_((dev)->udma, sgt, dir, udma_linux_attrs_p_(attrs))
 #define dma_sync_sgtable_for_cpu(dev, sgt, dir) \
 	udma_sync_sg_for_cpu((dev)->udma, (sgt)->sgl, (int)(sgt)->orig_nents, dir)
 #define dma_sync_sgtable_for_device(dev, sgt, dir) \
@@ -456,9 +434,9 @@ static inline void udma_linux_unmap_sgtable_(struct udma_device *dev, struct udm
 #define dma_map_sg(dev, sgl, n, dir) udma_map_sg((dev)->udma, sgl, n, dir)
 #define dma_unmap_sg(dev, sgl, n, dir) udma_unmap_sg((dev)->udma, sgl, n, dir)
 #define dma_map_sg_attrs(dev, sgl, n, dir, attrs) \
-	udma_linux_map_sg_((dev)->udma, sgl, n, dir, udma_linux_attrs_(attrs))
+	udma_map_sg_attrs((dev)->udma, sgl, n, dir, udma_linux_attrs_p_(attrs))
 #define dma_unmap_sg_attrs(dev, sgl, n, dir, attrs) \
-	udma_linux_unmap_sg_((dev)->udma, sgl, n, dir, udma_linux_attrs_(attrs))
+	udma_unmap_sg_attrs((dev)->udma, sgl, n, dir, udma_linux_attrs_p_(attrs))
 #define dma_sync_sg(dev, sgl, n, dir) udma_sync_sg((dev)->udma, sgl, n, dir)
 #define dma_sync_sg_for_cpu(dev, sgl, n, dir) udma_sync_sg_for_cpu((dev)->udma, sgl, n, dir)
 #define dma_sync_sg_for_device(dev, sgl, n, dir) udma_sync_sg_for_device((dev)->udma, sgl, n, dir)

@@ -18,7 +18,8 @@ static uint8_t g_bufs[4][4096];
 static int setup(void **s)
 {
 	(void)s;
-	if (t_init_args("--iova-mode=sim", "-m", "16", "--log-level=2", NULL) < 0)
+	/* dma-debug on: every example here is also correct use, so it reports nothing */
+	if (t_init_args("--iova-mode=sim", "-m", "16", "--dma-debug", "--log-level=2", NULL) < 0)
 		return -1;
 	g_pdev.dev = udma_linux_device(udma_device_create("pci0", NULL, -1));
 	return pci_set_dma_mask(&g_pdev, DMA_BIT_MASK(64)) ||
@@ -29,6 +30,10 @@ static int teardown(void **s)
 {
 	(void)s;
 	udma_device_destroy(g_pdev.dev.udma);
+	if (udma_debug_error_count() != 0) {
+		udma_debug_dump(stderr);
+		return -1;
+	}
 	return udma_eal_cleanup();
 }
 
@@ -179,6 +184,43 @@ static void test_attrs_modern(void **s)
 	free(buf);
 }
 
+/*
+ * dma_map_page_attrs/dma_unmap_page_attrs are the page kind of mapping, whatever the
+ * attributes: mixed with dma_map_page/dma_unmap_page, dma-debug reports nothing
+ */
+static void test_page_attrs_pair(void **s)
+{
+	struct device *dev = &g_pdev.dev;
+	static uint8_t page[4096] __attribute__((aligned(4096)));
+	unsigned long n0 = udma_debug_error_count();
+	uint8_t back[64];
+	dma_addr_t h;
+
+	(void)s;
+	assert_true(udma_debug_enabled());
+	t_fill(page, sizeof(page), 91);
+	h = dma_map_page_attrs(dev, virt_to_page(page), 128, 64, DMA_TO_DEVICE,
+			       DMA_ATTR_WEAK_ORDERING);
+	assert_false(dma_mapping_error(dev, h));
+	assert_int_equal(udma_sim_dma_read(dev->udma, h, back, 64), 0);
+	assert_memory_equal(back, page + 128, 64);
+	dma_unmap_page(dev, h, 64, DMA_TO_DEVICE);
+	h = dma_map_page(dev, virt_to_page(page), 256, 64, DMA_TO_DEVICE);
+	assert_false(dma_mapping_error(dev, h));
+	assert_int_equal(udma_sim_dma_read(dev->udma, h, back, 64), 0);
+	assert_memory_equal(back, page + 256, 64);
+	dma_unmap_page_attrs(dev, h, 64, DMA_TO_DEVICE, DMA_ATTR_NO_WARN);
+	assert_int_equal(udma_debug_error_count(), n0);
+	/* the attributes still act: SKIP_CPU_SYNC leaves the bounce slot without the bytes */
+	h = dma_map_page_attrs(dev, virt_to_page(page), 512, 64, DMA_TO_DEVICE,
+			       DMA_ATTR_SKIP_CPU_SYNC);
+	assert_false(dma_mapping_error(dev, h));
+	assert_int_equal(udma_sim_dma_read(dev->udma, h, back, 64), 0);
+	assert_true(memcmp(back, page + 512, 64) != 0);
+	dma_unmap_page_attrs(dev, h, 64, DMA_TO_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
+	assert_int_equal(udma_debug_error_count(), n0);
+}
+
 /* struct sg_table with dma_map_sgtable, both iterators, sg_set_page, sync */
 static void test_sgtable(void **s)
 {
@@ -298,6 +340,43 @@ static void test_map_resource(void **s)
 }
 
 /* the kernel helper names: byte order, 32-bit halves, BIT, unmap bookkeeping */
+/* dev_err..dev_dbg: the application's log type ("user"), the device's name first */
+static int g_log_type = -1, g_log_level = -1;
+static char g_log_line[256];
+
+static void record_log(void *ctx, enum udma_log_type type, int level, const char *line)
+{
+	(void)ctx;
+	g_log_type = (int)type;
+	g_log_level = level;
+	snprintf(g_log_line, sizeof(g_log_line), "%s", line);
+}
+
+static void test_dev_log(void **s)
+{
+	struct device *dev = &g_pdev.dev;
+	int old = udma_log_get_type_level(UDMA_LOGTYPE_USER);
+
+	(void)s;
+	udma_log_set_handler(record_log, NULL);
+	/* --log-level=user:debug shows the driver's messages while udma's stay quiet */
+	assert_int_equal(udma_log_set_type_level(UDMA_LOGTYPE_USER, UDMA_LOG_DEBUG), 0);
+	dev_err(dev, "ring %d lost", 3);
+	assert_int_equal(g_log_type, UDMA_LOGTYPE_USER);
+	assert_int_equal(g_log_level, UDMA_LOG_ERR);
+	assert_non_null(strstr(g_log_line, "pci0: ring 3 lost"));
+	g_log_type = -1;
+	dev_dbg(dev, "tail %u", 7u);
+	assert_int_equal(g_log_type, UDMA_LOGTYPE_USER);
+	assert_int_equal(g_log_level, UDMA_LOG_DEBUG);
+	assert_non_null(strstr(g_log_line, "pci0: tail 7"));
+	assert_int_equal(udma_log_set_type_level(UDMA_LOGTYPE_USER, old), 0);
+	g_log_type = -1;
+	dev_info(dev, "quiet");
+	assert_int_equal(g_log_type, -1);
+	udma_log_set_handler(NULL, NULL);
+}
+
 static void test_kernel_names(void **s)
 {
 	struct {
@@ -339,10 +418,12 @@ int main(void)
 		cmocka_unit_test(test_attrs_example),
 		cmocka_unit_test(test_pci_names),
 		cmocka_unit_test(test_attrs_modern),
+		cmocka_unit_test(test_page_attrs_pair),
 		cmocka_unit_test(test_sgtable),
 		cmocka_unit_test(test_managed),
 		cmocka_unit_test(test_map_resource),
 		cmocka_unit_test(test_kernel_names),
+		cmocka_unit_test(test_dev_log),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

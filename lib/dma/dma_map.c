@@ -215,18 +215,31 @@ udma_addr_t udma_map_single(struct udma_device *dev, void *va, size_t size,
 	return map_single_slow(dev, va, size, dir, DBG_CALLER);
 }
 
-udma_addr_t udma_map_page(struct udma_device *dev, void *page, size_t offset, size_t size,
-			  enum udma_data_direction dir)
+static inline udma_addr_t map_page(struct udma_device *dev, void *page, size_t offset,
+				   size_t size, enum udma_data_direction dir, unsigned long flags,
+				   const char *fn, const void *caller)
 {
 	if (udma_unlikely(((uintptr_t)page & (UDMA_PAGE_SIZE - 1)) || page == NULL ||
 			  offset > UINTPTR_MAX - (uintptr_t)page)) {
-		if (dma_dev_ok(dev, __func__))
-			UDMA_LOG(ERR, "%s: page %p offset %zu: not a 4 KiB-aligned page, or the "
-				 "offset wraps the address space", dev->name, page, offset);
+		if (dma_dev_ok(dev, fn))
+			UDMA_LOG_AS(ERR, fn, "%s: page %p offset %zu: not a 4 KiB-aligned page, or "
+				    "the offset wraps the address space", dev->name, page, offset);
 		return UDMA_MAPPING_ERROR;
 	}
-	return map_traced(dev, (uint8_t *)page + offset, size, dir, 0, DBG_PAGE, __func__,
-			  DBG_CALLER);
+	return map_traced(dev, (uint8_t *)page + offset, size, dir, flags, DBG_PAGE, fn, caller);
+}
+
+udma_addr_t udma_map_page(struct udma_device *dev, void *page, size_t offset, size_t size,
+			  enum udma_data_direction dir)
+{
+	return map_page(dev, page, offset, size, dir, 0, __func__, DBG_CALLER);
+}
+
+udma_addr_t udma_map_page_attrs(struct udma_device *dev, void *page, size_t offset, size_t size,
+				enum udma_data_direction dir, const struct udma_attrs *attrs)
+{
+	return map_page(dev, page, offset, size, dir, attrs ? attrs->flags : 0, __func__,
+			DBG_CALLER);
 }
 
 int udma_mapping_error(struct udma_device *dev, udma_addr_t addr)
@@ -305,6 +318,12 @@ void udma_unmap_page(struct udma_device *dev, udma_addr_t addr, size_t size,
 		     enum udma_data_direction dir)
 {
 	unmap_one(dev, addr, size, dir, NULL, DBG_PAGE, __func__, DBG_CALLER);
+}
+
+void udma_unmap_page_attrs(struct udma_device *dev, udma_addr_t addr, size_t size,
+			   enum udma_data_direction dir, const struct udma_attrs *attrs)
+{
+	unmap_one(dev, addr, size, dir, attrs, DBG_PAGE, __func__, DBG_CALLER);
 }
 
 /* ---- sync ----------------------------------------------------------------- */

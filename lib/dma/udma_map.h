@@ -111,6 +111,13 @@ UDMA_API udma_addr_t udma_map_page(struct udma_device *dev, void *page, size_t o
 /** Unmap what udma_map_page() returned. */
 UDMA_API void udma_unmap_page(struct udma_device *dev, udma_addr_t addr, size_t size,
 			      enum udma_data_direction dir);
+/** udma_map_page() with attributes (Linux: dma_map_page_attrs), as udma_map_single_attrs(). */
+UDMA_API udma_addr_t udma_map_page_attrs(struct udma_device *dev, void *page, size_t offset,
+					 size_t size, enum udma_data_direction dir,
+					 const struct udma_attrs *attrs);
+/** udma_unmap_page() with attributes (Linux: dma_unmap_page_attrs). */
+UDMA_API void udma_unmap_page_attrs(struct udma_device *dev, udma_addr_t addr, size_t size,
+				    enum udma_data_direction dir, const struct udma_attrs *attrs);
 /** @return non-zero when @p addr is UDMA_MAPPING_ERROR (Linux: dma_mapping_error). */
 UDMA_API int udma_mapping_error(struct udma_device *dev, udma_addr_t addr);
 

@@ -81,7 +81,7 @@ struct udma_eal_opts {
 	unsigned int swiotlb_size_mb;   /**< --swiotlb-size; 0: default (32) */
 	int log_level;                  /**< --log-level (0..7); -1: keep the current one */
 	const char *log_levels;         /**< "pool:7,map:debug": --log-level=TYPE:N each */
-	long vfio_group;                /**< --vfio-group; -1: the only group present */
+	long vfio_group;                /**< --vfio-group; -1: every group it can open */
 	/**
 	 * Further options exactly as on the command line ("--opt=value" each, NULL
 	 * terminated), after the fields above: an option with no field yet is still
