@@ -5,11 +5,19 @@
  * here (no region, no memory behind the slots). Every order splits and merges,
  * runs are aligned to their size and never overlap (a bitmap reference), the
  * allocator runs dry exactly when the slots are gone, and after every free the
- * table is what it was at the start.
+ * table is what it was at the start. The lock-free magazines (membarrier()'s
+ * asymmetric fence) and the locked fallback under a storm of lcores that run the
+ * table dry, drain each other and exit: no slot is ever handed out twice and all
+ * of the capacity comes back.
  */
 #include "test_common.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include "dma_swiotlb.c"
+
+#define run_alloc(order) run_alloc_lc(lcore_id(), (order))
 
 #define NSLOTS 1024u
 
@@ -234,6 +242,137 @@ static void test_magazines_flush_back(void **state)
 	assert_pristine();
 }
 
+/* ---- storms across lcores ------------------------------------------------- */
+
+#define STORM_SLOTS 256u
+#define STORM_THREADS 5 /* lcores 1-4 and one unregistered thread */
+#define STORM_LIVE 16
+
+static atomic_uchar g_owner[STORM_SLOTS]; /* who holds each slot: 0 or thread + 1 */
+static atomic_uint g_dups, g_dry;
+
+struct stormer {
+	pthread_t t;
+	unsigned int lc, steps, seed;
+};
+
+static void own(int32_t i, int order, unsigned char who)
+{
+	for (int32_t k = i; k < i + (1 << order); k++)
+		if (atomic_exchange(&g_owner[k], who) != 0)
+			atomic_fetch_add(&g_dups, 1); /* handed out twice */
+}
+
+static void disown(int32_t i, int order, unsigned char who)
+{
+	for (int32_t k = i; k < i + (1 << order); k++)
+		if (atomic_exchange(&g_owner[k], 0) != who)
+			atomic_fetch_add(&g_dups, 1);
+}
+
+static void *storm_main(void *arg)
+{
+	struct stormer *st = arg;
+	unsigned char who = (unsigned char)(st->lc + 1);
+	struct {
+		int32_t i;
+		int order;
+	} live[STORM_LIVE];
+	unsigned int n = 0;
+
+	/* this thread is lcore st->lc (ANY: the shared path), as udma_thread_register() */
+	udma_pvt_lcore_gen = udma_pvt_gen;
+	udma_pvt_lcore_id = st->lc;
+	for (unsigned int step = 0; step < st->steps; step++) {
+		unsigned int r = (unsigned int)rand_r(&st->seed);
+
+		if (n == STORM_LIVE || (n && r % 2)) {
+			unsigned int k = r / 2 % n;
+
+			disown(live[k].i, live[k].order, who);
+			run_free(live[k].i, live[k].order);
+			live[k] = live[--n];
+		} else {
+			int order = (int)(r / 2 % 4); /* orders 0-2 cached, 3 not */
+			int32_t i = run_alloc(order);
+
+			if (i == NIL) {
+				atomic_fetch_add(&g_dry, 1);
+				continue;
+			}
+			own(i, order, who);
+			live[n].i = i;
+			live[n++].order = order;
+		}
+		if (r % 64 == 0) /* another lcore ran dry: everyone's magazines go back */
+			mags_drain(0, UDMA_MAX_LCORES);
+	}
+	while (n) {
+		n--;
+		disown(live[n].i, live[n].order, who);
+		run_free(live[n].i, live[n].order);
+	}
+	if (st->lc % 2) /* half unregister (their magazines go back), half exit parked */
+		mags_flush(st->lc);
+	return NULL;
+}
+
+static void storm(bool asym)
+{
+	struct stormer st[STORM_THREADS];
+	unsigned int got = 0;
+	int32_t i;
+
+	table_init(STORM_SLOTS, 3);
+	g_tlb.asym = asym && membarrier_register();
+	if (asym && !g_tlb.asym)
+		skip(); /* no membarrier() here: the locked fallback is the one that runs */
+	memset(g_owner, 0, sizeof(g_owner));
+	atomic_store(&g_dups, 0);
+	atomic_store(&g_dry, 0);
+	for (unsigned int t = 0; t < STORM_THREADS; t++) {
+		st[t] = (struct stormer){.lc = t + 1 < STORM_THREADS ? t + 1 : UDMA_LCORE_ID_ANY,
+					 .steps = 100000, .seed = 77 + t};
+		assert_int_equal(pthread_create(&st[t].t, NULL, storm_main, &st[t]), 0);
+	}
+	for (unsigned int t = 0; t < STORM_THREADS; t++)
+		assert_int_equal(pthread_join(st[t].t, NULL), 0);
+	assert_int_equal(atomic_load(&g_dups), 0);
+	/* 5 threads of at most 16 runs of up to 8 slots: the 256 slots run dry at times */
+	print_message("storm (%s): %u allocations found the table dry\n",
+		      g_tlb.asym ? "lock-free" : "locked", atomic_load(&g_dry));
+	/* lcores 2 and 4 exited with slots parked: one more lcore still gets every slot */
+	udma_pvt_lcore_gen = udma_pvt_gen;
+	udma_pvt_lcore_id = 0;
+	while ((i = run_alloc(0)) != NIL) {
+		take(i, 0);
+		got++;
+	}
+	assert_int_equal(got, STORM_SLOTS);
+	for (int32_t k = 0; k < (int32_t)STORM_SLOTS; k++) {
+		give(k, 0);
+		run_free(k, 0);
+	}
+	mags_drain(0, UDMA_MAX_LCORES);
+	for (unsigned int lc = 0; lc < UDMA_MAX_LCORES; lc++)
+		for (int o = 0; o < CACHED_ORDERS; o++)
+			assert_int_equal(g_tlb.mags[lc].m[o].n, 0);
+	assert_pristine();
+	udma_pvt_lcore_id = UDMA_LCORE_ID_ANY;
+}
+
+static void test_storm_lock_free(void **state)
+{
+	(void)state;
+	storm(true);
+}
+
+static void test_storm_locked(void **state)
+{
+	(void)state;
+	storm(false);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -242,6 +381,8 @@ int main(void)
 		cmocka_unit_test(test_exhaustion_is_exact),
 		cmocka_unit_test(test_random_mix),
 		cmocka_unit_test(test_magazines_flush_back),
+		cmocka_unit_test(test_storm_lock_free),
+		cmocka_unit_test(test_storm_locked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

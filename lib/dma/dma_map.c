@@ -25,13 +25,23 @@ int udma_get_attr(enum udma_attr attr, const struct udma_attrs *attrs)
 
 __thread const char *dma_log_call __attribute__((tls_model("initial-exec")));
 
+/* a failed map: one line under @fn (NULL: the name the caller stored in dma_log_call) */
+static __attribute__((noinline, cold)) udma_addr_t map_fail_as(struct udma_device *dev,
+							       const void *va, size_t size,
+							       unsigned long flags, const char *why,
+							       const char *fn)
+{
+	if (fn == NULL)
+		fn = dma_log_call ? dma_log_call : "udma_map_single";
+	if (!(flags & (1UL << UDMA_ATTR_NO_WARN)))
+		UDMA_LOG_AS(ERR, fn, "%s: cannot map %p (%zu bytes): %s", dev->name, va, size, why);
+	return UDMA_MAPPING_ERROR;
+}
+
 udma_addr_t dma_map_fail(struct udma_device *dev, const void *va, size_t size,
 			    unsigned long flags, const char *why)
 {
-	if (!(flags & (1UL << UDMA_ATTR_NO_WARN)))
-		UDMA_LOG_AS(ERR, dma_log_call ? dma_log_call : "udma_map_single",
-			    "%s: cannot map %p (%zu bytes): %s", dev->name, va, size, why);
-	return UDMA_MAPPING_ERROR;
+	return map_fail_as(dev, va, size, flags, why, NULL);
 }
 
 /*
@@ -93,8 +103,10 @@ static __attribute__((noinline)) bool handle_args_bad(const struct udma_device *
 	return true;
 }
 
-udma_addr_t dma_map_bounce(struct udma_device *dev, void *va, size_t size,
-			      enum udma_data_direction dir, unsigned long flags)
+/* dma_map_bounce(), its failures logged under @fn (NULL: dma_log_call's name) */
+static inline udma_addr_t map_bounce_as(struct udma_device *dev, void *va, size_t size,
+					enum udma_data_direction dir, unsigned long flags,
+					const char *fn)
 {
 	bool copy = !(flags & (1UL << UDMA_ATTR_SKIP_CPU_SYNC));
 	udma_addr_t iova;
@@ -103,15 +115,23 @@ udma_addr_t dma_map_bounce(struct udma_device *dev, void *va, size_t size,
 	/* a hole in udma's own memory, or a range that wraps: no caller's buffer to copy */
 	if (udma_unlikely(size - 1 > UINTPTR_MAX - (uintptr_t)va ||
 			  (dma_in_memseg_va(va) && !dma_cpu_backed(va, size))))
-		return dma_map_fail(dev, va, size, flags, "not all of it is populated memory");
+		return map_fail_as(dev, va, size, flags, "not all of it is populated memory", fn);
 	slot = swiotlb_bounce(dev, va, size, dir, copy, &iova);
-	if (slot == NULL)
-		return dma_map_fail(dev, va, size, flags, "out of the device's reach and no bounce slot");
-	if (iova == UDMA_MAPPING_ERROR || iova + size - 1 > dev->dma_mask) {
+	if (udma_unlikely(slot == NULL))
+		return map_fail_as(dev, va, size, flags,
+				   "out of the device's reach and no bounce slot", fn);
+	if (udma_unlikely(iova == UDMA_MAPPING_ERROR || iova + size - 1 > dev->dma_mask)) {
 		swiotlb_release(dev, slot, size, dir, false, true);
-		return dma_map_fail(dev, va, size, flags, "the bounce region is above the DMA mask");
+		return map_fail_as(dev, va, size, flags, "the bounce region is above the DMA mask",
+				   fn);
 	}
 	return iova;
+}
+
+udma_addr_t dma_map_bounce(struct udma_device *dev, void *va, size_t size,
+			      enum udma_data_direction dir, unsigned long flags)
+{
+	return map_bounce_as(dev, va, size, dir, flags, NULL);
 }
 
 /*
@@ -182,6 +202,18 @@ static inline bool map_fast_ok(const struct udma_device *dev, const void *va, si
  * else. Out of line with the public call's arguments (all in registers), so the
  * inline path needs no stack frame and ends in a tail call here.
  */
+/*
+ * The bounce fast path's arguments: what map_args_bad() checks, for a direct
+ * device (no dma ops) with dma-debug off, in a bound map_fast_ok() style.
+ */
+static inline bool bounce_fast_ok(const struct udma_device *dev, const void *va, size_t size,
+				  enum udma_data_direction dir)
+{
+	return dma_dev_is(dev) && get_dma_ops(dev) == NULL && !g_dma_debug && va != NULL &&
+	       size - 1 < UDMA_MEMSEG_LIST_VA_SIZE && (uintptr_t)va < MAP_VA_LIMIT - size &&
+	       dma_dir_ok(dir) && g_iova_ops != NULL;
+}
+
 static __attribute__((noinline)) udma_addr_t map_single_slow(struct udma_device *dev, void *va,
 							     size_t size,
 							     enum udma_data_direction dir,
@@ -192,6 +224,12 @@ static __attribute__((noinline)) udma_addr_t map_single_slow(struct udma_device 
 
 		if (udma_likely(iova != UDMA_MAPPING_ERROR && iova + size - 1 <= dev->dma_mask))
 			return iova;
+		/* not udma's memory and nothing registered: no translation, a bounce slot */
+		if (iova == UDMA_MAPPING_ERROR && !reg_active() && !dma_in_memseg_va(va) &&
+		    (uintptr_t)va < MAP_VA_LIMIT - size)
+			return map_bounce_as(dev, va, size, dir, 0, "udma_map_single");
+	} else if (swiotlb_forced() && bounce_fast_ok(dev, va, size, dir)) {
+		return map_bounce_as(dev, va, size, dir, 0, "udma_map_single"); /* as map_one() */
 	}
 	return map_traced(dev, va, size, dir, 0, DBG_SINGLE, "udma_map_single", caller);
 }
@@ -303,14 +341,30 @@ static __attribute__((noinline)) void unmap_single_slow(struct udma_device *dev,
 	unmap_one(dev, addr, size, dir, NULL, DBG_SINGLE, "udma_unmap_single", caller);
 }
 
+/* the handle checks of handle_args_bad() for a whole mapping, bound: no log */
+static inline bool handle_fast_ok(const struct udma_device *dev, udma_addr_t addr, size_t size,
+				  enum udma_data_direction dir)
+{
+	return dma_dev_is(dev) && addr != UDMA_MAPPING_ERROR &&
+	       size - 1 < UDMA_MEMSEG_LIST_VA_SIZE && dma_dir_ok(dir);
+}
+
 void udma_unmap_single(struct udma_device *dev, udma_addr_t addr, size_t size,
 		       enum udma_data_direction dir)
 {
-	/* direct pa/va mappings hold no state: a plausible, non-bounce IOVA is done */
-	if (udma_likely(__atomic_load_n(&g_unmap_direct, __ATOMIC_RELAXED) && dma_dev_is(dev) &&
-			addr != UDMA_MAPPING_ERROR && size - 1 < UDMA_MEMSEG_LIST_VA_SIZE &&
-			dma_dir_ok(dir) && iova_plausible(addr) && swiotlb_slot_of_iova(addr) == NULL))
-		return;
+	if (udma_likely(handle_fast_ok(dev, addr, size, dir))) {
+		int32_t c = swiotlb_chunk(addr, true);
+
+		/* direct pa/va mappings hold no state: a plausible, non-bounce IOVA is done */
+		if (udma_likely(c < 0)) {
+			if (udma_likely(__atomic_load_n(&g_unmap_direct, __ATOMIC_RELAXED) &&
+					iova_plausible(addr)))
+				return;
+		} else if (get_dma_ops(dev) == NULL && !g_dma_debug &&
+			   swiotlb_unmap_fast(dev, c, addr, size, dir) == 0) {
+			return; /* a live bounce run of this device, size and direction */
+		}
+	}
 	unmap_single_slow(dev, addr, size, dir, DBG_CALLER);
 }
 
@@ -365,15 +419,38 @@ static void sync_range(struct udma_device *dev, udma_addr_t addr, size_t off, si
 			    "starts there (unmapped?): ignored", dev->name, (unsigned long long)addr);
 }
 
+/*
+ * A whole-mapping sync on a direct device with dma-debug off: a direct mapping
+ * needs nothing (x86 DMA is coherent), a live bounce run of @dev with @dir at
+ * @addr is copied. False: sync_range() decides, and logs what is wrong.
+ */
+static inline bool sync_fast(const struct udma_device *dev, udma_addr_t addr, size_t size,
+			     enum udma_data_direction dir, bool for_cpu)
+{
+	int32_t c;
+
+	if (udma_unlikely(!handle_fast_ok(dev, addr, size, dir) || get_dma_ops(dev) != NULL ||
+			  g_dma_debug || g_iova_ops == NULL))
+		return false;
+	c = swiotlb_chunk(addr, true);
+	if (c < 0)
+		return iova_plausible(addr);
+	return swiotlb_sync_fast(dev, c, addr, size, dir, for_cpu) == 0;
+}
+
 void udma_sync_single_for_cpu(struct udma_device *dev, udma_addr_t addr, size_t size,
 			      enum udma_data_direction dir)
 {
+	if (udma_likely(sync_fast(dev, addr, size, dir, true)))
+		return;
 	sync_range(dev, addr, 0, size, dir, 1, __func__, DBG_CALLER);
 }
 
 void udma_sync_single_for_device(struct udma_device *dev, udma_addr_t addr, size_t size,
 				 enum udma_data_direction dir)
 {
+	if (udma_likely(sync_fast(dev, addr, size, dir, false)))
+		return;
 	sync_range(dev, addr, 0, size, dir, 0, __func__, DBG_CALLER);
 }
 

@@ -134,8 +134,11 @@ int dma_dev_busy_hook_register(dma_dev_busy_fn fn);
 /* ---- swiotlb -------------------------------------------------------------- */
 /*
  * The bounce region: chunks that are each IOVA-contiguous (2 MiB when the mode
- * allows, down to 4 KiB), found from an IOVA or a CPU address through two small
- * open-addressed tables.
+ * allows, down to 4 KiB). An IOVA or a CPU address finds its chunk by arithmetic:
+ * its offset from the lowest chunk indexes a dense table (one entry per chunk-sized
+ * step of the span, -1 in the holes between chunks), so a lookup is a compare, a
+ * shift and a load. Only when the chunks are scattered too widely for that table
+ * (more than DENSE_MAX steps) do two small open-addressed hash tables serve instead.
  */
 struct swiotlb_region {
 	unsigned int chunk_shift;
@@ -146,6 +149,11 @@ struct swiotlb_region {
 	int32_t *by_iova;
 	int32_t *by_va;
 	size_t size;
+	/* dense tables: [iova_lo, iova_lo + iova_span) and [va_lo, va_lo + va_span) */
+	uint64_t iova_lo, iova_span;
+	uint64_t va_lo, va_span;
+	int32_t *dense_iova; /* NULL: the chunks are too scattered, the hash serves */
+	int32_t *dense_va;
 };
 extern struct swiotlb_region g_tlb_region;
 extern bool g_swiotlb_forced; /* --swiotlb=force, taken at the swiotlb's init stage */
@@ -155,8 +163,8 @@ static inline unsigned int swiotlb_hash(uint64_t key)
 	return (unsigned int)((key * 0x9e3779b97f4a7c15ULL) >> (64 - g_tlb_region.hash_bits));
 }
 
-/* the chunk holding @addr (an IOVA when @by_iova, else a CPU address), or -1 */
-static inline int32_t swiotlb_chunk(uint64_t addr, bool by_iova)
+/* the hash probe behind swiotlb_chunk() when there are no dense tables */
+static inline int32_t swiotlb_chunk_hashed(uint64_t addr, bool by_iova)
 {
 	const struct swiotlb_region *r = &g_tlb_region;
 	uint64_t key = addr >> r->chunk_shift;
@@ -173,6 +181,18 @@ static inline int32_t swiotlb_chunk(uint64_t addr, bool by_iova)
 		if ((by_iova ? r->chunk_iova[c] : (uintptr_t)r->chunk_va[c]) >> r->chunk_shift == key)
 			return c;
 	}
+}
+
+/* the chunk holding @addr (an IOVA when @by_iova, else a CPU address), or -1 */
+static inline int32_t swiotlb_chunk(uint64_t addr, bool by_iova)
+{
+	const struct swiotlb_region *r = &g_tlb_region;
+	const int32_t *d = by_iova ? r->dense_iova : r->dense_va;
+	uint64_t off = addr - (by_iova ? r->iova_lo : r->va_lo);
+
+	if (udma_likely(d != NULL))
+		return off < (by_iova ? r->iova_span : r->va_span) ? d[off >> r->chunk_shift] : -1;
+	return swiotlb_chunk_hashed(addr, by_iova);
 }
 
 static inline bool swiotlb_forced(void)
@@ -207,6 +227,17 @@ int swiotlb_release(const struct udma_device *dev, void *slot, size_t size,
 /* copy [off, off+size) toward the CPU or the device by direction; -EPERM: not @dev's */
 int swiotlb_sync(const struct udma_device *dev, void *slot, size_t off, size_t size, bool for_cpu);
 int swiotlb_cpu_owned(const void *slot);
+/*
+ * udma_unmap_single()'s bounce leg: @iova lies in chunk @c (swiotlb_chunk()). 0 when
+ * it released a live run that @dev mapped at @iova with @size and @dir (copying back
+ * as unmap does); -1, with nothing done and nothing logged, for anything else: the
+ * full path then decides and logs.
+ */
+int swiotlb_unmap_fast(const struct udma_device *dev, int32_t c, udma_addr_t iova, size_t size,
+		       enum udma_data_direction dir);
+/* the same for udma_sync_single_for_cpu()/for_device() of a whole mapping */
+int swiotlb_sync_fast(const struct udma_device *dev, int32_t c, udma_addr_t iova, size_t size,
+		      enum udma_data_direction dir, bool for_cpu);
 
 /* ---- declared memory --------------------------------------------------------- */
 int declared_alloc(struct udma_device *dev, size_t size, void **va, udma_addr_t *handle);

@@ -3,14 +3,25 @@
  * Bounce buffers (swiotlb): a region of coherent memory reserved at init, below
  * 4 GiB of IOVA when the mode has any, cut into 2 KiB slots handed out by a buddy
  * allocator. Runs of up to 4 slots (8 KiB) come from per-lcore magazines, so the
- * common bounce takes no shared lock (only its own lcore's, uncontended); the buddy
- * lists sit behind a spinlock. Slots parked in magazines keep their buddies from
- * merging: when the buddy lists cannot serve a request every lcore's magazines are
- * drained into them (under each magazine's lock) and the request is retried, and a
- * thread's magazines go back when it unregisters.
+ * common bounce takes no shared lock and no atomic instruction; the buddy lists sit
+ * behind a spinlock. Slots parked in magazines keep their buddies from merging: when
+ * the buddy lists cannot serve a request every lcore's magazines are drained into
+ * them and the request is retried, and a thread's magazines go back when it
+ * unregisters.
+ *
+ * A magazine is its owner's, entered and left with plain stores (busy); a drainer
+ * raises the lcore's drain flag, runs membarrier() so that every thread of the
+ * process passes a full barrier, and then waits for busy to fall: an owner either
+ * stored busy before that barrier (the drainer sees it and waits) or loads drain
+ * after it (and leaves the magazine alone, going to the buddy lists). That is the
+ * asymmetric fence of liburcu's memb flavour. Without membarrier() (old kernels,
+ * seccomp) each magazine has a spinlock, taken by owner and drainer alike.
  */
+#include <linux/membarrier.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "dma_private.h"
 #include "iova_private.h"
@@ -42,9 +53,11 @@ struct mag {
 	int32_t slot[MAG];
 };
 
-/* one lcore's magazines, locked by their owner (uncontended) and by a drainer */
+/* one lcore's magazines: see the top of the file */
 struct lcore_mags {
-	atomic_flag lock;
+	unsigned int busy;  /* the owner is in its magazines (its plain store) */
+	unsigned int drain; /* a drainer is at them: the owner keeps out */
+	atomic_flag lock;   /* without membarrier(): taken by owner and drainer */
 	struct mag m[CACHED_ORDERS];
 } __udma_cache_aligned;
 
@@ -66,6 +79,8 @@ static struct {
 	struct tlb_counters *cnt; /* UDMA_MAX_LCORES + 1 (shared, atomic) */
 	atomic_size_t failures;
 	bool forced;
+	bool asym;        /* membarrier() works: magazines need no lock (see the top) */
+	atomic_flag drain_lock; /* one drainer at a time */
 } g_tlb;
 
 static inline void tlb_lock(void)
@@ -143,35 +158,91 @@ static void buddy_free(int32_t i, int order)
 /* ---- slot runs ------------------------------------------------------------ */
 
 /* the buddy order of a run of @size bytes; MAX_ORDER + 1 when it is larger than any */
-static int order_for(size_t size)
+static inline int order_for(size_t size)
 {
-	int o = 0;
-
+	if (udma_likely(size <= SLOT))
+		return 0;
 	if (size > (SLOT << MAX_ORDER))
 		return MAX_ORDER + 1; /* and no shift past the width of size_t */
-	while ((SLOT << o) < size)
-		o++;
-	return o;
+	return 64 - __builtin_clzll((unsigned long long)size - 1) - SLOT_SHIFT;
 }
 
-/* give lcore @lc's parked slots back to the buddy lists */
+static bool membarrier_register(void)
+{
+	return syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+}
+
+/* the owner enters its magazines: false when a drainer is at them (use the buddy lists) */
+static inline bool mags_enter(struct lcore_mags *lm)
+{
+	if (udma_likely(g_tlb.asym)) {
+		__atomic_store_n(&lm->busy, 1, __ATOMIC_RELAXED);
+		/* no fence: a drainer's membarrier() orders this store before its load */
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		if (udma_likely(!__atomic_load_n(&lm->drain, __ATOMIC_ACQUIRE)))
+			return true;
+		__atomic_store_n(&lm->busy, 0, __ATOMIC_RELEASE);
+		return false;
+	}
+	eal_spin_lock(&lm->lock);
+	return true;
+}
+
+static inline void mags_leave(struct lcore_mags *lm)
+{
+	if (udma_likely(g_tlb.asym))
+		__atomic_store_n(&lm->busy, 0, __ATOMIC_RELEASE);
+	else
+		eal_spin_unlock(&lm->lock);
+}
+
+/*
+ * Give the parked slots of lcores [first, last) back to the buddy lists. Drainers
+ * take turns; with the asymmetric fence each owner is out of its magazines (and
+ * stays out) before they are touched, else each magazine's lock is held.
+ */
+static void mags_drain(unsigned int first, unsigned int last)
+{
+	if (g_tlb.mags == NULL)
+		return;
+	eal_spin_lock(&g_tlb.drain_lock);
+	if (g_tlb.asym) {
+		for (unsigned int lc = first; lc < last; lc++)
+			__atomic_store_n(&g_tlb.mags[lc].drain, 1, __ATOMIC_RELAXED);
+		/* every thread of the process passes a full barrier: see the top */
+		if (syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
+			__atomic_thread_fence(__ATOMIC_SEQ_CST); /* registered: cannot fail */
+		for (unsigned int lc = first; lc < last; lc++)
+			while (__atomic_load_n(&g_tlb.mags[lc].busy, __ATOMIC_ACQUIRE))
+				__builtin_ia32_pause();
+	}
+	for (unsigned int lc = first; lc < last; lc++) {
+		struct lcore_mags *lm = &g_tlb.mags[lc];
+
+		if (!g_tlb.asym)
+			eal_spin_lock(&lm->lock);
+		tlb_lock();
+		for (int o = 0; o < CACHED_ORDERS; o++) {
+			struct mag *m = &lm->m[o];
+
+			while (m->n)
+				buddy_free(m->slot[--m->n], o);
+		}
+		tlb_unlock();
+		if (!g_tlb.asym)
+			eal_spin_unlock(&lm->lock);
+	}
+	if (g_tlb.asym)
+		for (unsigned int lc = first; lc < last; lc++)
+			__atomic_store_n(&g_tlb.mags[lc].drain, 0, __ATOMIC_RELEASE);
+	eal_spin_unlock(&g_tlb.drain_lock);
+}
+
+/* give lcore @lc's parked slots back to the buddy lists (thread unregister, cleanup) */
 static void mags_flush(unsigned int lc)
 {
-	struct lcore_mags *lm;
-
-	if (g_tlb.mags == NULL || lc >= UDMA_MAX_LCORES)
-		return;
-	lm = &g_tlb.mags[lc];
-	eal_spin_lock(&lm->lock);
-	tlb_lock();
-	for (int o = 0; o < CACHED_ORDERS; o++) {
-		struct mag *m = &lm->m[o];
-
-		while (m->n)
-			buddy_free(m->slot[--m->n], o);
-	}
-	tlb_unlock();
-	eal_spin_unlock(&lm->lock);
+	if (lc < UDMA_MAX_LCORES)
+		mags_drain(lc, lc + 1);
 }
 
 /* the buddy lists are short: every lcore's magazines go back, then one more try */
@@ -179,59 +250,74 @@ static __attribute__((noinline)) int32_t run_alloc_drained(int order)
 {
 	int32_t i;
 
-	for (unsigned int lc = 0; lc < UDMA_MAX_LCORES; lc++)
-		mags_flush(lc);
+	mags_drain(0, UDMA_MAX_LCORES);
 	tlb_lock();
 	i = buddy_alloc(order);
 	tlb_unlock();
 	return i;
 }
 
-static int32_t run_alloc(int order)
+/* an empty magazine: half of it from the buddy lists */
+static __attribute__((noinline)) void mag_refill(struct mag *m, int order)
 {
-	unsigned int lc = lcore_id();
+	int32_t i;
+
+	tlb_lock();
+	while (m->n < MAG / 2 && (i = buddy_alloc(order)) != NIL)
+		m->slot[m->n++] = i;
+	tlb_unlock();
+}
+
+/* a full magazine: half of it back to the buddy lists */
+static __attribute__((noinline)) void mag_spill(struct mag *m, int order)
+{
+	tlb_lock();
+	while (m->n > MAG / 2)
+		buddy_free(m->slot[--m->n], order);
+	tlb_unlock();
+}
+
+static inline int32_t run_alloc_lc(unsigned int lc, int order)
+{
 	int32_t i = NIL;
 
-	if (order < CACHED_ORDERS && lc < UDMA_MAX_LCORES) {
+	if (udma_likely(order < CACHED_ORDERS && lc < UDMA_MAX_LCORES)) {
 		struct lcore_mags *lm = &g_tlb.mags[lc];
-		struct mag *m = &lm->m[order];
 
-		eal_spin_lock(&lm->lock);
-		if (udma_unlikely(m->n == 0)) {
-			tlb_lock();
-			while (m->n < MAG / 2 && (i = buddy_alloc(order)) != NIL)
-				m->slot[m->n++] = i;
-			tlb_unlock();
+		if (udma_likely(mags_enter(lm))) {
+			struct mag *m = &lm->m[order];
+
+			if (udma_unlikely(m->n == 0))
+				mag_refill(m, order);
+			if (udma_likely(m->n != 0))
+				i = m->slot[--m->n];
+			mags_leave(lm);
+			/* out of our magazines: a drainer waits for every owner to be out */
+			return udma_likely(i != NIL) ? i : run_alloc_drained(order);
 		}
-		i = m->n ? m->slot[--m->n] : NIL;
-		eal_spin_unlock(&lm->lock);
-	} else {
-		tlb_lock();
-		i = buddy_alloc(order);
-		tlb_unlock();
 	}
-	/* our own lock is released: a drainer takes the lcores' locks one at a time */
+	tlb_lock();
+	i = buddy_alloc(order);
+	tlb_unlock();
 	return udma_likely(i != NIL) ? i : run_alloc_drained(order);
 }
 
-static void run_free(int32_t i, int order)
+static inline void run_free(int32_t i, int order)
 {
 	unsigned int lc = lcore_id();
 
-	if (order < CACHED_ORDERS && lc < UDMA_MAX_LCORES) {
+	if (udma_likely(order < CACHED_ORDERS && lc < UDMA_MAX_LCORES)) {
 		struct lcore_mags *lm = &g_tlb.mags[lc];
-		struct mag *m = &lm->m[order];
 
-		eal_spin_lock(&lm->lock);
-		if (udma_unlikely(m->n == MAG)) {
-			tlb_lock();
-			while (m->n > MAG / 2)
-				buddy_free(m->slot[--m->n], order);
-			tlb_unlock();
+		if (udma_likely(mags_enter(lm))) {
+			struct mag *m = &lm->m[order];
+
+			if (udma_unlikely(m->n == MAG))
+				mag_spill(m, order);
+			m->slot[m->n++] = i;
+			mags_leave(lm);
+			return;
 		}
-		m->slot[m->n++] = i;
-		eal_spin_unlock(&lm->lock);
-		return;
 	}
 	tlb_lock();
 	buddy_free(i, order);
@@ -270,11 +356,9 @@ static int32_t slot_index(const void *va)
 	return (int32_t)(((uint32_t)c << g_tlb.chunk_slot_shift) + (uint32_t)(off >> SLOT_SHIFT));
 }
 
-static inline void count_bounce(void)
+static inline void count_bounce(unsigned int lc)
 {
-	unsigned int lc = lcore_id();
-
-	if (lc < UDMA_MAX_LCORES)
+	if (udma_likely(lc < UDMA_MAX_LCORES))
 		g_tlb.cnt[lc].bounces++;
 	else
 		__atomic_fetch_add(&g_tlb.cnt[UDMA_MAX_LCORES].bounces, 1, __ATOMIC_RELAXED);
@@ -286,12 +370,14 @@ bool g_swiotlb_forced;
 void *swiotlb_bounce(const struct udma_device *dev, void *orig, size_t size,
 		     enum udma_data_direction dir, bool copy, udma_addr_t *iova_out)
 {
+	unsigned int lc = lcore_id();
 	int order = order_for(size);
 	struct bslot *b;
 	int32_t i;
 	uint8_t *slot;
 
-	if (!g_tlb.on || order > g_tlb.max_order || (i = run_alloc(order)) == NIL) {
+	if (udma_unlikely(!g_tlb.on || order > g_tlb.max_order ||
+			  (i = run_alloc_lc(lc, order)) == NIL)) {
 		atomic_fetch_add(&g_tlb.failures, 1);
 		return NULL;
 	}
@@ -305,7 +391,7 @@ void *swiotlb_bounce(const struct udma_device *dev, void *orig, size_t size,
 	slot = slot_va(i);
 	if (copy) /* every direction: bytes the device does not write keep their values */
 		memmove(slot, orig, size); /* the caller may map memory that holds slots */
-	count_bounce();
+	count_bounce(lc);
 	*iova_out = slot_iova(i);
 	return slot;
 }
@@ -361,6 +447,59 @@ int swiotlb_release(const struct udma_device *dev, void *slot, size_t size,
 	order = b->order;
 	b->order = -1;
 	run_free(i, order);
+	return 0;
+}
+
+/* the live run whose head is at @iova in chunk @c, mapped by @dev with @dir; or -1 */
+static inline int32_t run_at_iova(const struct udma_device *dev, int32_t c, udma_addr_t iova,
+				  enum udma_data_direction dir)
+{
+	uint64_t off = iova - g_tlb_region.chunk_iova[c];
+	const struct bslot *b;
+	int32_t i;
+
+	if (udma_unlikely(off & (SLOT - 1)))
+		return -1;
+	i = (int32_t)(((uint32_t)c << g_tlb.chunk_slot_shift) + (uint32_t)(off >> SLOT_SHIFT));
+	b = &g_tlb.s[i];
+	if (udma_unlikely(b->order < 0 || b->free_head || b->dev != dev || b->dir != dir))
+		return -1;
+	return i;
+}
+
+int swiotlb_unmap_fast(const struct udma_device *dev, int32_t c, udma_addr_t iova, size_t size,
+		       enum udma_data_direction dir)
+{
+	int32_t i = run_at_iova(dev, c, iova, dir);
+	struct bslot *b;
+	int order;
+
+	if (udma_unlikely(i < 0 || g_tlb.s[i].size != size))
+		return -1;
+	b = &g_tlb.s[i];
+	/* the device's bytes, unless the CPU already owns all of them (synced, device done) */
+	if (dir != UDMA_TO_DEVICE && b->cpu_owned != CPU_ALL)
+		memmove(b->orig, slot_va(i), size);
+	order = b->order;
+	b->order = -1;
+	run_free(i, order);
+	return 0;
+}
+
+int swiotlb_sync_fast(const struct udma_device *dev, int32_t c, udma_addr_t iova, size_t size,
+		      enum udma_data_direction dir, bool for_cpu)
+{
+	int32_t i = run_at_iova(dev, c, iova, dir);
+	struct bslot *b;
+
+	if (udma_unlikely(i < 0 || size > g_tlb.s[i].size))
+		return -1; /* past the end, unmapped, another device's: the full path says so */
+	b = &g_tlb.s[i];
+	if (for_cpu && dir != UDMA_TO_DEVICE)
+		memmove(b->orig, slot_va(i), size);
+	if (!for_cpu && dir != UDMA_FROM_DEVICE)
+		memmove(slot_va(i), b->orig, size);
+	b->cpu_owned = !for_cpu ? CPU_NO : size == b->size ? CPU_ALL : CPU_PART;
 	return 0;
 }
 
@@ -422,7 +561,50 @@ static void region_free(void)
 	free(r->chunk_iova);
 	free(r->by_iova);
 	free(r->by_va);
+	free(r->dense_iova);
+	free(r->dense_va);
 	memset(r, 0, sizeof(*r));
+}
+
+#define DENSE_MAX 65536u /* steps of a dense table (256 KiB): wider spans use the hash */
+
+static inline uint64_t chunk_base(unsigned int c, bool by_iova)
+{
+	return by_iova ? g_tlb_region.chunk_iova[c] : (uintptr_t)g_tlb_region.chunk_va[c];
+}
+
+/*
+ * A dense table over the span of the chunks' IOVAs (or CPU addresses), one entry
+ * per chunk-sized step (*lo, *span out), or NULL: the span is too wide, a base is
+ * not aligned to the chunk size relative to the lowest, or no memory (the hash
+ * serves then).
+ */
+static int32_t *dense_build(bool by_iova, uint64_t *lo, uint64_t *span)
+{
+	unsigned int n = g_tlb_region.nchunks, shift = g_tlb_region.chunk_shift;
+	uint64_t min = UINT64_MAX, max = 0, steps;
+	int32_t *d;
+
+	for (unsigned int c = 0; c < n; c++) {
+		min = chunk_base(c, by_iova) < min ? chunk_base(c, by_iova) : min;
+		max = chunk_base(c, by_iova) > max ? chunk_base(c, by_iova) : max;
+	}
+	steps = ((max - min) >> shift) + 1;
+	if (n == 0 || steps > DENSE_MAX)
+		return NULL;
+	for (unsigned int c = 0; c < n; c++)
+		if ((chunk_base(c, by_iova) - min) & ((1ULL << shift) - 1))
+			return NULL;
+	d = malloc(steps * sizeof(*d));
+	if (d == NULL)
+		return NULL;
+	for (uint64_t k = 0; k < steps; k++)
+		d[k] = -1;
+	for (unsigned int c = 0; c < n; c++)
+		d[(chunk_base(c, by_iova) - min) >> shift] = (int32_t)c;
+	*lo = min;
+	*span = steps << shift;
+	return d;
 }
 
 static void region_index(void)
@@ -443,6 +625,8 @@ static void region_index(void)
 			h = (h + 1) & mask;
 		r->by_va[h] = (int32_t)c;
 	}
+	r->dense_iova = dense_build(true, &r->iova_lo, &r->iova_span);
+	r->dense_va = dense_build(false, &r->va_lo, &r->va_span);
 }
 
 /* the whole region in IOVA-contiguous chunks of 1 << shift under @mask, or nothing */
@@ -541,6 +725,7 @@ static int swiotlb_setup(const struct eal_config *cfg)
 		g_tlb.s[i].order = -1;
 	for (uint32_t i = 0; i < g_tlb.nslots; i += 1u << g_tlb.max_order)
 		buddy_push((int32_t)i, g_tlb.max_order);
+	g_tlb.asym = membarrier_register();
 	g_tlb.on = true;
 	return 0;
 }
