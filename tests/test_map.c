@@ -369,6 +369,143 @@ static void test_threads_sim(void **s) { (void)s; threads_in(T_SIM); }
 static void test_threads_va(void **s) { (void)s; threads_in(T_VA); }
 static void test_threads_force(void **s) { (void)s; threads_in(T_FORCE); }
 
+/* ---- the bounce fast paths: every size class, bytes on both sides, no spill ----- */
+
+#define GUARD 64
+
+static void guard_set(uint8_t *p, size_t n)
+{
+	memset(p - GUARD, 0xa5, GUARD);
+	memset(p + n, 0x5a, GUARD);
+}
+
+static void guard_ok(const uint8_t *p, size_t n)
+{
+	for (int k = 0; k < GUARD; k++) {
+		assert_int_equal(p[-1 - k], 0xa5);
+		assert_int_equal(p[n + (size_t)k], 0x5a);
+	}
+}
+
+/* one size through tx, rx (device writes half), bidi unmap without sync, for_device */
+static void bounce_bytes(uint8_t *p, size_t n, unsigned int seed)
+{
+	uint8_t *back = malloc(n);
+	udma_addr_t a;
+
+	assert_non_null(back);
+	guard_set(p, n);
+	/* tx: the device reads the CPU's bytes; unmap leaves them alone */
+	t_fill(p, n, seed);
+	a = udma_map_single(g.dev, p, n, UDMA_TO_DEVICE);
+	assert_false(udma_mapping_error(g.dev, a));
+	assert_int_equal(udma_sim_dma_read(g.dev, a, back, n), 0);
+	assert_true(t_check(back, n, seed));
+	udma_unmap_single(g.dev, a, n, UDMA_TO_DEVICE);
+	assert_true(t_check(p, n, seed));
+	guard_ok(p, n);
+	/* rx: the device writes the first half; the CPU sees it and keeps the rest */
+	a = udma_map_single(g.dev, p, n, UDMA_FROM_DEVICE);
+	assert_false(udma_mapping_error(g.dev, a));
+	t_fill(back, n / 2 + 1, seed + 1);
+	assert_int_equal(udma_sim_dma_write(g.dev, a, back, n / 2 + 1), 0);
+	udma_sync_single_for_cpu(g.dev, a, n, UDMA_FROM_DEVICE);
+	assert_true(t_check(p, n / 2 + 1, seed + 1));
+	t_fill(back, n, seed);
+	assert_memory_equal(p + n / 2 + 1, back + n / 2 + 1, n - n / 2 - 1);
+	udma_unmap_single(g.dev, a, n, UDMA_FROM_DEVICE);
+	assert_true(t_check(p, n / 2 + 1, seed + 1));
+	guard_ok(p, n);
+	/* bidi, unmapped without a sync: the unmap copies the device's bytes */
+	a = udma_map_single(g.dev, p, n, UDMA_BIDIRECTIONAL);
+	assert_false(udma_mapping_error(g.dev, a));
+	t_fill(back, n, seed + 2);
+	assert_int_equal(udma_sim_dma_write(g.dev, a, back, n), 0);
+	udma_unmap_single(g.dev, a, n, UDMA_BIDIRECTIONAL);
+	assert_true(t_check(p, n, seed + 2));
+	guard_ok(p, n);
+	/* for_device: the CPU's new bytes reach the device */
+	a = udma_map_single(g.dev, p, n, UDMA_TO_DEVICE);
+	assert_false(udma_mapping_error(g.dev, a));
+	t_fill(p, n, seed + 3);
+	udma_sync_single_for_device(g.dev, a, n, UDMA_TO_DEVICE);
+	assert_int_equal(udma_sim_dma_read(g.dev, a, back, n), 0);
+	assert_true(t_check(back, n, seed + 3));
+	udma_unmap_single(g.dev, a, n, UDMA_TO_DEVICE);
+	guard_ok(p, n);
+	free(back);
+}
+
+/* a sync past the end, and one after unmap, copy nothing into the CPU's buffer */
+static void bounce_refusals(uint8_t *p, size_t n)
+{
+	uint8_t *junk = malloc(n + 64);
+	udma_addr_t a;
+
+	assert_non_null(junk);
+	memset(junk, 0xee, n + 64);
+	t_fill(p, n, 9);
+	a = udma_map_single(g.dev, p, n, UDMA_FROM_DEVICE);
+	assert_false(udma_mapping_error(g.dev, a));
+	assert_int_equal(udma_sim_dma_write(g.dev, a, junk, n), 0);
+	udma_sync_single_for_cpu(g.dev, a, n + 1, UDMA_FROM_DEVICE); /* past the end */
+	assert_true(t_check(p, n, 9));
+	udma_sync_single_for_cpu(g.dev, a, n, UDMA_TO_DEVICE); /* another direction */
+	udma_unmap_single(g.dev, a, n + 1, UDMA_FROM_DEVICE); /* the wrong size: refused */
+	udma_unmap_single(g.dev, a, n, UDMA_FROM_DEVICE);
+	memset(p, 0x11, n);
+	udma_sync_single_for_cpu(g.dev, a, n, UDMA_FROM_DEVICE); /* after unmap */
+	udma_unmap_single(g.dev, a, n, UDMA_FROM_DEVICE); /* twice */
+	for (size_t k = 0; k < n; k++)
+		assert_int_equal(p[k], 0x11);
+	free(junk);
+}
+
+static const size_t g_sizes[] = {1, 31, 32, 33, 1000, 2047, 2048, 2049, 2079, 4096, 4097,
+				 5000, 8191, 8192, 8193, 16391, 65539};
+
+static void bounce_fast_in(const char *mode, bool force)
+{
+	uint8_t *buf;
+	struct udma_swiotlb_stats st0, st;
+
+	memset(&g, 0, sizeof(g));
+	g.mode = force ? T_FORCE : T_VA;
+	if (strcmp(mode, "--iova-mode=pa") == 0 && !t_pa_possible())
+		skip();
+	assert_true(t_init_args(mode, "-m", "32", "--log-level=1",
+				force ? "--swiotlb=force" : "--swiotlb=auto",
+				strcmp(mode, "--iova-mode=va") == 0 ? "--no-huge" : NULL, NULL) >= 0);
+	g.dev = t_dev64("bounce");
+	buf = malloc(70000 + 2 * GUARD + 64);
+	assert_non_null(buf);
+	assert_int_equal(udma_swiotlb_stats(&st0), 0);
+	for (size_t k = 0; k < sizeof(g_sizes) / sizeof(g_sizes[0]); k++)
+		for (size_t off = 0; off < 64; off += 37) /* aligned and not */
+			bounce_bytes(buf + GUARD + off, g_sizes[k], (unsigned int)(k * 7 + off));
+	bounce_refusals(buf + GUARD, 4096);
+	if (force) { /* memseg memory bounces too, through the same fast path */
+		udma_addr_t h;
+		uint8_t *coh = udma_alloc_coherent(g.dev, 80 << 10, &h, UDMA_GFP_KERNEL);
+
+		assert_non_null(coh);
+		bounce_bytes(coh + GUARD, 4096, 77);
+		bounce_bytes(coh + GUARD + 5, 65539, 78);
+		udma_free_coherent(g.dev, 80 << 10, coh, h);
+	}
+	assert_int_equal(udma_swiotlb_stats(&st), 0);
+	assert_int_equal(st.used, 0);
+	assert_true(st.bounces > st0.bounces);
+	free(buf);
+	udma_device_destroy(g.dev);
+	assert_int_equal(udma_eal_cleanup(), 0);
+}
+
+static void test_bounce_fast_va(void **s) { (void)s; bounce_fast_in("--iova-mode=va", false); }
+static void test_bounce_fast_va_force(void **s) { (void)s; bounce_fast_in("--iova-mode=va", true); }
+static void test_bounce_fast_pa(void **s) { (void)s; bounce_fast_in("--iova-mode=pa", false); }
+static void test_bounce_fast_pa_force(void **s) { (void)s; bounce_fast_in("--iova-mode=pa", true); }
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -388,6 +525,10 @@ int main(void)
 		cmocka_unit_test(test_threads_sim),
 		cmocka_unit_test(test_threads_va),
 		cmocka_unit_test(test_threads_force),
+		cmocka_unit_test(test_bounce_fast_va),
+		cmocka_unit_test(test_bounce_fast_va_force),
+		cmocka_unit_test(test_bounce_fast_pa),
+		cmocka_unit_test(test_bounce_fast_pa_force),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

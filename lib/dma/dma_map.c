@@ -214,7 +214,8 @@ static inline bool bounce_fast_ok(const struct udma_device *dev, const void *va,
 	       dma_dir_ok(dir) && g_iova_ops != NULL;
 }
 
-static __attribute__((noinline)) udma_addr_t map_single_slow(struct udma_device *dev, void *va,
+/* udma_map_single() of a buffer the direct path cannot reach (see map_single_slow()) */
+static __attribute__((noinline)) udma_addr_t map_single_full(struct udma_device *dev, void *va,
 							     size_t size,
 							     enum udma_data_direction dir,
 							     const void *caller)
@@ -232,6 +233,38 @@ static __attribute__((noinline)) udma_addr_t map_single_slow(struct udma_device 
 		return map_bounce_as(dev, va, size, dir, 0, "udma_map_single"); /* as map_one() */
 	}
 	return map_traced(dev, va, size, dir, 0, DBG_SINGLE, "udma_map_single", caller);
+}
+
+/* dma_cpu_backed() out of line: the forced-bounce check keeps map_single_slow() small */
+static __attribute__((noinline)) bool cpu_backed(const void *va, size_t size)
+{
+	return dma_cpu_backed(va, size);
+}
+
+/*
+ * udma_map_single() past its inline one-page path: a span of pages, a bounce, or
+ * anything else. Out of line with the public call's arguments (all in registers),
+ * so the inline path needs no stack frame and ends in a tail call here. A buffer
+ * that is not udma's (no memseg, no registration) or any buffer under
+ * --swiotlb=force takes a slot from the lcore's magazine first (swiotlb_map_fast());
+ * everything else, and whatever that cannot serve, goes the full way.
+ */
+static __attribute__((noinline)) udma_addr_t map_single_slow(struct udma_device *dev, void *va,
+							     size_t size,
+							     enum udma_data_direction dir,
+							     const void *caller)
+{
+	bool foreign = !dma_in_memseg_va(va);
+
+	if (udma_likely(bounce_fast_ok(dev, va, size, dir) &&
+			(swiotlb_forced() ? foreign || cpu_backed(va, size) :
+			 g_map_direct && foreign && !reg_active()))) {
+		udma_addr_t iova = swiotlb_map_fast(dev, va, size, dir);
+
+		if (udma_likely(iova != UDMA_MAPPING_ERROR))
+			return iova;
+	}
+	return map_single_full(dev, va, size, dir, caller);
 }
 
 udma_addr_t udma_map_single_attrs(struct udma_device *dev, void *va, size_t size,

@@ -228,6 +228,14 @@ int swiotlb_release(const struct udma_device *dev, void *slot, size_t size,
 int swiotlb_sync(const struct udma_device *dev, void *slot, size_t off, size_t size, bool for_cpu);
 int swiotlb_cpu_owned(const void *slot);
 /*
+ * udma_map_single()'s bounce leg, for a buffer of CPU memory that needs no checks
+ * beyond the public call's: a slot run from the lcore's magazine, filled. The IOVA,
+ * or UDMA_MAPPING_ERROR with nothing done and nothing logged (no magazine, an empty
+ * one, a size past the cached orders, the DMA mask): swiotlb_bounce() then.
+ */
+udma_addr_t swiotlb_map_fast(const struct udma_device *dev, void *orig, size_t size,
+			     enum udma_data_direction dir);
+/*
  * udma_unmap_single()'s bounce leg: @iova lies in chunk @c (swiotlb_chunk()). 0 when
  * it released a live run that @dev mapped at @iova with @size and @dir (copying back
  * as unmap does); -1, with nothing done and nothing logged, for anything else: the
