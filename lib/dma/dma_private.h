@@ -163,25 +163,8 @@ static inline unsigned int swiotlb_hash(uint64_t key)
 	return (unsigned int)((key * 0x9e3779b97f4a7c15ULL) >> (64 - g_tlb_region.hash_bits));
 }
 
-/* the hash probe behind swiotlb_chunk() when there are no dense tables */
-static inline int32_t swiotlb_chunk_hashed(uint64_t addr, bool by_iova)
-{
-	const struct swiotlb_region *r = &g_tlb_region;
-	uint64_t key = addr >> r->chunk_shift;
-	unsigned int mask = (1u << r->hash_bits) - 1, h;
-	const int32_t *tbl = by_iova ? r->by_iova : r->by_va;
-
-	if (r->nchunks == 0)
-		return -1;
-	for (h = swiotlb_hash(key);; h = (h + 1) & mask) {
-		int32_t c = tbl[h];
-
-		if (c < 0)
-			return -1;
-		if ((by_iova ? r->chunk_iova[c] : (uintptr_t)r->chunk_va[c]) >> r->chunk_shift == key)
-			return c;
-	}
-}
+/* the hash probe behind swiotlb_chunk() when there are no dense tables (out of line) */
+int32_t swiotlb_chunk_hashed(uint64_t addr, bool by_iova);
 
 /* the chunk holding @addr (an IOVA when @by_iova, else a CPU address), or -1 */
 static inline int32_t swiotlb_chunk(uint64_t addr, bool by_iova)

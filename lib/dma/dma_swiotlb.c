@@ -414,6 +414,25 @@ static inline void count_bounce(unsigned int lc)
 }
 
 struct swiotlb_region g_tlb_region;
+
+int32_t swiotlb_chunk_hashed(uint64_t addr, bool by_iova)
+{
+	const struct swiotlb_region *r = &g_tlb_region;
+	uint64_t key = addr >> r->chunk_shift;
+	unsigned int mask = (1u << r->hash_bits) - 1, h;
+	const int32_t *tbl = by_iova ? r->by_iova : r->by_va;
+
+	if (r->nchunks == 0)
+		return -1;
+	for (h = swiotlb_hash(key);; h = (h + 1) & mask) {
+		int32_t c = tbl[h];
+
+		if (c < 0)
+			return -1;
+		if ((by_iova ? r->chunk_iova[c] : (uintptr_t)r->chunk_va[c]) >> r->chunk_shift == key)
+			return c;
+	}
+}
 bool g_swiotlb_forced;
 
 void *swiotlb_bounce(const struct udma_device *dev, void *orig, size_t size,
