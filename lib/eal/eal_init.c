@@ -87,7 +87,7 @@ static int setup(void)
 
 int udma_eal_init(int argc, char **argv)
 {
-	int consumed, saved_level = g_log_level, saved_types[UDMA_LOGTYPE_MAX], ret;
+	int consumed, saved_level = udma_log_get_level(), saved_types[UDMA_LOGTYPE_MAX], ret;
 
 	if (udma_eal_initialized()) {
 		UDMA_LOG(ERR, "already initialised: call udma_eal_cleanup() first");
@@ -105,7 +105,7 @@ int udma_eal_init(int argc, char **argv)
 	consumed = eal_parse_args(argc, argv);
 	if (consumed < 0)
 		return consumed;
-	g_log_level = g_cfg.log_level;
+	udma_log_set_level(g_cfg.log_level); /* 0..7: checked by the parser */
 	log_type_levels_save(saved_types);
 	for (int t = 0; t < UDMA_LOGTYPE_MAX; t++)
 		if (g_cfg.log_type_level[t] != -2)
@@ -113,7 +113,7 @@ int udma_eal_init(int argc, char **argv)
 	ret = setup();
 	if (ret < 0) {
 		teardown();
-		g_log_level = saved_level;
+		udma_log_set_level(saved_level);
 		log_type_levels_restore(saved_types);
 		return ret;
 	}

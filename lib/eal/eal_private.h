@@ -69,9 +69,8 @@ void log_rl(struct log_ratelimit *rl, int level, const char *site, const char *f
 		(enum udma_log_type)(udma_log_t_ - 1);                                    \
 	}), level, __VA_ARGS__)
 #endif
-extern int g_log_level;
 void eal_log_reset_counters(void);
-/* per-type levels: -1 follows g_log_level */
+/* per-type levels: -1 follows the global level */
 void log_type_levels_save(int *buf);
 void log_type_levels_restore(const int *buf);
 
