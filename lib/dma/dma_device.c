@@ -48,7 +48,7 @@ struct udma_device *udma_device_create(const char *name, struct udma_device *par
 	dev->dma_mask = dev->coherent_mask = UDMA_BIT_MASK(32);
 	dev->seg_boundary = UDMA_BIT_MASK(32);
 	dev->max_seg_size = DEFAULT_MAX_SEG;
-	dev->dma_ops = g_iova_ops->dma_ops;
+	dev->dma_ops = g_iova.ops->dma_ops;
 	if (dev->dma_ops && dev->dma_ops->attach && dev->dma_ops->attach(dev) < 0) {
 		UDMA_LOG(ERR, "%s: no memory for the device's IOMMU domain", name);
 		free(dev);
@@ -171,7 +171,7 @@ int udma_supported(struct udma_device *dev, uint64_t mask)
 
 	if (!dma_dev_ok(dev, __func__) || mask == 0 || !udma_eal_initialized())
 		return 0;
-	lowest = g_iova_ops->min_iova();
+	lowest = g_iova.ops->min_iova();
 	return lowest != UDMA_MAPPING_ERROR && lowest + UDMA_PAGE_SIZE - 1 <= mask;
 }
 

@@ -58,7 +58,7 @@ static __attribute__((noinline)) bool map_args_bad(const struct udma_device *dev
 		why = "not a direction";
 	else if (size - 1 > UINTPTR_MAX - v || v + (size - 1) >= MAP_VA_LIMIT)
 		why = "the range wraps or ends beyond the address space";
-	else if (g_iova_ops == NULL)
+	else if (g_iova.ops == NULL)
 		why = "udma is not initialised";
 	if (why == NULL)
 		return false;
@@ -84,7 +84,7 @@ static __attribute__((noinline)) bool handle_args_bad(const struct udma_device *
 		why = "not a direction";
 	else if (off > UINT64_MAX - addr || size - 1 > UINT64_MAX - addr - off)
 		why = "the range wraps the IOVA space";
-	else if (g_iova_ops == NULL)
+	else if (g_iova.ops == NULL)
 		why = "udma is not initialised";
 	if (why == NULL)
 		return false;

@@ -73,15 +73,16 @@ static int reg_translate_pages(struct reg *r)
 {
 	int fd;
 
-	if (g_iova_ops->remaps)
+	if (g_iova.ops->remaps)
 		return 0; /* sim: the IOMMU maps it per streaming mapping */
 	r->iova = malloc((r->len / PG) * sizeof(*r->iova));
 	if (r->iova == NULL)
 		return -ENOMEM;
-	if (g_iova_ops->mode != UDMA_IOVA_PA) {
+	if (g_iova.ops->mode != UDMA_IOVA_PA) {
 		udma_addr_t base = r->va;
 		/* an IOMMU (vfio) maps the region: at IOVA = VA, or at an IOVA it allocates */
-		int ret = g_iova_ops->reg_map ? g_iova_ops->reg_map((void *)r->va, r->len, &base) : 0;
+		int ret = g_iova.ops->reg_map ? g_iova.ops->reg_map((void *)r->va, r->len, &base)
+					      : 0;
 
 		for (size_t i = 0; i < r->len / PG; i++)
 			r->iova[i] = base + i * PG;
@@ -157,7 +158,7 @@ static int reg_add(void *va, size_t len, bool given, udma_addr_t iova)
 		}
 	}
 	ret = given ? reg_translate_given(&r, iova) : reg_translate_pages(&r);
-	mapped = ret == 0 && r.iova && !given && g_iova_ops->reg_map;
+	mapped = ret == 0 && r.iova && !given && g_iova.ops->reg_map;
 	if (ret == 0 && r.iova)
 		ret = iova_runs_add(-1, r.va, r.iova, r.len / PG, PG);
 	if (ret == 0)
@@ -166,7 +167,7 @@ static int reg_add(void *va, size_t len, bool given, udma_addr_t iova)
 		if (r.iova)
 			iova_runs_remove(r.va, r.len);
 		if (mapped)
-			g_iova_ops->reg_unmap((void *)r.va, r.len);
+			g_iova.ops->reg_unmap((void *)r.va, r.len);
 		free(r.iova);
 		if (!given)
 			munlock((void *)r.va, r.len);
@@ -200,9 +201,9 @@ int udma_mem_register_iova(void *va, size_t len, udma_addr_t iova, size_t pgsz)
 			 pgsz);
 		return -EINVAL;
 	}
-	if (g_iova_ops->remaps && g_iova_ops->mode != UDMA_IOVA_VFIO) {
+	if (g_iova.ops->remaps && g_iova.ops->mode != UDMA_IOVA_VFIO) {
 		UDMA_LOG(ERR, "[%p, +%zu): the %s IOMMU allocates its own IOVAs; use "
-			 "udma_mem_register()", va, len, g_iova_ops->name);
+			 "udma_mem_register()", va, len, g_iova.ops->name);
 		return -ENOTSUP;
 	}
 	return reg_add(va, len, true, iova);
@@ -217,8 +218,8 @@ static void reg_drop(size_t i)
 	reg_count_update();
 	if (r.iova)
 		iova_runs_remove(r.va, r.len);
-	if (r.iova && !r.foreign && g_iova_ops->reg_unmap)
-		g_iova_ops->reg_unmap((void *)r.va, r.len);
+	if (r.iova && !r.foreign && g_iova.ops->reg_unmap)
+		g_iova.ops->reg_unmap((void *)r.va, r.len);
 	free(r.iova);
 	if (!r.foreign)
 		munlock((void *)r.va, r.len);

@@ -58,7 +58,7 @@ static int resolve(const struct udma_device *dev, udma_addr_t iova, int write, v
 		return 0;
 	if (ops && ops->resolve)
 		return ops->resolve(dev, iova, write, va, contig);
-	return g_iova_ops->dev_resolve(iova, write, va, contig);
+	return g_iova.ops->dev_resolve(iova, write, va, contig);
 }
 
 static int dev_access(struct udma_device *dev, udma_addr_t iova, void *buf, size_t len, int write,

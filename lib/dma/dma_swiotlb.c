@@ -496,7 +496,7 @@ static bool region_alloc(size_t size)
 		if (region_try(size, shift, ~0ULL)) {
 			UDMA_LOG_AS(NOTICE, "udma_eal_init", "swiotlb: no memory below 4 GiB of IOVA in "
 				    "%s mode: the bounce region is above it, out of reach of 32-bit "
-				    "devices", g_iova_ops->name);
+				    "devices", g_iova.ops->name);
 			return true;
 		}
 	return false;
@@ -561,7 +561,7 @@ bool g_unmap_direct;
 /* the last hook to run: every setting it depends on is known by then */
 static int map_direct_init(const struct eal_config *cfg)
 {
-	g_map_direct = g_iova_ops && !g_iova_ops->remaps && !g_iova_ops->dma_ops &&
+	g_map_direct = g_iova.ops && !g_iova.ops->remaps && !g_iova.ops->dma_ops &&
 		       cfg->swiotlb != SWIOTLB_FORCE && !cfg->dma_debug;
 	__atomic_store_n(&g_unmap_direct, g_map_direct && !reg_active(), __ATOMIC_RELAXED);
 	return 0;

@@ -128,7 +128,7 @@ int udma_eal_init(int argc, char **argv)
 	if (consumed > 0)
 		argv[consumed] = argv[0];
 	UDMA_LOG(INFO, "udma %s: iova mode %s, %zu MiB in memsegs, %u lcore slots",
-		 UDMA_VERSION_STR, g_iova_ops->name, g_mem.total >> 20, g_cfg.lcores);
+		 UDMA_VERSION_STR, g_iova.ops->name, g_mem.total >> 20, g_cfg.lcores);
 	atomic_store_explicit(&g_eal.initialized, 1, memory_order_release);
 	return consumed;
 }
@@ -146,7 +146,7 @@ int udma_eal_cleanup(void)
 
 enum udma_iova_mode udma_iova_mode(void)
 {
-	return udma_eal_initialized() && g_iova_ops ? g_iova_ops->mode : UDMA_IOVA_DC;
+	return udma_eal_initialized() && g_iova.ops ? g_iova.ops->mode : UDMA_IOVA_DC;
 }
 
 const char *udma_iova_mode_name(enum udma_iova_mode mode)
@@ -169,10 +169,10 @@ void udma_dump(FILE *f)
 		return;
 	}
 	fprintf(f, "udma %s: iova mode %s, topology %s with %d node(s), %u lcore slots\n",
-		UDMA_VERSION_STR, g_iova_ops->name, eal_topology()->name, udma_numa_node_count(),
+		UDMA_VERSION_STR, g_iova.ops->name, eal_topology()->name, udma_numa_node_count(),
 		udma_lcore_count());
-	if (g_iova_ops->dump)
-		g_iova_ops->dump(f);
+	if (g_iova.ops->dump)
+		g_iova.ops->dump(f);
 	memseg_dump(f);
 	fprintf(f, "heap: %zu free pages (4 KiB)\n", heap_free_pages());
 	fprintf(f, "log: %lu errors, %lu messages suppressed by the rate limit\n",

@@ -274,7 +274,7 @@ int memseg_init(void)
 	}
 	lists_reset();
 	remove_stale_files();
-	if (g_iova_ops->sort_by_pa) {
+	if (g_iova.ops->sort_by_pa) {
 		g_pagemap_fd = pagemap_open();
 		if (g_pagemap_fd < 0) {
 			UDMA_LOG(ERR, "cannot open /proc/self/pagemap: %s", strerror(-g_pagemap_fd));
@@ -404,7 +404,7 @@ static int chunk_order(uint8_t *tmp, size_t npages, size_t pgsz, uint32_t *order
 
 	for (size_t i = 0; i < npages; i++)
 		order[i] = (uint32_t)i;
-	if (!g_iova_ops->sort_by_pa || npages < 2)
+	if (!g_iova.ops->sort_by_pa || npages < 2)
 		return 0;
 	pa = malloc(npages * sizeof(*pa));
 	if (pa == NULL)
@@ -669,7 +669,7 @@ static int chunk_create(struct memseg_list *l, uint8_t *dst, size_t len, udma_ad
 	if (ret == 0 && !l->hugetlb)
 		ret = lock_pages(dst, len);
 	if (ret == 0)
-		ret = g_iova_ops->seg_map(dst, len, l->page_shift, iova);
+		ret = g_iova.ops->seg_map(dst, len, l->page_shift, iova);
 	if (ret != 0)
 		chunk_unplace(dst, len);
 out:
@@ -760,8 +760,8 @@ void memseg_fini(void)
 		struct memseg_list *l = &g_mem.lists[i];
 		size_t used = atomic_load(&l->used);
 
-		if (used && g_iova_ops && g_iova_ops->seg_unmap)
-			g_iova_ops->seg_unmap((void *)l->va_base, used, l->page_shift, NULL);
+		if (used && g_iova.ops && g_iova.ops->seg_unmap)
+			g_iova.ops->seg_unmap((void *)l->va_base, used, l->page_shift, NULL);
 		if (l->iova != g_zero_tbl)
 			munmap(l->iova, l->iova_tbl_len);
 		if (l->meta)

@@ -191,7 +191,7 @@ static bool sg_args_ok(struct udma_device *dev, struct udma_sg *sgl, int nents,
 {
 	if (udma_unlikely(!dma_dev_ok(dev, fn)))
 		return false;
-	if (udma_unlikely(sgl == NULL || nents <= 0 || !dma_dir_ok(dir) || g_iova_ops == NULL)) {
+	if (udma_unlikely(sgl == NULL || nents <= 0 || !dma_dir_ok(dir) || g_iova.ops == NULL)) {
 		UDMA_LOG_AS(ERR, fn, "%s: bad argument (sgl %p, nents %d, dir %d)", dev->name,
 			    (void *)sgl, nents, (int)dir);
 		return false;

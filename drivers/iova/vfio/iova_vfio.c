@@ -348,7 +348,7 @@ static int choose_model(void)
 	char r[256];
 
 	ranges_str(r, sizeof(r));
-	V.mask = UDMA_BIT_MASK(g_iova_opts.vfio_mask_bits ? g_iova_opts.vfio_mask_bits : 64);
+	V.mask = UDMA_BIT_MASK(g_iova.opts.vfio_mask_bits ? g_iova.opts.vfio_mask_bits : 64);
 	if (first < ALLOC_BASE)
 		first = ALLOC_BASE;
 	/* the allocator spans the aperture (up to 2^63); the holes are taken out */
@@ -664,8 +664,8 @@ static int vfio_probe(char *why, size_t len)
 		return -ENODEV;
 	}
 	g_sys->close(fd);
-	if (g_iova_opts.vfio_group >= 0) {
-		snprintf(why, len, "container and group %ld, chosen", g_iova_opts.vfio_group);
+	if (g_iova.opts.vfio_group >= 0) {
+		snprintf(why, len, "container and group %ld, chosen", g_iova.opts.vfio_group);
 		return 0;
 	}
 	n = list_groups(groups, MAX_GROUPS);
@@ -717,8 +717,8 @@ static int vfio_init(void)
 		vfio_fini();
 		return -ENODEV;
 	}
-	if (g_iova_opts.vfio_group >= 0) {
-		ret = group_open_attach((int)g_iova_opts.vfio_group, false);
+	if (g_iova.opts.vfio_group >= 0) {
+		ret = group_open_attach((int)g_iova.opts.vfio_group, false);
 	} else {
 		n = list_groups(groups, MAX_GROUPS);
 		for (int i = 0; i < n; i++)
