@@ -165,7 +165,14 @@ struct memseg_state {
 	size_t nr_runs, cap_runs;
 	size_t total;               /* bytes populated */
 	udma_addr_t iova_lo, iova_hi; /* bounds of every run (memsegs and registrations) */
+	udma_addr_t *zero_tbl;      /* shared by unused lists: reads as "not populated" */
+	int pagemap_fd;             /* pa mode's /proc/self/pagemap, else -1 */
+	unsigned int chunk_seq;     /* names the chunks' hugetlbfs files */
 };
+/*
+ * The memseg subsystem's state. The translation tables (g_xlat, below) stay apart:
+ * the fast paths read 16 bytes a list of them (see doc/design.md, State).
+ */
 extern struct memseg_state g_mem;
 
 /* does [va, va+len) meet the memseg reservation (populated or not)? */
