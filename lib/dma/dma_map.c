@@ -173,7 +173,7 @@ static inline bool map_fast_ok(const struct udma_device *dev, const void *va, si
 			       enum udma_data_direction dir)
 {
 	/* size - 1 below a memseg list: not 0, and never a span that could wrap */
-	return udma_likely(g_map_direct && dma_dev_is(dev) && va != NULL &&
+	return udma_likely(g_dma.map_direct && dma_dev_is(dev) && va != NULL &&
 			   size - 1 < UDMA_MEMSEG_LIST_VA_SIZE && dma_dir_ok(dir));
 }
 
@@ -307,7 +307,7 @@ void udma_unmap_single(struct udma_device *dev, udma_addr_t addr, size_t size,
 		       enum udma_data_direction dir)
 {
 	/* direct pa/va mappings hold no state: a plausible, non-bounce IOVA is done */
-	if (udma_likely(__atomic_load_n(&g_unmap_direct, __ATOMIC_RELAXED) && dma_dev_is(dev) &&
+	if (udma_likely(__atomic_load_n(&g_dma.unmap_direct, __ATOMIC_RELAXED) && dma_dev_is(dev) &&
 			addr != UDMA_MAPPING_ERROR && size - 1 < UDMA_MEMSEG_LIST_VA_SIZE &&
 			dma_dir_ok(dir) && iova_plausible(addr) && swiotlb_slot_of_iova(addr) == NULL))
 		return;

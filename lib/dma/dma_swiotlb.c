@@ -555,22 +555,20 @@ static void swiotlb_teardown(void)
 	region_free();
 }
 
-bool g_map_direct;
-bool g_unmap_direct;
 
 /* the last hook to run: every setting it depends on is known by then */
 static int map_direct_init(const struct eal_config *cfg)
 {
-	g_map_direct = g_iova.ops && !g_iova.ops->remaps && !g_iova.ops->dma_ops &&
+	g_dma.map_direct = g_iova.ops && !g_iova.ops->remaps && !g_iova.ops->dma_ops &&
 		       cfg->swiotlb != SWIOTLB_FORCE && !cfg->dma_debug;
-	__atomic_store_n(&g_unmap_direct, g_map_direct && !reg_active(), __ATOMIC_RELAXED);
+	__atomic_store_n(&g_dma.unmap_direct, g_dma.map_direct && !reg_active(), __ATOMIC_RELAXED);
 	return 0;
 }
 
 static void map_direct_fini(void)
 {
-	g_map_direct = false;
-	__atomic_store_n(&g_unmap_direct, false, __ATOMIC_RELAXED);
+	g_dma.map_direct = false;
+	__atomic_store_n(&g_dma.unmap_direct, false, __ATOMIC_RELAXED);
 }
 
 static const struct eal_hook g_direct_hook = {

@@ -67,7 +67,7 @@ static __attribute__((noinline)) bool xlat_cache_load(struct xlat_cache *c, uint
 	uintptr_t off = (uintptr_t)buf - mbase, lstart;
 	const struct memseg_xlat *x;
 
-	if (off >= mlen || !g_map_direct) /* not memseg, or not a pa/va direct mapping */
+	if (off >= mlen || !g_dma.map_direct) /* not memseg, or not a pa/va direct mapping */
 		return false;
 	x = &g_xlat[off >> MEMSEG_LIST_SHIFT];
 	lstart = off & ~(uintptr_t)(UDMA_MEMSEG_LIST_VA_SIZE - 1);
@@ -155,7 +155,7 @@ static int map_sg_direct(struct udma_device *dev, struct udma_sg *sgl, int nents
 			goto fail;
 		len = sg->length;
 		sg->map_flags = 0;
-		iova = one_page_iova(&xc, mbase, mlen, sg->buf, len); /* !g_map_direct: ERROR */
+		iova = one_page_iova(&xc, mbase, mlen, sg->buf, len); /* !g_dma.map_direct: ERROR */
 		if (udma_unlikely(iova == UDMA_MAPPING_ERROR || iova + len - 1 > mask ||
 				  ((iova ^ (iova + len - 1)) & ~bmask) != 0)) {
 			iova = map_entry_slow(dev, sgl, sg, dir, flags);
@@ -235,13 +235,13 @@ int udma_map_sg_attrs(struct udma_device *dev, struct udma_sg *sgl, int nents,
 }
 
 /*
- * g_map_direct (pa/va, no ops, no dma-debug, no forced bouncing) and good list
+ * g_dma.map_direct (pa/va, no ops, no dma-debug, no forced bouncing) and good list
  * arguments: what map_sg() and unmap_sg() would check and find, in one branch
  */
 static inline bool sg_direct_ok(const struct udma_device *dev, const struct udma_sg *sgl,
 				int nents, enum udma_data_direction dir)
 {
-	return udma_likely(g_map_direct && dma_dev_is(dev) && sgl != NULL && nents > 0 &&
+	return udma_likely(g_dma.map_direct && dma_dev_is(dev) && sgl != NULL && nents > 0 &&
 			   dma_dir_ok(dir));
 }
 
