@@ -46,7 +46,7 @@ struct dbg_recent {
 
 /*
  * dma-debug's state. The on/off flag the mapping paths test and the hook table
- * live in lib/dma (g_dma_debug, g_dma_debug_ops): the layer below calls up through them.
+ * live in lib/dma (g_dma_debug): the layer below calls up through them.
  */
 static struct debug_state {
 	pthread_mutex_t lock; /* everything below but errors */
@@ -418,7 +418,7 @@ static void dbg_device_destroy(struct udma_device *dev)
 
 int udma_debug_enabled(void)
 {
-	return g_dma_debug;
+	return g_dma_debug.on;
 }
 
 unsigned long udma_debug_error_count(void)
@@ -433,8 +433,8 @@ void udma_debug_dump(FILE *f)
 	if (f == NULL)
 		f = stdout;
 	pthread_mutex_lock(&g_dbg.lock);
-	fprintf(f, "dma-debug: %s, %lu live entries, %lu report(s)\n", g_dma_debug ? "on" : "off",
-		g_dbg.live, n);
+	fprintf(f, "dma-debug: %s, %lu live entries, %lu report(s)\n",
+		g_dma_debug.on ? "on" : "off", g_dbg.live, n);
 	for (unsigned int b = 0; b < NBUCKETS; b++)
 		for (struct dbg_entry *e = g_dbg.bucket[b]; e; e = e->next) {
 			char at[96];
@@ -477,8 +477,8 @@ static int dbg_init(const struct eal_config *cfg)
 	dbg_clear();
 	atomic_store(&g_dbg.errors, 0);
 	g_dbg.limit = (unsigned long)cfg->dma_debug_limit;
-	g_dma_debug = cfg->dma_debug;
-	if (g_dma_debug)
+	g_dma_debug.on = cfg->dma_debug;
+	if (g_dma_debug.on)
 		udma_log(UDMA_LOG_NOTICE, "udma_eal_init(): dma-debug on: printing the first %lu "
 			 "report(s)%s", g_dbg.limit, g_dbg.limit ? "" : " (all)");
 	return 0;
@@ -486,7 +486,7 @@ static int dbg_init(const struct eal_config *cfg)
 
 static void dbg_fini(void)
 {
-	g_dma_debug = false;
+	g_dma_debug.on = false;
 	dbg_clear();
 }
 
@@ -505,7 +505,7 @@ static const struct dma_debug_ops g_debug_ops = {
 
 __attribute__((constructor)) static void dbg_register(void)
 {
-	g_dma_debug_ops = &g_debug_ops;
+	g_dma_debug.ops = &g_debug_ops;
 	eal_hook_register(&g_dbg_hook, EAL_STAGE_DEBUG);
 	dma_dev_destroy_hook_register(dbg_device_destroy);
 }

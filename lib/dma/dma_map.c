@@ -160,7 +160,7 @@ static inline udma_addr_t map_traced(struct udma_device *dev, void *va, size_t s
 {
 	udma_addr_t iova = map_one(dev, va, size, dir, flags, fn);
 
-	if (udma_unlikely(g_dma_debug))
+	if (udma_unlikely(g_dma_debug.on))
 		dbg_map(dev, t, va, iova, size, (int)dir, caller);
 	return iova;
 }
@@ -244,7 +244,7 @@ udma_addr_t udma_map_page_attrs(struct udma_device *dev, void *page, size_t offs
 
 int udma_mapping_error(struct udma_device *dev, udma_addr_t addr)
 {
-	if (udma_unlikely(g_dma_debug) && dma_dev_is(dev))
+	if (udma_unlikely(g_dma_debug.on) && dma_dev_is(dev))
 		dbg_mapping_error(dev, addr);
 	return addr == UDMA_MAPPING_ERROR;
 }
@@ -261,7 +261,7 @@ static void unmap_one(struct udma_device *dev, udma_addr_t addr, size_t size,
 
 	if (udma_unlikely(handle_args_bad(dev, addr, 0, size, dir, fn)))
 		return; /* one line: dma-debug does not report it again */
-	if (udma_unlikely(g_dma_debug)) {
+	if (udma_unlikely(g_dma_debug.on)) {
 		unsigned long n0 = dbg_error_count();
 
 		dbg_unmap(dev, t, addr, size, (int)dir, fn, caller);
@@ -337,7 +337,7 @@ static void sync_range(struct udma_device *dev, udma_addr_t addr, size_t off, si
 
 	if (udma_unlikely(handle_args_bad(dev, addr, off, size, dir, fn)))
 		return;
-	if (udma_unlikely(g_dma_debug))
+	if (udma_unlikely(g_dma_debug.on))
 		dbg_sync(dev, addr, off, size, (int)dir, fn, caller);
 	ops = get_dma_ops(dev);
 	if (ops) {

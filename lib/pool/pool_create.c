@@ -258,7 +258,7 @@ static void unlink_pool(struct udma_pool *p)
 /* debug: name every block still in use (walk the block offsets, test their bits) */
 static void report_live_blocks(struct udma_pool *p)
 {
-	for (struct slab *s = p->slabs; s && g_dma_debug; s = s->next)
+	for (struct slab *s = p->slabs; s && g_dma_debug.on; s = s->next)
 		for (size_t off = p->first_off; off + p->size <= p->slab_size;
 		     off = slab_next_off(p, off)) {
 			uint8_t *b = (uint8_t *)s + off;

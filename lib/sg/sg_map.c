@@ -223,7 +223,7 @@ static __attribute__((noinline)) int map_sg(struct udma_device *dev, struct udma
 		dma_map_fail(dev, sgl->buf, 0, flags, "FORCE_CONTIGUOUS list is not one segment");
 		return 0;
 	}
-	if (udma_unlikely(g_dma_debug))
+	if (udma_unlikely(g_dma_debug.on))
 		dbg_map_sg(dev, sgl, nents, count, (int)dir, caller);
 	return count;
 }
@@ -263,7 +263,7 @@ static __attribute__((noinline)) void unmap_sg(struct udma_device *dev, struct u
 
 	if (!sg_args_ok(dev, sgl, nents, dir, "udma_unmap_sg"))
 		return;
-	if (udma_unlikely(g_dma_debug) && caller) {
+	if (udma_unlikely(g_dma_debug.on) && caller) {
 		unsigned long n0 = dbg_error_count();
 
 		dbg_unmap_sg(dev, sgl, nents, (int)dir, "udma_unmap_sg", caller);
