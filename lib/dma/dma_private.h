@@ -148,18 +148,25 @@ struct swiotlb_region {
 	int32_t *by_va;
 	size_t size;
 };
-extern struct swiotlb_region g_tlb_region;
-extern bool g_swiotlb_forced; /* --swiotlb=force, taken at the swiotlb's init stage */
+/*
+ * The swiotlb's state the inline lookups read; the slot allocator's own state
+ * (buddy lists, per-lcore magazines, counters) is g_tlb, static in dma_swiotlb.c.
+ */
+struct swiotlb_state {
+	struct swiotlb_region region;
+	bool forced; /* --swiotlb=force, taken at the swiotlb's init stage */
+};
+extern struct swiotlb_state g_swiotlb;
 
 static inline unsigned int swiotlb_hash(uint64_t key)
 {
-	return (unsigned int)((key * 0x9e3779b97f4a7c15ULL) >> (64 - g_tlb_region.hash_bits));
+	return (unsigned int)((key * 0x9e3779b97f4a7c15ULL) >> (64 - g_swiotlb.region.hash_bits));
 }
 
 /* the chunk holding @addr (an IOVA when @by_iova, else a CPU address), or -1 */
 static inline int32_t swiotlb_chunk(uint64_t addr, bool by_iova)
 {
-	const struct swiotlb_region *r = &g_tlb_region;
+	const struct swiotlb_region *r = &g_swiotlb.region;
 	uint64_t key = addr >> r->chunk_shift;
 	unsigned int mask = (1u << r->hash_bits) - 1, h;
 	const int32_t *tbl = by_iova ? r->by_iova : r->by_va;
@@ -178,7 +185,7 @@ static inline int32_t swiotlb_chunk(uint64_t addr, bool by_iova)
 
 static inline bool swiotlb_forced(void)
 {
-	return g_swiotlb_forced;
+	return g_swiotlb.forced;
 }
 
 /* the slot a pa/va handle points at, or NULL when it is not a bounce IOVA */
@@ -186,7 +193,8 @@ static inline void *swiotlb_slot_of_iova(udma_addr_t iova)
 {
 	int32_t c = swiotlb_chunk(iova, true);
 
-	return c < 0 ? NULL : g_tlb_region.chunk_va[c] + (iova - g_tlb_region.chunk_iova[c]);
+	return c < 0 ? NULL
+		     : g_swiotlb.region.chunk_va[c] + (iova - g_swiotlb.region.chunk_iova[c]);
 }
 
 static inline bool swiotlb_has_va(const void *va)
@@ -222,7 +230,7 @@ const char *dma_sysfs_pci_root(void);
 #define DMA_MAX_BUSY_HOOKS 2
 
 /*
- * Everything lib/dma keeps but the swiotlb (g_tlb_region, dma_swiotlb.c) and the
+ * Everything lib/dma keeps but the swiotlb (g_swiotlb and g_tlb, dma_swiotlb.c) and the
  * dma-debug hook table (g_dma_debug, dma_debug.h); the thread-local name of the
  * public call being logged (dma_log_call) cannot be a member. The flags the fast
  * paths read come first, the rest (locks, lists, counters written at run time) on
