@@ -68,7 +68,7 @@ static __attribute__((noinline)) bool map_args_bad(const struct udma_device *dev
 		why = "not a direction";
 	else if (size - 1 > UINTPTR_MAX - v || v + (size - 1) >= MAP_VA_LIMIT)
 		why = "the range wraps or ends beyond the address space";
-	else if (g_iova_ops == NULL)
+	else if (g_iova.ops == NULL)
 		why = "udma is not initialised";
 	if (why == NULL)
 		return false;
@@ -94,7 +94,7 @@ static __attribute__((noinline)) bool handle_args_bad(const struct udma_device *
 		why = "not a direction";
 	else if (off > UINT64_MAX - addr || size - 1 > UINT64_MAX - addr - off)
 		why = "the range wraps the IOVA space";
-	else if (g_iova_ops == NULL)
+	else if (g_iova.ops == NULL)
 		why = "udma is not initialised";
 	if (why == NULL)
 		return false;
@@ -180,7 +180,7 @@ static inline udma_addr_t map_traced(struct udma_device *dev, void *va, size_t s
 {
 	udma_addr_t iova = map_one(dev, va, size, dir, flags, fn);
 
-	if (udma_unlikely(g_dma_debug))
+	if (udma_unlikely(g_dma_debug.on))
 		dbg_map(dev, t, va, iova, size, (int)dir, caller);
 	return iova;
 }
@@ -193,7 +193,7 @@ static inline bool map_fast_ok(const struct udma_device *dev, const void *va, si
 			       enum udma_data_direction dir)
 {
 	/* size - 1 below a memseg list: not 0, and never a span that could wrap */
-	return udma_likely(g_map_direct && dma_dev_is(dev) && va != NULL &&
+	return udma_likely(g_dma.map_direct && dma_dev_is(dev) && va != NULL &&
 			   size - 1 < UDMA_MEMSEG_LIST_VA_SIZE && dma_dir_ok(dir));
 }
 
@@ -209,9 +209,9 @@ static inline bool map_fast_ok(const struct udma_device *dev, const void *va, si
 static inline bool bounce_fast_ok(const struct udma_device *dev, const void *va, size_t size,
 				  enum udma_data_direction dir)
 {
-	return dma_dev_is(dev) && get_dma_ops(dev) == NULL && !g_dma_debug && va != NULL &&
+	return dma_dev_is(dev) && get_dma_ops(dev) == NULL && !g_dma_debug.on && va != NULL &&
 	       size - 1 < UDMA_MEMSEG_LIST_VA_SIZE && (uintptr_t)va < MAP_VA_LIMIT - size &&
-	       dma_dir_ok(dir) && g_iova_ops != NULL;
+	       dma_dir_ok(dir) && g_iova.ops != NULL;
 }
 
 /* udma_map_single() of a buffer the direct path cannot reach (see map_single_slow()) */
@@ -258,7 +258,7 @@ static __attribute__((noinline)) udma_addr_t map_single_slow(struct udma_device 
 
 	if (udma_likely(bounce_fast_ok(dev, va, size, dir) &&
 			(swiotlb_forced() ? foreign || cpu_backed(va, size) :
-			 g_map_direct && foreign && !reg_active()))) {
+			 g_dma.map_direct && foreign && !reg_active()))) {
 		udma_addr_t iova = swiotlb_map_fast(dev, va, size, dir);
 
 		if (udma_likely(iova != UDMA_MAPPING_ERROR))
@@ -315,7 +315,7 @@ udma_addr_t udma_map_page_attrs(struct udma_device *dev, void *page, size_t offs
 
 int udma_mapping_error(struct udma_device *dev, udma_addr_t addr)
 {
-	if (udma_unlikely(g_dma_debug) && dma_dev_is(dev))
+	if (udma_unlikely(g_dma_debug.on) && dma_dev_is(dev))
 		dbg_mapping_error(dev, addr);
 	return addr == UDMA_MAPPING_ERROR;
 }
@@ -332,7 +332,7 @@ static void unmap_one(struct udma_device *dev, udma_addr_t addr, size_t size,
 
 	if (udma_unlikely(handle_args_bad(dev, addr, 0, size, dir, fn)))
 		return; /* one line: dma-debug does not report it again */
-	if (udma_unlikely(g_dma_debug)) {
+	if (udma_unlikely(g_dma_debug.on)) {
 		unsigned long n0 = dbg_error_count();
 
 		dbg_unmap(dev, t, addr, size, (int)dir, fn, caller);
@@ -390,10 +390,10 @@ void udma_unmap_single(struct udma_device *dev, udma_addr_t addr, size_t size,
 
 		/* direct pa/va mappings hold no state: a plausible, non-bounce IOVA is done */
 		if (udma_likely(c < 0)) {
-			if (udma_likely(__atomic_load_n(&g_unmap_direct, __ATOMIC_RELAXED) &&
+			if (udma_likely(__atomic_load_n(&g_dma.unmap_direct, __ATOMIC_RELAXED) &&
 					iova_plausible(addr)))
 				return;
-		} else if (get_dma_ops(dev) == NULL && !g_dma_debug &&
+		} else if (get_dma_ops(dev) == NULL && !g_dma_debug.on &&
 			   swiotlb_unmap_fast(dev, c, addr, size, dir) == 0) {
 			return; /* a live bounce run of this device, size and direction */
 		}
@@ -424,7 +424,7 @@ static void sync_range(struct udma_device *dev, udma_addr_t addr, size_t off, si
 
 	if (udma_unlikely(handle_args_bad(dev, addr, off, size, dir, fn)))
 		return;
-	if (udma_unlikely(g_dma_debug))
+	if (udma_unlikely(g_dma_debug.on))
 		dbg_sync(dev, addr, off, size, (int)dir, fn, caller);
 	ops = get_dma_ops(dev);
 	if (ops) {
@@ -463,7 +463,7 @@ static inline bool sync_fast(const struct udma_device *dev, udma_addr_t addr, si
 	int32_t c;
 
 	if (udma_unlikely(!handle_fast_ok(dev, addr, size, dir) || get_dma_ops(dev) != NULL ||
-			  g_dma_debug || g_iova_ops == NULL))
+			  g_dma_debug.on || g_iova.ops == NULL))
 		return false;
 	c = swiotlb_chunk(addr, true);
 	if (c < 0)
