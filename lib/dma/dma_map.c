@@ -256,7 +256,7 @@ static __attribute__((noinline)) udma_addr_t map_single_slow(struct udma_device 
 {
 	bool foreign = !dma_in_memseg_va(va);
 
-	if (udma_likely(bounce_fast_ok(dev, va, size, dir) &&
+	if (udma_likely(g_swiotlb.fast && bounce_fast_ok(dev, va, size, dir) &&
 			(swiotlb_forced() ? foreign || cpu_backed(va, size) :
 			 g_dma.map_direct && foreign && !reg_active()))) {
 		udma_addr_t iova = swiotlb_map_fast(dev, va, size, dir);
@@ -385,7 +385,9 @@ static inline bool handle_fast_ok(const struct udma_device *dev, udma_addr_t add
 void udma_unmap_single(struct udma_device *dev, udma_addr_t addr, size_t size,
 		       enum udma_data_direction dir)
 {
-	if (udma_likely(handle_fast_ok(dev, addr, size, dir))) {
+	/* sim, dma-debug (no fast flag) go straight to the full path */
+	if (udma_likely((g_swiotlb.fast || __atomic_load_n(&g_dma.unmap_direct, __ATOMIC_RELAXED)) &&
+			handle_fast_ok(dev, addr, size, dir))) {
 		int32_t c = swiotlb_chunk(addr, true);
 
 		/* direct pa/va mappings hold no state: a plausible, non-bounce IOVA is done */
@@ -462,7 +464,8 @@ static inline bool sync_fast(const struct udma_device *dev, udma_addr_t addr, si
 {
 	int32_t c;
 
-	if (udma_unlikely(!handle_fast_ok(dev, addr, size, dir) || get_dma_ops(dev) != NULL ||
+	if (udma_unlikely(!g_swiotlb.fast || !handle_fast_ok(dev, addr, size, dir) ||
+			  get_dma_ops(dev) != NULL ||
 			  g_dma_debug.on || g_iova.ops == NULL))
 		return false;
 	c = swiotlb_chunk(addr, true);

@@ -163,6 +163,8 @@ struct swiotlb_region {
 struct swiotlb_state {
 	struct swiotlb_region region;
 	bool forced; /* --swiotlb=force, taken at the swiotlb's init stage */
+	/* a region, no dma ops in the mode, no dma-debug: the bounce fast paths may run */
+	bool fast;
 };
 extern struct swiotlb_state g_swiotlb;
 

@@ -855,11 +855,13 @@ static int map_direct_init(const struct eal_config *cfg)
 	g_dma.map_direct = g_iova.ops && !g_iova.ops->remaps && !g_iova.ops->dma_ops &&
 		       cfg->swiotlb != SWIOTLB_FORCE && !cfg->dma_debug;
 	__atomic_store_n(&g_dma.unmap_direct, g_dma.map_direct && !reg_active(), __ATOMIC_RELAXED);
+	g_swiotlb.fast = g_tlb.on && g_iova.ops && !g_iova.ops->dma_ops && !cfg->dma_debug;
 	return 0;
 }
 
 static void map_direct_fini(void)
 {
+	g_swiotlb.fast = false;
 	g_dma.map_direct = false;
 	__atomic_store_n(&g_dma.unmap_direct, false, __ATOMIC_RELAXED);
 }
