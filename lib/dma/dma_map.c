@@ -214,8 +214,12 @@ static inline bool bounce_fast_ok(const struct udma_device *dev, const void *va,
 	       dma_dir_ok(dir) && g_iova.ops != NULL;
 }
 
-/* udma_map_single() of a buffer the direct path cannot reach (see map_single_slow()) */
-static __attribute__((noinline)) udma_addr_t map_single_full(struct udma_device *dev, void *va,
+/*
+ * udma_map_single() past its inline one-page path: a span of pages, a bounce, or
+ * anything else. Out of line with the public call's arguments (all in registers),
+ * so the inline path needs no stack frame and ends in a tail call here.
+ */
+static __attribute__((noinline)) udma_addr_t map_single_slow(struct udma_device *dev, void *va,
 							     size_t size,
 							     enum udma_data_direction dir,
 							     const void *caller)
@@ -242,21 +246,20 @@ static __attribute__((noinline)) bool cpu_backed(const void *va, size_t size)
 }
 
 /*
- * udma_map_single() past its inline one-page path: a span of pages, a bounce, or
- * anything else. Out of line with the public call's arguments (all in registers),
- * so the inline path needs no stack frame and ends in a tail call here. A buffer
- * that is not udma's (no memseg, no registration) or any buffer under
- * --swiotlb=force takes a slot from the lcore's magazine first (swiotlb_map_fast());
- * everything else, and whatever that cannot serve, goes the full way.
+ * udma_map_single() of a buffer the inline path did not map, when the bounce fast
+ * paths may run (g_swiotlb.fast): a buffer that is not udma's (no memseg, no
+ * registration), or any populated buffer under --swiotlb=force, takes a slot from
+ * the lcore's magazine (swiotlb_map_fast()); everything else, and whatever that
+ * cannot serve, goes on to map_single_slow().
  */
-static __attribute__((noinline)) udma_addr_t map_single_slow(struct udma_device *dev, void *va,
-							     size_t size,
-							     enum udma_data_direction dir,
-							     const void *caller)
+static __attribute__((noinline)) udma_addr_t map_single_bounce(struct udma_device *dev, void *va,
+							       size_t size,
+							       enum udma_data_direction dir,
+							       const void *caller)
 {
 	bool foreign = !dma_in_memseg_va(va);
 
-	if (udma_likely(g_swiotlb.fast && bounce_fast_ok(dev, va, size, dir) &&
+	if (udma_likely(bounce_fast_ok(dev, va, size, dir) &&
 			(swiotlb_forced() ? foreign || cpu_backed(va, size) :
 			 g_dma.map_direct && foreign && !reg_active()))) {
 		udma_addr_t iova = swiotlb_map_fast(dev, va, size, dir);
@@ -264,7 +267,7 @@ static __attribute__((noinline)) udma_addr_t map_single_slow(struct udma_device 
 		if (udma_likely(iova != UDMA_MAPPING_ERROR))
 			return iova;
 	}
-	return map_single_full(dev, va, size, dir, caller);
+	return map_single_slow(dev, va, size, dir, caller);
 }
 
 udma_addr_t udma_map_single_attrs(struct udma_device *dev, void *va, size_t size,
@@ -283,6 +286,8 @@ udma_addr_t udma_map_single(struct udma_device *dev, void *va, size_t size,
 		if (udma_likely(iova != UDMA_MAPPING_ERROR && iova + size - 1 <= dev->dma_mask))
 			return iova;
 	}
+	if (g_swiotlb.fast)
+		return map_single_bounce(dev, va, size, dir, DBG_CALLER);
 	return map_single_slow(dev, va, size, dir, DBG_CALLER);
 }
 
@@ -382,12 +387,23 @@ static inline bool handle_fast_ok(const struct udma_device *dev, udma_addr_t add
 	       size - 1 < UDMA_MEMSEG_LIST_VA_SIZE && dma_dir_ok(dir);
 }
 
+/* udma_unmap_single() of an IOVA in the bounce region (chunk @c), fast paths allowed */
+static __attribute__((noinline)) void unmap_single_bounce(struct udma_device *dev, int32_t c,
+							  udma_addr_t addr, size_t size,
+							  enum udma_data_direction dir,
+							  const void *caller)
+{
+	if (udma_likely(swiotlb_unmap_fast(dev, c, addr, size, dir) == 0))
+		return; /* a live bounce run of this device, size and direction */
+	unmap_single_slow(dev, addr, size, dir, caller);
+}
+
 void udma_unmap_single(struct udma_device *dev, udma_addr_t addr, size_t size,
 		       enum udma_data_direction dir)
 {
-	/* sim, dma-debug (no fast flag) go straight to the full path */
-	if (udma_likely((g_swiotlb.fast || __atomic_load_n(&g_dma.unmap_direct, __ATOMIC_RELAXED)) &&
-			handle_fast_ok(dev, addr, size, dir))) {
+	/* sim and dma-debug (neither flag) go straight to the full path */
+	if (udma_likely((__atomic_load_n(&g_dma.unmap_direct, __ATOMIC_RELAXED) ||
+			 g_swiotlb.fast) && handle_fast_ok(dev, addr, size, dir))) {
 		int32_t c = swiotlb_chunk(addr, true);
 
 		/* direct pa/va mappings hold no state: a plausible, non-bounce IOVA is done */
@@ -395,9 +411,9 @@ void udma_unmap_single(struct udma_device *dev, udma_addr_t addr, size_t size,
 			if (udma_likely(__atomic_load_n(&g_dma.unmap_direct, __ATOMIC_RELAXED) &&
 					iova_plausible(addr)))
 				return;
-		} else if (get_dma_ops(dev) == NULL && !g_dma_debug.on &&
-			   swiotlb_unmap_fast(dev, c, addr, size, dir) == 0) {
-			return; /* a live bounce run of this device, size and direction */
+		} else if (g_swiotlb.fast && get_dma_ops(dev) == NULL) {
+			unmap_single_bounce(dev, c, addr, size, dir, DBG_CALLER);
+			return;
 		}
 	}
 	unmap_single_slow(dev, addr, size, dir, DBG_CALLER);
