@@ -446,7 +446,7 @@ int udma_pvt_pool_alloc_bulk_slow(struct udma_pool *p, udma_gfp_t gfp, void **v,
 			for (unsigned int i = 0; i < n; i++)
 				handles[i] = udma_pvt_block_iova(pool_pvt(p), v[i]);
 	} else {
-		udma_pvt_pool_hand_out(pool_pvt(p), v, handles, n);
+		udma_pvt_pool_hand_out(pool_pvt(p), v, v, handles, n);
 	}
 	return 0;
 }
@@ -479,8 +479,7 @@ void udma_pvt_pool_free_bulk_slow(struct udma_pool *p, void *const *v,
 
 		if (c->len > c->cap - n)
 			pool_cache_flush(p, c, flush_keep(p) < c->cap - n ? flush_keep(p) : c->cap - n);
-		first = udma_pvt_bulk_check(pool_pvt(p), v, handles, n, &done);
-		memcpy(&c->objs[c->len], v, done * sizeof(*v));
+		first = udma_pvt_bulk_check(pool_pvt(p), v, handles, n, &done, &c->objs[c->len]);
 		c->len += done;
 		c->frees += done;
 		v += done;

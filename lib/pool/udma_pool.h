@@ -266,8 +266,8 @@ static inline void udma_pool_free_inline(struct udma_pool *pool, void *vaddr, ud
 
 /**
  * udma_pool_alloc_bulk() with its fast path inline: when the lcore's cache holds
- * @p n blocks, a copy of n pointers out of it, then each block marked in use and
- * its IOVA given (the slab's IOVA loaded once per run of blocks from one slab).
+ * @p n blocks, a copy of n pointers out of it that also gives their IOVAs (the slab's
+ * IOVA plus the offset), then each block marked in use (udma_pvt_pool_hand_out()).
  * Anything else goes to the library's slow path.
  */
 static inline int udma_pool_alloc_bulk_inline(struct udma_pool *pool, udma_gfp_t gfp,
@@ -280,9 +280,8 @@ static inline int udma_pool_alloc_bulk_inline(struct udma_pool *pool, udma_gfp_t
 
 		if (udma_likely(c != NULL && c->len >= n)) {
 			c->len -= n;
-			__builtin_memcpy(vaddrs, &udma_pvt_cache_objs(c)[c->len], n * sizeof(*vaddrs));
 			c->allocs += n;
-			udma_pvt_pool_hand_out(p, vaddrs, handles, n);
+			udma_pvt_pool_hand_out(p, &udma_pvt_cache_objs(c)[c->len], vaddrs, handles, n);
 			return 0;
 		}
 	}
@@ -292,7 +291,7 @@ static inline int udma_pool_alloc_bulk_inline(struct udma_pool *pool, udma_gfp_t
 /**
  * udma_pool_free_bulk() with its fast path inline: the one check of each block
  * (udma_pvt_bulk_check(): the slab's bit and IOVA once per run of blocks from one
- * slab), then a copy of the pointers into the lcore's cache. A bad block, a full
+ * slab), which copies the pointers into the lcore's cache as it goes. A bad block, a full
  * cache, a debug pool or an unregistered thread send the rest to the slow path.
  */
 static inline void udma_pool_free_bulk_inline(struct udma_pool *pool, void *const *vaddrs,
@@ -306,8 +305,8 @@ static inline void udma_pool_free_bulk_inline(struct udma_pool *pool, void *cons
 		struct udma_pool_cache_pvt *c = udma_pvt_pool_cache(p);
 
 		if (udma_likely(c != NULL && c->cap - c->len >= n)) {
-			v = udma_pvt_bulk_check(p, vaddrs, handles, n, &done);
-			__builtin_memcpy(&udma_pvt_cache_objs(c)[c->len], vaddrs, done * sizeof(*vaddrs));
+			v = udma_pvt_bulk_check(p, vaddrs, handles, n, &done,
+						&udma_pvt_cache_objs(c)[c->len]);
 			c->len += done;
 			c->frees += done;
 			if (udma_likely(done == n))

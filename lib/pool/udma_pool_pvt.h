@@ -267,20 +267,68 @@ static inline void *udma_pvt_pool_take(const struct udma_pool_pvt *p,
 	return b;
 }
 
+/* unroll the per-block byte loops (GCC; other compilers choose themselves) */
+#if defined(__GNUC__) && !defined(__clang__)
+#define UDMA_PVT_UNROLL4 _Pragma("GCC unroll 4")
+#else
+#define UDMA_PVT_UNROLL4
+#endif
+
 /*
- * Blocks v[0..n) leave a cache: each marked in use and, with @handles, its IOVA
- * given. The slab's IOVA is loaded once per run of blocks from the same slab.
+ * Where the in-use bytes of the slab at @s are, as one base: block @b's byte is at
+ * base + (b >> shift). The slab is aligned to its size, a multiple of 1 << shift,
+ * so (b - s) >> shift == (b >> shift) - (s >> shift).
  */
-static inline void udma_pvt_pool_hand_out(const struct udma_pool_pvt *p, void *const *v,
-					  udma_addr_t *handles, unsigned int n)
+static inline uintptr_t udma_pvt_slab_marks(uintptr_t s, unsigned int shift)
+{
+	return s + UDMA_POOL_PVT_SLAB_INUSE - (s >> shift);
+}
+
+/*
+ * @n blocks leave a cache: copied from @src to @dst (the same array is fine), each
+ * marked in use and, with @handles, its IOVA given. The common case, every block
+ * from the slab of src[0], is two loops with no branch per block: the copy, the
+ * IOVAs (slab IOVA + offset) and a test that all offsets are below the slab size
+ * (their OR is), which vectorise, then one byte store per block. Blocks of several
+ * slabs take a loop that loads the slab's IOVA once per run of blocks from a slab.
+ */
+static inline void udma_pvt_pool_hand_out(const struct udma_pool_pvt *p, void *const *src,
+					  void **dst, udma_addr_t *handles, unsigned int n)
 {
 	/* the pool's fields in registers: a byte store may alias them */
 	const uintptr_t mask = p->slab_mask;
 	const unsigned int shift = p->mark_shift;
-	uintptr_t last = ~(uintptr_t)0, base = 0; /* never a slab address */
+	const uintptr_t s0 = (uintptr_t)src[0] & mask;
+	const udma_addr_t iova0 = *(const udma_addr_t *)(s0 + UDMA_POOL_PVT_SLAB_IOVA);
+	uintptr_t last = ~(uintptr_t)0, base = 0, offs = 0; /* ~0: never a slab address */
 
+	if (handles) {
+		for (unsigned int i = 0; i < n; i++) {
+			uintptr_t b = (uintptr_t)src[i], off = b - s0;
+
+			dst[i] = (void *)b;
+			offs |= off;
+			handles[i] = iova0 + off;
+		}
+	} else {
+		for (unsigned int i = 0; i < n; i++) {
+			uintptr_t b = (uintptr_t)src[i];
+
+			dst[i] = (void *)b;
+			offs |= b - s0;
+		}
+	}
+	if (udma_likely((offs & mask) == 0)) { /* all in the slab at s0 */
+		const uintptr_t marks = udma_pvt_slab_marks(s0, shift);
+
+		UDMA_PVT_UNROLL4
+		for (unsigned int i = 0; i < n; i++)
+			__atomic_store_n((uint8_t *)(marks + ((uintptr_t)dst[i] >> shift)), 1,
+					 __ATOMIC_RELAXED);
+		return;
+	}
 	for (unsigned int i = 0; i < n; i++) {
-		uintptr_t b = (uintptr_t)v[i], s = b & mask;
+		uintptr_t b = (uintptr_t)dst[i], s = b & mask;
 
 		if (s != last) {
 			last = s;
@@ -294,16 +342,103 @@ static inline void udma_pvt_pool_hand_out(const struct udma_pool_pvt *p, void *c
 }
 
 /*
- * The one check of a bulk free of a pool without debug, block by block as
- * udma_pvt_block_check(), with the slab's bit and IOVA read once per run of blocks
- * from the same slab. Good blocks are marked free as they are checked (a block
- * twice in @v is caught the second time). Stops at the first bad block: *@done is
- * its index (n when all are good) and the verdict says what is wrong with it.
+ * The read-only half of the check of a run v[0..n) of blocks freed together, for a
+ * pool with one boundary segment a slab: is every block in the slab at @s (a slab of
+ * @p: the caller checked its bit), at a block start as far as this test tells, and,
+ * with @handles, is each handle its block's IOVA? Copies v[0..n) to @dst on the way
+ * (the caller has room). No branch per block (the loops vectorise): each condition
+ * is folded into an accumulator.
+ *
+ * With a power-of-two stride a block start is a multiple of the stride past
+ * first_off; what this does not test, a start in the header or past the last whole
+ * block, maps to an in-use byte that is never set, so udma_pvt_run_release() stops
+ * there and the exact check finds it misplaced. Other strides test the range and
+ * divisibility here (one multiply, udma_pvt_block_start_ok()).
  */
-static inline enum udma_pvt_pool_verdict udma_pvt_bulk_check(const struct udma_pool_pvt *p,
-							    void *const *v,
-							    const udma_addr_t *handles,
-							    unsigned int n, unsigned int *done)
+static inline bool udma_pvt_run_ok(const struct udma_pool_pvt *p, uintptr_t s, void *const *v,
+				   const udma_addr_t *handles, unsigned int n, void **dst)
+{
+	const uintptr_t mask = p->slab_mask;
+	const udma_addr_t iova = *(const udma_addr_t *)(s + UDMA_POOL_PVT_SLAB_IOVA);
+	uintptr_t offs = 0, res = 0;
+	udma_addr_t hd = 0;
+
+	if (udma_likely(p->stride == (size_t)1 << p->mark_shift)) { /* a power of two */
+		const uintptr_t fo = p->first_off;
+
+		if (handles) {
+			for (unsigned int i = 0; i < n; i++) {
+				uintptr_t b = (uintptr_t)v[i], off = b - s;
+
+				dst[i] = (void *)b;
+				offs |= off;
+				res |= off ^ fo;
+				hd |= handles[i] ^ (iova + off);
+			}
+		} else {
+			for (unsigned int i = 0; i < n; i++) {
+				uintptr_t b = (uintptr_t)v[i], off = b - s;
+
+				dst[i] = (void *)b;
+				offs |= off;
+				res |= off ^ fo;
+			}
+		}
+		return ((offs & mask) | (res & (p->stride - 1)) | hd) == 0;
+	} else {
+		/* within one slab, first_off <= off <= last_start is the sign bits of
+		 * off - first_off and last_start - off (all far below 2^62) */
+		const uintptr_t fo = p->first_off, last_start = p->slab_size - p->size;
+		const uint64_t magic = p->stride_magic;
+		uintptr_t sign = 0, bad = 0;
+
+		for (unsigned int i = 0; i < n; i++) {
+			uintptr_t b = (uintptr_t)v[i], off = b - s, rel = off - fo;
+
+			dst[i] = (void *)b;
+			offs |= off;
+			sign |= rel | (last_start - off);
+			bad |= (uintptr_t)((uint64_t)(uint32_t)rel * magic > magic - 1);
+			if (handles)
+				hd |= handles[i] ^ (iova + off);
+		}
+		return ((offs & mask) | (sign >> 63) | bad | hd) == 0;
+	}
+}
+
+/*
+ * The in-use bytes of v[0..n) (blocks of the slab at @s that passed
+ * udma_pvt_run_ok()) cleared, in order; stops at the first whose byte is clear (a
+ * double free, a block twice in @v, or a start udma_pvt_run_ok() leaves to this
+ * byte): returns its index, n when there is none.
+ */
+static inline unsigned int udma_pvt_run_release(uintptr_t s, unsigned int shift, void *const *v,
+						unsigned int n)
+{
+	const uintptr_t marks = udma_pvt_slab_marks(s, shift);
+	unsigned int i;
+
+	UDMA_PVT_UNROLL4
+	for (i = 0; i < n; i++) {
+		uint8_t *mark = (uint8_t *)(marks + ((uintptr_t)v[i] >> shift));
+
+		if (udma_unlikely(__atomic_load_n(mark, __ATOMIC_RELAXED) == 0))
+			break;
+		__atomic_store_n(mark, 0, __ATOMIC_RELAXED);
+	}
+	return i;
+}
+
+/*
+ * udma_pvt_bulk_check() block by block: each block as udma_pvt_block_check(), with
+ * the slab's bit and IOVA read once per run of blocks from the same slab. Exact: it
+ * finds which block is bad and why, and checks pools with several boundary
+ * segments a slab.
+ */
+static inline enum udma_pvt_pool_verdict udma_pvt_bulk_check_each(const struct udma_pool_pvt *p,
+								 void *const *v,
+								 const udma_addr_t *handles,
+								 unsigned int n, unsigned int *done)
 {
 	/* the pool's fields in registers: the byte stores below may alias them */
 	const uintptr_t mask = p->slab_mask;
@@ -349,6 +484,68 @@ static inline enum udma_pvt_pool_verdict udma_pvt_bulk_check(const struct udma_p
 		__atomic_store_n(mark, 0, __ATOMIC_RELAXED);
 	}
 	*done = i;
+	return vd;
+}
+
+/*
+ * The one check of a bulk free of a pool without debug; v[0..*done) are also
+ * copied to @dst (room for @n; what lies past *done there is garbage). Good blocks
+ * are marked free as they are checked, in order (a block twice in @v is caught the
+ * second time). Stops at the first bad block: *@done is its index (n when all are
+ * good) and the verdict says what is wrong with it.
+ *
+ * Runs of blocks from one slab are checked as a whole: the slab's bit once, then
+ * udma_pvt_run_ok() (no branch per block) and udma_pvt_run_release() (one byte
+ * load, test and store per block); first the whole call as one run, else run by
+ * run. From a run that fails on, and for pools with several boundary segments a
+ * slab, udma_pvt_bulk_check_each() goes block by block and names the bad one.
+ */
+static inline enum udma_pvt_pool_verdict udma_pvt_bulk_check(const struct udma_pool_pvt *p,
+							    void *const *v,
+							    const udma_addr_t *handles,
+							    unsigned int n, unsigned int *done,
+							    void **dst)
+{
+	const uintptr_t mask = p->slab_mask;
+	const unsigned int shift = p->mark_shift;
+	enum udma_pvt_pool_verdict vd;
+	unsigned int i = 0, k;
+
+	if (udma_likely(n > 0 && p->boundary == p->slab_size)) {
+		uintptr_t s = (uintptr_t)v[0] & mask;
+
+		if (udma_likely(udma_pvt_in_slab(p, v[0]) && udma_pvt_run_ok(p, s, v, handles, n, dst))) {
+			i = udma_pvt_run_release(s, shift, v, n);
+			if (udma_likely(i == n)) {
+				*done = n;
+				return UDMA_PVT_POOL_OK;
+			}
+		} else {
+			while (i < n) { /* several slabs (or a bad block): run by run */
+				unsigned int j = i + 1;
+
+				s = (uintptr_t)v[i] & mask;
+				while (j < n && ((uintptr_t)v[j] & mask) == s)
+					j++;
+				if (udma_unlikely(!udma_pvt_in_slab(p, v[i]) ||
+						  !udma_pvt_run_ok(p, s, v + i, handles ? handles + i : NULL,
+								   j - i, dst + i)))
+					break;
+				k = udma_pvt_run_release(s, shift, v + i, j - i);
+				i += k;
+				if (udma_unlikely(i < j))
+					break;
+			}
+			if (i == n) {
+				*done = n;
+				return UDMA_PVT_POOL_OK;
+			}
+		}
+	}
+	/* from block i on, one by one: the exact verdict */
+	vd = udma_pvt_bulk_check_each(p, v + i, handles ? handles + i : NULL, n - i, &k);
+	__builtin_memcpy(dst + i, v + i, k * sizeof(*v));
+	*done = i + k;
 	return vd;
 }
 
