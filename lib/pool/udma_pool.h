@@ -206,8 +206,9 @@ UDMA_API int udma_pvt_pool_alloc_bulk_slow(struct udma_pool *pool, udma_gfp_t gf
  * @param vaddrs as udma_pool_free_bulk().
  * @param handles as udma_pool_free_bulk().
  * @param n as udma_pool_free_bulk().
- * @param verdict what udma_pvt_bulk_check() found (and did) for vaddrs[0], or
- *        UDMA_PVT_POOL_UNCHECKED when it did not check it.
+ * @param verdict what the inline path found (and did) for vaddrs[0], or
+ *        UDMA_PVT_POOL_UNCHECKED when it did not check it (today's inline path
+ *        always passes UNCHECKED: it leaves every block it did not free untouched).
  * @internal (the INTERNAL version node: not API)
  */
 UDMA_API void udma_pvt_pool_free_bulk_slow(struct udma_pool *pool, void *const *vaddrs,
@@ -289,32 +290,42 @@ static inline int udma_pool_alloc_bulk_inline(struct udma_pool *pool, udma_gfp_t
 }
 
 /**
- * udma_pool_free_bulk() with its fast path inline: the one check of each block
- * (udma_pvt_bulk_check(): the slab's bit and IOVA once per run of blocks from one
- * slab), which copies the pointers into the lcore's cache as it goes. A bad block, a full
- * cache, a debug pool or an unregistered thread send the rest to the slow path.
+ * udma_pool_free_bulk() with its fast path inline, for a call whose blocks all lie
+ * in one slab (the common case): the slab's bit once, then the run checks of
+ * udma_pool_pvt.h (udma_pvt_run_ok(): no branch per block, the pointers copied into
+ * the lcore's cache on the way; udma_pvt_run_release(): each block's in-use byte
+ * tested and cleared). Blocks of several slabs, a bad block (from it on), a full
+ * cache, a debug pool or an unregistered thread go to the library's slow path.
  */
 static inline void udma_pool_free_bulk_inline(struct udma_pool *pool, void *const *vaddrs,
 					      const udma_addr_t *handles, unsigned int n)
 {
-	enum udma_pvt_pool_verdict v = UDMA_PVT_POOL_UNCHECKED;
 	unsigned int done = 0;
 
 	if (udma_likely(udma_pvt_pool_is(pool) && vaddrs != NULL)) {
 		const struct udma_pool_pvt *p = (const struct udma_pool_pvt *)(void *)pool;
 		struct udma_pool_cache_pvt *c = udma_pvt_pool_cache(p);
 
-		if (udma_likely(c != NULL && c->cap - c->len >= n)) {
-			v = udma_pvt_bulk_check(p, vaddrs, handles, n, &done,
-						&udma_pvt_cache_objs(c)[c->len]);
-			c->len += done;
-			c->frees += done;
-			if (udma_likely(done == n))
-				return;
+		if (udma_likely(c != NULL && n > 0 && c->cap - c->len >= n &&
+				p->boundary == p->slab_size)) {
+			uintptr_t s = (uintptr_t)vaddrs[0] & p->slab_mask;
+
+			if (udma_likely(udma_pvt_in_slab(p, vaddrs[0]) &&
+					udma_pvt_run_ok(p, s, vaddrs, handles, n,
+							&udma_pvt_cache_objs(c)[c->len]))) {
+				done = udma_pvt_run_release(s, p->mark_shift, vaddrs, n);
+				c->len += done;
+				c->frees += done;
+				if (udma_likely(done == n))
+					return;
+			}
+		} else if (n == 0) {
+			return;
 		}
 	}
 	udma_pvt_pool_free_bulk_slow(pool, done ? vaddrs + done : vaddrs,
-				     handles && done ? handles + done : handles, n - done, v);
+				     handles && done ? handles + done : handles, n - done,
+				     UDMA_PVT_POOL_UNCHECKED);
 }
 
 #ifndef UDMA_BUILDING_LIB

@@ -352,7 +352,7 @@ static inline void udma_pvt_pool_hand_out(const struct udma_pool_pvt *p, void *c
  * With a power-of-two stride a block start is a multiple of the stride past
  * first_off; what this does not test, a start in the header or past the last whole
  * block, maps to an in-use byte that is never set, so udma_pvt_run_release() stops
- * there and the exact check finds it misplaced. Other strides test the range and
+ * there and the library's exact check finds it misplaced. Other strides test the range and
  * divisibility here (one multiply, udma_pvt_block_start_ok()).
  */
 static inline bool udma_pvt_run_ok(const struct udma_pool_pvt *p, uintptr_t s, void *const *v,
@@ -360,10 +360,12 @@ static inline bool udma_pvt_run_ok(const struct udma_pool_pvt *p, uintptr_t s, v
 {
 	const uintptr_t mask = p->slab_mask;
 	const udma_addr_t iova = *(const udma_addr_t *)(s + UDMA_POOL_PVT_SLAB_IOVA);
-	uintptr_t offs = 0, res = 0;
+	uintptr_t offs = 0;
 	udma_addr_t hd = 0;
 
 	if (udma_likely(p->stride == (size_t)1 << p->mark_shift)) { /* a power of two */
+		/* one accumulator: off ^ first_off has off's bits at and above the slab
+		 * size (first_off is below it) and the residue test below the stride */
 		const uintptr_t fo = p->first_off;
 
 		if (handles) {
@@ -371,20 +373,18 @@ static inline bool udma_pvt_run_ok(const struct udma_pool_pvt *p, uintptr_t s, v
 				uintptr_t b = (uintptr_t)v[i], off = b - s;
 
 				dst[i] = (void *)b;
-				offs |= off;
-				res |= off ^ fo;
+				offs |= off ^ fo;
 				hd |= handles[i] ^ (iova + off);
 			}
 		} else {
 			for (unsigned int i = 0; i < n; i++) {
-				uintptr_t b = (uintptr_t)v[i], off = b - s;
+				uintptr_t b = (uintptr_t)v[i];
 
 				dst[i] = (void *)b;
-				offs |= off;
-				res |= off ^ fo;
+				offs |= (b - s) ^ fo;
 			}
 		}
-		return ((offs & mask) | (res & (p->stride - 1)) | hd) == 0;
+		return ((offs & (mask | (p->stride - 1))) | hd) == 0;
 	} else {
 		/* within one slab, first_off <= off <= last_start is the sign bits of
 		 * off - first_off and last_start - off (all far below 2^62) */
@@ -416,137 +416,17 @@ static inline unsigned int udma_pvt_run_release(uintptr_t s, unsigned int shift,
 						unsigned int n)
 {
 	const uintptr_t marks = udma_pvt_slab_marks(s, shift);
-	unsigned int i;
+	void *const *q = v, *const *end = v + n;
 
 	UDMA_PVT_UNROLL4
-	for (i = 0; i < n; i++) {
-		uint8_t *mark = (uint8_t *)(marks + ((uintptr_t)v[i] >> shift));
+	for (; q != end; q++) {
+		uint8_t *mark = (uint8_t *)(marks + ((uintptr_t)*q >> shift));
 
 		if (udma_unlikely(__atomic_load_n(mark, __ATOMIC_RELAXED) == 0))
 			break;
 		__atomic_store_n(mark, 0, __ATOMIC_RELAXED);
 	}
-	return i;
-}
-
-/*
- * udma_pvt_bulk_check() block by block: each block as udma_pvt_block_check(), with
- * the slab's bit and IOVA read once per run of blocks from the same slab. Exact: it
- * finds which block is bad and why, and checks pools with several boundary
- * segments a slab.
- */
-static inline enum udma_pvt_pool_verdict udma_pvt_bulk_check_each(const struct udma_pool_pvt *p,
-								 void *const *v,
-								 const udma_addr_t *handles,
-								 unsigned int n, unsigned int *done)
-{
-	/* the pool's fields in registers: the byte stores below may alias them */
-	const uintptr_t mask = p->slab_mask;
-	const unsigned int shift = p->mark_shift;
-	const size_t first = p->first_off, last_start = p->slab_size - p->size;
-	const uint64_t magic = p->stride_magic;
-	const bool one_seg = p->boundary == p->slab_size;
-	uintptr_t last = ~(uintptr_t)0, base = 0; /* never a slab address */
-	enum udma_pvt_pool_verdict vd = UDMA_PVT_POOL_OK;
-	unsigned int i;
-
-	for (i = 0; i < n; i++) {
-		uintptr_t b = (uintptr_t)v[i], s = b & mask, off = b - s;
-		uint8_t *mark;
-
-		if (s != last) {
-			if (udma_unlikely(!udma_pvt_in_slab(p, v[i]))) {
-				vd = UDMA_PVT_POOL_FOREIGN;
-				break;
-			}
-			last = s;
-			base = (uintptr_t)*(const udma_addr_t *)(s + UDMA_POOL_PVT_SLAB_IOVA) - s;
-		}
-		if (udma_likely(one_seg)) {
-			if (udma_unlikely(off < first || off > last_start ||
-					  (uint64_t)(uint32_t)(off - first) * magic > magic - 1)) {
-				vd = UDMA_PVT_POOL_MISPLACED;
-				break;
-			}
-		} else if (udma_unlikely(!udma_pvt_block_start_ok(p, off))) {
-			vd = UDMA_PVT_POOL_MISPLACED;
-			break;
-		}
-		if (udma_unlikely(handles && handles[i] != (udma_addr_t)(base + b))) {
-			vd = UDMA_PVT_POOL_BAD_HANDLE;
-			break;
-		}
-		mark = (uint8_t *)(s + UDMA_POOL_PVT_SLAB_INUSE + (off >> shift));
-		if (udma_unlikely(__atomic_load_n(mark, __ATOMIC_RELAXED) == 0)) {
-			vd = UDMA_PVT_POOL_NOT_IN_USE;
-			break;
-		}
-		__atomic_store_n(mark, 0, __ATOMIC_RELAXED);
-	}
-	*done = i;
-	return vd;
-}
-
-/*
- * The one check of a bulk free of a pool without debug; v[0..*done) are also
- * copied to @dst (room for @n; what lies past *done there is garbage). Good blocks
- * are marked free as they are checked, in order (a block twice in @v is caught the
- * second time). Stops at the first bad block: *@done is its index (n when all are
- * good) and the verdict says what is wrong with it.
- *
- * Runs of blocks from one slab are checked as a whole: the slab's bit once, then
- * udma_pvt_run_ok() (no branch per block) and udma_pvt_run_release() (one byte
- * load, test and store per block); first the whole call as one run, else run by
- * run. From a run that fails on, and for pools with several boundary segments a
- * slab, udma_pvt_bulk_check_each() goes block by block and names the bad one.
- */
-static inline enum udma_pvt_pool_verdict udma_pvt_bulk_check(const struct udma_pool_pvt *p,
-							    void *const *v,
-							    const udma_addr_t *handles,
-							    unsigned int n, unsigned int *done,
-							    void **dst)
-{
-	const uintptr_t mask = p->slab_mask;
-	const unsigned int shift = p->mark_shift;
-	enum udma_pvt_pool_verdict vd;
-	unsigned int i = 0, k;
-
-	if (udma_likely(n > 0 && p->boundary == p->slab_size)) {
-		uintptr_t s = (uintptr_t)v[0] & mask;
-
-		if (udma_likely(udma_pvt_in_slab(p, v[0]) && udma_pvt_run_ok(p, s, v, handles, n, dst))) {
-			i = udma_pvt_run_release(s, shift, v, n);
-			if (udma_likely(i == n)) {
-				*done = n;
-				return UDMA_PVT_POOL_OK;
-			}
-		} else {
-			while (i < n) { /* several slabs (or a bad block): run by run */
-				unsigned int j = i + 1;
-
-				s = (uintptr_t)v[i] & mask;
-				while (j < n && ((uintptr_t)v[j] & mask) == s)
-					j++;
-				if (udma_unlikely(!udma_pvt_in_slab(p, v[i]) ||
-						  !udma_pvt_run_ok(p, s, v + i, handles ? handles + i : NULL,
-								   j - i, dst + i)))
-					break;
-				k = udma_pvt_run_release(s, shift, v + i, j - i);
-				i += k;
-				if (udma_unlikely(i < j))
-					break;
-			}
-			if (i == n) {
-				*done = n;
-				return UDMA_PVT_POOL_OK;
-			}
-		}
-	}
-	/* from block i on, one by one: the exact verdict */
-	vd = udma_pvt_bulk_check_each(p, v + i, handles ? handles + i : NULL, n - i, &k);
-	__builtin_memcpy(dst + i, v + i, k * sizeof(*v));
-	*done = i + k;
-	return vd;
+	return (unsigned int)(q - v);
 }
 
 #ifdef __cplusplus
