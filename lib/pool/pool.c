@@ -42,6 +42,11 @@ static __attribute__((noinline, cold)) void report_bad_block(const struct udma_p
 							     enum udma_pvt_pool_verdict v,
 							     const char *fn)
 {
+	/* the inline check leaves a start in the header or past the last whole block
+	 * to its in-use byte, never set (udma_pvt_block_check()): name it here */
+	if ((v == UDMA_PVT_POOL_NOT_IN_USE || v == UDMA_PVT_POOL_BAD_HANDLE) &&
+	    !udma_pvt_block_start_ok(pool_pvt(p), (uintptr_t)b - (uintptr_t)slab_of(p, b)))
+		v = UDMA_PVT_POOL_MISPLACED;
 	switch (v) {
 	case UDMA_PVT_POOL_BAD_POOL:
 		udma_log(UDMA_LOG_ERR, "%s(): invalid pool %p", fn, (const void *)p);

@@ -28,7 +28,7 @@ extern "C" {
  * change to struct udma_pool_cache_pvt, UDMA_POOL_PVT_FIELDS, the slab header
  * offsets or the magic.
  */
-#define UDMA_POOL_PVT_LAYOUT 1
+#define UDMA_POOL_PVT_LAYOUT 2
 
 /** @internal A per-lcore cache. */
 struct udma_pool_cache_pvt {
@@ -70,6 +70,8 @@ static inline void **udma_pvt_cache_objs(struct udma_pool_cache_pvt *c)
 	size_t boundary;         /* effective: a power of two, <= slab_size */               \
 	unsigned int boundary_shift;                                                           \
 	uint64_t stride_magic;   /* UINT64_MAX / stride + 1: divisibility in one multiply */ \
+	uintptr_t start_mask;    /* stride - 1 for a power-of-two stride and one segment  \
+				    a slab, else 0 (udma_pvt_block_check()) */            \
 	unsigned int mark_shift; /* log2 of the largest power of two <= stride */           \
 	bool debug;                                                                            \
 	struct udma_pool_cache_pvt *cache[UDMA_MAX_LCORES]
@@ -190,14 +192,22 @@ static inline enum udma_pvt_pool_verdict udma_pvt_block_check(const struct udma_
 							     const void *b, udma_addr_t addr,
 							     bool check_addr)
 {
-	uintptr_t s;
+	uintptr_t s, off;
 	uint8_t *mark;
 
 	if (udma_unlikely(!udma_pvt_in_slab(p, b)))
 		return UDMA_PVT_POOL_FOREIGN;
 	s = udma_pvt_slab_of(p, b);
-	if (udma_unlikely(!udma_pvt_block_start_ok(p, (uintptr_t)b - s)))
+	off = (uintptr_t)b - s;
+	if (udma_likely(p->start_mask != 0)) {
+		/* a power-of-two stride: a block's residue. A start in the header or past
+		 * the last whole block has an in-use byte that is never set: it comes out
+		 * NOT_IN_USE (or BAD_HANDLE), and the library names it misplaced */
+		if (udma_unlikely(((off ^ p->first_off) & p->start_mask) != 0))
+			return UDMA_PVT_POOL_MISPLACED;
+	} else if (udma_unlikely(!udma_pvt_block_start_ok(p, off))) {
 		return UDMA_PVT_POOL_MISPLACED;
+	}
 	if (udma_unlikely(check_addr && udma_pvt_block_iova(p, b) != addr))
 		return UDMA_PVT_POOL_BAD_HANDLE;
 	mark = udma_pvt_block_mark(p, b);
@@ -363,10 +373,10 @@ static inline bool udma_pvt_run_ok(const struct udma_pool_pvt *p, uintptr_t s, v
 	uintptr_t offs = 0;
 	udma_addr_t hd = 0;
 
-	if (udma_likely(p->stride == (size_t)1 << p->mark_shift)) { /* a power of two */
+	if (udma_likely(p->start_mask != 0)) { /* a power-of-two stride */
 		/* one accumulator: off ^ first_off has off's bits at and above the slab
 		 * size (first_off is below it) and the residue test below the stride */
-		const uintptr_t fo = p->first_off;
+		const uintptr_t fo = p->first_off, sm = p->start_mask;
 
 		if (handles) {
 			for (unsigned int i = 0; i < n; i++) {
@@ -384,7 +394,7 @@ static inline bool udma_pvt_run_ok(const struct udma_pool_pvt *p, uintptr_t s, v
 				offs |= (b - s) ^ fo;
 			}
 		}
-		return ((offs & (mask | (p->stride - 1))) | hd) == 0;
+		return ((offs & (mask | sm)) | hd) == 0;
 	} else {
 		/* within one slab, first_off <= off <= last_start is the sign bits of
 		 * off - first_off and last_start - off (all far below 2^62) */
