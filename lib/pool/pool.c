@@ -449,50 +449,23 @@ static enum udma_pvt_pool_verdict bulk_check_each(const struct udma_pool_pvt *p,
  * second time). Stops at the first bad block: *@done is its index (n when all are
  * good) and the verdict says what is wrong with it.
  *
- * Runs of blocks from one slab are checked as a whole: the slab's bit once, then
- * udma_pvt_run_ok() (no branch per block) and udma_pvt_run_release() (one byte
- * load, test and store per block); first the whole call as one run, else run by
- * run. From a run that fails on, and for pools with several boundary segments a
- * slab, bulk_check_each() goes block by block and names the bad one.
+ * First as the inline path, run by run (udma_pvt_free_runs()); from where that
+ * stops on (a bad block, a run that holds another slab's block), and for pools with
+ * several boundary segments a slab, bulk_check_each() goes block by block and names
+ * the bad one.
  */
 static enum udma_pvt_pool_verdict bulk_check(const struct udma_pool_pvt *p, void *const *v,
 					     const udma_addr_t *handles, unsigned int n,
 					     unsigned int *done, void **dst)
 {
-	const uintptr_t mask = p->slab_mask;
-	const unsigned int shift = p->mark_shift;
 	enum udma_pvt_pool_verdict vd;
 	unsigned int i = 0, k;
 
-	if (udma_likely(n > 0 && p->boundary == p->slab_size)) {
-		uintptr_t s = (uintptr_t)v[0] & mask;
-
-		if (udma_likely(udma_pvt_in_slab(p, v[0]) && udma_pvt_run_ok(p, s, v, handles, n, dst))) {
-			i = udma_pvt_run_release(s, shift, v, n);
-			if (udma_likely(i == n)) {
-				*done = n;
-				return UDMA_PVT_POOL_OK;
-			}
-		} else {
-			while (i < n) { /* several slabs (or a bad block): run by run */
-				unsigned int j = i + 1;
-
-				s = (uintptr_t)v[i] & mask;
-				while (j < n && ((uintptr_t)v[j] & mask) == s)
-					j++;
-				if (udma_unlikely(!udma_pvt_in_slab(p, v[i]) ||
-						  !udma_pvt_run_ok(p, s, v + i, handles ? handles + i : NULL,
-								   j - i, dst + i)))
-					break;
-				k = udma_pvt_run_release(s, shift, v + i, j - i);
-				i += k;
-				if (udma_unlikely(i < j))
-					break;
-			}
-			if (i == n) {
-				*done = n;
-				return UDMA_PVT_POOL_OK;
-			}
+	if (n > 0 && p->boundary == p->slab_size) {
+		i = udma_pvt_free_runs(p, v, handles, n, dst);
+		if (i == n) {
+			*done = n;
+			return UDMA_PVT_POOL_OK;
 		}
 	}
 	/* from block i on, one by one: the exact verdict */

@@ -290,12 +290,12 @@ static inline int udma_pool_alloc_bulk_inline(struct udma_pool *pool, udma_gfp_t
 }
 
 /**
- * udma_pool_free_bulk() with its fast path inline, for a call whose blocks all lie
- * in one slab (the common case): the slab's bit once, then the run checks of
- * udma_pool_pvt.h (udma_pvt_run_ok(): no branch per block, the pointers copied into
- * the lcore's cache on the way; udma_pvt_run_release(): each block's in-use byte
- * tested and cleared). Blocks of several slabs, a bad block (from it on), a full
- * cache, a debug pool or an unregistered thread go to the library's slow path.
+ * udma_pool_free_bulk() with its fast path inline, run by run of blocks from one
+ * slab (udma_pvt_free_runs(): the slab's bit once a run, udma_pvt_run_ok() with no
+ * branch per block, the pointers copied into the lcore's cache on the way, then
+ * udma_pvt_run_release(), each block's in-use byte tested and cleared). A bad block
+ * (from it on, untouched), a full cache, a debug pool or an unregistered thread go
+ * to the library's slow path.
  */
 static inline void udma_pool_free_bulk_inline(struct udma_pool *pool, void *const *vaddrs,
 					      const udma_addr_t *handles, unsigned int n)
@@ -308,17 +308,12 @@ static inline void udma_pool_free_bulk_inline(struct udma_pool *pool, void *cons
 
 		if (udma_likely(c != NULL && n > 0 && c->cap - c->len >= n &&
 				p->boundary == p->slab_size)) {
-			uintptr_t s = (uintptr_t)vaddrs[0] & p->slab_mask;
-
-			if (udma_likely(udma_pvt_in_slab(p, vaddrs[0]) &&
-					udma_pvt_run_ok(p, s, vaddrs, handles, n,
-							&udma_pvt_cache_objs(c)[c->len]))) {
-				done = udma_pvt_run_release(s, p->mark_shift, vaddrs, n);
-				c->len += done;
-				c->frees += done;
-				if (udma_likely(done == n))
-					return;
-			}
+			done = udma_pvt_free_runs(p, vaddrs, handles, n,
+						  &udma_pvt_cache_objs(c)[c->len]);
+			c->len += done;
+			c->frees += done;
+			if (udma_likely(done == n))
+				return;
 		} else if (n == 0) {
 			return;
 		}

@@ -295,59 +295,112 @@ static inline uintptr_t udma_pvt_slab_marks(uintptr_t s, unsigned int shift)
 }
 
 /*
+ * The end of the run of blocks of the slab at @s that starts at @i (v[i] is in it):
+ * n when the last block is in that slab too, else, by bisection between v[i] (in
+ * the slab) and v[n-1] (not), an index j where v[j-1] is in the slab and v[j] is
+ * not. Blocks of one slab usually sit together (a cache pops what it pushed), so j
+ * is the run's end; when they do not, the caller's run check finds another slab's
+ * block in v[i..j) and the exact path takes over.
+ */
+static inline unsigned int udma_pvt_run_end(void *const *v, unsigned int i, unsigned int n,
+					    uintptr_t s, uintptr_t mask)
+{
+	unsigned int hi = n - 1;
+
+	if (udma_likely(((uintptr_t)v[hi] & mask) == s))
+		return n;
+	while (hi - i > 1) {
+		unsigned int mid = i + (hi - i) / 2;
+
+		if (((uintptr_t)v[mid] & mask) == s)
+			i = mid;
+		else
+			hi = mid;
+	}
+	return hi;
+}
+
+/*
+ * Blocks src[0..n) of the slab at @s leave a cache (udma_pvt_pool_hand_out()); false
+ * when one turns out to be of another slab (nothing marked then).
+ */
+static inline bool udma_pvt_hand_out_run(uintptr_t s, uintptr_t mask, unsigned int shift,
+					 void *const *src, void **dst, udma_addr_t *handles,
+					 unsigned int n)
+{
+	const udma_addr_t iova = *(const udma_addr_t *)(s + UDMA_POOL_PVT_SLAB_IOVA);
+	const uintptr_t marks = udma_pvt_slab_marks(s, shift);
+	uintptr_t offs = 0;
+
+	if (handles) {
+		for (unsigned int k = 0; k < n; k++) {
+			uintptr_t b = (uintptr_t)src[k], off = b - s;
+
+			dst[k] = (void *)b;
+			offs |= off;
+			handles[k] = iova + off;
+		}
+	} else {
+		for (unsigned int k = 0; k < n; k++) {
+			uintptr_t b = (uintptr_t)src[k];
+
+			dst[k] = (void *)b;
+			offs |= b - s;
+		}
+	}
+	if (udma_unlikely((offs & mask) != 0))
+		return false;
+	UDMA_PVT_UNROLL4
+	for (unsigned int k = 0; k < n; k++)
+		__atomic_store_n((uint8_t *)(marks + ((uintptr_t)dst[k] >> shift)), 1, __ATOMIC_RELAXED);
+	return true;
+}
+
+/*
  * @n blocks leave a cache: copied from @src to @dst (the same array is fine), each
- * marked in use and, with @handles, its IOVA given. The common case, every block
- * from the slab of src[0], is two loops with no branch per block: the copy, the
- * IOVAs (slab IOVA + offset) and a test that all offsets are below the slab size
- * (their OR is), which vectorise, then one byte store per block. Blocks of several
- * slabs take a loop that loads the slab's IOVA once per run of blocks from a slab.
+ * marked in use and, with @handles, its IOVA given. Run by run of blocks from one
+ * slab (one run when the first and last blocks share a slab: the common case), each
+ * in two loops with no branch per block: the copy, the IOVAs (the slab's IOVA plus
+ * the offset) and a test that all offsets are below the slab size (their OR is),
+ * which vectorise, then one byte store per block. A run that turns out to hold
+ * another slab's block (A..B..A) takes a loop that looks at each block's slab.
  */
 static inline void udma_pvt_pool_hand_out(const struct udma_pool_pvt *p, void *const *src,
 					  void **dst, udma_addr_t *handles, unsigned int n)
-{
+{ /* n > 0 */
 	/* the pool's fields in registers: a byte store may alias them */
 	const uintptr_t mask = p->slab_mask;
 	const unsigned int shift = p->mark_shift;
-	const uintptr_t s0 = (uintptr_t)src[0] & mask;
-	const udma_addr_t iova0 = *(const udma_addr_t *)(s0 + UDMA_POOL_PVT_SLAB_IOVA);
-	uintptr_t last = ~(uintptr_t)0, base = 0, offs = 0; /* ~0: never a slab address */
+	unsigned int i = 0;
 
-	if (handles) {
-		for (unsigned int i = 0; i < n; i++) {
-			uintptr_t b = (uintptr_t)src[i], off = b - s0;
-
-			dst[i] = (void *)b;
-			offs |= off;
-			handles[i] = iova0 + off;
-		}
-	} else {
-		for (unsigned int i = 0; i < n; i++) {
-			uintptr_t b = (uintptr_t)src[i];
-
-			dst[i] = (void *)b;
-			offs |= b - s0;
-		}
-	}
-	if (udma_likely((offs & mask) == 0)) { /* all in the slab at s0 */
-		const uintptr_t marks = udma_pvt_slab_marks(s0, shift);
-
-		UDMA_PVT_UNROLL4
-		for (unsigned int i = 0; i < n; i++)
-			__atomic_store_n((uint8_t *)(marks + ((uintptr_t)dst[i] >> shift)), 1,
-					 __ATOMIC_RELAXED);
+	/* first and last in one slab: the whole call at once (a constant n stays one) */
+	if (udma_likely((((uintptr_t)src[0] ^ (uintptr_t)src[n - 1]) & mask) == 0 &&
+			udma_pvt_hand_out_run((uintptr_t)src[0] & mask, mask, shift, src, dst,
+					      handles, n)))
 		return;
-	}
-	for (unsigned int i = 0; i < n; i++) {
-		uintptr_t b = (uintptr_t)dst[i], s = b & mask;
+	while (i < n) {
+		const uintptr_t s = (uintptr_t)src[i] & mask;
+		const unsigned int j = udma_pvt_run_end(src, i, n, s, mask);
+		uintptr_t last = ~(uintptr_t)0, base = 0; /* ~0: never a slab */
 
-		if (s != last) {
-			last = s;
-			base = (uintptr_t)*(const udma_addr_t *)(s + UDMA_POOL_PVT_SLAB_IOVA) - s;
+		if (udma_likely(udma_pvt_hand_out_run(s, mask, shift, src + i, dst + i,
+						      handles ? handles + i : NULL, j - i))) {
+			i = j;
+			continue;
 		}
-		__atomic_store_n((uint8_t *)(s + UDMA_POOL_PVT_SLAB_INUSE + ((b - s) >> shift)), 1,
-				 __ATOMIC_RELAXED);
-		if (handles)
-			handles[i] = (udma_addr_t)(base + b);
+		for (; i < j; i++) {
+			uintptr_t b = (uintptr_t)src[i], sb = b & mask;
+
+			dst[i] = (void *)b;
+			if (sb != last) {
+				last = sb;
+				base = (uintptr_t)*(const udma_addr_t *)(sb + UDMA_POOL_PVT_SLAB_IOVA) - sb;
+			}
+			__atomic_store_n((uint8_t *)(sb + UDMA_POOL_PVT_SLAB_INUSE + ((b - sb) >> shift)),
+					 1, __ATOMIC_RELAXED);
+			if (handles)
+				handles[i] = (udma_addr_t)(base + b);
+		}
 	}
 }
 
@@ -437,6 +490,46 @@ static inline unsigned int udma_pvt_run_release(uintptr_t s, unsigned int shift,
 		__atomic_store_n(mark, 0, __ATOMIC_RELAXED);
 	}
 	return (unsigned int)(q - v);
+}
+
+/*
+ * A bulk free of a pool with one boundary segment a slab, run by run of blocks from
+ * one slab (one run when the first and last blocks share a slab): the slab's bit,
+ * udma_pvt_run_ok() (which copies the run to @dst), udma_pvt_run_release(). Returns
+ * how many blocks, from the first, it freed: n, or where it stopped, the start of a
+ * run that failed its checks or a block whose in-use byte was clear. That block and
+ * the rest are untouched: the library's slow path names the bad one.
+ */
+static inline unsigned int udma_pvt_free_runs(const struct udma_pool_pvt *p, void *const *v,
+					      const udma_addr_t *handles, unsigned int n,
+					      void **dst)
+{ /* n > 0 */
+	const uintptr_t mask = p->slab_mask;
+	const unsigned int shift = p->mark_shift;
+	uintptr_t s = (uintptr_t)v[0] & mask;
+	unsigned int i = 0;
+
+	/* one slab: the whole call at once (a constant n stays constant) */
+	if (udma_likely(((uintptr_t)v[n - 1] & mask) == s)) {
+		if (udma_unlikely(!udma_pvt_in_slab(p, v[0]) ||
+				  !udma_pvt_run_ok(p, s, v, handles, n, dst)))
+			return 0;
+		return udma_pvt_run_release(s, shift, v, n);
+	}
+	while (i < n) {
+		const unsigned int j = udma_pvt_run_end(v, i, n, s = (uintptr_t)v[i] & mask, mask);
+		unsigned int k;
+
+		if (udma_unlikely(!udma_pvt_in_slab(p, v[i]) ||
+				  !udma_pvt_run_ok(p, s, v + i, handles ? handles + i : NULL, j - i,
+						   dst + i)))
+			return i;
+		k = udma_pvt_run_release(s, shift, v + i, j - i);
+		if (udma_unlikely(k < j - i))
+			return i + k;
+		i = j;
+	}
+	return n;
 }
 
 #ifdef __cplusplus
