@@ -43,6 +43,20 @@ static udma_addr_t *g_zero_tbl; /* shared by unused lists: reads as "not populat
 static int g_pagemap_fd = -1;
 static unsigned int g_chunk_seq;
 
+/* a heap memory provider (udma_pvt_mem_provider_set): every chunk comes from it */
+struct prov_chunk {
+	uintptr_t va;
+	size_t len;
+	void *cookie;
+	bool seg_mapped; /* udma's IOVA mode gave the IOVAs (sim): seg_unmap at release */
+};
+static struct {
+	struct udma_pvt_mem_provider ops;
+	bool set;
+	struct prov_chunk *chunks;
+	size_t n, cap;
+} g_prov;
+
 static void *map_table(size_t len, int prot)
 {
 	void *p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -91,6 +105,11 @@ static int setup_hugepages(void)
 {
 	struct statfs st;
 
+	if (g_prov.set) { /* no hugepage files of ours: the provider's pages */
+		g_mem.hugepage_size = g_prov.ops.page_size;
+		g_mem.huge_dir[0] = '\0';
+		return 0;
+	}
 	if (g_cfg.no_huge) {
 		g_mem.hugepage_size = 0;
 		return 0;
@@ -274,7 +293,7 @@ int memseg_init(void)
 	}
 	lists_reset();
 	remove_stale_files();
-	if (g_iova_ops->sort_by_pa) {
+	if (g_iova_ops->sort_by_pa && !g_prov.set) {
 		g_pagemap_fd = pagemap_open();
 		if (g_pagemap_fd < 0) {
 			UDMA_LOG(ERR, "cannot open /proc/self/pagemap: %s", strerror(-g_pagemap_fd));
@@ -470,11 +489,21 @@ static int cmp_run(const void *a, const void *b)
 	return x->iova < y->iova ? -1 : x->iova > y->iova;
 }
 
+/*
+ * Runs overlap in IOVA when udma's heap is on a provider's memory that is also
+ * registered at the provider's VA (DPDK memzones): the binary search then gives
+ * way to a scan that prefers udma's own memory.
+ */
+static bool g_runs_overlap;
+
 static void runs_bounds(void)
 {
 	udma_addr_t lo = UDMA_MAPPING_ERROR, hi = 0;
 
+	g_runs_overlap = false;
 	for (size_t i = 0; i < g_mem.nr_runs; i++) {
+		if (i > 0 && g_mem.runs[i].iova <= hi)
+			g_runs_overlap = true;
 		if (g_mem.runs[i].iova < lo)
 			lo = g_mem.runs[i].iova;
 		if (g_mem.runs[i].iova + g_mem.runs[i].len - 1 > hi)
@@ -551,7 +580,18 @@ void *memseg_iova2virt(udma_addr_t iova, size_t *contig)
 
 	pthread_rwlock_rdlock(&g_mem.rev_lock);
 	hi = g_mem.nr_runs;
-	while (lo < hi) {
+	for (size_t i = 0; g_runs_overlap && i < g_mem.nr_runs; i++) {
+		const struct iova_run *r = &g_mem.runs[i];
+
+		if (iova - r->iova < r->len && (va == NULL || r->node >= 0)) {
+			va = (void *)(r->va + (iova - r->iova));
+			if (contig)
+				*contig = r->len - (iova - r->iova);
+			if (r->node >= 0)
+				break;
+		}
+	}
+	while (!g_runs_overlap && lo < hi) {
 		size_t mid = (lo + hi) / 2;
 		const struct iova_run *r = &g_mem.runs[mid];
 
@@ -681,6 +721,74 @@ out:
 	return ret;
 }
 
+/* populate [dst, dst+len) of @l from the provider; fills iova[] */
+static int chunk_provide(struct memseg_list *l, uint8_t *dst, size_t len, udma_addr_t *iova)
+{
+	struct prov_chunk c = {.va = (uintptr_t)dst, .len = len};
+	int ret;
+
+	if (g_prov.n == g_prov.cap) {
+		size_t cap = g_prov.cap ? g_prov.cap * 2 : 16;
+		struct prov_chunk *n = realloc(g_prov.chunks, cap * sizeof(*n));
+
+		if (n == NULL)
+			return -ENOMEM;
+		g_prov.chunks = n;
+		g_prov.cap = cap;
+	}
+	ret = g_prov.ops.grow(g_prov.ops.ctx, l->node, dst, len, (int)g_iova_ops->mode, iova,
+			      &c.cookie);
+	if (ret < 0) {
+		UDMA_LOG(ERR, "%s cannot give %zu MiB on node %d: %s", g_prov.ops.name, len >> 20,
+			 l->node, strerror(-ret));
+		chunk_unplace(dst, len);
+		return ret;
+	}
+	c.seg_mapped = ret == 0;
+	ret = c.seg_mapped ? g_iova_ops->seg_map(dst, len, l->page_shift, iova) : 0;
+	if (ret != 0) {
+		chunk_unplace(dst, len);
+		g_prov.ops.shrink(g_prov.ops.ctx, dst, len, c.cookie);
+		return ret;
+	}
+	g_prov.chunks[g_prov.n++] = c;
+	return 0;
+}
+
+/* every chunk back to the provider, which serves one init */
+static void prov_release(void)
+{
+	for (size_t i = g_prov.n; i-- > 0;) {
+		const struct prov_chunk *c = &g_prov.chunks[i];
+		const struct memseg_list *l = memseg_list_of((void *)c->va);
+
+		if (c->seg_mapped && g_iova_ops && g_iova_ops->seg_unmap)
+			g_iova_ops->seg_unmap((void *)c->va, c->len, l->page_shift, NULL);
+		chunk_unplace((uint8_t *)c->va, c->len);
+		g_prov.ops.shrink(g_prov.ops.ctx, (void *)c->va, c->len, c->cookie);
+	}
+	free(g_prov.chunks);
+	memset(&g_prov, 0, sizeof(g_prov));
+}
+
+int udma_pvt_mem_provider_set(const struct udma_pvt_mem_provider *p)
+{
+	if (p != NULL && (p->grow == NULL || p->shrink == NULL || p->page_size < 4096 ||
+			  (p->page_size & (p->page_size - 1)) || p->name == NULL)) {
+		UDMA_LOG(ERR, "bad provider (grow %s, shrink %s, page size %zu)",
+			 p->grow ? "set" : "NULL", p->shrink ? "set" : "NULL", p->page_size);
+		return -EINVAL;
+	}
+	if (udma_eal_initialized()) {
+		UDMA_LOG(ERR, "udma is initialised: set the provider before udma_eal_init()");
+		return -EBUSY;
+	}
+	g_prov.set = p != NULL;
+	if (p != NULL)
+		g_prov.ops = *p;
+	return 0;
+}
+
 static int grow_locked(int node, size_t bytes)
 {
 	struct memseg_list *l = list_get(node);
@@ -703,7 +811,8 @@ static int grow_locked(int node, size_t bytes)
 	iova = calloc(len / pgsz, sizeof(*iova));
 	if (iova == NULL)
 		return -ENOMEM;
-	ret = chunk_create(l, (uint8_t *)l->va_base + used, len, iova);
+	ret = g_prov.set ? chunk_provide(l, (uint8_t *)l->va_base + used, len, iova)
+			 : chunk_create(l, (uint8_t *)l->va_base + used, len, iova);
 	if (ret == 0)
 		ret = iova_runs_add(l->node, l->va_base + used, iova, len / pgsz, pgsz);
 	if (ret == 0) {
@@ -756,11 +865,15 @@ int memseg_reserve_initial(void)
 
 void memseg_fini(void)
 {
+	bool provided = g_prov.set;
+
+	if (provided)
+		prov_release(); /* the chunks were unmapped one by one */
 	for (unsigned int i = 0; i < g_mem.nr_lists; i++) {
 		struct memseg_list *l = &g_mem.lists[i];
 		size_t used = atomic_load(&l->used);
 
-		if (used && g_iova_ops && g_iova_ops->seg_unmap)
+		if (used && !provided && g_iova_ops && g_iova_ops->seg_unmap)
 			g_iova_ops->seg_unmap((void *)l->va_base, used, l->page_shift, NULL);
 		if (l->iova != g_zero_tbl)
 			munmap(l->iova, l->iova_tbl_len);
@@ -834,6 +947,7 @@ void memseg_dump(FILE *f)
 	fprintf(f, "memsegs: %zu MiB in %u list(s), VA reservation %#lx+%zu GiB, pages %s %s\n",
 		g_mem.total >> 20, g_mem.nr_lists, (unsigned long)g_mem.va_base, g_mem.va_len >> 30,
 		g_mem.hugepage_size ? "huge" : "4 KiB locked",
+		g_prov.set ? g_prov.ops.name :
 		g_mem.huge_dir[0] ? g_mem.huge_dir : (g_mem.hugepage_size ? "(memfd)" : ""));
 	for (unsigned int i = 0; i < g_mem.nr_lists; i++) {
 		const struct memseg_list *l = &g_mem.lists[i];
