@@ -49,6 +49,22 @@ static void count_mz(const struct rte_memzone *mz, void *arg)
 		n[1]++;
 }
 
+struct mz_iova {
+	unsigned int n;
+	rte_iova_t iova[64];
+	size_t len[64];
+};
+
+static void collect_mz(const struct rte_memzone *mz, void *arg)
+{
+	struct mz_iova *z = arg;
+
+	if (strncmp(mz->name, "udma_heap_", 10) == 0 && z->n < 64) {
+		z->iova[z->n] = mz->iova;
+		z->len[z->n++] = mz->len;
+	}
+}
+
 /* all memzones, or (@heap) those of udma's heap */
 static unsigned int memzones(bool heap)
 {
@@ -282,6 +298,32 @@ static void test_heap(void **state)
 		}
 		if (dpdk_first())
 			assert_true(memzones(true) > mz); /* grown from DPDK */
+		if (dpdk_first() && !is_sim()) {
+			/* DPDK memory right around udma's memzones (in the IOVA range of a
+			 * DPDK registration that holds the memzone too): the device finds it */
+			struct mz_iova zones = {0};
+			unsigned int checked = 0;
+
+			rte_memzone_walk(collect_mz, &zones);
+			assert_true(zones.n > 0);
+			for (unsigned int i = 0; i < zones.n; i++) {
+				rte_iova_t around[2] = {zones.iova[i] + zones.len[i], zones.iova[i] - 4096};
+
+				for (unsigned int k = 0; k < 2; k++) {
+					uint8_t *d = rte_mem_iova2virt(around[k]);
+					uint8_t out[64];
+
+					if (d == NULL || rte_mem_virt2memseg(d, NULL) == NULL)
+						continue; /* no DPDK memory there */
+					assert_int_equal(udma_sim_dma_read(g_dev, around[k], out,
+									   sizeof(out)), 0);
+					assert_memory_equal(out, d, sizeof(out));
+					checked++;
+				}
+			}
+			assert_true(checked > 0);
+			heap_check(g_dev, v[n - 1], hv[n - 1], 1 << 20, 30);
+		}
 		for (size_t i = 0; i < n; i++)
 			udma_free_coherent(g_dev, 1 << 20, v[i], hv[i]);
 		free(v);
