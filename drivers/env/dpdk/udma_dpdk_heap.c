@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <rte_errno.h>
 #include <rte_memory.h>
@@ -74,7 +75,8 @@ static int heap_grow(void *ctx, int node, void *va, size_t len, int mode, udma_a
 	char name[RTE_MEMZONE_NAMESIZE];
 	const struct rte_memzone *mz;
 
-	snprintf(name, sizeof(name), "udma_heap_%u", atomic_fetch_add(&g_seq, 1));
+	/* the pid: a secondary process's udma shares DPDK's memzone names */
+	snprintf(name, sizeof(name), "udma_heap_%d_%u", (int)getpid(), atomic_fetch_add(&g_seq, 1));
 	/* IOVA-contiguous when DPDK has it (one run for udma's heap), else page by page */
 	mz = rte_memzone_reserve_aligned(name, len, socket,
 					 page_flag(pgsz) | RTE_MEMZONE_IOVA_CONTIG, pgsz);
