@@ -37,25 +37,9 @@
 struct memseg_state g_mem = {
 	.grow_lock = PTHREAD_MUTEX_INITIALIZER,
 	.rev_lock = PTHREAD_RWLOCK_INITIALIZER,
+	.pagemap_fd = -1,
 };
 struct memseg_xlat g_xlat[UDMA_MAX_MEMSEG_LISTS];
-static udma_addr_t *g_zero_tbl; /* shared by unused lists: reads as "not populated" */
-static int g_pagemap_fd = -1;
-static unsigned int g_chunk_seq;
-
-/* a heap memory provider (udma_pvt_mem_provider_set): every chunk comes from it */
-struct prov_chunk {
-	uintptr_t va;
-	size_t len;
-	void *cookie;
-	bool seg_mapped; /* udma's IOVA mode gave the IOVAs (sim): seg_unmap at release */
-};
-static struct {
-	struct udma_pvt_mem_provider ops;
-	bool set;
-	struct prov_chunk *chunks;
-	size_t n, cap;
-} g_prov;
 
 static void *map_table(size_t len, int prot)
 {
@@ -105,8 +89,8 @@ static int setup_hugepages(void)
 {
 	struct statfs st;
 
-	if (g_prov.set) { /* no hugepage files of ours: the provider's pages */
-		g_mem.hugepage_size = g_prov.ops.page_size;
+	if (g_mem.prov.set) { /* no hugepage files of ours: the provider's pages */
+		g_mem.hugepage_size = g_mem.prov.ops.page_size;
 		g_mem.huge_dir[0] = '\0';
 		return 0;
 	}
@@ -271,10 +255,10 @@ static void lists_reset(void)
 
 		memset(l, 0, sizeof(*l));
 		l->va_base = g_mem.va_base + (uintptr_t)i * UDMA_MEMSEG_LIST_VA_SIZE;
-		l->iova = g_zero_tbl;
+		l->iova = g_mem.zero_tbl;
 		l->page_shift = 12;
 		l->node = -1;
-		g_xlat[i].iova = g_zero_tbl;
+		g_xlat[i].iova = g_mem.zero_tbl;
 		g_xlat[i].shift = 12;
 	}
 	g_mem.nr_lists = 0;
@@ -286,17 +270,18 @@ int memseg_init(void)
 
 	if (ret < 0)
 		return ret;
-	g_zero_tbl = map_table(TBL_ENTRIES * sizeof(udma_addr_t), PROT_READ);
-	if (g_zero_tbl == NULL || reserve_va() < 0) {
+	g_mem.zero_tbl = map_table(TBL_ENTRIES * sizeof(udma_addr_t), PROT_READ);
+	if (g_mem.zero_tbl == NULL || reserve_va() < 0) {
 		memseg_fini();
 		return -ENOMEM;
 	}
 	lists_reset();
 	remove_stale_files();
-	if (g_iova_ops->sort_by_pa && !g_prov.set) {
-		g_pagemap_fd = pagemap_open();
-		if (g_pagemap_fd < 0) {
-			UDMA_LOG(ERR, "cannot open /proc/self/pagemap: %s", strerror(-g_pagemap_fd));
+	if (g_iova.ops->sort_by_pa && !g_mem.prov.set) {
+		g_mem.pagemap_fd = pagemap_open();
+		if (g_mem.pagemap_fd < 0) {
+			UDMA_LOG(ERR, "cannot open /proc/self/pagemap: %s",
+				 strerror(-g_mem.pagemap_fd));
 			memseg_fini();
 			return -EPERM;
 		}
@@ -353,7 +338,7 @@ static int backing_open(struct memseg_list *l, size_t len)
 
 	if (l->hugetlb && g_mem.huge_dir[0] != '\0') {
 		snprintf(path, sizeof(path), "%s/%s.%d.%u.%u", g_mem.huge_dir, g_cfg.file_prefix,
-			 (int)getpid(), (unsigned)(l - g_mem.lists), g_chunk_seq++);
+			 (int)getpid(), (unsigned)(l - g_mem.lists), g_mem.chunk_seq++);
 		fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
 		if (fd < 0) {
 			UDMA_LOG(ERR, "cannot create %s: %s", path, strerror(errno));
@@ -423,13 +408,13 @@ static int chunk_order(uint8_t *tmp, size_t npages, size_t pgsz, uint32_t *order
 
 	for (size_t i = 0; i < npages; i++)
 		order[i] = (uint32_t)i;
-	if (!g_iova_ops->sort_by_pa || npages < 2)
+	if (!g_iova.ops->sort_by_pa || npages < 2)
 		return 0;
 	pa = malloc(npages * sizeof(*pa));
 	if (pa == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < npages; i++) {
-		pa[i] = pagemap_pa(g_pagemap_fd, tmp + i * pgsz);
+		pa[i] = pagemap_pa(g_mem.pagemap_fd, tmp + i * pgsz);
 		if (pa[i] == 0 || pa[i] == UDMA_MAPPING_ERROR) {
 			UDMA_LOG(ERR, "pagemap gives no PFN (need root / CAP_SYS_ADMIN for pa mode)");
 			free(pa);
@@ -489,21 +474,14 @@ static int cmp_run(const void *a, const void *b)
 	return x->iova < y->iova ? -1 : x->iova > y->iova;
 }
 
-/*
- * Runs overlap in IOVA when udma's heap is on a provider's memory that is also
- * registered at the provider's VA (DPDK memzones): the binary search then gives
- * way to a scan that prefers udma's own memory.
- */
-static bool g_runs_overlap;
-
 static void runs_bounds(void)
 {
 	udma_addr_t lo = UDMA_MAPPING_ERROR, hi = 0;
 
-	g_runs_overlap = false;
+	g_mem.runs_overlap = false;
 	for (size_t i = 0; i < g_mem.nr_runs; i++) {
 		if (i > 0 && g_mem.runs[i].iova <= hi)
-			g_runs_overlap = true;
+			g_mem.runs_overlap = true;
 		if (g_mem.runs[i].iova < lo)
 			lo = g_mem.runs[i].iova;
 		if (g_mem.runs[i].iova + g_mem.runs[i].len - 1 > hi)
@@ -580,7 +558,7 @@ void *memseg_iova2virt(udma_addr_t iova, size_t *contig)
 
 	pthread_rwlock_rdlock(&g_mem.rev_lock);
 	hi = g_mem.nr_runs;
-	for (size_t i = 0; g_runs_overlap && i < g_mem.nr_runs; i++) {
+	for (size_t i = 0; g_mem.runs_overlap && i < g_mem.nr_runs; i++) {
 		const struct iova_run *r = &g_mem.runs[i];
 
 		if (iova - r->iova < r->len && (va == NULL || r->node >= 0)) {
@@ -591,7 +569,7 @@ void *memseg_iova2virt(udma_addr_t iova, size_t *contig)
 				break;
 		}
 	}
-	while (!g_runs_overlap && lo < hi) {
+	while (!g_mem.runs_overlap && lo < hi) {
 		size_t mid = (lo + hi) / 2;
 		const struct iova_run *r = &g_mem.runs[mid];
 
@@ -709,7 +687,7 @@ static int chunk_create(struct memseg_list *l, uint8_t *dst, size_t len, udma_ad
 	if (ret == 0 && !l->hugetlb)
 		ret = lock_pages(dst, len);
 	if (ret == 0)
-		ret = g_iova_ops->seg_map(dst, len, l->page_shift, iova);
+		ret = g_iova.ops->seg_map(dst, len, l->page_shift, iova);
 	if (ret != 0)
 		chunk_unplace(dst, len);
 out:
@@ -727,48 +705,48 @@ static int chunk_provide(struct memseg_list *l, uint8_t *dst, size_t len, udma_a
 	struct prov_chunk c = {.va = (uintptr_t)dst, .len = len};
 	int ret;
 
-	if (g_prov.n == g_prov.cap) {
-		size_t cap = g_prov.cap ? g_prov.cap * 2 : 16;
-		struct prov_chunk *n = realloc(g_prov.chunks, cap * sizeof(*n));
+	if (g_mem.prov.n == g_mem.prov.cap) {
+		size_t cap = g_mem.prov.cap ? g_mem.prov.cap * 2 : 16;
+		struct prov_chunk *n = realloc(g_mem.prov.chunks, cap * sizeof(*n));
 
 		if (n == NULL)
 			return -ENOMEM;
-		g_prov.chunks = n;
-		g_prov.cap = cap;
+		g_mem.prov.chunks = n;
+		g_mem.prov.cap = cap;
 	}
-	ret = g_prov.ops.grow(g_prov.ops.ctx, l->node, dst, len, (int)g_iova_ops->mode, iova,
+	ret = g_mem.prov.ops.grow(g_mem.prov.ops.ctx, l->node, dst, len, (int)g_iova.ops->mode, iova,
 			      &c.cookie);
 	if (ret < 0) {
-		UDMA_LOG(ERR, "%s cannot give %zu MiB on node %d: %s", g_prov.ops.name, len >> 20,
+		UDMA_LOG(ERR, "%s cannot give %zu MiB on node %d: %s", g_mem.prov.ops.name, len >> 20,
 			 l->node, strerror(-ret));
 		chunk_unplace(dst, len);
 		return ret;
 	}
 	c.seg_mapped = ret == 0;
-	ret = c.seg_mapped ? g_iova_ops->seg_map(dst, len, l->page_shift, iova) : 0;
+	ret = c.seg_mapped ? g_iova.ops->seg_map(dst, len, l->page_shift, iova) : 0;
 	if (ret != 0) {
 		chunk_unplace(dst, len);
-		g_prov.ops.shrink(g_prov.ops.ctx, dst, len, c.cookie);
+		g_mem.prov.ops.shrink(g_mem.prov.ops.ctx, dst, len, c.cookie);
 		return ret;
 	}
-	g_prov.chunks[g_prov.n++] = c;
+	g_mem.prov.chunks[g_mem.prov.n++] = c;
 	return 0;
 }
 
 /* every chunk back to the provider, which serves one init */
 static void prov_release(void)
 {
-	for (size_t i = g_prov.n; i-- > 0;) {
-		const struct prov_chunk *c = &g_prov.chunks[i];
+	for (size_t i = g_mem.prov.n; i-- > 0;) {
+		const struct prov_chunk *c = &g_mem.prov.chunks[i];
 		const struct memseg_list *l = memseg_list_of((void *)c->va);
 
-		if (c->seg_mapped && g_iova_ops && g_iova_ops->seg_unmap)
-			g_iova_ops->seg_unmap((void *)c->va, c->len, l->page_shift, NULL);
+		if (c->seg_mapped && g_iova.ops && g_iova.ops->seg_unmap)
+			g_iova.ops->seg_unmap((void *)c->va, c->len, l->page_shift, NULL);
 		chunk_unplace((uint8_t *)c->va, c->len);
-		g_prov.ops.shrink(g_prov.ops.ctx, (void *)c->va, c->len, c->cookie);
+		g_mem.prov.ops.shrink(g_mem.prov.ops.ctx, (void *)c->va, c->len, c->cookie);
 	}
-	free(g_prov.chunks);
-	memset(&g_prov, 0, sizeof(g_prov));
+	free(g_mem.prov.chunks);
+	memset(&g_mem.prov, 0, sizeof(g_mem.prov));
 }
 
 int udma_pvt_mem_provider_set(const struct udma_pvt_mem_provider *p)
@@ -783,9 +761,9 @@ int udma_pvt_mem_provider_set(const struct udma_pvt_mem_provider *p)
 		UDMA_LOG(ERR, "udma is initialised: set the provider before udma_eal_init()");
 		return -EBUSY;
 	}
-	g_prov.set = p != NULL;
+	g_mem.prov.set = p != NULL;
 	if (p != NULL)
-		g_prov.ops = *p;
+		g_mem.prov.ops = *p;
 	return 0;
 }
 
@@ -811,7 +789,7 @@ static int grow_locked(int node, size_t bytes)
 	iova = calloc(len / pgsz, sizeof(*iova));
 	if (iova == NULL)
 		return -ENOMEM;
-	ret = g_prov.set ? chunk_provide(l, (uint8_t *)l->va_base + used, len, iova)
+	ret = g_mem.prov.set ? chunk_provide(l, (uint8_t *)l->va_base + used, len, iova)
 			 : chunk_create(l, (uint8_t *)l->va_base + used, len, iova);
 	if (ret == 0)
 		ret = iova_runs_add(l->node, l->va_base + used, iova, len / pgsz, pgsz);
@@ -865,7 +843,7 @@ int memseg_reserve_initial(void)
 
 void memseg_fini(void)
 {
-	bool provided = g_prov.set;
+	bool provided = g_mem.prov.set;
 
 	if (provided)
 		prov_release(); /* the chunks were unmapped one by one */
@@ -873,20 +851,20 @@ void memseg_fini(void)
 		struct memseg_list *l = &g_mem.lists[i];
 		size_t used = atomic_load(&l->used);
 
-		if (used && !provided && g_iova_ops && g_iova_ops->seg_unmap)
-			g_iova_ops->seg_unmap((void *)l->va_base, used, l->page_shift, NULL);
-		if (l->iova != g_zero_tbl)
+		if (used && !provided && g_iova.ops && g_iova.ops->seg_unmap)
+			g_iova.ops->seg_unmap((void *)l->va_base, used, l->page_shift, NULL);
+		if (l->iova != g_mem.zero_tbl)
 			munmap(l->iova, l->iova_tbl_len);
 		if (l->meta)
 			munmap(l->meta, l->meta_len);
 	}
 	if (g_mem.va_len)
 		munmap((void *)g_mem.va_base, g_mem.va_len);
-	if (g_zero_tbl)
-		munmap(g_zero_tbl, TBL_ENTRIES * sizeof(udma_addr_t));
-	g_zero_tbl = NULL;
-	pagemap_close(g_pagemap_fd);
-	g_pagemap_fd = -1;
+	if (g_mem.zero_tbl)
+		munmap(g_mem.zero_tbl, TBL_ENTRIES * sizeof(udma_addr_t));
+	g_mem.zero_tbl = NULL;
+	pagemap_close(g_mem.pagemap_fd);
+	g_mem.pagemap_fd = -1;
 	free(g_mem.runs);
 	g_mem.runs = NULL;
 	g_mem.nr_runs = g_mem.cap_runs = 0;
@@ -899,6 +877,7 @@ void memseg_fini(void)
 	g_mem.hugepage_size = 0;
 	g_mem.nr_lists = 0;
 	g_mem.total = 0;
+	g_mem.runs_overlap = false;
 	memset(g_mem.lists, 0, sizeof(g_mem.lists));
 	memset(g_xlat, 0, sizeof(g_xlat));
 }
@@ -947,7 +926,7 @@ void memseg_dump(FILE *f)
 	fprintf(f, "memsegs: %zu MiB in %u list(s), VA reservation %#lx+%zu GiB, pages %s %s\n",
 		g_mem.total >> 20, g_mem.nr_lists, (unsigned long)g_mem.va_base, g_mem.va_len >> 30,
 		g_mem.hugepage_size ? "huge" : "4 KiB locked",
-		g_prov.set ? g_prov.ops.name :
+		g_mem.prov.set ? g_mem.prov.ops.name :
 		g_mem.huge_dir[0] ? g_mem.huge_dir : (g_mem.hugepage_size ? "(memfd)" : ""));
 	for (unsigned int i = 0; i < g_mem.nr_lists; i++) {
 		const struct memseg_list *l = &g_mem.lists[i];
