@@ -896,7 +896,9 @@ static __attribute__((noinline, cold)) udma_addr_t virt2iova_registered(const vo
 	return iova;
 }
 
-udma_addr_t udma_virt2iova(const void *va)
+/* on a cache line of its own: where code before it ends must not move P5 (the same
+ * 20 instructions measured +15 % from a shift of its address alone) */
+__attribute__((aligned(64))) udma_addr_t udma_virt2iova(const void *va)
 {
 	/* registered memory never meets the memseg reservation (refused there); a
 	 * tail call, so the memseg path keeps no stack frame */
