@@ -34,6 +34,7 @@
 #define MIN_CHUNK (2UL << 20)
 #define TBL_ENTRIES (UDMA_MEMSEG_LIST_VA_SIZE >> 12)
 #define MIN_LIST_VA (64UL << 20) /* the smallest reservation tried under ulimit -v */
+#define RESV(l) g_mem.resv[(l) - g_mem.lists] /* the VA list @l reserved */
 
 struct memseg_state g_mem = {
 	.grow_lock = PTHREAD_MUTEX_INITIALIZER,
@@ -179,14 +180,17 @@ static void remove_stale_files(void)
 /*
  * @len of PROT_NONE address space exactly at @at: 0; -EEXIST when another mapping
  * is in the way (a kernel before 4.17, valgrind or TSan may take MAP_FIXED_NOREPLACE
- * as a hint and place it elsewhere: that is undone and counts as taken); -ENOMEM
- * (ulimit -v, out of mappings).
+ * as a hint, or refuse it: then a plain hint; a mapping placed elsewhere is undone
+ * and counts as taken); -ENOMEM (ulimit -v, out of mappings).
  */
 static int reserve_at(uintptr_t at, size_t len)
 {
 	void *p = mmap((void *)at, len, PROT_NONE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
 
+	if (p == MAP_FAILED && errno == EINVAL) /* the flag unknown (valgrind): a plain hint */
+		p = mmap((void *)at, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			 -1, 0);
 	if (p == MAP_FAILED)
 		return errno == EEXIST ? -EEXIST : -ENOMEM;
 	if ((uintptr_t)p != at) {
@@ -294,7 +298,7 @@ static size_t list_span(const struct memseg_list *l)
 /* bytes @l can still take: to the end of its slot, or of its reservation once full */
 static size_t list_room(const struct memseg_list *l)
 {
-	return (l->full ? l->resv : list_span(l)) - atomic_load(&l->used);
+	return (l->full ? RESV(l) : list_span(l)) - atomic_load(&l->used);
 }
 
 /*
@@ -307,11 +311,11 @@ static int list_extend(struct memseg_list *l, size_t used, size_t len)
 	size_t want = used + len;
 	int ret;
 
-	if (want <= l->resv)
+	if (want <= RESV(l))
 		return 0;
-	ret = reserve_at(l->va_base + l->resv, want - l->resv);
+	ret = reserve_at(l->va_base + RESV(l), want - RESV(l));
 	if (ret == 0)
-		__atomic_store_n(&l->resv, want, __ATOMIC_RELEASE);
+		__atomic_store_n(&RESV(l), want, __ATOMIC_RELEASE);
 	else if (ret == -EEXIST)
 		l->full = 1;
 	return ret;
@@ -323,7 +327,7 @@ bool memseg_va_overlaps(uintptr_t va, size_t len)
 
 	for (unsigned int i = 0; i < n; i++) {
 		const struct memseg_list *l = &g_mem.lists[i];
-		size_t r = __atomic_load_n(&l->resv, __ATOMIC_ACQUIRE);
+		size_t r = __atomic_load_n(&RESV(l), __ATOMIC_ACQUIRE);
 
 		if (r && va < l->va_base + r && l->va_base < va + len)
 			return true;
@@ -337,6 +341,7 @@ static void lists_reset(void)
 		struct memseg_list *l = &g_mem.lists[i];
 
 		memset(l, 0, sizeof(*l));
+		g_mem.resv[i] = 0;
 		l->va_base = g_mem.va_base + (uintptr_t)i * UDMA_MEMSEG_LIST_VA_SIZE;
 		l->iova = g_zero_tbl;
 		l->page_shift = 12;
@@ -410,7 +415,6 @@ static struct memseg_list *list_get(int node, unsigned int shift, size_t len)
 				 "cannot be had", g_mem.max_lists, len >> 20);
 		return NULL;
 	}
-	l->resv = len;
 	l->meta_len = TBL_ENTRIES * sizeof(struct page_meta);
 	l->meta = map_table(l->meta_len, PROT_READ | PROT_WRITE);
 	l->iova_tbl_len = TBL_ENTRIES * sizeof(udma_addr_t);
@@ -422,7 +426,6 @@ static struct memseg_list *list_get(int node, unsigned int shift, size_t len)
 			munmap(tbl, l->iova_tbl_len);
 		l->meta = NULL;
 		munmap((void *)l->va_base, len);
-		l->resv = 0;
 		return NULL;
 	}
 	l->node = node;
@@ -433,7 +436,7 @@ static struct memseg_list *list_get(int node, unsigned int shift, size_t len)
 	__atomic_store_n(&l->page_shift, shift, __ATOMIC_RELEASE);
 	__atomic_store_n(&g_xlat[i].iova, tbl, __ATOMIC_RELEASE);
 	__atomic_store_n(&g_xlat[i].shift, (uint64_t)shift, __ATOMIC_RELEASE);
-	__atomic_store_n(&l->resv, len, __ATOMIC_RELEASE);
+	__atomic_store_n(&RESV(l), len, __ATOMIC_RELEASE);
 	__atomic_store_n(&g_mem.nr_lists, i + 1, __ATOMIC_RELEASE);
 	return l;
 }
@@ -883,8 +886,8 @@ void memseg_fini(void)
 			munmap(l->iova, l->iova_tbl_len);
 		if (l->meta)
 			munmap(l->meta, l->meta_len);
-		if (l->resv)
-			munmap((void *)l->va_base, l->resv);
+		if (RESV(l))
+			munmap((void *)l->va_base, RESV(l));
 	}
 	if (g_zero_tbl)
 		munmap(g_zero_tbl, TBL_ENTRIES * sizeof(udma_addr_t));
@@ -904,6 +907,7 @@ void memseg_fini(void)
 	g_mem.nr_lists = 0;
 	g_mem.total = 0;
 	memset(g_mem.lists, 0, sizeof(g_mem.lists));
+	memset(g_mem.resv, 0, sizeof(g_mem.resv));
 	memset(g_xlat, 0, sizeof(g_xlat));
 }
 
@@ -944,7 +948,7 @@ void memseg_dump(FILE *f)
 	unsigned int n = 0;
 
 	for (unsigned int i = 0; i < g_mem.nr_lists; i++) {
-		resv += g_mem.lists[i].resv;
+		resv += g_mem.resv[i];
 		n += g_mem.lists[i].in_use ? 1 : 0;
 	}
 	fprintf(f, "memsegs: %zu MiB in %u list(s), VA window %#lx+%zu GiB (%zu MiB reserved), "
@@ -959,7 +963,7 @@ void memseg_dump(FILE *f)
 		fprintf(f, "  list %u: node %d, page %lu KiB, %zu MiB used in %u chunk(s), VA %#lx "
 			"(%zu MiB reserved%s)\n", i, l->node, (1UL << l->page_shift) >> 10,
 			atomic_load(&l->used) >> 20, l->chunks, (unsigned long)l->va_base,
-			l->resv >> 20, l->full ? ", full: the VA after it is taken" : "");
+			RESV(l) >> 20, l->full ? ", full: the VA after it is taken" : "");
 	}
 	pthread_rwlock_rdlock(&g_mem.rev_lock);
 	for (size_t i = 0; i < g_mem.nr_runs; i++) {

@@ -142,8 +142,6 @@ udma_addr_t pagemap_pa(int fd, const void *va);
 struct memseg_list {
 	uintptr_t va_base;          /* the list's slot in the window */
 	_Atomic(size_t) used;       /* bytes populated from va_base */
-	size_t resv;                /* bytes of VA reserved from va_base (>= used; atomic) */
-	int full;                   /* the VA after resv is another mapping's: the list ends */
 	unsigned int page_shift;    /* 12, 21 or 30 */
 	int node;
 	int hugetlb;
@@ -153,6 +151,7 @@ struct memseg_list {
 	struct page_meta *meta;     /* per 4 KiB page, for the heap */
 	size_t meta_len;
 	unsigned int chunks;
+	int full;                   /* the VA after its reservation is another mapping's */
 };
 
 struct memseg_state {
@@ -166,6 +165,9 @@ struct memseg_state {
 	struct memseg_list lists[UDMA_MAX_MEMSEG_LISTS];
 	unsigned int nr_lists;      /* slots opened or skipped (taken by another mapping) */
 	unsigned int max_lists;     /* slots in the window */
+	/* per list: bytes of VA reserved from its va_base, >= used (atomic; apart from
+	 * the lists so that a list stays 72 bytes: memseg_list_of() indexes them) */
+	size_t resv[UDMA_MAX_MEMSEG_LISTS];
 	pthread_mutex_t grow_lock;
 	size_t hugepage_size;       /* 0 when --no-huge */
 	char huge_dir[256];         /* hugetlbfs mount in use, "" for memfd */
@@ -207,9 +209,11 @@ static inline struct memseg_list *memseg_list_of(const void *va)
  * mapping may sit in the window outside the lists' reservations (e.g. DPDK's) */
 static inline bool memseg_va_reserved(const void *va)
 {
-	const struct memseg_list *l = memseg_list_of(va);
+	uintptr_t off = (uintptr_t)va - g_mem.va_base;
 
-	return l != NULL && (uintptr_t)va - l->va_base < __atomic_load_n(&l->resv, __ATOMIC_ACQUIRE);
+	return off < g_mem.va_len &&
+	       (off & (UDMA_MEMSEG_LIST_VA_SIZE - 1)) <
+		       __atomic_load_n(&g_mem.resv[off >> MEMSEG_LIST_SHIFT], __ATOMIC_ACQUIRE);
 }
 
 /*
