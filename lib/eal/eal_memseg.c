@@ -916,14 +916,22 @@ void memseg_fini(void)
 /* lib/dma/dma_register.c: registered memory (udma_mem_register*) */
 bool dma_reg_lookup(const void *va, size_t size, udma_addr_t *iova);
 
+/* not a memseg: registered memory (e.g. DPDK's, attached) has an IOVA too */
+static __attribute__((noinline, cold)) udma_addr_t virt2iova_registered(const void *va)
+{
+	udma_addr_t iova = UDMA_MAPPING_ERROR;
+
+	dma_reg_lookup(va, 1, &iova);
+	return iova;
+}
+
 udma_addr_t udma_virt2iova(const void *va)
 {
-	udma_addr_t iova = memseg_virt2iova(va);
-
-	/* not a memseg: registered memory (e.g. DPDK's, attached) has an IOVA too */
-	if (udma_unlikely(iova == UDMA_MAPPING_ERROR))
-		dma_reg_lookup(va, 1, &iova);
-	return iova;
+	/* registered memory never meets the memseg reservation (refused there); a
+	 * tail call, so the memseg path keeps no stack frame */
+	if (udma_unlikely((uintptr_t)va - g_mem.va_base >= g_mem.va_len))
+		return virt2iova_registered(va);
+	return memseg_virt2iova(va);
 }
 
 void *udma_iova2virt(udma_addr_t iova)
