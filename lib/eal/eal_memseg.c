@@ -927,11 +927,21 @@ static __attribute__((noinline, cold)) udma_addr_t virt2iova_registered(const vo
 
 udma_addr_t udma_virt2iova(const void *va)
 {
-	/* registered memory never meets the memseg reservation (refused there); a
-	 * tail call, so the memseg path keeps no stack frame */
-	if (udma_unlikely((uintptr_t)va - g_mem.va_base >= g_mem.va_len))
+	uintptr_t off = (uintptr_t)va - g_mem.va_base;
+	const struct memseg_xlat *x;
+	udma_addr_t base;
+
+	/* memseg_virt2iova() with both misses tail-calling the registered lookup (the
+	 * memseg path keeps no stack frame): registered memory never meets a list's
+	 * reservation (refused there) but may lie in the window around them (DPDK's,
+	 * udma started first), where its table entry reads 0 */
+	if (udma_unlikely(off >= g_mem.va_len))
 		return virt2iova_registered(va);
-	return memseg_virt2iova(va);
+	x = &g_xlat[off >> MEMSEG_LIST_SHIFT];
+	base = x->iova[(off & (UDMA_MEMSEG_LIST_VA_SIZE - 1)) >> x->shift];
+	if (udma_unlikely(base == 0))
+		return virt2iova_registered(va);
+	return (udma_addr_t)(uintptr_t)va + base - 1;
 }
 
 void *udma_iova2virt(udma_addr_t iova)
