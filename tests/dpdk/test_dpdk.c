@@ -19,6 +19,7 @@
 static const char *g_order, *g_mode;
 static struct udma_device *g_dev;
 static uintptr_t g_alone_base; /* DPDK's lowest memseg list VA in a process without udma */
+#define DPDK_BASE_VA 0x100000000ULL /* DPDK's default --base-virtaddr on 64-bit Linux */
 
 static bool is_sim(void)
 {
@@ -282,9 +283,15 @@ static void test_placement(void **state)
 
 	(void)state;
 	assert_int_not_equal(g_alone_base, 0);
-	if (base != g_alone_base)
-		fail_msg("DPDK's memory at %#lx, alone at %#lx: udma (%s) moved it",
-			 (unsigned long)base, (unsigned long)g_alone_base, g_order);
+	if (g_alone_base - DPDK_BASE_VA < (1ULL << 40)) {
+		if (base != g_alone_base)
+			fail_msg("DPDK's memory at %#lx, alone at %#lx: udma (%s) moved it",
+				 (unsigned long)base, (unsigned long)g_alone_base, g_order);
+	} else {
+		/* ASan's shadow covers DPDK's base even alone: the kernel places it */
+		printf("DPDK alone could not use its base-virtaddr (%#lx): placement not "
+		       "compared\n", (unsigned long)g_alone_base);
+	}
 	u = udma_alloc_coherent(g_dev, len, &h, UDMA_GFP_KERNEL);
 	assert_non_null(u);
 	assert_null(rte_mem_virt2memseg_list(u));
