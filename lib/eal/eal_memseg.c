@@ -214,13 +214,14 @@ static size_t window_align(void)
 static uintptr_t probe_range(size_t len)
 {
 	size_t align = len < (1UL << 30) ? len : 1UL << 30;
-	uintptr_t hint = (LOW_VA_HINT + window_align() - 1) & ~(window_align() - 1);
 	uint8_t *p;
 	uintptr_t a;
 
 	if (align < window_align())
 		align = window_align();
 #ifndef __SANITIZE_THREAD__ /* TSan kills a process that maps outside its app ranges */
+	uintptr_t hint = (LOW_VA_HINT + window_align() - 1) & ~(window_align() - 1);
+
 	if (reserve_at(hint, len) == 0) {
 		munmap((void *)hint, len);
 		return hint;
