@@ -4,6 +4,14 @@
  * into the previous segment when IOVA-adjacent, within max segment size and
  * segment boundary: the direct path (pa/va). A device with DMA ops (an IOMMU
  * such as sim) maps its lists itself (ops->map_sg).
+ *
+ * The direct path's loop is specialised for runs of entries in one page: the
+ * thread keeps the page of its last entry (VA, size, IOVA delta), checked once
+ * per call against the device's mask and segment boundary, so an entry inside it
+ * costs a range test and an add, with no call, no table load and no per-entry
+ * limit test. Any other entry (another page or list, an empty or bad one, one
+ * that crosses a page, needs a bounce or is registered memory) takes the
+ * out-of-line entry path, which moves the cache when the new page qualifies.
  */
 #include <string.h>
 
@@ -48,55 +56,6 @@ static void release_bounces(struct udma_device *dev, struct udma_sg *sgl, int n,
 	}
 }
 
-/*
- * The memseg list the last entry was in: its VA range, table and page shift in
- * registers, so a run of entries in one list costs one table load each (no
- * g_xlat lookup, no range check against the whole reservation).
- */
-struct xlat_cache {
-	uintptr_t base;        /* the list's first VA */
-	uintptr_t len;         /* its bytes inside the reservation (0: none cached) */
-	const udma_addr_t *tab;
-	unsigned int shift;
-};
-
-/* point @c at the list holding @buf; false when @buf is not memseg memory */
-static __attribute__((noinline)) bool xlat_cache_load(struct xlat_cache *c, uintptr_t mbase,
-						      size_t mlen, const void *buf)
-{
-	uintptr_t off = (uintptr_t)buf - mbase, lstart;
-	const struct memseg_xlat *x;
-
-	if (off >= mlen || !g_map_direct) /* not memseg, or not a pa/va direct mapping */
-		return false;
-	x = &g_xlat[off >> MEMSEG_LIST_SHIFT];
-	lstart = off & ~(uintptr_t)(UDMA_MEMSEG_LIST_VA_SIZE - 1);
-	c->base = mbase + lstart;
-	c->len = mlen - lstart < UDMA_MEMSEG_LIST_VA_SIZE ? mlen - lstart : UDMA_MEMSEG_LIST_VA_SIZE;
-	c->tab = x->iova;
-	c->shift = (unsigned int)x->shift;
-	return c->tab != NULL;
-}
-
-/* the IOVA of an entry inside one memseg page (the common case), else ERROR */
-static inline udma_addr_t one_page_iova(struct xlat_cache *c, uintptr_t mbase, size_t mlen,
-					const void *buf, unsigned int len)
-{
-	uintptr_t loff = (uintptr_t)buf - c->base;
-	udma_addr_t base;
-
-	if (udma_unlikely(loff >= c->len)) { /* another list (or the first entry) */
-		if (!xlat_cache_load(c, mbase, mlen, buf))
-			return UDMA_MAPPING_ERROR;
-		loff = (uintptr_t)buf - c->base;
-	}
-	/* within one page: the first and the last byte index the same entry */
-	if (udma_unlikely(((loff ^ (loff + len - 1)) >> c->shift) != 0))
-		return UDMA_MAPPING_ERROR;
-	base = c->tab[loff >> c->shift];
-	return udma_likely(base != 0) ? (udma_addr_t)(uintptr_t)buf + base - 1 : UDMA_MAPPING_ERROR;
-}
-
 /* anything but a direct single-page entry: translation across pages, or a bounce */
 static udma_addr_t map_entry_slow(struct udma_device *dev, struct udma_sg *sgl, struct udma_sg *sg,
 				  enum udma_data_direction dir, unsigned long flags)
@@ -130,59 +89,279 @@ static udma_addr_t map_entry_slow(struct udma_device *dev, struct udma_sg *sgl, 
 }
 
 /*
- * pa/va: per entry a translation (or a bounce), merged as we go. The device's
- * limits and the memseg bounds live in locals (stores to the list would otherwise
- * force reloads), and the open output segment stays in registers.
+ * The walk's state. The hot loop keeps the page cache and the limits it needs in
+ * registers; the out-of-line entry path (entry_iova()) reads and updates it here.
+ */
+struct sg_walk {
+	struct udma_device *dev;
+	struct udma_sg *sgl;
+	int nents;
+	enum udma_data_direction dir;
+	unsigned long flags;
+	uint64_t mask;         /* the device's DMA mask */
+	uint64_t nbmask;       /* ~seg_boundary: the bits a segment may not cross */
+	/* the memseg list of the last translated entry: base, bytes, table, page shift */
+	uintptr_t lbase, llen; /* llen 0: none */
+	const udma_addr_t *ltab;
+	unsigned int lshift;
+};
+
+/*
+ * The page the calling thread's last translated sg entry was in, kept across
+ * calls: an entry within [pg, pg + psz) maps to va + delta. Filled only by the
+ * direct path (pa/va, which holds for the whole of an init) from the memseg
+ * tables, whose entries never change once populated; the init generation (bumped
+ * at init and cleanup) retires it. A call uses it when the page is under the
+ * device's mask and inside one of its boundary segments (last, span).
+ */
+struct sg_page_cache {
+	uintptr_t pg;
+	uintptr_t psz;        /* 0: none */
+	udma_addr_t delta;
+	udma_addr_t last;     /* the IOVA of the page's last byte */
+	udma_addr_t span;     /* first ^ last IOVA: the bits a boundary test sees */
+	unsigned int gen;     /* the init generation (udma_pvt_gen) it belongs to */
+};
+static __thread struct sg_page_cache t_sg_page __attribute__((tls_model("initial-exec")));
+
+/* point the list cache at the list holding @va; false when @va is not memseg memory */
+static bool walk_list_load(struct sg_walk *w, uintptr_t va)
+{
+	const uintptr_t mbase = g_mem.va_base;
+	const size_t mlen = g_mem.va_len;
+	uintptr_t off = va - mbase, lstart;
+	const struct memseg_xlat *x;
+
+	if (off >= mlen || !g_map_direct) /* not memseg, or not a pa/va direct mapping */
+		return false;
+	x = &g_xlat[off >> MEMSEG_LIST_SHIFT];
+	lstart = off & ~(uintptr_t)(UDMA_MEMSEG_LIST_VA_SIZE - 1);
+	w->lbase = mbase + lstart;
+	w->llen = mlen - lstart < UDMA_MEMSEG_LIST_VA_SIZE ? mlen - lstart : UDMA_MEMSEG_LIST_VA_SIZE;
+	w->ltab = x->iova;
+	w->lshift = (unsigned int)x->shift;
+	return w->ltab != NULL;
+}
+
+/*
+ * The IOVA of a good entry of memseg memory inside one page, under the mask and
+ * inside one boundary segment, else ERROR. Caches the entry's page when the
+ * whole page is under the mask and inside one boundary segment.
+ */
+static udma_addr_t walk_page_iova(struct sg_walk *w, uintptr_t va, unsigned int len)
+{
+	uintptr_t loff = va - w->lbase, psz, pg;
+	udma_addr_t e, iova, end, p0, p1;
+
+	if (loff >= w->llen) { /* another list (or the first entry) */
+		if (!walk_list_load(w, va))
+			return UDMA_MAPPING_ERROR;
+		loff = va - w->lbase;
+	}
+	/* within one page: the first and the last byte index the same entry */
+	if (((loff ^ (loff + len - 1)) >> w->lshift) != 0)
+		return UDMA_MAPPING_ERROR;
+	e = w->ltab[loff >> w->lshift];
+	if (e == 0) /* not populated */
+		return UDMA_MAPPING_ERROR;
+	iova = (udma_addr_t)va + e - 1;
+	end = iova + len - 1;
+	if (end > w->mask || ((iova ^ end) & w->nbmask) != 0)
+		return UDMA_MAPPING_ERROR;
+	/* the whole page: [pg + delta, pg + delta + psz - 1], no wrap */
+	psz = (uintptr_t)1 << w->lshift;
+	pg = va & ~(psz - 1);
+	p0 = (udma_addr_t)pg + e - 1;
+	p1 = p0 + psz - 1;
+	if (p1 > p0 && p1 <= w->mask && ((p0 ^ p1) & w->nbmask) == 0) {
+		struct sg_page_cache *pc = &t_sg_page;
+
+		pc->pg = pg;
+		pc->psz = psz;
+		pc->delta = e - 1;
+		pc->last = p1;
+		pc->span = p0 ^ p1;
+		pc->gen = __atomic_load_n(&udma_pvt_gen, __ATOMIC_RELAXED);
+	}
+	return iova;
+}
+
+/*
+ * An entry the page cache does not cover: checked (one log line when bad), then
+ * translated through its list, else mapped by map_entry_slow() (translation
+ * across pages, registered memory, a bounce). ERROR: the walk fails at entry @i.
+ */
+static __attribute__((noinline)) udma_addr_t entry_iova(struct sg_walk *w, struct udma_sg *sg,
+							 int i)
+{
+	udma_addr_t iova;
+
+	if (entry_bad(w->dev, sg, i, w->nents))
+		return UDMA_MAPPING_ERROR;
+	sg->map_flags = 0;
+	iova = walk_page_iova(w, (uintptr_t)sg->buf, sg->length);
+	if (iova == UDMA_MAPPING_ERROR)
+		iova = map_entry_slow(w->dev, w->sgl, sg, w->dir, w->flags);
+	return iova;
+}
+
+/* past the end mark before @nents entries (or a chain link to NULL): one line */
+static __attribute__((noinline)) int walk_fail(struct sg_walk *w, struct udma_sg *sg, int i)
+{
+	if (sg == NULL)
+		entry_bad(w->dev, sg, i, w->nents);
+	release_bounces(w->dev, w->sgl, i, w->dir, false);
+	return 0;
+}
+
+/* the next output entry: it exists (it is at or before the entry being mapped) */
+static inline struct udma_sg *out_next(struct udma_sg *out)
+{
+	out++;
+	if (udma_unlikely(out->flags & UDMA_SG_CHAIN))
+		out = (struct udma_sg *)out->buf;
+	return out;
+}
+
+/* entries the loop prefetches ahead (their 40 bytes: buf, length and flags) */
+#define SG_PREFETCH 8
+
+/*
+ * Translate @sg into iova (and lm1, its length - 1): inside the cached page, one
+ * add; else entry_iova() (out of line), which may move the cache, and on failure
+ * the walk ends with nothing left mapped. A macro: the failure returns from the
+ * walk, and the hit path needs no test of the result.
+ */
+#define WALK_ENTRY(w, sg, left)                                                       \
+	do {                                                                           \
+		uintptr_t va_ = (uintptr_t)(sg)->buf, off_ = va_ - pg;                 \
+		__builtin_prefetch((const void *)((uintptr_t)(sg) +                    \
+						  SG_PREFETCH * sizeof(*(sg))));       \
+		/* length - 1: an empty entry wraps to 4 GiB - 1, which no page holds */ \
+		lm1 = (sg)->length - 1u;                                               \
+		if (udma_likely((off_ | (off_ + lm1)) < psz)) {                        \
+			(sg)->map_flags = 0;                                           \
+			iova = va_ + delta;                                            \
+		} else {                                                               \
+			iova = entry_iova((w), (sg), nents - (left));                  \
+			if (udma_unlikely(iova == UDMA_MAPPING_ERROR))                 \
+				return walk_fail((w), (sg), nents - (left));           \
+			lm1 = (sg)->length - 1u; /* checked: not empty */              \
+			pg = t_sg_page.pg;                                             \
+			psz = t_sg_page.psz;                                           \
+			delta = t_sg_page.delta;                                       \
+		}                                                                      \
+	} while (0)
+
+/* a chain link's target (out of line: the loop stays a pointer increment) */
+static __attribute__((noipa, cold)) struct udma_sg *walk_chain(struct udma_sg *link)
+{
+	return (struct udma_sg *)link->buf; /* NULL: reported as past the end */
+}
+
+/* step to the entry after @sg (chain links followed); NULL: past the end mark */
+static inline struct udma_sg *walk_next(struct udma_sg *sg)
+{
+	if (udma_unlikely(sg->flags & UDMA_SG_END))
+		return NULL;
+	sg++;
+	if (udma_unlikely(sg->flags & UDMA_SG_CHAIN))
+		sg = walk_chain(sg);
+	return sg;
+}
+
+/*
+ * pa/va: per entry a translation (or a bounce), merged as we go, in one pass.
+ * An entry inside the page the last one was in translates with one add and no
+ * other check (the page is known to be under the mask and in one boundary
+ * segment); anything else (another page or list, an empty or bad entry, a bounce)
+ * goes through entry_iova(), out of line.
+ *
+ * Two loops: until the first merge every entry is its own segment, written into
+ * itself (no output pointer); after it, the open segment stays in registers and is
+ * written into the next output entry when it closes.
  */
 static int map_sg_direct(struct udma_device *dev, struct udma_sg *sgl, int nents,
 			 enum udma_data_direction dir, unsigned long flags)
 {
-	const uintptr_t mbase = g_mem.va_base;
-	const size_t mlen = g_mem.va_len;
-	const uint64_t mask = dev->dma_mask, bmask = dev->seg_boundary;
-	const uint64_t maxseg = dev->max_seg_size;
-	struct xlat_cache xc = {0, 0, NULL, 0};
-	udma_addr_t seg_addr = 0;
-	uint64_t seg_len = 0;
-	struct udma_sg *sg, *out = sgl;
-	int i, count = 0;
+	struct sg_walk w = {
+		.dev = dev, .sgl = sgl, .nents = nents, .dir = dir, .flags = flags,
+		.mask = dev->dma_mask, .nbmask = ~dev->seg_boundary,
+	};
+	const uint64_t nbmask = w.nbmask, maxseg = dev->max_seg_size;
+	struct sg_page_cache *pc = &t_sg_page;
+	uintptr_t pg = 0, psz = 0; /* the page cache in registers (psz 0: none) */
+	udma_addr_t delta = 0, seg_addr, seg_end, iova, end;
+	struct udma_sg *sg = sgl, *out;
+	int left = nents, count;
+	unsigned int lm1;
 
-	for (i = 0, sg = sgl; i < nents; i++, sg = udma_sg_next(sg)) {
-		udma_addr_t iova = UDMA_MAPPING_ERROR;
-		unsigned int len;
+	/* the thread's cached page, when this init's and good for this device */
+	if (udma_likely(pc->gen == __atomic_load_n(&udma_pvt_gen, __ATOMIC_RELAXED) &&
+			pc->last <= w.mask && (pc->span & nbmask) == 0)) {
+		pg = pc->pg;
+		psz = pc->psz;
+		delta = pc->delta;
+	} else {
+		pc->psz = 0; /* what entry_iova() leaves there is then good for @dev */
+	}
 
-		if (udma_unlikely(entry_bad(dev, sg, i, nents)))
-			goto fail;
-		len = sg->length;
-		sg->map_flags = 0;
-		iova = one_page_iova(&xc, mbase, mlen, sg->buf, len); /* !g_map_direct: ERROR */
-		if (udma_unlikely(iova == UDMA_MAPPING_ERROR || iova + len - 1 > mask ||
-				  ((iova ^ (iova + len - 1)) & ~bmask) != 0)) {
-			iova = map_entry_slow(dev, sgl, sg, dir, flags);
-			if (iova == UDMA_MAPPING_ERROR)
-				goto fail;
-		}
+	/* until the first merge: entry k is segment k */
+	WALK_ENTRY(&w, sg, left);
+	sg->map_iova = iova;
+	sg->dma_address = iova;
+	sg->dma_length = lm1 + 1;
+	seg_addr = iova;
+	seg_end = iova + lm1 + 1;
+	for (;;) {
+		if (--left == 0)
+			return nents;
+		sg = walk_next(sg);
+		if (udma_unlikely(sg == NULL))
+			return walk_fail(&w, NULL, nents - left);
+		WALK_ENTRY(&w, sg, left);
+		end = iova + lm1;
 		sg->map_iova = iova;
-		if (count && seg_addr + seg_len == iova && seg_len + len <= maxseg &&
-		    ((seg_addr ^ (iova + len - 1)) & ~bmask) == 0) {
-			seg_len += len;
+		if (udma_unlikely(seg_end == iova && end - seg_addr < maxseg &&
+				  ((seg_addr ^ end) & nbmask) == 0)) {
+			/* merges into the previous entry's segment: the general loop */
+			count = nents - left;
+			seg_end = end + 1;
+			break;
+		}
+		sg->dma_address = iova;
+		sg->dma_length = lm1 + 1;
+		seg_addr = iova;
+		seg_end = end + 1;
+	}
+	/* out: the entry holding the open segment (the previous one, found once) */
+	out = sgl;
+	for (int k = 1; k < count; k++)
+		out = out_next(out);
+	for (;;) {
+		if (--left == 0)
+			break;
+		sg = walk_next(sg);
+		if (udma_unlikely(sg == NULL))
+			return walk_fail(&w, NULL, nents - left);
+		WALK_ENTRY(&w, sg, left);
+		end = iova + lm1;
+		sg->map_iova = iova;
+		if (seg_end == iova && end - seg_addr < maxseg && ((seg_addr ^ end) & nbmask) == 0) {
+			seg_end = end + 1;
 			continue;
 		}
-		if (count) { /* close the open segment */
-			out->dma_address = seg_addr;
-			out->dma_length = (unsigned int)seg_len;
-			out = udma_sg_next(out);
-		}
+		/* close the open segment */
+		out->dma_address = seg_addr;
+		out->dma_length = (unsigned int)(seg_end - seg_addr);
+		out = out_next(out);
 		seg_addr = iova;
-		seg_len = len;
+		seg_end = end + 1;
 		count++;
 	}
 	out->dma_address = seg_addr;
-	out->dma_length = (unsigned int)seg_len;
+	out->dma_length = (unsigned int)(seg_end - seg_addr);
 	return count;
-fail:
-	release_bounces(dev, sgl, i, dir, false);
-	return 0;
 }
 
 /* the list's own arguments; entries are checked by the walk that uses them */
