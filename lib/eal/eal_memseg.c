@@ -795,14 +795,32 @@ void memseg_fini(void)
 /* lib/dma/dma_register.c: registered memory (udma_mem_register*) */
 bool dma_reg_lookup(const void *va, size_t size, udma_addr_t *iova);
 
+/* not a memseg: registered memory (e.g. DPDK's, attached) has an IOVA too */
+static __attribute__((noinline, cold)) udma_addr_t virt2iova_reg(const void *va)
+{
+	udma_addr_t iova = UDMA_MAPPING_ERROR;
+
+	dma_reg_lookup(va, 1, &iova);
+	return iova;
+}
+
+/*
+ * memseg_virt2iova() with its hit returned at once: no stack frame, no test of
+ * the result; anything else (outside the memsegs, or not populated) goes to the
+ * registrations, out of line.
+ */
 udma_addr_t udma_virt2iova(const void *va)
 {
-	udma_addr_t iova = memseg_virt2iova(va);
+	uintptr_t off = (uintptr_t)va - g_mem.va_base;
 
-	/* not a memseg: registered memory (e.g. DPDK's, attached) has an IOVA too */
-	if (udma_unlikely(iova == UDMA_MAPPING_ERROR))
-		dma_reg_lookup(va, 1, &iova);
-	return iova;
+	if (udma_likely(off < g_mem.va_len)) {
+		const struct memseg_xlat *x = &g_xlat[off >> MEMSEG_LIST_SHIFT];
+		udma_addr_t base = x->iova[(off & (UDMA_MEMSEG_LIST_VA_SIZE - 1)) >> x->shift];
+
+		if (udma_likely(base != 0)) /* 0: not populated */
+			return (udma_addr_t)(uintptr_t)va + base - 1;
+	}
+	return virt2iova_reg(va);
 }
 
 void *udma_iova2virt(udma_addr_t iova)
