@@ -38,7 +38,7 @@ struct memseg_state g_mem = {
 	.grow_lock = PTHREAD_MUTEX_INITIALIZER,
 	.rev_lock = PTHREAD_RWLOCK_INITIALIZER,
 };
-struct memseg_xlat g_xlat[UDMA_MAX_MEMSEG_LISTS];
+struct udma_pvt_xlat UDMA_PVT_XLAT; /* g_xlat, and the reservation for the inline path */
 static udma_addr_t *g_zero_tbl; /* shared by unused lists: reads as "not populated" */
 static int g_pagemap_fd = -1;
 static unsigned int g_chunk_seq;
@@ -273,6 +273,9 @@ int memseg_init(void)
 		return -ENOMEM;
 	}
 	lists_reset();
+	/* the inline udma_virt2iova(): the tables are in place, the range goes live */
+	__atomic_store_n(&UDMA_PVT_XLAT.va_base, g_mem.va_base, __ATOMIC_RELAXED);
+	__atomic_store_n(&UDMA_PVT_XLAT.va_len, g_mem.va_len, __ATOMIC_RELEASE);
 	remove_stale_files();
 	if (g_iova_ops->sort_by_pa) {
 		g_pagemap_fd = pagemap_open();
@@ -756,6 +759,8 @@ int memseg_reserve_initial(void)
 
 void memseg_fini(void)
 {
+	/* the inline udma_virt2iova() stops reading the tables before they go */
+	__atomic_store_n(&UDMA_PVT_XLAT.va_len, 0, __ATOMIC_RELEASE);
 	for (unsigned int i = 0; i < g_mem.nr_lists; i++) {
 		struct memseg_list *l = &g_mem.lists[i];
 		size_t used = atomic_load(&l->used);
@@ -787,7 +792,7 @@ void memseg_fini(void)
 	g_mem.nr_lists = 0;
 	g_mem.total = 0;
 	memset(g_mem.lists, 0, sizeof(g_mem.lists));
-	memset(g_xlat, 0, sizeof(g_xlat));
+	memset(&UDMA_PVT_XLAT, 0, sizeof(UDMA_PVT_XLAT));
 }
 
 /* ---- public ------------------------------------------------------------ */
