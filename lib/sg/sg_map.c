@@ -104,25 +104,40 @@ struct sg_walk {
 	uintptr_t lbase, llen; /* llen 0: none */
 	const udma_addr_t *ltab;
 	unsigned int lshift;
+	/*
+	 * The page cache while the loop is out of line: an entry within [pg, pg + psz)
+	 * maps to va + delta with no other check (the page is under the mask and
+	 * inside one boundary segment). psz 0: none.
+	 */
+	uintptr_t pg, psz;
+	udma_addr_t delta;
+	udma_addr_t seg_addr;  /* until the first merge: the open segment's IOVA */
 };
 
 /*
  * The page the calling thread's last translated sg entry was in, kept across
- * calls: an entry within [pg, pg + psz) maps to va + delta. Filled only by the
- * direct path (pa/va, which holds for the whole of an init) from the memseg
- * tables, whose entries never change once populated; the init generation (bumped
- * at init and cleanup) retires it. A call uses it when the page is under the
- * device's mask and inside one of its boundary segments (last, span).
+ * calls (the walk's pg, psz, delta when it returned). Filled only by the direct
+ * path (pa/va, which holds for the whole of an init) from the memseg tables,
+ * whose entries never change once populated; the init generation (bumped at init
+ * and cleanup) retires it. A call takes it when the page is under the device's
+ * mask and inside one of its boundary segments (page_ok()).
  */
 struct sg_page_cache {
 	uintptr_t pg;
 	uintptr_t psz;        /* 0: none */
 	udma_addr_t delta;
-	udma_addr_t last;     /* the IOVA of the page's last byte */
-	udma_addr_t span;     /* first ^ last IOVA: the bits a boundary test sees */
 	unsigned int gen;     /* the init generation (udma_pvt_gen) it belongs to */
 };
 static __thread struct sg_page_cache t_sg_page __attribute__((tls_model("initial-exec")));
+
+/* [pg, pg + psz) at pg + delta: IOVAs that do not wrap, under @mask, one boundary segment */
+static inline bool page_ok(uintptr_t pg, uintptr_t psz, udma_addr_t delta, uint64_t mask,
+			   uint64_t nbmask)
+{
+	udma_addr_t p0 = (udma_addr_t)pg + delta, p1 = p0 + psz - 1;
+
+	return p1 >= p0 && p1 <= mask && ((p0 ^ p1) & nbmask) == 0;
+}
 
 /* point the list cache at the list holding @va; false when @va is not memseg memory */
 static bool walk_list_load(struct sg_walk *w, uintptr_t va)
@@ -151,7 +166,7 @@ static bool walk_list_load(struct sg_walk *w, uintptr_t va)
 static udma_addr_t walk_page_iova(struct sg_walk *w, uintptr_t va, unsigned int len)
 {
 	uintptr_t loff = va - w->lbase, psz, pg;
-	udma_addr_t e, iova, end, p0, p1;
+	udma_addr_t e, iova, end;
 
 	if (loff >= w->llen) { /* another list (or the first entry) */
 		if (!walk_list_load(w, va))
@@ -168,20 +183,13 @@ static udma_addr_t walk_page_iova(struct sg_walk *w, uintptr_t va, unsigned int 
 	end = iova + len - 1;
 	if (end > w->mask || ((iova ^ end) & w->nbmask) != 0)
 		return UDMA_MAPPING_ERROR;
-	/* the whole page: [pg + delta, pg + delta + psz - 1], no wrap */
+	/* the whole page qualifies: the next entries in it need no check */
 	psz = (uintptr_t)1 << w->lshift;
 	pg = va & ~(psz - 1);
-	p0 = (udma_addr_t)pg + e - 1;
-	p1 = p0 + psz - 1;
-	if (p1 > p0 && p1 <= w->mask && ((p0 ^ p1) & w->nbmask) == 0) {
-		struct sg_page_cache *pc = &t_sg_page;
-
-		pc->pg = pg;
-		pc->psz = psz;
-		pc->delta = e - 1;
-		pc->last = p1;
-		pc->span = p0 ^ p1;
-		pc->gen = __atomic_load_n(&udma_pvt_gen, __ATOMIC_RELAXED);
+	if (page_ok(pg, psz, e - 1, w->mask, w->nbmask)) {
+		w->pg = pg;
+		w->psz = psz;
+		w->delta = e - 1;
 	}
 	return iova;
 }
@@ -227,10 +235,12 @@ static inline struct udma_sg *out_next(struct udma_sg *out)
 #define SG_PREFETCH 8
 
 /*
- * Translate @sg into iova (and lm1, its length - 1): inside the cached page, one
- * add; else entry_iova() (out of line), which may move the cache, and on failure
- * the walk ends with nothing left mapped. A macro: the failure returns from the
- * walk, and the hit path needs no test of the result.
+ * Translate @sg into iova (and lm1, its length - 1). Inside the cached page: one
+ * add. Else, inline, the remembered list: a page of it that qualifies becomes
+ * the cached page (one table load). Anything else goes to entry_iova(), out of
+ * line, which checks the entry and may move either cache; on failure the walk
+ * ends with nothing left mapped. A macro: the failure returns from the walk, and
+ * the hit path needs no test of the result.
  */
 #define WALK_ENTRY(w, sg, left)                                                       \
 	do {                                                                           \
@@ -239,18 +249,36 @@ static inline struct udma_sg *out_next(struct udma_sg *out)
 						  SG_PREFETCH * sizeof(*(sg))));       \
 		/* length - 1: an empty entry wraps to 4 GiB - 1, which no page holds */ \
 		lm1 = (sg)->length - 1u;                                               \
-		if (udma_likely((off_ | (off_ + lm1)) < psz)) {                        \
-			(sg)->map_flags = 0;                                           \
-			iova = va_ + delta;                                            \
-		} else {                                                               \
-			iova = entry_iova((w), (sg), nents - (left));                  \
-			if (udma_unlikely(iova == UDMA_MAPPING_ERROR))                 \
-				return walk_fail((w), (sg), nents - (left));           \
-			lm1 = (sg)->length - 1u; /* checked: not empty */              \
-			pg = t_sg_page.pg;                                             \
-			psz = t_sg_page.psz;                                           \
-			delta = t_sg_page.delta;                                       \
+		if (udma_unlikely((off_ | (off_ + lm1)) >= psz)) {                     \
+			uintptr_t lo_ = va_ - (w)->lbase, psz_;                        \
+			unsigned int sh_ = (w)->lshift;                                \
+			udma_addr_t e_;                                                \
+			if (udma_likely(lo_ < (w)->llen &&                             \
+					((lo_ ^ (lo_ + lm1)) >> sh_) == 0 &&           \
+					(e_ = (w)->ltab[lo_ >> sh_]) != 0 &&           \
+					page_ok(va_ & ~(((uintptr_t)1 << sh_) - 1),    \
+						(uintptr_t)1 << sh_, e_ - 1, mask,     \
+						nbmask))) {                            \
+				psz_ = (uintptr_t)1 << sh_;                            \
+				pg = va_ & ~(psz_ - 1);                                \
+				psz = psz_;                                            \
+				delta = e_ - 1;                                        \
+			} else {                                                       \
+				(w)->pg = pg;                                          \
+				(w)->psz = psz;                                        \
+				(w)->delta = delta;                                    \
+				iova = entry_iova((w), (sg), (w)->nents - (left));     \
+				if (udma_unlikely(iova == UDMA_MAPPING_ERROR))         \
+					return walk_fail((w), (sg), (w)->nents - (left)); \
+				lm1 = (sg)->length - 1u; /* checked: not empty */      \
+				pg = (w)->pg;                                          \
+				psz = (w)->psz;                                        \
+				delta = (w)->delta;                                    \
+				break;                                                 \
+			}                                                              \
 		}                                                                      \
+		(sg)->map_flags = 0;                                                   \
+		iova = va_ + delta;                                                    \
 	} while (0)
 
 /* a chain link's target (out of line: the loop stays a pointer increment) */
@@ -281,57 +309,56 @@ static inline struct udma_sg *walk_next(struct udma_sg *sg)
  * itself (no output pointer); after it, the open segment stays in registers and is
  * written into the next output entry when it closes.
  */
-static int map_sg_direct(struct udma_device *dev, struct udma_sg *sgl, int nents,
+static __attribute__((optimize("no-tree-slp-vectorize"))) int
+map_sg_direct(struct udma_device *dev, struct udma_sg *sgl, int nents,
 			 enum udma_data_direction dir, unsigned long flags)
 {
 	struct sg_walk w = {
 		.dev = dev, .sgl = sgl, .nents = nents, .dir = dir, .flags = flags,
 		.mask = dev->dma_mask, .nbmask = ~dev->seg_boundary,
 	};
-	const uint64_t nbmask = w.nbmask, maxseg = dev->max_seg_size;
+	const uint64_t mask = w.mask, nbmask = w.nbmask, maxseg = dev->max_seg_size;
 	struct sg_page_cache *pc = &t_sg_page;
-	uintptr_t pg = 0, psz = 0; /* the page cache in registers (psz 0: none) */
-	udma_addr_t delta = 0, seg_addr, seg_end, iova, end;
+	const unsigned int gen = __atomic_load_n(&udma_pvt_gen, __ATOMIC_RELAXED);
+	/* the page cache in registers: the thread's, when this init's and good for @dev */
+	uintptr_t pg = pc->pg, psz = pc->psz;
+	udma_addr_t delta = pc->delta, seg_addr, seg_end, iova, end;
 	struct udma_sg *sg = sgl, *out;
 	int left = nents, count;
 	unsigned int lm1;
 
-	/* the thread's cached page, when this init's and good for this device */
-	if (udma_likely(pc->gen == __atomic_load_n(&udma_pvt_gen, __ATOMIC_RELAXED) &&
-			pc->last <= w.mask && (pc->span & nbmask) == 0)) {
-		pg = pc->pg;
-		psz = pc->psz;
-		delta = pc->delta;
-	} else {
-		pc->psz = 0; /* what entry_iova() leaves there is then good for @dev */
-	}
-
+	if (udma_unlikely(pc->gen != gen || !page_ok(pg, psz, delta, mask, nbmask)))
+		psz = 0;
 	/* until the first merge: entry k is segment k */
 	WALK_ENTRY(&w, sg, left);
 	sg->map_iova = iova;
 	sg->dma_address = iova;
 	sg->dma_length = lm1 + 1;
-	seg_addr = iova;
+	w.seg_addr = iova;
 	seg_end = iova + lm1 + 1;
 	for (;;) {
-		if (--left == 0)
-			return nents;
+		if (--left == 0) {
+			count = nents;
+			goto done;
+		}
 		sg = walk_next(sg);
 		if (udma_unlikely(sg == NULL))
-			return walk_fail(&w, NULL, nents - left);
+			return walk_fail(&w, NULL, w.nents - left);
 		WALK_ENTRY(&w, sg, left);
 		end = iova + lm1;
 		sg->map_iova = iova;
-		if (udma_unlikely(seg_end == iova && end - seg_addr < maxseg &&
-				  ((seg_addr ^ end) & nbmask) == 0)) {
-			/* merges into the previous entry's segment: the general loop */
-			count = nents - left;
-			seg_end = end + 1;
-			break;
+		if (udma_unlikely(seg_end == iova)) {
+			seg_addr = w.seg_addr;
+			if (end - seg_addr < maxseg && ((seg_addr ^ end) & nbmask) == 0) {
+				/* merges into the previous entry's segment: the general loop */
+				count = w.nents - left;
+				seg_end = end + 1;
+				break;
+			}
 		}
 		sg->dma_address = iova;
 		sg->dma_length = lm1 + 1;
-		seg_addr = iova;
+		w.seg_addr = iova; /* in memory: read only when the next entry is adjacent */
 		seg_end = end + 1;
 	}
 	/* out: the entry holding the open segment (the previous one, found once) */
@@ -343,7 +370,7 @@ static int map_sg_direct(struct udma_device *dev, struct udma_sg *sgl, int nents
 			break;
 		sg = walk_next(sg);
 		if (udma_unlikely(sg == NULL))
-			return walk_fail(&w, NULL, nents - left);
+			return walk_fail(&w, NULL, w.nents - left);
 		WALK_ENTRY(&w, sg, left);
 		end = iova + lm1;
 		sg->map_iova = iova;
@@ -361,6 +388,11 @@ static int map_sg_direct(struct udma_device *dev, struct udma_sg *sgl, int nents
 	}
 	out->dma_address = seg_addr;
 	out->dma_length = (unsigned int)(seg_end - seg_addr);
+done:
+	pc->pg = pg; /* the page for the thread's next call */
+	pc->psz = psz;
+	pc->delta = delta;
+	pc->gen = gen;
 	return count;
 }
 
