@@ -801,7 +801,7 @@ void memseg_fini(void)
 bool dma_reg_lookup(const void *va, size_t size, udma_addr_t *iova);
 
 /* not a memseg: registered memory (e.g. DPDK's, attached) has an IOVA too */
-static __attribute__((noinline, cold)) udma_addr_t virt2iova_reg(const void *va)
+static __attribute__((noinline, cold)) udma_addr_t virt2iova_registered(const void *va)
 {
 	udma_addr_t iova = UDMA_MAPPING_ERROR;
 
@@ -809,23 +809,14 @@ static __attribute__((noinline, cold)) udma_addr_t virt2iova_reg(const void *va)
 	return iova;
 }
 
-/*
- * memseg_virt2iova() with its hit returned at once: no stack frame, no test of
- * the result; anything else (outside the memsegs, or not populated) goes to the
- * registrations, out of line.
- */
+/* the library's copy of the inline udma_virt2iova() of udma_eal.h (and its misses) */
 udma_addr_t udma_virt2iova(const void *va)
 {
-	uintptr_t off = (uintptr_t)va - g_mem.va_base;
-
-	if (udma_likely(off < g_mem.va_len)) {
-		const struct memseg_xlat *x = &g_xlat[off >> MEMSEG_LIST_SHIFT];
-		udma_addr_t base = x->iova[(off & (UDMA_MEMSEG_LIST_VA_SIZE - 1)) >> x->shift];
-
-		if (udma_likely(base != 0)) /* 0: not populated */
-			return (udma_addr_t)(uintptr_t)va + base - 1;
-	}
-	return virt2iova_reg(va);
+	/* registered memory never meets the memseg reservation (refused there); a
+	 * tail call, so the memseg path keeps no stack frame */
+	if (udma_unlikely((uintptr_t)va - g_mem.va_base >= g_mem.va_len))
+		return virt2iova_registered(va);
+	return memseg_virt2iova(va);
 }
 
 void *udma_iova2virt(udma_addr_t iova)
