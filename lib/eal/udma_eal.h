@@ -160,7 +160,8 @@ UDMA_API void udma_thread_unregister(void);
 
 /**
  * Translate an address inside udma memory (memsegs) to its IOVA.
- * O(1): a range check, a shift, a table load and an add. Thread-safe, no syscall.
+ * O(1): a range check, a shift, a table load and an add, inline in the caller
+ * (udma_virt2iova_inline()). Thread-safe, no syscall.
  * Outside the memsegs it looks up registered memory (udma_mem_register(),
  * udma_mem_register_iova(): DPDK's memory once attached), a slower search.
  * @return the IOVA, or UDMA_MAPPING_ERROR when @p va is in neither (or registered
