@@ -197,7 +197,10 @@ struct udma_pvt_xlat {
 };
 #define UDMA_PVT_XLAT_NAME_(v, n, g) udma_pvt_xlat_v##v##_##n##x##g
 #define UDMA_PVT_XLAT_NAME(v, n, g) UDMA_PVT_XLAT_NAME_(v, n, g)
-/** @internal The symbol: udma_pvt_xlat_v<layout>_<lists>x<GiB per list>. */
+/**
+ * @internal The symbol: udma_pvt_xlat_v<layout>_<lists>x<GiB per list>, with the
+ * default options udma_pvt_xlat_v1_32x32.
+ */
 #define UDMA_PVT_XLAT                                                                 \
 	UDMA_PVT_XLAT_NAME(UDMA_PVT_XLAT_LAYOUT, UDMA_MAX_MEMSEG_LISTS, UDMA_MEMSEG_LIST_VA_GB)
 /** @internal The translation tables udma_virt2iova()'s inline path reads. */
