@@ -130,13 +130,17 @@ struct sg_page_cache {
 };
 static __thread struct sg_page_cache t_sg_page __attribute__((tls_model("initial-exec")));
 
-/* [pg, pg + psz) at pg + delta: IOVAs that do not wrap, under @mask, one boundary segment */
+/*
+ * [pg, pg + psz) at pg + delta: under @mask and inside one boundary segment. The
+ * tables hold IOVAs of real pages (below 2^57), so p1 does not wrap; psz 0 (no
+ * page) may pass, and matches no entry anyway.
+ */
 static inline bool page_ok(uintptr_t pg, uintptr_t psz, udma_addr_t delta, uint64_t mask,
 			   uint64_t nbmask)
 {
 	udma_addr_t p0 = (udma_addr_t)pg + delta, p1 = p0 + psz - 1;
 
-	return p1 >= p0 && p1 <= mask && ((p0 ^ p1) & nbmask) == 0;
+	return p1 <= mask && ((p0 ^ p1) & nbmask) == 0;
 }
 
 /* point the list cache at the list holding @va; false when @va is not memseg memory */
@@ -231,6 +235,19 @@ static inline struct udma_sg *out_next(struct udma_sg *out)
 	return out;
 }
 
+/*
+ * GCC: walk_chain() keeps its pointer argument (noipa: no argument loaded ahead in
+ * the loop), and map_sg_direct() keeps the page cache in general registers (the
+ * SLP vectoriser would pair pg and psz in an SSE register and split it per entry).
+ */
+#if defined(__clang__)
+#define SG_NOIPA __attribute__((noinline))
+#define SG_NO_SLP
+#else
+#define SG_NOIPA __attribute__((noipa))
+#define SG_NO_SLP __attribute__((optimize("no-tree-slp-vectorize")))
+#endif
+
 /* entries the loop prefetches ahead (their 40 bytes: buf, length and flags) */
 #define SG_PREFETCH 8
 
@@ -282,7 +299,7 @@ static inline struct udma_sg *out_next(struct udma_sg *out)
 	} while (0)
 
 /* a chain link's target (out of line: the loop stays a pointer increment) */
-static __attribute__((noipa, cold)) struct udma_sg *walk_chain(struct udma_sg *link)
+static SG_NOIPA __attribute__((cold)) struct udma_sg *walk_chain(struct udma_sg *link)
 {
 	return (struct udma_sg *)link->buf; /* NULL: reported as past the end */
 }
@@ -309,7 +326,7 @@ static inline struct udma_sg *walk_next(struct udma_sg *sg)
  * itself (no output pointer); after it, the open segment stays in registers and is
  * written into the next output entry when it closes.
  */
-static __attribute__((optimize("no-tree-slp-vectorize"))) int
+static SG_NO_SLP int
 map_sg_direct(struct udma_device *dev, struct udma_sg *sgl, int nents,
 			 enum udma_data_direction dir, unsigned long flags)
 {
