@@ -151,6 +151,14 @@ struct memseg_list {
 	unsigned int chunks;
 };
 
+/* a chunk a memory provider placed (udma_pvt_mem_provider_set) */
+struct prov_chunk {
+	uintptr_t va;
+	size_t len;
+	void *cookie;
+	bool seg_mapped; /* udma's IOVA mode gave the IOVAs (sim): seg_unmap at release */
+};
+
 struct memseg_state {
 	uintptr_t va_base;          /* global reservation */
 	size_t va_len;
@@ -168,6 +176,18 @@ struct memseg_state {
 	udma_addr_t *zero_tbl;      /* shared by unused lists: reads as "not populated" */
 	int pagemap_fd;             /* pa mode's /proc/self/pagemap, else -1 */
 	unsigned int chunk_seq;     /* names the chunks' hugetlbfs files */
+	/*
+	 * IOVA runs overlap when udma's heap is on a provider's memory that is also
+	 * registered at the provider's VA (DPDK memzones): the reverse map then scans,
+	 * preferring udma's own memory, instead of a binary search.
+	 */
+	bool runs_overlap;
+	struct {                    /* a memory provider: every chunk comes from it */
+		struct udma_pvt_mem_provider ops;
+		bool set;
+		struct prov_chunk *chunks;
+		size_t n, cap;
+	} prov;
 };
 /*
  * The memseg subsystem's state. The translation tables (g_xlat, below) stay apart:
