@@ -16,6 +16,7 @@
 #include <rte_memory.h>
 #include <rte_memzone.h>
 #include <rte_ring.h>
+#include <sys/wait.h>
 
 #include "test_common.h"
 #include "udma_dpdk.h"
@@ -29,6 +30,8 @@ static char *g_uargv[] = {"test_dpdk", g_umode, "-m", "16", "--log-level=2",
 /* DPDK before attach: memzones, bytes its malloc heaps hand out */
 static unsigned int g_mz0;
 static size_t g_dpdk_alloc0;
+static uintptr_t g_alone_base; /* DPDK's lowest memseg list VA in a process without udma */
+#define DPDK_BASE_VA 0x100000000ULL /* DPDK's default --base-virtaddr on 64-bit Linux */
 
 static bool is_sim(void)
 {
@@ -133,16 +136,66 @@ static const char *dpdk_files(void)
 	return name;
 }
 
-static int dpdk_init(void)
+static int dpdk_init_as(const char *who)
 {
-	char prefix[64], mode[32];
+	char prefix[80], mode[32];
 	char *argv[] = {"test_dpdk", "--no-pci", "--no-telemetry", "-l", "0", "-m", "64",
 			prefix, mode, "--log-level=lib.eal:warning", NULL};
 
-	snprintf(prefix, sizeof(prefix), "--file-prefix=udma_dpdk_%s_%s_%d", g_order, g_mode,
+	snprintf(prefix, sizeof(prefix), "--file-prefix=udma_dpdk_%s_%s_%d", who, g_mode,
 		 (int)getpid());
 	snprintf(mode, sizeof(mode), "--iova-mode=%s", strcmp(g_mode, "pa") == 0 ? "pa" : "va");
 	return rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv);
+}
+
+static int dpdk_init(void)
+{
+	return dpdk_init_as(g_order);
+}
+
+static int lowest_msl(const struct rte_memseg_list *msl, void *arg)
+{
+	uintptr_t *lo = arg;
+
+	if (!msl->external && msl->base_va != NULL && (uintptr_t)msl->base_va < *lo)
+		*lo = (uintptr_t)msl->base_va;
+	return 0;
+}
+
+/* the VA of DPDK's first memseg list (where its memory starts) */
+static uintptr_t dpdk_base(void)
+{
+	uintptr_t lo = UINTPTR_MAX;
+
+	rte_memseg_list_walk(lowest_msl, &lo);
+	return lo;
+}
+
+/* DPDK alone, in a child: where it puts its memory with nothing else in the way */
+static uintptr_t dpdk_alone_base(void)
+{
+	uintptr_t base = 0;
+	int fd[2], status;
+	pid_t pid;
+
+	if (pipe(fd) != 0)
+		return 0;
+	pid = fork();
+	if (pid == 0) {
+		close(fd[0]);
+		if (dpdk_init_as("alone") >= 0) {
+			base = dpdk_base();
+			rte_eal_cleanup();
+		}
+		_exit(write(fd[1], &base, sizeof(base)) == (ssize_t)sizeof(base) ? 0 : 1);
+	}
+	close(fd[1]);
+	if (pid < 0 || read(fd[0], &base, sizeof(base)) != (ssize_t)sizeof(base))
+		base = 0;
+	close(fd[0]);
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	return base;
 }
 
 static int group_setup(void **state)
@@ -476,6 +529,42 @@ static void test_mempool(void **state)
 	free(m);
 }
 
+/*
+ * Either order, DPDK's memory is where DPDK puts it alone (its base-virtaddr,
+ * 0x100000000 by default): udma reserves only the VA its memory takes, so a DPDK
+ * secondary process can map the primary's memory. udma's memory is outside DPDK's
+ * memseg lists, DPDK's is foreign to udma's memsegs.
+ */
+static void test_placement(void **state)
+{
+	size_t len = 2UL << 20;
+	uintptr_t base = dpdk_base();
+	uint8_t *u, *d = rte_malloc("udma_place", 4096, 4096);
+	udma_addr_t h;
+
+	(void)state;
+	assert_int_not_equal(g_alone_base, 0);
+	if (g_alone_base - DPDK_BASE_VA < (1ULL << 40)) {
+		if (base != g_alone_base)
+			fail_msg("DPDK's memory at %#lx, alone at %#lx: udma (%s) moved it",
+				 (unsigned long)base, (unsigned long)g_alone_base, g_order);
+	} else {
+		/* ASan's shadow covers DPDK's base even alone: the kernel places it */
+		printf("DPDK alone could not use its base-virtaddr (%#lx): placement not "
+		       "compared\n", (unsigned long)g_alone_base);
+	}
+	u = udma_alloc_coherent(g_dev, len, &h, UDMA_GFP_KERNEL);
+	assert_non_null(u);
+	assert_null(rte_mem_virt2memseg_list(u));
+	assert_null(rte_mem_virt2memseg_list(u + len - 1));
+	assert_non_null(d);
+	assert_non_null(rte_mem_virt2memseg_list(d));
+	if (strcmp(g_order, "udma-first") == 0 && (uintptr_t)u < base)
+		assert_true((uintptr_t)u + len <= base); /* below DPDK's, not across it */
+	udma_free_coherent(g_dev, len, u, h);
+	rte_free(d);
+}
+
 static void test_lcore(void **state)
 {
 	(void)state;
@@ -583,6 +672,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_heap),
 		cmocka_unit_test(test_rte_malloc_map),
+		cmocka_unit_test(test_placement),
 		cmocka_unit_test(test_mem_event),
 		cmocka_unit_test(test_mempool),
 		cmocka_unit_test(test_lcore),
@@ -599,5 +689,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pa mode needs root and free hugepages: skipped\n");
 		return 77;
 	}
+	g_alone_base = dpdk_alone_base(); /* before either library runs here */
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
