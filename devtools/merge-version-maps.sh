@@ -10,7 +10,7 @@ syms() { # syms NODE_PATTERN INVERT MAP...: symbol lines of matching nodes
 		/^[A-Za-z_0-9]+[ \t]*\{/ { node = $1; next }
 		/^\}/ { node = ""; next }
 		/^[ \t]*(global|local):/ { next }
-		/^[ \t]*[a-z_0-9]+;/ { m = (node ~ pat); if (inv) m = !m; if (m) print }
+		/^[ \t]*[a-z_0-9*]+;/ { m = (node ~ pat); if (inv) m = !m; if (m) print }
 	' "$@"
 }
 {

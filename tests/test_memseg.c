@@ -11,8 +11,10 @@ static void check_translation(enum t_mode m)
 	struct udma_device *d;
 	udma_addr_t h;
 	uint8_t *p;
-	int stack;
+	int stack = 0;
 
+	/* no init yet (or cleaned up): nothing translates, inline or in the library */
+	assert_int_equal(udma_virt2iova(&stack), UDMA_MAPPING_ERROR);
 	if (t_init_mode(m, "16"))
 		skip();
 	d = t_dev64("ms");
@@ -28,12 +30,24 @@ static void check_translation(enum t_mode m)
 	}
 	assert_int_equal(udma_virt2iova(&stack), UDMA_MAPPING_ERROR);
 	assert_int_equal(udma_virt2iova(NULL), UDMA_MAPPING_ERROR);
+	/* the header's inline path and the library's function agree everywhere */
+	{
+		const uint8_t *probe[] = {p, p + 4095, p + (1 << 20) - 1, (uint8_t *)&stack, NULL,
+					  p + (1ULL << 33), /* the reservation, not populated */
+					  (uint8_t *)(uintptr_t)UINTPTR_MAX};
+
+		for (size_t k = 0; k < sizeof(probe) / sizeof(probe[0]); k++)
+			assert_int_equal(udma_virt2iova(probe[k]), (udma_virt2iova)(probe[k]));
+		assert_int_equal(udma_virt2iova(p + (1ULL << 33)), UDMA_MAPPING_ERROR);
+	}
 	assert_int_equal(udma_virt2node(&stack), -1);
 	assert_null(udma_iova2virt(0xdead00000000ULL));
 	assert_int_equal(udma_virt2node(p), udma_device_numa_node(d));
 	udma_free_coherent(d, 1 << 20, p, h);
 	udma_device_destroy(d);
 	assert_int_equal(udma_eal_cleanup(), 0);
+	/* after cleanup the inline path reads no table (they are gone) */
+	assert_int_equal(udma_virt2iova(p), UDMA_MAPPING_ERROR);
 }
 
 static void test_sim(void **s)

@@ -247,16 +247,14 @@ static inline bool memseg_va_reserved(const void *va)
  * An entry holds (IOVA - VA) of its page plus one, so 0 (a NORESERVE table never
  * written) means "not populated" and a translation is va + entry - 1: one lea.
  */
-struct memseg_xlat {
-	udma_addr_t *iova;       /* the list's table (4 KiB granular in size) */
-	uint64_t shift;          /* the list's page shift */
-};
+/* the public inline udma_virt2iova() reads them (udma_eal.h: struct udma_pvt_xlat) */
+#define memseg_xlat udma_pvt_xlat_list
 
 static inline udma_addr_t xlat_entry(udma_addr_t iova, uintptr_t va)
 {
 	return iova - (udma_addr_t)va + 1;
 }
-extern struct memseg_xlat g_xlat[UDMA_MAX_MEMSEG_LISTS];
+#define g_xlat (UDMA_PVT_XLAT.list)
 
 /* The hot path: a range check, a shift, a table load and an add. */
 static inline udma_addr_t memseg_virt2iova(const void *va)

@@ -166,13 +166,75 @@ UDMA_API void udma_thread_unregister(void);
 
 /**
  * Translate an address inside udma memory (memsegs) to its IOVA.
- * O(1): a range check, a shift, a table load and an add. Thread-safe, no syscall.
+ * O(1): a range check, a shift, a table load and an add, inline in the caller
+ * (udma_virt2iova_inline()). Thread-safe, no syscall.
  * Outside the memsegs it looks up registered memory (udma_mem_register(),
  * udma_mem_register_iova(): DPDK's memory once attached), a slower search.
  * @return the IOVA, or UDMA_MAPPING_ERROR when @p va is in neither (or registered
  *         in sim mode, where its IOVA exists only per streaming mapping).
  */
 UDMA_API udma_addr_t udma_virt2iova(const void *va);
+
+/** @cond INTERNAL */
+/**
+ * @internal
+ * Version of the translation layout udma_virt2iova()'s inline path reads: struct
+ * udma_pvt_xlat, the table entries (IOVA - VA + 1 of a page, 0 when not
+ * populated), lists of UDMA_MEMSEG_LIST_VA_SIZE. Bump it with any change to them.
+ *
+ * There is no object to check it at (the pool checks its layout at creation):
+ * the version and the build's two layout options (UDMA_MAX_MEMSEG_LISTS,
+ * UDMA_MEMSEG_LIST_VA_GB) are in the name of the symbol the inline path reads,
+ * so a library with another layout does not define the symbol an application
+ * built against this one needs, and the dynamic linker refuses to start the
+ * application instead of letting it misread (or copy the wrong size).
+ */
+#define UDMA_PVT_XLAT_LAYOUT 1
+/** @internal One memseg list's translation: its table and page shift. */
+struct udma_pvt_xlat_list {
+	udma_addr_t *iova; /**< per page: IOVA - VA + 1 of the page, 0 when not populated */
+	uint64_t shift;    /**< the list's page shift */
+};
+/** @internal The memseg reservation and its lists' tables (read-only outside udma). */
+struct udma_pvt_xlat {
+	uintptr_t va_base; /**< the reservation's first VA */
+	size_t va_len;     /**< its bytes (0: not initialised) */
+	struct udma_pvt_xlat_list list[UDMA_MAX_MEMSEG_LISTS]; /**< one per UDMA_MEMSEG_LIST_VA_SIZE */
+};
+#define UDMA_PVT_XLAT_NAME_(v, n, g) udma_pvt_xlat_v##v##_##n##x##g
+#define UDMA_PVT_XLAT_NAME(v, n, g) UDMA_PVT_XLAT_NAME_(v, n, g)
+/**
+ * @internal The symbol: udma_pvt_xlat_v<layout>_<lists>x<GiB per list>, with the
+ * default options udma_pvt_xlat_v1_32x32.
+ */
+#define UDMA_PVT_XLAT                                                                 \
+	UDMA_PVT_XLAT_NAME(UDMA_PVT_XLAT_LAYOUT, UDMA_MAX_MEMSEG_LISTS, UDMA_MEMSEG_LIST_VA_GB)
+/** @internal The translation tables udma_virt2iova()'s inline path reads. */
+UDMA_API extern struct udma_pvt_xlat UDMA_PVT_XLAT;
+
+/**
+ * udma_virt2iova() with its memseg path inline: a range check, a shift, a table
+ * load and an add; anything else (registered memory, not udma's) calls the
+ * library. Applications get this whenever they call udma_virt2iova().
+ */
+static inline udma_addr_t udma_virt2iova_inline(const void *va)
+{
+	uintptr_t off = (uintptr_t)va - UDMA_PVT_XLAT.va_base;
+
+	if (udma_likely(off < UDMA_PVT_XLAT.va_len)) {
+		const struct udma_pvt_xlat_list *x =
+			&UDMA_PVT_XLAT.list[off / UDMA_MEMSEG_LIST_VA_SIZE];
+		udma_addr_t base = x->iova[(off % UDMA_MEMSEG_LIST_VA_SIZE) >> x->shift];
+
+		if (udma_likely(base != 0))
+			return (udma_addr_t)(uintptr_t)va + base - 1;
+	}
+	return (udma_virt2iova)(va);
+}
+#ifndef UDMA_BUILDING_LIB
+#define udma_virt2iova(va) udma_virt2iova_inline(va)
+#endif
+/** @endcond */
 
 /**
  * Reverse of udma_virt2iova() for memseg memory (slow path, for device models).

@@ -7,7 +7,9 @@
  * last entry of one array becomes a link to the next), and the last data entry
  * carries an end mark. udma_map_sg() translates the whole list in one pass and
  * merges IOVA-adjacent entries within the device's max segment size and segment
- * boundary; in sim mode the list gets one IOVA range.
+ * boundary; in sim mode the list gets one IOVA range. In pa/va mode an entry in
+ * the same memseg page as the one before (the calling thread's, across calls) costs
+ * a compare and an add.
  */
 #ifndef UDMA_SG_H
 #define UDMA_SG_H
