@@ -9,15 +9,23 @@
  *    no bounce): DPDK maps its memory into its container only for groups it binds
  *    itself, so attach maps it when udma's groups are the ones in the container;
  *  - udma coherent memory;
- *  - memory DPDK adds after attach (a memory event), which must stop being
- *    reachable (a DMAR fault, nothing lands) once DPDK frees it.
+ *  - memory DPDK adds after attach (a memory event), whose IOVAs must be free in
+ *    the container again once DPDK frees it (a probe page maps there).
  *
- * usage: vm_dpdk EDU-ADDR INIT-GROUP
+ * With dpdk:ADDR DPDK binds a function of its own first (rte_vfio_setup_device):
+ * its group is then in the container and DPDK maps its memory itself; attach
+ * must neither map it again nor, at detach, unmap what DPDK mapped.
+ *
+ * usage: vm_dpdk EDU-ADDR INIT-GROUP|dpdk:ADDR
  *   EDU-ADDR: an edu (64-bit dma_mask) bound to vfio-pci, opened through udma's PCI
  *             layer after attach (its group joins the container then)
  *   INIT-GROUP: another vfio-pci group, udma's --vfio-group at init
+ *   dpdk:ADDR: another vfio-pci function DPDK sets up itself before attach; udma
+ *             takes the other groups under /dev/vfio at init
  */
 #include <dirent.h>
+#include <linux/vfio.h>
+#include <sys/ioctl.h>
 #include <sys/klog.h>
 
 #include <rte_eal.h>
@@ -36,6 +44,7 @@
 static const char *g_addr;
 static struct udma_edu g_edu;
 static int g_fds_after_eal;
+static bool g_dpdk_owns, g_detached;
 
 /* fds of this process open on /dev/vfio/vfio: one per container */
 static int container_fds(void)
@@ -81,6 +90,37 @@ static int dmar_faults(void)
 	}
 	free(buf);
 	return count;
+}
+
+/*
+ * Is the IOVA page of @iova free in the container, nothing mapped there? A probe
+ * page mapped there with VFIO_IOMMU_MAP_DMA answers: it succeeds (then the device
+ * reaches the probe: checked, and it is taken back) or fails with EEXIST.
+ */
+static bool iova_unmapped(uint64_t iova)
+{
+	static uint8_t probe[4096] __attribute__((aligned(4096)));
+	struct vfio_iommu_type1_dma_map m = {
+		.argsz = sizeof(m),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (uintptr_t)probe,
+		.iova = iova & ~4095ULL,
+		.size = sizeof(probe),
+	};
+	struct vfio_iommu_type1_dma_unmap u = {.argsz = sizeof(u), .iova = m.iova, .size = m.size};
+
+	if (ioctl(rte_vfio_get_container_fd(), VFIO_IOMMU_MAP_DMA, &m) != 0) {
+		assert_int_equal(errno, EEXIST);
+		return false;
+	}
+	t_fill(probe, 1000, 61);
+	assert_int_equal(udma_edu_dma(&g_edu, UDMA_TO_DEVICE, m.iova, 0, 1000), 0);
+	memset(probe, 0, sizeof(probe));
+	assert_int_equal(udma_edu_dma(&g_edu, UDMA_FROM_DEVICE, m.iova + 2000, 0, 1000), 0);
+	assert_true(t_check(probe + 2000, 1000, 61));
+	assert_int_equal(ioctl(rte_vfio_get_container_fd(), VFIO_IOMMU_UNMAP_DMA, &u), 0);
+	assert_int_equal(u.size, sizeof(probe));
+	return true;
 }
 
 static uint64_t bounces(void)
@@ -202,18 +242,48 @@ static void test_memory_events(void **state)
 	assert_true(t_check(tail + 4096, XFER, 41));
 	assert_int_equal(dmar_faults(), faults);
 
-	/* DPDK gives the pages back: the IOMMU must not reach them any more */
+	/* DPDK gives the pages back: nothing may stay mapped at their IOVAs (the
+	 * container would keep them pinned and the device would reach freed memory) */
 	gone = rte_mem_virt2iova(tail);
+	assert_false(iova_unmapped(gone));
 	rte_free(p);
-	printf("memory events: %u registrations after rte_free\n", udma_dpdk_nr_regions());
+	printf("memory events: %u registrations after rte_free; IOVA %#llx %s\n",
+	       udma_dpdk_nr_regions(), (unsigned long long)gone,
+	       iova_unmapped(gone) ? "unmapped" : "STILL MAPPED");
 	assert_int_equal(udma_dpdk_nr_regions(), regions);
-	assert_int_equal(udma_edu_submit(&g_edu, UDMA_FROM_DEVICE, gone, 0, 256), 0);
-	assert_int_equal(udma_edu_wait(&g_edu, 0), 0);
-	for (int i = 0; i < 300 && dmar_faults() == faults; i++)
-		usleep(10000);
-	printf("DMA to freed IOVA %#llx: DMAR faults %d before, %d after\n",
-	       (unsigned long long)gone, faults, dmar_faults());
-	assert_true(dmar_faults() > faults);
+	assert_true(iova_unmapped(gone));
+}
+
+/* after udma_dpdk_detach(): what udma mapped into the container is gone (the device
+ * faults on DPDK memory), what DPDK mapped itself stays (the device reaches it) */
+static void test_detach(void **state)
+{
+	uint8_t *r = rte_malloc("vm_det", 4096, 4096);
+	uint64_t iova;
+	int faults;
+
+	(void)state;
+	assert_non_null(r);
+	iova = rte_malloc_virt2iova(r);
+	assert_false(iova_unmapped(iova));
+	assert_int_equal(udma_dpdk_detach(), 0);
+	g_detached = true;
+	printf("after detach, DPDK's IOVA %#llx is %s (%s)\n", (unsigned long long)iova,
+	       iova_unmapped(iova) ? "unmapped" : "mapped",
+	       g_dpdk_owns ? "DPDK's own mapping: must stay" : "udma's mapping: must be gone");
+	if (!g_dpdk_owns) {
+		assert_true(iova_unmapped(iova));
+	} else {
+		/* the edu driver programs any address: DPDK's IOVA, no udma mapping */
+		faults = dmar_faults();
+		t_fill(r, 2000, 51);
+		assert_int_equal(udma_edu_dma(&g_edu, UDMA_TO_DEVICE, iova, 0, 2000), 0);
+		memset(r, 0, 4096);
+		assert_int_equal(udma_edu_dma(&g_edu, UDMA_FROM_DEVICE, iova + 1000, 0, 2000), 0);
+		assert_true(t_check(r + 1000, 2000, 51));
+		assert_int_equal(dmar_faults(), faults);
+	}
+	rte_free(r);
 }
 
 static int setup(void **state)
@@ -244,27 +314,42 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_rte_malloc_both_ways),
 		cmocka_unit_test(test_rte_malloc_coherent),
 		cmocka_unit_test(test_memory_events),
+		cmocka_unit_test(test_detach),
 	};
 	char *dargv[] = {"vm_dpdk", "--no-pci", "--no-telemetry", "-l", "0", "-m", "32",
 			 "--iova-mode=va", "--file-prefix=vm_dpdk", "--log-level=lib.eal:notice",
 			 NULL};
 	char group[32];
-	char *uargv[] = {"vm_dpdk", "--iova-mode=vfio", group, "-m", "16",
-			 "--file-prefix=vm_dpdk_udma", "--log-level=6", NULL};
+	char *uargv[] = {"vm_dpdk", "--iova-mode=vfio", "-m", "16", "--file-prefix=vm_dpdk_udma",
+			 "--log-level=6", group, NULL};
+	int uargc = (int)(sizeof(uargv) / sizeof(uargv[0])) - 1;
 	int ret;
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: vm_dpdk EDU-ADDR INIT-GROUP\n");
+		fprintf(stderr, "usage: vm_dpdk EDU-ADDR INIT-GROUP|dpdk:ADDR\n");
 		return 2;
 	}
 	g_addr = argv[1];
+	g_dpdk_owns = strncmp(argv[2], "dpdk:", 5) == 0;
 	snprintf(group, sizeof(group), "--vfio-group=%s", argv[2]);
+	if (g_dpdk_owns)
+		uargc--; /* every group under /dev/vfio but DPDK's (open there: EBUSY, skipped) */
 	if (rte_eal_init((int)(sizeof(dargv) / sizeof(dargv[0])) - 1, dargv) < 0) {
 		fprintf(stderr, "vm_dpdk: rte_eal_init failed\n");
 		return 1;
 	}
 	g_fds_after_eal = container_fds();
-	if (udma_dpdk_attach((int)(sizeof(uargv) / sizeof(uargv[0])) - 1, uargv) != 0) {
+	if (g_dpdk_owns) {
+		struct vfio_device_info info = {.argsz = sizeof(info)};
+		int fd;
+
+		if (rte_vfio_setup_device("/sys/bus/pci/devices", argv[2] + 5, &fd, &info) != 0) {
+			fprintf(stderr, "vm_dpdk: rte_vfio_setup_device(%s) failed\n", argv[2] + 5);
+			return 1;
+		}
+		printf("DPDK set up %s itself: device fd %d\n", argv[2] + 5, fd);
+	}
+	if (udma_dpdk_attach(uargc, uargv) != 0) {
 		fprintf(stderr, "vm_dpdk: udma_dpdk_attach failed\n");
 		return 1;
 	}
@@ -273,7 +358,7 @@ int main(int argc, char **argv)
 	       udma_iova_mode_name(udma_iova_mode()), udma_dpdk_nr_regions());
 	ret = cmocka_run_group_tests(tests, setup, teardown);
 	printf("edu DMAs completed: %llu\n", (unsigned long long)g_edu.dmas);
-	if (udma_dpdk_detach() != 0)
+	if (!g_detached && udma_dpdk_detach() != 0)
 		ret = 1;
 	udma_eal_cleanup();
 	rte_eal_cleanup();
