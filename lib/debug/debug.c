@@ -38,21 +38,27 @@ struct cl_entry {
 	const struct dbg_entry *owner;
 };
 
-static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct dbg_entry *g_bucket[NBUCKETS];
-static struct cl_entry *g_lines[NBUCKETS];
-static struct {
+struct dbg_recent {
 	const struct udma_device *dev;
 	udma_addr_t handle;
 	enum dbg_type type;
-} g_recent[NRECENT];
-static unsigned int g_recent_n;
-static atomic_ulong g_errors;
-static char g_reports[NREPORTS][512];
-static unsigned long g_live;
-static struct {
+};
+
+/*
+ * dma-debug's state. The on/off flag the mapping paths test and the hook table
+ * live in lib/dma (g_dma_debug): the layer below calls up through them.
+ */
+static struct debug_state {
+	pthread_mutex_t lock; /* everything below but errors */
+	struct dbg_entry *bucket[NBUCKETS];
+	struct cl_entry *lines[NBUCKETS];
+	struct dbg_recent recent[NRECENT];
+	unsigned int recent_n;
+	atomic_ulong errors;
+	char reports[NREPORTS][512];
+	unsigned long live;
 	unsigned long limit; /* --dma-debug-limit: reports printed, 0 = all */
-} g_dbg_opts;
+} g_dbg = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static const char *const type_name[] = {
 	"map_single", "map_page", "map_sg", "alloc_coherent", "alloc_noncoherent", "pool_alloc",
@@ -79,15 +85,15 @@ static void where(const void *caller, char *buf, size_t len)
 static void debug_report(const char *devname, const char *call, const void *caller,
 			 const char *text)
 {
-	unsigned long n = atomic_fetch_add(&g_errors, 1);
-	unsigned long limit = g_dbg_opts.limit;
+	unsigned long n = atomic_fetch_add(&g_dbg.errors, 1);
+	unsigned long limit = g_dbg.limit;
 	char at[96];
 
 	where(caller, at, sizeof(at));
-	snprintf(g_reports[n % NREPORTS], sizeof(g_reports[0]), "device %s: %s (called from %s): %s",
-		 devname, call, at, text);
+	snprintf(g_dbg.reports[n % NREPORTS], sizeof(g_dbg.reports[0]),
+		 "device %s: %s (called from %s): %s", devname, call, at, text);
 	if (limit == 0 || n < limit)
-		udma_log(UDMA_LOG_ERR, "DMA-API: %s", g_reports[n % NREPORTS]);
+		udma_log(UDMA_LOG_ERR, "DMA-API: %s", g_dbg.reports[n % NREPORTS]);
 	else if (n == limit)
 		udma_log(UDMA_LOG_ERR, "DMA-API: further reports counted, not printed "
 			 "(--dma-debug-limit=%lu)", limit);
@@ -101,13 +107,13 @@ static unsigned int bucket(udma_addr_t handle)
 /* the live entry of @dev starting at @handle (exact), or containing it; lock held */
 static struct dbg_entry **find(const struct udma_device *dev, udma_addr_t handle, bool contain)
 {
-	for (struct dbg_entry **p = &g_bucket[bucket(handle)]; *p; p = &(*p)->next)
+	for (struct dbg_entry **p = &g_dbg.bucket[bucket(handle)]; *p; p = &(*p)->next)
 		if ((*p)->dev == dev && (*p)->handle == handle)
 			return p;
 	if (!contain)
 		return NULL;
 	for (unsigned int b = 0; b < NBUCKETS; b++)
-		for (struct dbg_entry **p = &g_bucket[b]; *p; p = &(*p)->next)
+		for (struct dbg_entry **p = &g_dbg.bucket[b]; *p; p = &(*p)->next)
 			if ((*p)->dev == dev && handle - (*p)->handle < (*p)->size)
 				return p;
 	return NULL;
@@ -136,7 +142,7 @@ static void line_add(const struct dbg_entry *e, uintptr_t line, void *arg)
 	unsigned int b = (unsigned int)(line / 64) % NBUCKETS;
 	struct cl_entry *c;
 
-	for (c = g_lines[b]; c; c = c->next)
+	for (c = g_dbg.lines[b]; c; c = c->next)
 		if (c->line == line && *clash == NULL)
 			*clash = c->owner;
 	c = malloc(sizeof(*c));
@@ -144,8 +150,8 @@ static void line_add(const struct dbg_entry *e, uintptr_t line, void *arg)
 		return;
 	c->line = line;
 	c->owner = e;
-	c->next = g_lines[b];
-	g_lines[b] = c;
+	c->next = g_dbg.lines[b];
+	g_dbg.lines[b] = c;
 }
 
 static void line_del(const struct dbg_entry *e, uintptr_t line, void *arg)
@@ -153,7 +159,7 @@ static void line_del(const struct dbg_entry *e, uintptr_t line, void *arg)
 	unsigned int b = (unsigned int)(line / 64) % NBUCKETS;
 
 	(void)arg;
-	for (struct cl_entry **p = &g_lines[b]; *p; p = &(*p)->next)
+	for (struct cl_entry **p = &g_dbg.lines[b]; *p; p = &(*p)->next)
 		if ((*p)->line == line && (*p)->owner == e) {
 			struct cl_entry *c = *p;
 
@@ -176,13 +182,13 @@ static void entry_add(struct dbg_entry *e)
 	const struct dbg_entry *clash = NULL;
 	unsigned int b = bucket(e->handle);
 
-	pthread_mutex_lock(&g_lock);
-	e->next = g_bucket[b];
-	g_bucket[b] = e;
-	g_live++;
+	pthread_mutex_lock(&g_dbg.lock);
+	e->next = g_dbg.bucket[b];
+	g_dbg.bucket[b] = e;
+	g_dbg.live++;
 	if (tracks_lines(e))
 		lines_each(e, line_add, &clash);
-	pthread_mutex_unlock(&g_lock);
+	pthread_mutex_unlock(&g_dbg.lock);
 	if (clash)
 		dbg_report(e->dev->name, type_name[e->type], e->caller,
 			   "[%p, +%zu) %s shares a cache line with the mapping of %p at iova %#llx; "
@@ -210,17 +216,17 @@ static void debug_map(struct udma_device *dev, enum dbg_type t, const void *cpu,
 
 static void recent_add(const struct dbg_entry *e)
 {
-	unsigned int i = g_recent_n++ % NRECENT;
+	unsigned int i = g_dbg.recent_n++ % NRECENT;
 
-	g_recent[i].dev = e->dev;
-	g_recent[i].handle = e->handle;
-	g_recent[i].type = e->type;
+	g_dbg.recent[i].dev = e->dev;
+	g_dbg.recent[i].handle = e->handle;
+	g_dbg.recent[i].type = e->type;
 }
 
 static bool recently_gone(const struct udma_device *dev, udma_addr_t handle)
 {
 	for (unsigned int i = 0; i < NRECENT; i++)
-		if (g_recent[i].dev == dev && g_recent[i].handle == handle)
+		if (g_dbg.recent[i].dev == dev && g_dbg.recent[i].handle == handle)
 			return true;
 	return false;
 }
@@ -232,19 +238,19 @@ static struct dbg_entry *take(struct udma_device *dev, udma_addr_t handle, const
 	struct dbg_entry **p, *e = NULL;
 	bool again = false;
 
-	pthread_mutex_lock(&g_lock);
+	pthread_mutex_lock(&g_dbg.lock);
 	p = find(dev, handle, false);
 	if (p) {
 		e = *p;
 		*p = e->next;
-		g_live--;
+		g_dbg.live--;
 		if (tracks_lines(e))
 			lines_each(e, line_del, NULL);
 		recent_add(e);
 	} else {
 		again = recently_gone(dev, handle);
 	}
-	pthread_mutex_unlock(&g_lock);
+	pthread_mutex_unlock(&g_dbg.lock);
 	if (e == NULL)
 		dbg_report(dev->name, call, caller, again ?
 			   "iova %#llx was already unmapped or freed (double unmap/free)" :
@@ -290,11 +296,11 @@ static void debug_mapping_error(struct udma_device *dev, udma_addr_t handle)
 {
 	struct dbg_entry **p;
 
-	pthread_mutex_lock(&g_lock);
+	pthread_mutex_lock(&g_dbg.lock);
 	p = find(dev, handle, false);
 	if (p)
 		(*p)->checked = true;
-	pthread_mutex_unlock(&g_lock);
+	pthread_mutex_unlock(&g_dbg.lock);
 }
 
 static void debug_sync(struct udma_device *dev, udma_addr_t handle, size_t off, size_t size, int dir,
@@ -303,11 +309,11 @@ static void debug_sync(struct udma_device *dev, udma_addr_t handle, size_t off, 
 	struct dbg_entry **p, e = {0};
 	char at[96];
 
-	pthread_mutex_lock(&g_lock);
+	pthread_mutex_lock(&g_dbg.lock);
 	p = find(dev, handle, true);
 	if (p)
 		e = **p;
-	pthread_mutex_unlock(&g_lock);
+	pthread_mutex_unlock(&g_dbg.lock);
 	if (p == NULL) {
 		dbg_report(dev->name, call, caller, "iova %#llx is not inside any live mapping",
 			   (unsigned long long)handle);
@@ -388,17 +394,17 @@ static void dbg_device_destroy(struct udma_device *dev)
 			struct dbg_entry **p, *e = NULL;
 			char at[96];
 
-			pthread_mutex_lock(&g_lock);
-			for (p = &g_bucket[b]; *p; p = &(*p)->next)
+			pthread_mutex_lock(&g_dbg.lock);
+			for (p = &g_dbg.bucket[b]; *p; p = &(*p)->next)
 				if ((*p)->dev == dev) {
 					e = *p;
 					*p = e->next;
-					g_live--;
+					g_dbg.live--;
 					if (tracks_lines(e))
 						lines_each(e, line_del, NULL);
 					break;
 				}
-			pthread_mutex_unlock(&g_lock);
+			pthread_mutex_unlock(&g_dbg.lock);
 			if (e == NULL)
 				break;
 			where(e->caller, at, sizeof(at));
@@ -412,25 +418,25 @@ static void dbg_device_destroy(struct udma_device *dev)
 
 int udma_debug_enabled(void)
 {
-	return g_dma_debug;
+	return g_dma_debug.on;
 }
 
 unsigned long udma_debug_error_count(void)
 {
-	return atomic_load(&g_errors);
+	return atomic_load(&g_dbg.errors);
 }
 
 void udma_debug_dump(FILE *f)
 {
-	unsigned long n = atomic_load(&g_errors);
+	unsigned long n = atomic_load(&g_dbg.errors);
 
 	if (f == NULL)
 		f = stdout;
-	pthread_mutex_lock(&g_lock);
-	fprintf(f, "dma-debug: %s, %lu live entries, %lu report(s)\n", g_dma_debug ? "on" : "off",
-		g_live, n);
+	pthread_mutex_lock(&g_dbg.lock);
+	fprintf(f, "dma-debug: %s, %lu live entries, %lu report(s)\n",
+		g_dma_debug.on ? "on" : "off", g_dbg.live, n);
 	for (unsigned int b = 0; b < NBUCKETS; b++)
-		for (struct dbg_entry *e = g_bucket[b]; e; e = e->next) {
+		for (struct dbg_entry *e = g_dbg.bucket[b]; e; e = e->next) {
 			char at[96];
 
 			where(e->caller, at, sizeof(at));
@@ -438,49 +444,49 @@ void udma_debug_dump(FILE *f)
 				type_name[e->type], e->cpu, e->size, (unsigned long long)e->handle,
 				dir_name(e->dir), at);
 		}
-	pthread_mutex_unlock(&g_lock);
+	pthread_mutex_unlock(&g_dbg.lock);
 	for (unsigned long i = n > NREPORTS ? n - NREPORTS : 0; i < n; i++)
-		fprintf(f, "  report %lu: %s\n", i + 1, g_reports[i % NREPORTS]);
+		fprintf(f, "  report %lu: %s\n", i + 1, g_dbg.reports[i % NREPORTS]);
 }
 
 static void dbg_clear(void)
 {
-	pthread_mutex_lock(&g_lock);
+	pthread_mutex_lock(&g_dbg.lock);
 	for (unsigned int b = 0; b < NBUCKETS; b++) {
-		while (g_bucket[b]) {
-			struct dbg_entry *e = g_bucket[b];
+		while (g_dbg.bucket[b]) {
+			struct dbg_entry *e = g_dbg.bucket[b];
 
-			g_bucket[b] = e->next;
+			g_dbg.bucket[b] = e->next;
 			free(e);
 		}
-		while (g_lines[b]) {
-			struct cl_entry *c = g_lines[b];
+		while (g_dbg.lines[b]) {
+			struct cl_entry *c = g_dbg.lines[b];
 
-			g_lines[b] = c->next;
+			g_dbg.lines[b] = c->next;
 			free(c);
 		}
 	}
-	memset(g_recent, 0, sizeof(g_recent));
-	g_recent_n = 0;
-	g_live = 0;
-	pthread_mutex_unlock(&g_lock);
+	memset(g_dbg.recent, 0, sizeof(g_dbg.recent));
+	g_dbg.recent_n = 0;
+	g_dbg.live = 0;
+	pthread_mutex_unlock(&g_dbg.lock);
 }
 
 static int dbg_init(const struct eal_config *cfg)
 {
 	dbg_clear();
-	atomic_store(&g_errors, 0);
-	g_dbg_opts.limit = (unsigned long)cfg->dma_debug_limit;
-	g_dma_debug = cfg->dma_debug;
-	if (g_dma_debug)
+	atomic_store(&g_dbg.errors, 0);
+	g_dbg.limit = (unsigned long)cfg->dma_debug_limit;
+	g_dma_debug.on = cfg->dma_debug;
+	if (g_dma_debug.on)
 		udma_log(UDMA_LOG_NOTICE, "udma_eal_init(): dma-debug on: printing the first %lu "
-			 "report(s)%s", g_dbg_opts.limit, g_dbg_opts.limit ? "" : " (all)");
+			 "report(s)%s", g_dbg.limit, g_dbg.limit ? "" : " (all)");
 	return 0;
 }
 
 static void dbg_fini(void)
 {
-	g_dma_debug = false;
+	g_dma_debug.on = false;
 	dbg_clear();
 }
 
@@ -499,7 +505,7 @@ static const struct dma_debug_ops g_debug_ops = {
 
 __attribute__((constructor)) static void dbg_register(void)
 {
-	g_dma_debug_ops = &g_debug_ops;
+	g_dma_debug.ops = &g_debug_ops;
 	eal_hook_register(&g_dbg_hook, EAL_STAGE_DEBUG);
 	dma_dev_destroy_hook_register(dbg_device_destroy);
 }

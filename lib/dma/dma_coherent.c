@@ -90,7 +90,7 @@ void *udma_alloc_coherent(struct udma_device *dev, size_t size, udma_addr_t *han
 	} else {
 		va = dma_direct_alloc(dev, size, handle, gfp, &declared);
 	}
-	if (udma_unlikely(g_dma_debug) && va)
+	if (udma_unlikely(g_dma_debug.on) && va)
 		dbg_map(dev, DBG_COHERENT, va, *handle, size, -1, DBG_CALLER);
 	return va;
 }
@@ -101,7 +101,7 @@ void udma_free_coherent(struct udma_device *dev, size_t size, void *cpu_addr, ud
 
 	if (!dma_dev_ok(dev, __func__))
 		return;
-	if (udma_unlikely(g_dma_debug))
+	if (udma_unlikely(g_dma_debug.on))
 		dbg_unmap(dev, DBG_COHERENT, handle, size, -1, __func__, DBG_CALLER);
 	if (udma_unlikely(cpu_addr == NULL || size == 0 || size > MAX_COHERENT)) {
 		UDMA_LOG(ERR, "%s: bad argument (cpu_addr %p, size %zu): ignored", dev->name,

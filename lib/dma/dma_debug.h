@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Internal: the dma-debug hooks the mapping layers (dma, sg, pool) call when
- * g_dma_debug is set. dma-debug itself (lib/debug) sits above every layer it
- * watches: it fills g_dma_debug_ops from its constructor, so nothing here depends
+ * g_dma_debug.on is set. dma-debug itself (lib/debug) sits above every layer it
+ * watches: it fills g_dma_debug.ops from its constructor, so nothing here depends
  * on it (Linux calls kernel/dma/debug.c the same way, through debug_dma_*).
  */
 #ifndef DMA_DEBUG_H
@@ -18,8 +18,6 @@
 
 struct udma_device;
 struct udma_sg;
-
-extern bool g_dma_debug;
 
 enum dbg_type { DBG_SINGLE = 0, DBG_PAGE, DBG_SG, DBG_COHERENT, DBG_NONCOHERENT, DBG_POOL };
 
@@ -43,47 +41,51 @@ struct dma_debug_ops {
 	/* the misuses reported so far (a call that reported one logs nothing more) */
 	unsigned long (*error_count)(void);
 };
-/* set by lib/debug's constructor; the hooks below run only when g_dma_debug is set */
-extern const struct dma_debug_ops *g_dma_debug_ops;
+/* The hook table's state: lib/debug fills it (ops from its constructor, on at init). */
+struct dma_debug_hooks {
+	bool on;                           /* --dma-debug: the hooks below run */
+	const struct dma_debug_ops *ops;
+};
+extern struct dma_debug_hooks g_dma_debug;
 
 static inline void dbg_map(struct udma_device *dev, enum dbg_type t, const void *cpu,
 			   udma_addr_t handle, size_t size, int dir, const void *caller)
 {
-	g_dma_debug_ops->map(dev, t, cpu, handle, size, dir, caller);
+	g_dma_debug.ops->map(dev, t, cpu, handle, size, dir, caller);
 }
 
 static inline void dbg_unmap(struct udma_device *dev, enum dbg_type t, udma_addr_t handle,
 			     size_t size, int dir, const char *call, const void *caller)
 {
-	g_dma_debug_ops->unmap(dev, t, handle, size, dir, call, caller);
+	g_dma_debug.ops->unmap(dev, t, handle, size, dir, call, caller);
 }
 
 static inline void dbg_mapping_error(struct udma_device *dev, udma_addr_t handle)
 {
-	g_dma_debug_ops->mapping_error(dev, handle);
+	g_dma_debug.ops->mapping_error(dev, handle);
 }
 
 static inline void dbg_sync(struct udma_device *dev, udma_addr_t handle, size_t off, size_t size,
 			    int dir, const char *call, const void *caller)
 {
-	g_dma_debug_ops->sync(dev, handle, off, size, dir, call, caller);
+	g_dma_debug.ops->sync(dev, handle, off, size, dir, call, caller);
 }
 
 static inline void dbg_map_sg(struct udma_device *dev, struct udma_sg *sgl, int nents, int mapped,
 			      int dir, const void *caller)
 {
-	g_dma_debug_ops->map_sg(dev, sgl, nents, mapped, dir, caller);
+	g_dma_debug.ops->map_sg(dev, sgl, nents, mapped, dir, caller);
 }
 
 static inline void dbg_unmap_sg(struct udma_device *dev, struct udma_sg *sgl, int nents, int dir,
 				const char *call, const void *caller)
 {
-	g_dma_debug_ops->unmap_sg(dev, sgl, nents, dir, call, caller);
+	g_dma_debug.ops->unmap_sg(dev, sgl, nents, dir, call, caller);
 }
 
 static inline unsigned long dbg_error_count(void)
 {
-	return g_dma_debug_ops->error_count();
+	return g_dma_debug.ops->error_count();
 }
 
 /* format and hand to dma-debug (or log, when it is not linked in) */

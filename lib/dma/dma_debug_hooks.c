@@ -6,8 +6,7 @@
 #include "dma_debug.h"
 #include "eal_private.h"
 
-bool g_dma_debug;
-const struct dma_debug_ops *g_dma_debug_ops;
+struct dma_debug_hooks g_dma_debug;
 
 void dbg_report(const char *devname, const char *call, const void *caller, const char *fmt, ...)
 {
@@ -17,8 +16,8 @@ void dbg_report(const char *devname, const char *call, const void *caller, const
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (g_dma_debug_ops)
-		g_dma_debug_ops->report(devname, call, caller, msg);
+	if (g_dma_debug.ops)
+		g_dma_debug.ops->report(devname, call, caller, msg);
 	else
 		udma_log(UDMA_LOG_ERR, "%s(): device %s: %s", call, devname, msg);
 }

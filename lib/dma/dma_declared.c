@@ -30,12 +30,9 @@ struct declared {
 	struct declared *next; /* every declared region, for the overlap check */
 };
 
-static pthread_mutex_t g_declared_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct declared *g_declared;
 
 static void declared_free(struct declared *d);
 
-static char g_pci_root[256] = "/sys/bus/pci/devices";
 
 static bool bit(const uint64_t *m, size_t i)
 {
@@ -77,7 +74,7 @@ static const char *declared_alias(const void *cpu, size_t size, const char **oth
 	*other = NULL;
 	if (memseg_va_overlaps(lo, size))
 		return "udma's own memory (coherent memory of devices)";
-	for (const struct declared *d = g_declared; d; d = d->next)
+	for (const struct declared *d = g_dma.declared; d; d = d->next)
 		if (lo < (uintptr_t)d->cpu + d->pages * PG && (uintptr_t)d->cpu < hi) {
 			*other = d->dev->name;
 			return "the declared memory of device";
@@ -87,13 +84,13 @@ static const char *declared_alias(const void *cpu, size_t size, const char **oth
 
 static void declared_unlink(struct declared *d)
 {
-	pthread_mutex_lock(&g_declared_lock);
-	for (struct declared **p = &g_declared; *p; p = &(*p)->next)
+	pthread_mutex_lock(&g_dma.declared_lock);
+	for (struct declared **p = &g_dma.declared; *p; p = &(*p)->next)
 		if (*p == d) {
 			*p = d->next;
 			break;
 		}
-	pthread_mutex_unlock(&g_declared_lock);
+	pthread_mutex_unlock(&g_dma.declared_lock);
 }
 
 static int declare(struct udma_device *dev, void *cpu, udma_addr_t dev_addr, size_t size,
@@ -136,13 +133,13 @@ static int declare(struct udma_device *dev, void *cpu, udma_addr_t dev_addr, siz
 	d->bar_len = bar_len;
 	d->dev = dev;
 	pthread_mutex_init(&d->lock, NULL);
-	pthread_mutex_lock(&g_declared_lock);
+	pthread_mutex_lock(&g_dma.declared_lock);
 	what = declared_alias(cpu, size, &other);
 	if (what == NULL) {
-		d->next = g_declared;
-		g_declared = d;
+		d->next = g_dma.declared;
+		g_dma.declared = d;
 	}
-	pthread_mutex_unlock(&g_declared_lock);
+	pthread_mutex_unlock(&g_dma.declared_lock);
 	if (what) {
 		UDMA_LOG(ERR, "%s: [%p, +%zu) overlaps %s%s%s: refused (-EBUSY)", dev->name, cpu,
 			 size, what, other ? " " : "", other ? other : "");
@@ -165,17 +162,17 @@ int udma_set_sysfs_pci_root(const char *path)
 {
 	const char *p = path ? path : "/sys/bus/pci/devices";
 
-	if (strlen(p) >= sizeof(g_pci_root)) {
+	if (strlen(p) >= sizeof(g_dma.pci_root)) {
 		UDMA_LOG(ERR, "path too long");
 		return -EINVAL;
 	}
-	memcpy(g_pci_root, p, strlen(p) + 1);
+	memcpy(g_dma.pci_root, p, strlen(p) + 1);
 	return 0;
 }
 
 const char *dma_sysfs_pci_root(void)
 {
-	return g_pci_root;
+	return g_dma.pci_root;
 }
 
 int udma_declare_coherent_bar(struct udma_device *dev, const char *pci_addr, int bar, size_t offset,
@@ -193,7 +190,7 @@ int udma_declare_coherent_bar(struct udma_device *dev, const char *pci_addr, int
 			 pci_addr ? pci_addr : "(null)", bar, offset, size);
 		return 0;
 	}
-	snprintf(path, sizeof(path), "%s/%s/resource%d", g_pci_root, pci_addr, bar);
+	snprintf(path, sizeof(path), "%s/%s/resource%d", g_dma.pci_root, pci_addr, bar);
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		UDMA_LOG(ERR, "cannot open %s: %s", path, strerror(errno));

@@ -9,9 +9,16 @@
 
 #define DEFAULT_MAX_SEG (64U * 1024)
 
-static pthread_mutex_t g_dev_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct udma_device *g_devices;
-static atomic_uint g_next_id = 1; /* 0 tags orphaned memory */
+struct dma_state g_dma = {
+	.dev_lock = PTHREAD_MUTEX_INITIALIZER,
+	.next_id = 1,
+	.reg_lock = PTHREAD_RWLOCK_INITIALIZER,
+	.declared_lock = PTHREAD_MUTEX_INITIALIZER,
+	.pci_root = "/sys/bus/pci/devices",
+	.nc_lock = PTHREAD_MUTEX_INITIALIZER,
+	.managed_lock = PTHREAD_MUTEX_INITIALIZER,
+	.fault_lock = PTHREAD_MUTEX_INITIALIZER,
+};
 
 struct udma_device *udma_device_create(const char *name, struct udma_device *parent, int numa_node)
 {
@@ -44,11 +51,11 @@ struct udma_device *udma_device_create(const char *name, struct udma_device *par
 	memcpy(dev->name, name, strlen(name) + 1);
 	dev->parent = parent;
 	dev->node = numa_node >= 0 ? numa_node : eal_topology()->cpu_node() % udma_numa_node_count();
-	dev->id = atomic_fetch_add(&g_next_id, 1);
+	dev->id = atomic_fetch_add(&g_dma.next_id, 1);
 	dev->dma_mask = dev->coherent_mask = UDMA_BIT_MASK(32);
 	dev->seg_boundary = UDMA_BIT_MASK(32);
 	dev->max_seg_size = DEFAULT_MAX_SEG;
-	dev->dma_ops = g_iova_ops->dma_ops;
+	dev->dma_ops = g_iova.ops->dma_ops;
 	if (dev->dma_ops && dev->dma_ops->attach && dev->dma_ops->attach(dev) < 0) {
 		UDMA_LOG(ERR, "%s: no memory for the device's IOMMU domain", name);
 		free(dev);
@@ -56,30 +63,24 @@ struct udma_device *udma_device_create(const char *name, struct udma_device *par
 		return NULL;
 	}
 	dev->magic = UDMA_DEV_MAGIC;
-	pthread_mutex_lock(&g_dev_lock);
-	dev->next = g_devices;
-	g_devices = dev;
-	pthread_mutex_unlock(&g_dev_lock);
+	pthread_mutex_lock(&g_dma.dev_lock);
+	dev->next = g_dma.devices;
+	g_dma.devices = dev;
+	pthread_mutex_unlock(&g_dma.dev_lock);
 	return dev;
 }
 
-#define MAX_DESTROY_HOOKS 4
-static dma_dev_destroy_fn g_destroy_hooks[MAX_DESTROY_HOOKS];
-static unsigned int g_nr_destroy_hooks;
 
 int dma_dev_destroy_hook_register(dma_dev_destroy_fn fn)
 {
-	return EAL_REGISTRY_ADD(g_destroy_hooks, g_nr_destroy_hooks, fn, "device-destroy hooks",
-				"a subsystem's hook");
+	return EAL_REGISTRY_ADD(g_dma.destroy_hooks, g_dma.nr_destroy_hooks, fn,
+				"device-destroy hooks", "a subsystem's hook");
 }
 
-#define MAX_BUSY_HOOKS 2
-static dma_dev_busy_fn g_busy_hooks[MAX_BUSY_HOOKS];
-static unsigned int g_nr_busy_hooks;
 
 int dma_dev_busy_hook_register(dma_dev_busy_fn fn)
 {
-	return EAL_REGISTRY_ADD(g_busy_hooks, g_nr_busy_hooks, fn, "device-busy hooks",
+	return EAL_REGISTRY_ADD(g_dma.busy_hooks, g_dma.nr_busy_hooks, fn, "device-busy hooks",
 				"a subsystem's hook");
 }
 
@@ -94,24 +95,24 @@ static void report_leak(void *va, size_t npages, void *arg)
 
 static void device_unlink(struct udma_device *dev)
 {
-	pthread_mutex_lock(&g_dev_lock);
-	for (struct udma_device **p = &g_devices; *p; p = &(*p)->next)
+	pthread_mutex_lock(&g_dma.dev_lock);
+	for (struct udma_device **p = &g_dma.devices; *p; p = &(*p)->next)
 		if (*p == dev) {
 			*p = dev->next;
 			break;
 		}
-	for (struct udma_device *d = g_devices; d; d = d->next)
+	for (struct udma_device *d = g_dma.devices; d; d = d->next)
 		if (d->parent == dev)
 			d->parent = NULL;
-	pthread_mutex_unlock(&g_dev_lock);
+	pthread_mutex_unlock(&g_dma.dev_lock);
 }
 
 /* the teardown itself: what the device still holds is reported and disowned */
 static void device_free(struct udma_device *dev)
 {
 	device_unlink(dev);
-	for (unsigned int i = 0; i < g_nr_destroy_hooks; i++)
-		g_destroy_hooks[i](dev);
+	for (unsigned int i = 0; i < g_dma.nr_destroy_hooks; i++)
+		g_dma.destroy_hooks[i](dev);
 	heap_for_each_alloc(dev->id, report_leak, dev);
 	heap_disown(dev->id);
 	declared_destroy(dev);
@@ -130,8 +131,8 @@ int udma_device_try_destroy(struct udma_device *dev)
 		return 0;
 	if (!dma_dev_ok(dev, "udma_device_destroy"))
 		return -EINVAL;
-	for (unsigned int i = 0; i < g_nr_busy_hooks; i++)
-		pools += g_busy_hooks[i](dev);
+	for (unsigned int i = 0; i < g_dma.nr_busy_hooks; i++)
+		pools += g_dma.busy_hooks[i](dev);
 	udma_device_stats(dev, &st);
 	if (pools || st.coherent_allocs) {
 		UDMA_LOG(ERR, "device %s is busy: %u pool(s) and %llu coherent allocation(s) "
@@ -171,7 +172,7 @@ int udma_supported(struct udma_device *dev, uint64_t mask)
 
 	if (!dma_dev_ok(dev, __func__) || mask == 0 || !udma_eal_initialized())
 		return 0;
-	lowest = g_iova_ops->min_iova();
+	lowest = g_iova.ops->min_iova();
 	return lowest != UDMA_MAPPING_ERROR && lowest + UDMA_PAGE_SIZE - 1 <= mask;
 }
 
@@ -330,9 +331,9 @@ static void dma_fini(void)
 	for (;;) {
 		struct udma_device *d;
 
-		pthread_mutex_lock(&g_dev_lock);
-		d = g_devices;
-		pthread_mutex_unlock(&g_dev_lock);
+		pthread_mutex_lock(&g_dma.dev_lock);
+		d = g_dma.devices;
+		pthread_mutex_unlock(&g_dma.dev_lock);
 		if (d == NULL)
 			break;
 		UDMA_LOG(WARNING, "device %s still exists at cleanup: destroying it", d->name);
@@ -342,8 +343,8 @@ static void dma_fini(void)
 
 static void dma_dump(FILE *f)
 {
-	pthread_mutex_lock(&g_dev_lock);
-	for (struct udma_device *d = g_devices; d; d = d->next) {
+	pthread_mutex_lock(&g_dma.dev_lock);
+	for (struct udma_device *d = g_dma.devices; d; d = d->next) {
 		struct udma_device_stats st = {0};
 
 		udma_device_stats(d, &st);
@@ -354,7 +355,7 @@ static void dma_dump(FILE *f)
 			d->max_seg_size, (unsigned long long)d->seg_boundary,
 			(unsigned long long)st.coherent_allocs, (unsigned long long)st.coherent_bytes);
 	}
-	pthread_mutex_unlock(&g_dev_lock);
+	pthread_mutex_unlock(&g_dma.dev_lock);
 }
 
 static const struct eal_hook g_dma_hook = {

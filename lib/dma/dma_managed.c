@@ -16,8 +16,6 @@ struct managed {
 	udma_addr_t handle;
 };
 
-static struct managed *g_managed;
-static pthread_mutex_t g_managed_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void *udma_dmam_alloc_coherent(struct udma_device *dev, size_t size, udma_addr_t *handle,
 			       udma_gfp_t gfp)
@@ -47,10 +45,10 @@ void *udma_dmam_alloc_coherent(struct udma_device *dev, size_t size, udma_addr_t
 	m->va = va;
 	m->size = size;
 	m->handle = *handle;
-	pthread_mutex_lock(&g_managed_lock);
-	m->next = g_managed;
-	g_managed = m;
-	pthread_mutex_unlock(&g_managed_lock);
+	pthread_mutex_lock(&g_dma.managed_lock);
+	m->next = g_dma.managed;
+	g_dma.managed = m;
+	pthread_mutex_unlock(&g_dma.managed_lock);
 	return va;
 }
 
@@ -61,15 +59,15 @@ void udma_dmam_free_coherent(struct udma_device *dev, size_t size, void *cpu_add
 
 	if (!dma_dev_ok(dev, __func__))
 		return;
-	pthread_mutex_lock(&g_managed_lock);
-	for (pp = &g_managed; *pp; pp = &(*pp)->next)
+	pthread_mutex_lock(&g_dma.managed_lock);
+	for (pp = &g_dma.managed; *pp; pp = &(*pp)->next)
 		if ((*pp)->dev == dev && (*pp)->va == cpu_addr) {
 			m = *pp;
 			if (m->size == size && m->handle == handle)
 				*pp = m->next;
 			break;
 		}
-	pthread_mutex_unlock(&g_managed_lock);
+	pthread_mutex_unlock(&g_dma.managed_lock);
 	if (m == NULL) {
 		UDMA_LOG(ERR, "%p is no managed allocation of device %s", cpu_addr, dev->name);
 		return;
@@ -87,9 +85,9 @@ void udma_dmam_free_coherent(struct udma_device *dev, size_t size, void *cpu_add
 /* device destroy: free what the device still holds, quietly (it is the contract) */
 static void managed_device_destroy(struct udma_device *dev)
 {
-	struct managed **pp = &g_managed, *done = NULL, *m;
+	struct managed **pp = &g_dma.managed, *done = NULL, *m;
 
-	pthread_mutex_lock(&g_managed_lock);
+	pthread_mutex_lock(&g_dma.managed_lock);
 	while (*pp) {
 		m = *pp;
 		if (m->dev == dev) {
@@ -100,7 +98,7 @@ static void managed_device_destroy(struct udma_device *dev)
 			pp = &m->next;
 		}
 	}
-	pthread_mutex_unlock(&g_managed_lock);
+	pthread_mutex_unlock(&g_dma.managed_lock);
 	while (done) {
 		m = done;
 		done = m->next;

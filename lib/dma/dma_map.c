@@ -58,7 +58,7 @@ static __attribute__((noinline)) bool map_args_bad(const struct udma_device *dev
 		why = "not a direction";
 	else if (size - 1 > UINTPTR_MAX - v || v + (size - 1) >= MAP_VA_LIMIT)
 		why = "the range wraps or ends beyond the address space";
-	else if (g_iova_ops == NULL)
+	else if (g_iova.ops == NULL)
 		why = "udma is not initialised";
 	if (why == NULL)
 		return false;
@@ -84,7 +84,7 @@ static __attribute__((noinline)) bool handle_args_bad(const struct udma_device *
 		why = "not a direction";
 	else if (off > UINT64_MAX - addr || size - 1 > UINT64_MAX - addr - off)
 		why = "the range wraps the IOVA space";
-	else if (g_iova_ops == NULL)
+	else if (g_iova.ops == NULL)
 		why = "udma is not initialised";
 	if (why == NULL)
 		return false;
@@ -160,7 +160,7 @@ static inline udma_addr_t map_traced(struct udma_device *dev, void *va, size_t s
 {
 	udma_addr_t iova = map_one(dev, va, size, dir, flags, fn);
 
-	if (udma_unlikely(g_dma_debug))
+	if (udma_unlikely(g_dma_debug.on))
 		dbg_map(dev, t, va, iova, size, (int)dir, caller);
 	return iova;
 }
@@ -173,7 +173,7 @@ static inline bool map_fast_ok(const struct udma_device *dev, const void *va, si
 			       enum udma_data_direction dir)
 {
 	/* size - 1 below a memseg list: not 0, and never a span that could wrap */
-	return udma_likely(g_map_direct && dma_dev_is(dev) && va != NULL &&
+	return udma_likely(g_dma.map_direct && dma_dev_is(dev) && va != NULL &&
 			   size - 1 < UDMA_MEMSEG_LIST_VA_SIZE && dma_dir_ok(dir));
 }
 
@@ -244,7 +244,7 @@ udma_addr_t udma_map_page_attrs(struct udma_device *dev, void *page, size_t offs
 
 int udma_mapping_error(struct udma_device *dev, udma_addr_t addr)
 {
-	if (udma_unlikely(g_dma_debug) && dma_dev_is(dev))
+	if (udma_unlikely(g_dma_debug.on) && dma_dev_is(dev))
 		dbg_mapping_error(dev, addr);
 	return addr == UDMA_MAPPING_ERROR;
 }
@@ -261,7 +261,7 @@ static void unmap_one(struct udma_device *dev, udma_addr_t addr, size_t size,
 
 	if (udma_unlikely(handle_args_bad(dev, addr, 0, size, dir, fn)))
 		return; /* one line: dma-debug does not report it again */
-	if (udma_unlikely(g_dma_debug)) {
+	if (udma_unlikely(g_dma_debug.on)) {
 		unsigned long n0 = dbg_error_count();
 
 		dbg_unmap(dev, t, addr, size, (int)dir, fn, caller);
@@ -307,7 +307,7 @@ void udma_unmap_single(struct udma_device *dev, udma_addr_t addr, size_t size,
 		       enum udma_data_direction dir)
 {
 	/* direct pa/va mappings hold no state: a plausible, non-bounce IOVA is done */
-	if (udma_likely(__atomic_load_n(&g_unmap_direct, __ATOMIC_RELAXED) && dma_dev_is(dev) &&
+	if (udma_likely(__atomic_load_n(&g_dma.unmap_direct, __ATOMIC_RELAXED) && dma_dev_is(dev) &&
 			addr != UDMA_MAPPING_ERROR && size - 1 < UDMA_MEMSEG_LIST_VA_SIZE &&
 			dma_dir_ok(dir) && iova_plausible(addr) && swiotlb_slot_of_iova(addr) == NULL))
 		return;
@@ -337,7 +337,7 @@ static void sync_range(struct udma_device *dev, udma_addr_t addr, size_t off, si
 
 	if (udma_unlikely(handle_args_bad(dev, addr, off, size, dir, fn)))
 		return;
-	if (udma_unlikely(g_dma_debug))
+	if (udma_unlikely(g_dma_debug.on))
 		dbg_sync(dev, addr, off, size, (int)dir, fn, caller);
 	ops = get_dma_ops(dev);
 	if (ops) {

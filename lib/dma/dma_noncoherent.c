@@ -23,9 +23,6 @@ struct nc_alloc {
 	size_t size;       /* page-rounded */
 };
 
-static pthread_mutex_t g_nc_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct nc_alloc *g_nc;
-atomic_uint g_nc_count;
 
 int udma_get_cache_alignment(void)
 {
@@ -80,11 +77,11 @@ void *dma_nc_alloc_views(struct udma_device *dev, size_t size, udma_addr_t *hand
 	}
 	a->dev = dev;
 	a->size = (size + UDMA_PAGE_SIZE - 1) & ~(UDMA_PAGE_SIZE - 1);
-	pthread_mutex_lock(&g_nc_lock);
-	a->next = g_nc;
-	g_nc = a;
-	atomic_fetch_add(&g_nc_count, 1);
-	pthread_mutex_unlock(&g_nc_lock);
+	pthread_mutex_lock(&g_dma.nc_lock);
+	a->next = g_dma.nc;
+	g_dma.nc = a;
+	atomic_fetch_add(&g_dma.nc_count, 1);
+	pthread_mutex_unlock(&g_dma.nc_lock);
 	*handle = a->handle;
 	return a->cpu;
 }
@@ -92,7 +89,7 @@ void *dma_nc_alloc_views(struct udma_device *dev, size_t size, udma_addr_t *hand
 /* the allocation holding CPU address @cpu (or device address @handle); lock held */
 static struct nc_alloc **nc_find(const void *cpu, udma_addr_t handle)
 {
-	for (struct nc_alloc **p = &g_nc; *p; p = &(*p)->next) {
+	for (struct nc_alloc **p = &g_dma.nc; *p; p = &(*p)->next) {
 		struct nc_alloc *a = *p;
 
 		if (cpu && (uint8_t *)cpu >= a->cpu && (uint8_t *)cpu < a->cpu + a->size)
@@ -120,15 +117,15 @@ void dma_nc_free_views(struct udma_device *dev, size_t size, void *cpu_addr, udm
 {
 	struct nc_alloc **p, *a = NULL;
 
-	pthread_mutex_lock(&g_nc_lock);
+	pthread_mutex_lock(&g_dma.nc_lock);
 	p = nc_find(cpu_addr, 0);
 	if (p && (*p)->cpu == cpu_addr && (*p)->handle == handle && (*p)->dev == dev &&
 	    (*p)->size == ((size + UDMA_PAGE_SIZE - 1) & ~(UDMA_PAGE_SIZE - 1))) {
 		a = *p;
 		*p = a->next;
-		atomic_fetch_sub(&g_nc_count, 1);
+		atomic_fetch_sub(&g_dma.nc_count, 1);
 	}
-	pthread_mutex_unlock(&g_nc_lock);
+	pthread_mutex_unlock(&g_dma.nc_lock);
 	if (a == NULL) {
 		UDMA_LOG(ERR, "%s: %p / %#llx (%zu bytes) is not a noncoherent allocation of this "
 			 "device: ignored", dev->name, cpu_addr, (unsigned long long)handle, size);
@@ -145,11 +142,11 @@ int udma_is_consistent(struct udma_device *dev, udma_addr_t handle)
 
 	if (!dma_dev_ok(dev, __func__))
 		return 0;
-	if (nc_ops(dev) == NULL || atomic_load(&g_nc_count) == 0)
+	if (nc_ops(dev) == NULL || atomic_load(&g_dma.nc_count) == 0)
 		return 1;
-	pthread_mutex_lock(&g_nc_lock);
+	pthread_mutex_lock(&g_dma.nc_lock);
 	nc = nc_find(NULL, handle) != NULL;
-	pthread_mutex_unlock(&g_nc_lock);
+	pthread_mutex_unlock(&g_dma.nc_lock);
 	return !nc;
 }
 
@@ -182,11 +179,11 @@ void udma_cache_sync(struct udma_device *dev, void *vaddr, size_t size,
 	}
 	if (nc_ops(dev) == NULL)
 		return; /* coherent: nothing to do */
-	pthread_mutex_lock(&g_nc_lock);
+	pthread_mutex_lock(&g_dma.nc_lock);
 	p = nc_find(vaddr, 0);
 	if (p)
 		nc_copy(*p, (size_t)((uint8_t *)vaddr - (*p)->cpu), size, dir);
-	pthread_mutex_unlock(&g_nc_lock);
+	pthread_mutex_unlock(&g_dma.nc_lock);
 	if (p == NULL)
 		UDMA_LOG(ERR, "%s: %p is not noncoherent memory: ignored", dev->name, vaddr);
 }
@@ -197,27 +194,27 @@ int dma_nc_sync_handle(udma_addr_t handle, size_t off, size_t size, enum udma_da
 	struct nc_alloc **p;
 	int ret = -ENOENT;
 
-	if (atomic_load_explicit(&g_nc_count, memory_order_relaxed) == 0)
+	if (atomic_load_explicit(&g_dma.nc_count, memory_order_relaxed) == 0)
 		return ret;
-	pthread_mutex_lock(&g_nc_lock);
+	pthread_mutex_lock(&g_dma.nc_lock);
 	p = nc_find(NULL, handle);
 	if (p)
 		ret = nc_copy(*p, (size_t)(handle - (*p)->handle) + off, size, dir);
-	pthread_mutex_unlock(&g_nc_lock);
+	pthread_mutex_unlock(&g_dma.nc_lock);
 	return ret;
 }
 
 static void nc_fini(void)
 {
-	pthread_mutex_lock(&g_nc_lock);
-	while (g_nc) {
-		struct nc_alloc *a = g_nc;
+	pthread_mutex_lock(&g_dma.nc_lock);
+	while (g_dma.nc) {
+		struct nc_alloc *a = g_dma.nc;
 
-		g_nc = a->next;
+		g_dma.nc = a->next;
 		free(a);
 	}
-	atomic_store(&g_nc_count, 0);
-	pthread_mutex_unlock(&g_nc_lock);
+	atomic_store(&g_dma.nc_count, 0);
+	pthread_mutex_unlock(&g_dma.nc_lock);
 }
 
 static const struct eal_hook g_nc_hook = {.name = "noncoherent", .fini = nc_fini};

@@ -10,6 +10,7 @@
 #include "iova_private.h"
 #include "dma_map_ops.h"
 #include "udma_dma.h"
+#include "udma_sim.h"
 
 /* internal to libudma: never exported, and reached without the GOT */
 #pragma GCC visibility push(hidden)
@@ -147,18 +148,25 @@ struct swiotlb_region {
 	int32_t *by_va;
 	size_t size;
 };
-extern struct swiotlb_region g_tlb_region;
-extern bool g_swiotlb_forced; /* --swiotlb=force, taken at the swiotlb's init stage */
+/*
+ * The swiotlb's state the inline lookups read; the slot allocator's own state
+ * (buddy lists, per-lcore magazines, counters) is g_tlb, static in dma_swiotlb.c.
+ */
+struct swiotlb_state {
+	struct swiotlb_region region;
+	bool forced; /* --swiotlb=force, taken at the swiotlb's init stage */
+};
+extern struct swiotlb_state g_swiotlb;
 
 static inline unsigned int swiotlb_hash(uint64_t key)
 {
-	return (unsigned int)((key * 0x9e3779b97f4a7c15ULL) >> (64 - g_tlb_region.hash_bits));
+	return (unsigned int)((key * 0x9e3779b97f4a7c15ULL) >> (64 - g_swiotlb.region.hash_bits));
 }
 
 /* the chunk holding @addr (an IOVA when @by_iova, else a CPU address), or -1 */
 static inline int32_t swiotlb_chunk(uint64_t addr, bool by_iova)
 {
-	const struct swiotlb_region *r = &g_tlb_region;
+	const struct swiotlb_region *r = &g_swiotlb.region;
 	uint64_t key = addr >> r->chunk_shift;
 	unsigned int mask = (1u << r->hash_bits) - 1, h;
 	const int32_t *tbl = by_iova ? r->by_iova : r->by_va;
@@ -177,7 +185,7 @@ static inline int32_t swiotlb_chunk(uint64_t addr, bool by_iova)
 
 static inline bool swiotlb_forced(void)
 {
-	return g_swiotlb_forced;
+	return g_swiotlb.forced;
 }
 
 /* the slot a pa/va handle points at, or NULL when it is not a bounce IOVA */
@@ -185,7 +193,8 @@ static inline void *swiotlb_slot_of_iova(udma_addr_t iova)
 {
 	int32_t c = swiotlb_chunk(iova, true);
 
-	return c < 0 ? NULL : g_tlb_region.chunk_va[c] + (iova - g_tlb_region.chunk_iova[c]);
+	return c < 0 ? NULL
+		     : g_swiotlb.region.chunk_va[c] + (iova - g_swiotlb.region.chunk_iova[c]);
 }
 
 static inline bool swiotlb_has_va(const void *va)
@@ -216,11 +225,57 @@ void declared_destroy(struct udma_device *dev);
 /* the sysfs PCI root udma_set_sysfs_pci_root() set (the PCI layer reads it too) */
 const char *dma_sysfs_pci_root(void);
 
+/* ---- the dma subsystem's state ------------------------------------------- */
+#define DMA_MAX_DESTROY_HOOKS 4
+#define DMA_MAX_BUSY_HOOKS 2
+
 /*
- * pa/va, bouncing not forced, dma-debug off: streaming maps of memseg memory are a
- * translation and nothing else. Set at init (after every hook), cleared at cleanup.
+ * Everything lib/dma keeps but the swiotlb (g_swiotlb and g_tlb, dma_swiotlb.c) and the
+ * dma-debug hook table (g_dma_debug, dma_debug.h); the thread-local name of the
+ * public call being logged (dma_log_call) cannot be a member. The flags the fast
+ * paths read come first, the rest (locks, lists, counters written at run time) on
+ * lines of their own.
  */
-extern bool g_map_direct;
+struct dma_state {
+	/*
+	 * pa/va, bouncing not forced, dma-debug off: streaming maps of memseg memory
+	 * are a translation and nothing else. Set at init (after every hook), cleared
+	 * at cleanup.
+	 */
+	bool map_direct;
+	/* map_direct and no registration: a pa/va unmap that is not a bounce does nothing */
+	bool unmap_direct;
+	unsigned int reg_count; /* nregs, read without the lock by reg_active() */
+
+	/* devices (dma_device.c) */
+	pthread_mutex_t dev_lock __udma_cache_aligned;
+	struct udma_device *devices;
+	atomic_uint next_id; /* 0 tags orphaned memory */
+	dma_dev_destroy_fn destroy_hooks[DMA_MAX_DESTROY_HOOKS];
+	unsigned int nr_destroy_hooks;
+	dma_dev_busy_fn busy_hooks[DMA_MAX_BUSY_HOOKS];
+	unsigned int nr_busy_hooks;
+	/* registered memory (dma_register.c), sorted by VA */
+	pthread_rwlock_t reg_lock;
+	struct reg *regs;
+	size_t nregs;
+	/* declared memory (dma_declared.c) */
+	pthread_mutex_t declared_lock;
+	struct declared *declared;
+	char pci_root[256];
+	/* noncoherent allocations (dma_noncoherent.c) */
+	pthread_mutex_t nc_lock;
+	struct nc_alloc *nc;
+	atomic_uint nc_count;
+	/* managed (devres) allocations (dma_managed.c) */
+	pthread_mutex_t managed_lock;
+	struct managed *managed;
+	/* the sim device model's fault log (dma_sim.c) */
+	pthread_mutex_t fault_lock;
+	struct udma_sim_fault faults[UDMA_SIM_FAULT_LOG];
+	unsigned long nr_faults;
+};
+extern struct dma_state g_dma;
 
 /* ---- streaming ------------------------------------------------------------- */
 static inline bool dma_dir_ok(enum udma_data_direction dir)
@@ -231,13 +286,10 @@ static inline bool dma_dir_ok(enum udma_data_direction dir)
 bool dma_reg_lookup(const void *va, size_t size, udma_addr_t *iova);
 /* live-mapping count of registered memory (dma_register.c); reg_active(): any region */
 int reg_ref(const void *va, size_t size, int delta);
-extern unsigned int g_reg_count;
 static inline bool reg_active(void)
 {
-	return __atomic_load_n(&g_reg_count, __ATOMIC_RELAXED) != 0;
+	return __atomic_load_n(&g_dma.reg_count, __ATOMIC_RELAXED) != 0;
 }
-/* g_map_direct and no registration: a pa/va unmap that is not a bounce does nothing */
-extern bool g_unmap_direct;
 
 /* the memory a direct mapping reaches is not memseg memory: registered memory */
 static inline bool reg_mem(const void *va)

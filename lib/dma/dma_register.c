@@ -29,29 +29,26 @@ struct reg {
 	bool foreign;       /* udma_mem_register_iova(): the owner pins and maps it */
 };
 
-static pthread_rwlock_t g_reg_lock = PTHREAD_RWLOCK_INITIALIZER;
-static struct reg *g_regs;
-static size_t g_nregs;
-unsigned int g_reg_count; /* g_nregs, read without the lock by reg_active() */
 
-/* after a change of g_nregs (write lock held) */
+/* after a change of g_dma.nregs (write lock held) */
 static void reg_count_update(void)
 {
-	__atomic_store_n(&g_reg_count, (unsigned int)g_nregs, __ATOMIC_RELAXED);
-	__atomic_store_n(&g_unmap_direct, g_map_direct && g_nregs == 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&g_dma.reg_count, (unsigned int)g_dma.nregs, __ATOMIC_RELAXED);
+	__atomic_store_n(&g_dma.unmap_direct, g_dma.map_direct && g_dma.nregs == 0,
+			 __ATOMIC_RELAXED);
 }
 
 /* index of the registration containing @va, or -1 (lock held) */
 static ssize_t reg_find(uintptr_t va)
 {
-	size_t lo = 0, hi = g_nregs;
+	size_t lo = 0, hi = g_dma.nregs;
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
-		if (va < g_regs[mid].va)
+		if (va < g_dma.regs[mid].va)
 			hi = mid;
-		else if (va - g_regs[mid].va >= g_regs[mid].len)
+		else if (va - g_dma.regs[mid].va >= g_dma.regs[mid].len)
 			lo = mid + 1;
 		else
 			return (ssize_t)mid;
@@ -63,8 +60,8 @@ static bool overlaps(uintptr_t va, size_t len)
 {
 	if (memseg_va_overlaps(va, len))
 		return true;
-	for (size_t i = 0; i < g_nregs; i++)
-		if (va < g_regs[i].va + g_regs[i].len && g_regs[i].va < va + len)
+	for (size_t i = 0; i < g_dma.nregs; i++)
+		if (va < g_dma.regs[i].va + g_dma.regs[i].len && g_dma.regs[i].va < va + len)
 			return true;
 	return false;
 }
@@ -73,15 +70,16 @@ static int reg_translate_pages(struct reg *r)
 {
 	int fd;
 
-	if (g_iova_ops->remaps)
+	if (g_iova.ops->remaps)
 		return 0; /* sim: the IOMMU maps it per streaming mapping */
 	r->iova = malloc((r->len / PG) * sizeof(*r->iova));
 	if (r->iova == NULL)
 		return -ENOMEM;
-	if (g_iova_ops->mode != UDMA_IOVA_PA) {
+	if (g_iova.ops->mode != UDMA_IOVA_PA) {
 		udma_addr_t base = r->va;
 		/* an IOMMU (vfio) maps the region: at IOVA = VA, or at an IOVA it allocates */
-		int ret = g_iova_ops->reg_map ? g_iova_ops->reg_map((void *)r->va, r->len, &base) : 0;
+		int ret = g_iova.ops->reg_map ? g_iova.ops->reg_map((void *)r->va, r->len, &base)
+					      : 0;
 
 		for (size_t i = 0; i < r->len / PG; i++)
 			r->iova[i] = base + i * PG;
@@ -103,17 +101,17 @@ static int reg_translate_pages(struct reg *r)
 
 static int reg_insert(const struct reg *r)
 {
-	struct reg *n = realloc(g_regs, (g_nregs + 1) * sizeof(*n));
+	struct reg *n = realloc(g_dma.regs, (g_dma.nregs + 1) * sizeof(*n));
 	size_t i = 0;
 
 	if (n == NULL)
 		return -ENOMEM;
-	g_regs = n;
-	while (i < g_nregs && g_regs[i].va < r->va)
+	g_dma.regs = n;
+	while (i < g_dma.nregs && g_dma.regs[i].va < r->va)
 		i++;
-	memmove(&g_regs[i + 1], &g_regs[i], (g_nregs - i) * sizeof(*g_regs));
-	g_regs[i] = *r;
-	g_nregs++;
+	memmove(&g_dma.regs[i + 1], &g_dma.regs[i], (g_dma.nregs - i) * sizeof(*g_dma.regs));
+	g_dma.regs[i] = *r;
+	g_dma.nregs++;
 	reg_count_update();
 	return 0;
 }
@@ -139,9 +137,9 @@ static int reg_add(void *va, size_t len, bool given, udma_addr_t iova)
 	r.va = (uintptr_t)va & ~(PG - 1);
 	r.len = (((uintptr_t)va + len + PG - 1) & ~(PG - 1)) - r.va;
 	r.foreign = given;
-	pthread_rwlock_wrlock(&g_reg_lock);
+	pthread_rwlock_wrlock(&g_dma.reg_lock);
 	if (overlaps(r.va, r.len)) {
-		pthread_rwlock_unlock(&g_reg_lock);
+		pthread_rwlock_unlock(&g_dma.reg_lock);
 		UDMA_LOG(ERR, "[%p, +%zu) overlaps the memsegs or a registration", va, len);
 		return -EBUSY;
 	}
@@ -150,14 +148,14 @@ static int reg_add(void *va, size_t len, bool given, udma_addr_t iova)
 		 * the translation is of the page that stays, not of the shared zero page */
 		madvise((void *)r.va, r.len, MADV_POPULATE_WRITE_);
 		if (mlock((void *)r.va, r.len) != 0) {
-			pthread_rwlock_unlock(&g_reg_lock);
+			pthread_rwlock_unlock(&g_dma.reg_lock);
 			UDMA_LOG(ERR, "cannot pin [%p, +%zu): %s (RLIMIT_MEMLOCK?)", va, len,
 				 strerror(errno));
 			return -ENOMEM;
 		}
 	}
 	ret = given ? reg_translate_given(&r, iova) : reg_translate_pages(&r);
-	mapped = ret == 0 && r.iova && !given && g_iova_ops->reg_map;
+	mapped = ret == 0 && r.iova && !given && g_iova.ops->reg_map;
 	if (ret == 0 && r.iova)
 		ret = iova_runs_add(-1, r.va, r.iova, r.len / PG, PG);
 	if (ret == 0)
@@ -166,13 +164,13 @@ static int reg_add(void *va, size_t len, bool given, udma_addr_t iova)
 		if (r.iova)
 			iova_runs_remove(r.va, r.len);
 		if (mapped)
-			g_iova_ops->reg_unmap((void *)r.va, r.len);
+			g_iova.ops->reg_unmap((void *)r.va, r.len);
 		free(r.iova);
 		if (!given)
 			munlock((void *)r.va, r.len);
 		UDMA_LOG(ERR, "cannot register [%p, +%zu): %s", va, len, strerror(-ret));
 	}
-	pthread_rwlock_unlock(&g_reg_lock);
+	pthread_rwlock_unlock(&g_dma.reg_lock);
 	return ret;
 }
 
@@ -200,9 +198,9 @@ int udma_mem_register_iova(void *va, size_t len, udma_addr_t iova, size_t pgsz)
 			 pgsz);
 		return -EINVAL;
 	}
-	if (g_iova_ops->remaps && g_iova_ops->mode != UDMA_IOVA_VFIO) {
+	if (g_iova.ops->remaps && g_iova.ops->mode != UDMA_IOVA_VFIO) {
 		UDMA_LOG(ERR, "[%p, +%zu): the %s IOMMU allocates its own IOVAs; use "
-			 "udma_mem_register()", va, len, g_iova_ops->name);
+			 "udma_mem_register()", va, len, g_iova.ops->name);
 		return -ENOTSUP;
 	}
 	return reg_add(va, len, true, iova);
@@ -210,15 +208,15 @@ int udma_mem_register_iova(void *va, size_t len, udma_addr_t iova, size_t pgsz)
 
 static void reg_drop(size_t i)
 {
-	struct reg r = g_regs[i];
+	struct reg r = g_dma.regs[i];
 
-	memmove(&g_regs[i], &g_regs[i + 1], (g_nregs - i - 1) * sizeof(*g_regs));
-	g_nregs--;
+	memmove(&g_dma.regs[i], &g_dma.regs[i + 1], (g_dma.nregs - i - 1) * sizeof(*g_dma.regs));
+	g_dma.nregs--;
 	reg_count_update();
 	if (r.iova)
 		iova_runs_remove(r.va, r.len);
-	if (r.iova && !r.foreign && g_iova_ops->reg_unmap)
-		g_iova_ops->reg_unmap((void *)r.va, r.len);
+	if (r.iova && !r.foreign && g_iova.ops->reg_unmap)
+		g_iova.ops->reg_unmap((void *)r.va, r.len);
 	free(r.iova);
 	if (!r.foreign)
 		munlock((void *)r.va, r.len);
@@ -236,23 +234,23 @@ int udma_mem_unregister(void *va, size_t len)
 		UDMA_LOG(ERR, "bad argument (va %p, len %zu)", va, len);
 		return -EINVAL;
 	}
-	pthread_rwlock_wrlock(&g_reg_lock);
+	pthread_rwlock_wrlock(&g_dma.reg_lock);
 	i = reg_find(start);
 	if (i < 0) {
 		ret = -EINVAL;
 		UDMA_LOG(ERR, "[%p, +%zu) is not registered", va, len);
-	} else if (g_regs[i].va != start || g_regs[i].len != alen) {
+	} else if (g_dma.regs[i].va != start || g_dma.regs[i].len != alen) {
 		ret = -ERANGE;
 		UDMA_LOG(ERR, "[%p, +%zu) is part of a registration [%#lx, +%zu): unregister it whole",
-			 va, len, (unsigned long)g_regs[i].va, g_regs[i].len);
-	} else if ((live = atomic_load(&g_regs[i].live)) != 0) {
+			 va, len, (unsigned long)g_dma.regs[i].va, g_dma.regs[i].len);
+	} else if ((live = atomic_load(&g_dma.regs[i].live)) != 0) {
 		ret = -EBUSY;
 		UDMA_LOG(ERR, "[%p, +%zu) has %ld live streaming mapping%s: unmap first", va, len,
 			 live, live == 1 ? "" : "s");
 	} else {
 		reg_drop((size_t)i);
 	}
-	pthread_rwlock_unlock(&g_reg_lock);
+	pthread_rwlock_unlock(&g_dma.reg_lock);
 	return ret;
 }
 
@@ -267,12 +265,12 @@ bool dma_reg_lookup(const void *va, size_t size, udma_addr_t *iova)
 	ssize_t i;
 
 	*iova = UDMA_MAPPING_ERROR;
-	if (g_nregs == 0)
+	if (g_dma.nregs == 0)
 		return false;
-	pthread_rwlock_rdlock(&g_reg_lock);
+	pthread_rwlock_rdlock(&g_dma.reg_lock);
 	i = reg_find(v);
-	if (i >= 0 && v + size <= g_regs[i].va + g_regs[i].len) {
-		const struct reg *r = &g_regs[i];
+	if (i >= 0 && v + size <= g_dma.regs[i].va + g_dma.regs[i].len) {
+		const struct reg *r = &g_dma.regs[i];
 		size_t p0 = (v - r->va) / PG, p1 = (v + size - 1 - r->va) / PG;
 
 		found = true;
@@ -283,7 +281,7 @@ bool dma_reg_lookup(const void *va, size_t size, udma_addr_t *iova)
 					*iova = UDMA_MAPPING_ERROR;
 		}
 	}
-	pthread_rwlock_unlock(&g_reg_lock);
+	pthread_rwlock_unlock(&g_dma.reg_lock);
 	return found;
 }
 
@@ -299,10 +297,10 @@ int reg_ref(const void *va, size_t size, int delta)
 	int ret = -ENOENT;
 	ssize_t i;
 
-	pthread_rwlock_rdlock(&g_reg_lock);
+	pthread_rwlock_rdlock(&g_dma.reg_lock);
 	i = reg_find(v);
-	if (i >= 0 && size <= g_regs[i].va + g_regs[i].len - v) {
-		struct reg *r = &g_regs[i];
+	if (i >= 0 && size <= g_dma.regs[i].va + g_dma.regs[i].len - v) {
+		struct reg *r = &g_dma.regs[i];
 		long n = atomic_load(&r->live);
 
 		ret = 0;
@@ -313,7 +311,7 @@ int reg_ref(const void *va, size_t size, int delta)
 			}
 		} while (!atomic_compare_exchange_weak(&r->live, &n, n + delta));
 	}
-	pthread_rwlock_unlock(&g_reg_lock);
+	pthread_rwlock_unlock(&g_dma.reg_lock);
 	if (ret == -EINVAL)
 		UDMA_LOG(ERR, "unmap of registered [%p, +%zu) that has no live mapping: ignored",
 			 va, size);
@@ -322,15 +320,15 @@ int reg_ref(const void *va, size_t size, int delta)
 
 static void reg_fini(void)
 {
-	pthread_rwlock_wrlock(&g_reg_lock);
-	while (g_nregs) {
+	pthread_rwlock_wrlock(&g_dma.reg_lock);
+	while (g_dma.nregs) {
 		UDMA_LOG(WARNING, "registration [%#lx, +%zu) still there at cleanup: dropped",
-			 (unsigned long)g_regs[0].va, g_regs[0].len);
+			 (unsigned long)g_dma.regs[0].va, g_dma.regs[0].len);
 		reg_drop(0);
 	}
-	free(g_regs);
-	g_regs = NULL;
-	pthread_rwlock_unlock(&g_reg_lock);
+	free(g_dma.regs);
+	g_dma.regs = NULL;
+	pthread_rwlock_unlock(&g_dma.reg_lock);
 }
 
 static const struct eal_hook g_reg_hook = {.name = "mem_register", .fini = reg_fini};

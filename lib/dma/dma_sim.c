@@ -11,29 +11,26 @@
 #include "iova_private.h"
 #include "udma_sim.h"
 
-static pthread_mutex_t g_fault_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct udma_sim_fault g_faults[UDMA_SIM_FAULT_LOG];
-static unsigned long g_nr_faults;
 
 void dma_sim_reset(void)
 {
-	pthread_mutex_lock(&g_fault_lock);
-	g_nr_faults = 0;
-	memset(g_faults, 0, sizeof(g_faults));
-	pthread_mutex_unlock(&g_fault_lock);
+	pthread_mutex_lock(&g_dma.fault_lock);
+	g_dma.nr_faults = 0;
+	memset(g_dma.faults, 0, sizeof(g_dma.faults));
+	pthread_mutex_unlock(&g_dma.fault_lock);
 }
 
 static int fault(const struct udma_device *dev, udma_addr_t iova, int write, int reason)
 {
 	struct udma_sim_fault *f;
 
-	pthread_mutex_lock(&g_fault_lock);
-	f = &g_faults[g_nr_faults++ % UDMA_SIM_FAULT_LOG];
+	pthread_mutex_lock(&g_dma.fault_lock);
+	f = &g_dma.faults[g_dma.nr_faults++ % UDMA_SIM_FAULT_LOG];
 	f->iova = iova;
 	f->write = write;
 	f->reason = reason;
 	memcpy(f->device, dev->name, sizeof(f->device));
-	pthread_mutex_unlock(&g_fault_lock);
+	pthread_mutex_unlock(&g_dma.fault_lock);
 	udma_log(UDMA_LOG_WARNING, "DMA fault: device %s %s at iova %#llx: %s", dev->name,
 		 write ? "write" : "read", (unsigned long long)iova,
 		 reason == -ERANGE ? "above the device's DMA mask" :
@@ -58,7 +55,7 @@ static int resolve(const struct udma_device *dev, udma_addr_t iova, int write, v
 		return 0;
 	if (ops && ops->resolve)
 		return ops->resolve(dev, iova, write, va, contig);
-	return g_iova_ops->dev_resolve(iova, write, va, contig);
+	return g_iova.ops->dev_resolve(iova, write, va, contig);
 }
 
 static int dev_access(struct udma_device *dev, udma_addr_t iova, void *buf, size_t len, int write,
@@ -114,9 +111,9 @@ unsigned long udma_sim_fault_count(void)
 {
 	unsigned long n;
 
-	pthread_mutex_lock(&g_fault_lock);
-	n = g_nr_faults;
-	pthread_mutex_unlock(&g_fault_lock);
+	pthread_mutex_lock(&g_dma.fault_lock);
+	n = g_dma.nr_faults;
+	pthread_mutex_unlock(&g_dma.fault_lock);
 	return n;
 }
 
@@ -126,11 +123,11 @@ unsigned int udma_sim_fault_log(struct udma_sim_fault *out, unsigned int n)
 
 	if (out == NULL)
 		return 0;
-	pthread_mutex_lock(&g_fault_lock);
-	while (got < n && got < g_nr_faults && got < UDMA_SIM_FAULT_LOG) {
-		out[got] = g_faults[(g_nr_faults - 1 - got) % UDMA_SIM_FAULT_LOG];
+	pthread_mutex_lock(&g_dma.fault_lock);
+	while (got < n && got < g_dma.nr_faults && got < UDMA_SIM_FAULT_LOG) {
+		out[got] = g_dma.faults[(g_dma.nr_faults - 1 - got) % UDMA_SIM_FAULT_LOG];
 		got++;
 	}
-	pthread_mutex_unlock(&g_fault_lock);
+	pthread_mutex_unlock(&g_dma.fault_lock);
 	return got;
 }

@@ -65,7 +65,6 @@ static struct {
 	struct lcore_mags *mags; /* UDMA_MAX_LCORES */
 	struct tlb_counters *cnt; /* UDMA_MAX_LCORES + 1 (shared, atomic) */
 	atomic_size_t failures;
-	bool forced;
 } g_tlb;
 
 static inline void tlb_lock(void)
@@ -244,7 +243,7 @@ static inline uint8_t *slot_va(int32_t i)
 {
 	uint32_t u = (uint32_t)i;
 
-	return g_tlb_region.chunk_va[u >> g_tlb.chunk_slot_shift] +
+	return g_swiotlb.region.chunk_va[u >> g_tlb.chunk_slot_shift] +
 	       ((size_t)(u & (g_tlb.per_chunk - 1)) << SLOT_SHIFT);
 }
 
@@ -252,7 +251,7 @@ static inline udma_addr_t slot_iova(int32_t i)
 {
 	uint32_t u = (uint32_t)i;
 
-	return g_tlb_region.chunk_iova[u >> g_tlb.chunk_slot_shift] +
+	return g_swiotlb.region.chunk_iova[u >> g_tlb.chunk_slot_shift] +
 	       ((udma_addr_t)(u & (g_tlb.per_chunk - 1)) << SLOT_SHIFT);
 }
 
@@ -264,7 +263,7 @@ static int32_t slot_index(const void *va)
 
 	if (c < 0)
 		return -1;
-	off = (size_t)((const uint8_t *)va - g_tlb_region.chunk_va[c]);
+	off = (size_t)((const uint8_t *)va - g_swiotlb.region.chunk_va[c]);
 	if (off & (SLOT - 1))
 		return -1;
 	return (int32_t)(((uint32_t)c << g_tlb.chunk_slot_shift) + (uint32_t)(off >> SLOT_SHIFT));
@@ -280,8 +279,7 @@ static inline void count_bounce(void)
 		__atomic_fetch_add(&g_tlb.cnt[UDMA_MAX_LCORES].bounces, 1, __ATOMIC_RELAXED);
 }
 
-struct swiotlb_region g_tlb_region;
-bool g_swiotlb_forced;
+struct swiotlb_state g_swiotlb;
 
 void *swiotlb_bounce(const struct udma_device *dev, void *orig, size_t size,
 		     enum udma_data_direction dir, bool copy, udma_addr_t *iova_out)
@@ -399,14 +397,14 @@ int udma_swiotlb_stats(struct udma_swiotlb_stats *st)
 		return -EINVAL;
 	}
 	memset(st, 0, sizeof(*st));
-	st->size = g_tlb_region.size;
+	st->size = g_swiotlb.region.size;
 	for (uint32_t i = 0; i < g_tlb.nslots; i++)
 		if (g_tlb.s[i].order >= 0 && !g_tlb.s[i].free_head)
 			st->used += SLOT << g_tlb.s[i].order;
 	for (unsigned int i = 0; g_tlb.cnt && i <= UDMA_MAX_LCORES; i++)
 		st->bounces += __atomic_load_n(&g_tlb.cnt[i].bounces, __ATOMIC_RELAXED);
 	st->failures = atomic_load(&g_tlb.failures);
-	st->forced = g_tlb.forced;
+	st->forced = g_swiotlb.forced;
 	return 0;
 }
 
@@ -414,7 +412,7 @@ int udma_swiotlb_stats(struct udma_swiotlb_stats *st)
 
 static void region_free(void)
 {
-	struct swiotlb_region *r = &g_tlb_region;
+	struct swiotlb_region *r = &g_swiotlb.region;
 
 	for (unsigned int c = 0; r->chunk_va && c < r->nchunks; c++)
 		heap_free(r->chunk_va[c], (size_t)1 << (r->chunk_shift - UDMA_PAGE_SHIFT), 0);
@@ -427,7 +425,7 @@ static void region_free(void)
 
 static void region_index(void)
 {
-	struct swiotlb_region *r = &g_tlb_region;
+	struct swiotlb_region *r = &g_swiotlb.region;
 	unsigned int mask = (1u << r->hash_bits) - 1;
 
 	for (unsigned int i = 0; i <= mask; i++)
@@ -448,7 +446,7 @@ static void region_index(void)
 /* the whole region in IOVA-contiguous chunks of 1 << shift under @mask, or nothing */
 static bool region_try(size_t size, unsigned int shift, uint64_t mask)
 {
-	struct swiotlb_region *r = &g_tlb_region;
+	struct swiotlb_region *r = &g_swiotlb.region;
 	size_t pages = (size_t)1 << (shift - UDMA_PAGE_SHIFT);
 	int node = eal_topology_cpu_node();
 
@@ -496,7 +494,7 @@ static bool region_alloc(size_t size)
 		if (region_try(size, shift, ~0ULL)) {
 			UDMA_LOG_AS(NOTICE, "udma_eal_init", "swiotlb: no memory below 4 GiB of IOVA in "
 				    "%s mode: the bounce region is above it, out of reach of 32-bit "
-				    "devices", g_iova_ops->name);
+				    "devices", g_iova.ops->name);
 			return true;
 		}
 	return false;
@@ -507,22 +505,21 @@ static int swiotlb_setup(const struct eal_config *cfg)
 	size_t size = (size_t)cfg->swiotlb_size & ~(((size_t)2 << 20) - 1);
 
 	memset(&g_tlb, 0, sizeof(g_tlb));
-	g_tlb.forced = cfg->swiotlb == SWIOTLB_FORCE;
-	g_swiotlb_forced = g_tlb.forced;
+	g_swiotlb.forced = cfg->swiotlb == SWIOTLB_FORCE;
 	if (cfg->swiotlb == SWIOTLB_OFF)
 		return 0;
 	if (size == 0)
 		size = 2UL << 20;
 	if (!region_alloc(size)) {
-		bool must = g_tlb.forced || cfg->swiotlb_size_set; /* asked for: an error */
+		bool must = g_swiotlb.forced || cfg->swiotlb_size_set; /* asked for: an error */
 
 		udma_log(must ? UDMA_LOG_ERR : UDMA_LOG_NOTICE, "udma_eal_init(): swiotlb: cannot "
 			 "reserve %zu MiB%s", size >> 20, must ? " (--swiotlb=off runs without bouncing)" :
 			 ": bouncing off");
 		return must ? -ENOMEM : 0;
 	}
-	g_tlb.per_chunk = (uint32_t)(((size_t)1 << g_tlb_region.chunk_shift) >> SLOT_SHIFT);
-	g_tlb.chunk_slot_shift = g_tlb_region.chunk_shift - SLOT_SHIFT;
+	g_tlb.per_chunk = (uint32_t)(((size_t)1 << g_swiotlb.region.chunk_shift) >> SLOT_SHIFT);
+	g_tlb.chunk_slot_shift = g_swiotlb.region.chunk_shift - SLOT_SHIFT;
 	g_tlb.max_order = MAX_ORDER;
 	while ((1u << g_tlb.max_order) > g_tlb.per_chunk)
 		g_tlb.max_order--;
@@ -551,26 +548,24 @@ static void swiotlb_teardown(void)
 	free(g_tlb.mags);
 	free(g_tlb.cnt);
 	memset(&g_tlb, 0, sizeof(g_tlb));
-	g_swiotlb_forced = false;
+	g_swiotlb.forced = false;
 	region_free();
 }
 
-bool g_map_direct;
-bool g_unmap_direct;
 
 /* the last hook to run: every setting it depends on is known by then */
 static int map_direct_init(const struct eal_config *cfg)
 {
-	g_map_direct = g_iova_ops && !g_iova_ops->remaps && !g_iova_ops->dma_ops &&
+	g_dma.map_direct = g_iova.ops && !g_iova.ops->remaps && !g_iova.ops->dma_ops &&
 		       cfg->swiotlb != SWIOTLB_FORCE && !cfg->dma_debug;
-	__atomic_store_n(&g_unmap_direct, g_map_direct && !reg_active(), __ATOMIC_RELAXED);
+	__atomic_store_n(&g_dma.unmap_direct, g_dma.map_direct && !reg_active(), __ATOMIC_RELAXED);
 	return 0;
 }
 
 static void map_direct_fini(void)
 {
-	g_map_direct = false;
-	__atomic_store_n(&g_unmap_direct, false, __ATOMIC_RELAXED);
+	g_dma.map_direct = false;
+	__atomic_store_n(&g_dma.unmap_direct, false, __ATOMIC_RELAXED);
 }
 
 static const struct eal_hook g_direct_hook = {

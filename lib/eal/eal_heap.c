@@ -16,19 +16,22 @@ struct page_cache {
 	void *pages[UDMA_HEAP_LCORE_CACHE];
 } __udma_cache_aligned;
 
-static struct page_cache g_cache[UDMA_MAX_LCORES][UDMA_MAX_NUMA_NODES];
-static uint32_t g_free_head[UDMA_MAX_MEMSEG_LISTS];
-static atomic_flag g_lock = ATOMIC_FLAG_INIT;
-static atomic_size_t g_free_pages;
+/* The page heap's state (the pages' metadata lives with the memseg lists). */
+static struct heap_state {
+	struct page_cache cache[UDMA_MAX_LCORES][UDMA_MAX_NUMA_NODES]; /* lines of their own */
+	uint32_t free_head[UDMA_MAX_MEMSEG_LISTS]; /* each list's first free extent */
+	atomic_flag lock;                          /* the free lists */
+	atomic_size_t free_pages;
+} g_heap = {.lock = ATOMIC_FLAG_INIT};
 
 static inline void heap_lock(void)
 {
-	eal_spin_lock(&g_lock);
+	eal_spin_lock(&g_heap.lock);
 }
 
 static inline void heap_unlock(void)
 {
-	eal_spin_unlock(&g_lock);
+	eal_spin_unlock(&g_heap.lock);
 }
 
 static inline unsigned int list_idx(const struct memseg_list *l)
@@ -65,32 +68,32 @@ static void ext_unlink(struct memseg_list *l, uint32_t h)
 	if (m->prev != HEAP_NIL)
 		l->meta[m->prev].owner = m->owner;
 	else
-		g_free_head[list_idx(l)] = m->owner;
+		g_heap.free_head[list_idx(l)] = m->owner;
 	if (m->owner != HEAP_NIL)
 		l->meta[m->owner].prev = m->prev;
 	set_st(m, PM_INNER);
 	if (m->npages > 1)
 		set_st(&l->meta[h + m->npages - 1], PM_INNER);
-	atomic_fetch_sub(&g_free_pages, m->npages);
+	atomic_fetch_sub(&g_heap.free_pages, m->npages);
 }
 
 static void ext_link(struct memseg_list *l, uint32_t h, uint32_t n)
 {
 	struct page_meta *m = &l->meta[h];
-	uint32_t head = g_free_head[list_idx(l)];
+	uint32_t head = g_heap.free_head[list_idx(l)];
 
 	m->npages = n;
 	m->prev = HEAP_NIL;
 	m->owner = head;
 	if (head != HEAP_NIL)
 		l->meta[head].prev = h;
-	g_free_head[list_idx(l)] = h;
+	g_heap.free_head[list_idx(l)] = h;
 	if (n > 1) {
 		l->meta[h + n - 1].npages = n;
 		set_st(&l->meta[h + n - 1], PM_FREE_TAIL);
 	}
 	set_st(m, PM_FREE);
-	atomic_fetch_add(&g_free_pages, n);
+	atomic_fetch_add(&g_heap.free_pages, n);
 }
 
 /* give [p, p+n) back, merging with IOVA-contiguous free neighbours */
@@ -171,7 +174,8 @@ static void *alloc_locked(size_t npages, size_t align, uint64_t mask, int node)
 
 			if (!l->in_use || (pass == 0) != (l->node == node))
 				continue;
-			for (uint32_t h = g_free_head[i]; h != HEAP_NIL; h = l->meta[h].owner) {
+			for (uint32_t h = g_heap.free_head[i]; h != HEAP_NIL;
+			     h = l->meta[h].owner) {
 				int64_t k = ext_fit(l, h, l->meta[h].npages, npages, align, mask);
 
 				if (k >= 0)
@@ -205,7 +209,7 @@ static void cache_refill(struct page_cache *c, int node, uint64_t mask)
 		for (unsigned int i = 0; va == NULL && i < g_mem.nr_lists; i++) {
 			struct memseg_list *l = &g_mem.lists[i];
 
-			for (uint32_t h = g_free_head[i]; l->in_use && l->node == node &&
+			for (uint32_t h = g_heap.free_head[i]; l->in_use && l->node == node &&
 			     h != HEAP_NIL; h = l->meta[h].owner) {
 				if (ext_fit(l, h, l->meta[h].npages, 1, 1, mask) == 0) {
 					va = take(l, h, 0, 1);
@@ -239,8 +243,8 @@ static void cache_flush_lcore(unsigned int lcore)
 	if (lcore >= UDMA_MAX_LCORES)
 		return;
 	for (int n = 0; n < UDMA_MAX_NUMA_NODES; n++)
-		if (g_cache[lcore][n].n)
-			cache_drain(&g_cache[lcore][n], 0);
+		if (g_heap.cache[lcore][n].n)
+			cache_drain(&g_heap.cache[lcore][n], 0);
 }
 
 static void *cache_alloc(int node, uint64_t mask, udma_addr_t *iova)
@@ -251,7 +255,7 @@ static void *cache_alloc(int node, uint64_t mask, udma_addr_t *iova)
 
 	if (lc >= UDMA_MAX_LCORES || node < 0 || node >= UDMA_MAX_NUMA_NODES)
 		return NULL;
-	c = &g_cache[lc][node];
+	c = &g_heap.cache[lc][node];
 	if (udma_unlikely(c->n == 0))
 		cache_refill(c, node, mask);
 	if (c->n == 0)
@@ -271,7 +275,7 @@ static bool cache_free(struct memseg_list *l, void *va)
 
 	if (lc >= UDMA_MAX_LCORES || l->node < 0 || l->node >= UDMA_MAX_NUMA_NODES)
 		return false;
-	c = &g_cache[lc][l->node];
+	c = &g_heap.cache[lc][l->node];
 	if (udma_unlikely(c->n == UDMA_HEAP_LCORE_CACHE))
 		cache_drain(c, UDMA_HEAP_LCORE_CACHE / 2);
 	c->pages[c->n++] = va;
@@ -373,15 +377,15 @@ void heap_disown(uint32_t owner)
 
 size_t heap_free_pages(void)
 {
-	return atomic_load(&g_free_pages);
+	return atomic_load(&g_heap.free_pages);
 }
 
 static void heap_reset(void)
 {
 	for (unsigned int i = 0; i < UDMA_MAX_MEMSEG_LISTS; i++)
-		g_free_head[i] = HEAP_NIL;
-	memset(g_cache, 0, sizeof(g_cache));
-	atomic_store(&g_free_pages, 0);
+		g_heap.free_head[i] = HEAP_NIL;
+	memset(g_heap.cache, 0, sizeof(g_heap.cache));
+	atomic_store(&g_heap.free_pages, 0);
 }
 
 int heap_init(void)

@@ -6,38 +6,34 @@
 #include "eal_iova.h"
 #include "eal_private.h"
 
-#define MAX_BACKENDS 8
-
-static const struct udma_iova_ops *g_backends[MAX_BACKENDS];
-static unsigned int g_nr_backends;
-const struct udma_iova_ops *g_iova_ops;
-static char g_reason[1024];
+struct eal_iova_state g_iova;
 
 int iova_ops_register(const struct udma_iova_ops *ops)
 {
-	return EAL_REGISTRY_ADD(g_backends, g_nr_backends, ops, "IOVA backends", ops->name);
+	return EAL_REGISTRY_ADD(g_iova.backends, g_iova.nr_backends, ops, "IOVA backends",
+				ops->name);
 }
 
 static const struct udma_iova_ops *find(enum udma_iova_mode mode)
 {
-	for (unsigned int i = 0; i < g_nr_backends; i++)
-		if (g_backends[i]->mode == mode)
-			return g_backends[i];
+	for (unsigned int i = 0; i < g_iova.nr_backends; i++)
+		if (g_iova.backends[i]->mode == mode)
+			return g_iova.backends[i];
 	return NULL;
 }
 
 void iova_reason_append(const char *fmt, ...)
 {
-	size_t n = strlen(g_reason);
+	size_t n = strlen(g_iova.reason);
 	va_list ap;
 
-	if (n + 2 >= sizeof(g_reason))
+	if (n + 2 >= sizeof(g_iova.reason))
 		return;
 	if (n)
-		memcpy(g_reason + n, "; ", 3);
-	n = strlen(g_reason);
+		memcpy(g_iova.reason + n, "; ", 3);
+	n = strlen(g_iova.reason);
 	va_start(ap, fmt);
-	vsnprintf(g_reason + n, sizeof(g_reason) - n, fmt, ap);
+	vsnprintf(g_iova.reason + n, sizeof(g_iova.reason) - n, fmt, ap);
 	va_end(ap);
 }
 
@@ -48,8 +44,8 @@ static const struct udma_iova_ops *pick_auto(void)
 	char why[256];
 
 	for (int rank = 100; rank > 0 && best == NULL; rank--) {
-		for (unsigned int i = 0; i < g_nr_backends; i++) {
-			const struct udma_iova_ops *o = g_backends[i];
+		for (unsigned int i = 0; i < g_iova.nr_backends; i++) {
+			const struct udma_iova_ops *o = g_iova.backends[i];
 
 			if (o->auto_rank != rank)
 				continue;
@@ -82,24 +78,23 @@ static void auto_va_warning(void)
 	iova_reason_append("WARNING: %s", msg);
 }
 
-struct iova_mode_opts g_iova_opts;
-
 int iova_select(enum udma_iova_mode mode, const struct iova_mode_opts *opts)
 {
 	const struct udma_iova_ops *ops;
 	char why[256] = "";
 	int ret;
 
-	g_reason[0] = '\0';
-	g_iova_opts = *opts;
+	g_iova.reason[0] = '\0';
+	g_iova.opts = *opts;
 	if (mode == UDMA_IOVA_DC) {
 		ops = pick_auto();
 		if (ops == NULL) {
-			UDMA_LOG_AS(ERR, "udma_eal_init", "no usable IOVA backend: %s", g_reason);
+			UDMA_LOG_AS(ERR, "udma_eal_init", "no usable IOVA backend: %s",
+				    g_iova.reason);
 			return -ENODEV;
 		}
 		UDMA_LOG_AS(INFO, "udma_eal_init", "iova-mode auto picked %s (%s)", ops->name,
-			    g_reason);
+			    g_iova.reason);
 		if (ops->mode == UDMA_IOVA_VA)
 			auto_va_warning();
 	} else {
@@ -114,20 +109,20 @@ int iova_select(enum udma_iova_mode mode, const struct iova_mode_opts *opts)
 	ret = ops->init ? ops->init() : 0;
 	if (ret < 0)
 		return ret;
-	g_iova_ops = ops;
+	g_iova.ops = ops;
 	return 0;
 }
 
 void iova_release(void)
 {
-	if (g_iova_ops && g_iova_ops->fini)
-		g_iova_ops->fini();
-	g_iova_ops = NULL;
+	if (g_iova.ops && g_iova.ops->fini)
+		g_iova.ops->fini();
+	g_iova.ops = NULL;
 }
 
 const char *udma_iova_mode_reason(void)
 {
-	return udma_eal_initialized() ? g_reason : "";
+	return udma_eal_initialized() ? g_iova.reason : "";
 }
 
 /* pa and va: the device reaches exactly the memseg memory, through its IOVA runs */

@@ -51,14 +51,23 @@ struct iova_mode_opts {
 	long vfio_group;             /* --vfio-group, -1: every group under /dev/vfio */
 	unsigned int vfio_mask_bits; /* --vfio-dma-mask: narrowest device mask; 0 = 64 */
 };
-extern struct iova_mode_opts g_iova_opts;
 /* add to udma_iova_mode_reason() (the backend's model, chosen after init began) */
 void iova_reason_append(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* choose the backend for @mode (UDMA_IOVA_DC = auto) and init it; 0 or -errno */
 int iova_select(enum udma_iova_mode mode, const struct iova_mode_opts *opts);
 void iova_release(void);
-extern const struct udma_iova_ops *g_iova_ops;
+
+#define IOVA_MAX_BACKENDS 8
+/* The IOVA mode's state: the registry, the backend chosen at init and its options. */
+struct eal_iova_state {
+	const struct udma_iova_ops *ops; /* the chosen backend; NULL before init */
+	struct iova_mode_opts opts;      /* the backends' options, taken at selection */
+	const struct udma_iova_ops *backends[IOVA_MAX_BACKENDS]; /* registered by constructors */
+	unsigned int nr_backends;
+	char reason[1024]; /* udma_iova_mode_reason() */
+};
+extern struct eal_iova_state g_iova;
 
 /* the memseg-map resolver shared by pa and va */
 int iova_memseg_resolve(udma_addr_t iova, int write, void **va, size_t *contig);

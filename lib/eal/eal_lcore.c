@@ -5,35 +5,44 @@
 __thread unsigned int udma_pvt_lcore_id __attribute__((tls_model("initial-exec"))) =
 	UDMA_LCORE_ID_ANY;
 
-static atomic_uchar g_slots[UDMA_MAX_LCORES];
-static unsigned int g_nr_lcores;
 unsigned int udma_pvt_gen; /* bumped at init and cleanup: stale TLS ids are ignored */
 __thread unsigned int udma_pvt_lcore_gen __attribute__((tls_model("initial-exec")));
 
 #define MAX_FLUSH 8
-static lcore_flush_fn g_flush[MAX_FLUSH];
-static unsigned int g_nr_flush;
+
+/*
+ * The lcore subsystem's state. Not in it, as ABI the inline fast paths of the
+ * public headers read (udma_eal_pvt.h): the thread-local slot and generation
+ * above (a struct cannot hold thread-local members) and the init generation.
+ */
+static struct lcore_state {
+	atomic_uchar slots[UDMA_MAX_LCORES]; /* 1: a thread holds the slot */
+	unsigned int nr_lcores;
+	lcore_flush_fn flush[MAX_FLUSH];
+	unsigned int nr_flush;
+} g_lcore;
 
 int lcore_flush_register(lcore_flush_fn fn)
 {
-	for (unsigned int i = 0; i < g_nr_flush; i++)
-		if (g_flush[i] == fn)
+	for (unsigned int i = 0; i < g_lcore.nr_flush; i++)
+		if (g_lcore.flush[i] == fn)
 			return 0;
-	return EAL_REGISTRY_ADD(g_flush, g_nr_flush, fn, "lcore flush hooks", "a per-lcore cache");
+	return EAL_REGISTRY_ADD(g_lcore.flush, g_lcore.nr_flush, fn, "lcore flush hooks",
+				"a per-lcore cache");
 }
 
 void lcore_flush_all(unsigned int lcore_id)
 {
-	for (unsigned int i = 0; i < g_nr_flush; i++)
-		g_flush[i](lcore_id);
+	for (unsigned int i = 0; i < g_lcore.nr_flush; i++)
+		g_lcore.flush[i](lcore_id);
 }
 
 int lcore_init(unsigned int count)
 {
 	for (unsigned int i = 0; i < UDMA_MAX_LCORES; i++)
-		atomic_store(&g_slots[i], 0);
-	g_nr_lcores = count;
-	atomic_store(&g_slots[0], 1);
+		atomic_store(&g_lcore.slots[i], 0);
+	g_lcore.nr_lcores = count;
+	atomic_store(&g_lcore.slots[0], 1);
 	t_lcore_epoch = __atomic_add_fetch(&g_lcore_epoch, 1, __ATOMIC_SEQ_CST);
 	g_lcore_id = 0;
 	return 0;
@@ -41,9 +50,9 @@ int lcore_init(unsigned int count)
 
 void lcore_fini(void)
 {
-	for (unsigned int i = 0; i < g_nr_lcores; i++)
+	for (unsigned int i = 0; i < g_lcore.nr_lcores; i++)
 		lcore_flush_all(i);
-	g_nr_lcores = 0;
+	g_lcore.nr_lcores = 0;
 	__atomic_add_fetch(&g_lcore_epoch, 1, __ATOMIC_SEQ_CST);
 	g_lcore_id = UDMA_LCORE_ID_ANY;
 }
@@ -55,7 +64,7 @@ unsigned int udma_lcore_id(void)
 
 unsigned int udma_lcore_count(void)
 {
-	return g_nr_lcores;
+	return g_lcore.nr_lcores;
 }
 
 /* give the calling thread lcore slot @id: false when another thread holds it */
@@ -63,7 +72,7 @@ static bool slot_claim(unsigned int id)
 {
 	unsigned char expect = 0;
 
-	if (!atomic_compare_exchange_strong(&g_slots[id], &expect, 1))
+	if (!atomic_compare_exchange_strong(&g_lcore.slots[id], &expect, 1))
 		return false;
 	t_lcore_epoch = __atomic_load_n(&g_lcore_epoch, __ATOMIC_SEQ_CST);
 	g_lcore_id = id;
@@ -78,11 +87,11 @@ int udma_thread_register(void)
 	}
 	if (udma_lcore_id() != UDMA_LCORE_ID_ANY)
 		return -EALREADY;
-	for (unsigned int i = 1; i < g_nr_lcores; i++)
+	for (unsigned int i = 1; i < g_lcore.nr_lcores; i++)
 		if (slot_claim(i))
 			return (int)i;
 	UDMA_LOG(WARNING, "all %u lcore slots taken: thread stays on the shared paths",
-		 g_nr_lcores);
+		 g_lcore.nr_lcores);
 	return -ENOSPC;
 }
 
@@ -92,8 +101,9 @@ int udma_thread_register_id(unsigned int id)
 		UDMA_LOG(ERR, "udma is not initialised");
 		return -ENODEV;
 	}
-	if (id >= g_nr_lcores) {
-		UDMA_LOG(ERR, "lcore id %u out of range (%u slots: --lcores)", id, g_nr_lcores);
+	if (id >= g_lcore.nr_lcores) {
+		UDMA_LOG(ERR, "lcore id %u out of range (%u slots: --lcores)", id,
+			 g_lcore.nr_lcores);
 		return -EINVAL;
 	}
 	if (udma_lcore_id() == id)
@@ -116,5 +126,5 @@ void udma_thread_unregister(void)
 	lcore_flush_all(id);
 	g_lcore_id = UDMA_LCORE_ID_ANY;
 	if (id != 0)
-		atomic_store(&g_slots[id], 0);
+		atomic_store(&g_lcore.slots[id], 0);
 }

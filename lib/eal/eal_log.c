@@ -7,19 +7,25 @@
 #define EAL_LOG_C /* defines udma_log() itself */
 #include "eal_private.h"
 
-int g_log_level = UDMA_LOG_NOTICE;
-static int g_type_level[UDMA_LOGTYPE_MAX] = {
-	[0 ... UDMA_LOGTYPE_MAX - 1] = -1, /* follow g_log_level */
+/* the log subsystem's state (the rate-limit windows live at their call sites) */
+static struct log_state {
+	int level;
+	int type_level[UDMA_LOGTYPE_MAX]; /* -1: follow level */
+	FILE *stream;
+	udma_log_handler_t handler;
+	void *ctx;
+	/* readers: a message in flight to the handler; writer: udma_log_set_handler() */
+	pthread_rwlock_t handler_lock;
+	atomic_ulong errors;
+	atomic_ulong suppressed;
+	uint64_t epoch; /* windows opened before it (the last init) are closed */
+	pthread_mutex_t lock;
+} g_log = {
+	.level = UDMA_LOG_NOTICE,
+	.type_level = {[0 ... UDMA_LOGTYPE_MAX - 1] = -1},
+	.handler_lock = PTHREAD_RWLOCK_INITIALIZER,
+	.lock = PTHREAD_MUTEX_INITIALIZER,
 };
-static FILE *g_log_stream;
-static udma_log_handler_t g_log_handler;
-static void *g_log_ctx;
-/* readers: a message in flight to the handler; writer: udma_log_set_handler() */
-static pthread_rwlock_t g_handler_lock = PTHREAD_RWLOCK_INITIALIZER;
-static atomic_ulong g_log_errors;
-static atomic_ulong g_log_suppressed;
-static uint64_t g_log_epoch; /* windows opened before it (the last init) are closed */
-static pthread_mutex_t g_log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const level_names[] = {
 	"EMERG", "ALERT", "CRIT", "ERR", "WARNING", "NOTICE", "INFO", "DEBUG",
@@ -31,13 +37,13 @@ int udma_log_set_level(int level)
 		udma_log(UDMA_LOG_ERR, "udma_log_set_level(): level %d not in 0..7", level);
 		return -EINVAL;
 	}
-	g_log_level = level;
+	g_log.level = level;
 	return 0;
 }
 
 int udma_log_get_level(void)
 {
-	return g_log_level;
+	return g_log.level;
 }
 
 static const char *const type_names[UDMA_LOGTYPE_MAX] = {
@@ -61,15 +67,15 @@ int udma_log_set_type_level(enum udma_log_type type, int level)
 			 "(types 0..%d, levels -1..7)", (int)type, level, UDMA_LOGTYPE_MAX - 1);
 		return -EINVAL;
 	}
-	__atomic_store_n(&g_type_level[type], level, __ATOMIC_RELAXED);
+	__atomic_store_n(&g_log.type_level[type], level, __ATOMIC_RELAXED);
 	return 0;
 }
 
 static inline int type_level(unsigned int type)
 {
-	int l = __atomic_load_n(&g_type_level[type], __ATOMIC_RELAXED);
+	int l = __atomic_load_n(&g_log.type_level[type], __ATOMIC_RELAXED);
 
-	return l >= 0 ? l : g_log_level;
+	return l >= 0 ? l : g_log.level;
 }
 
 int udma_log_get_type_level(enum udma_log_type type)
@@ -92,12 +98,12 @@ const char *udma_log_type_name(enum udma_log_type type)
 
 void log_type_levels_save(int *buf)
 {
-	memcpy(buf, g_type_level, sizeof(g_type_level));
+	memcpy(buf, g_log.type_level, sizeof(g_log.type_level));
 }
 
 void log_type_levels_restore(const int *buf)
 {
-	memcpy(g_type_level, buf, sizeof(g_type_level));
+	memcpy(g_log.type_level, buf, sizeof(g_log.type_level));
 }
 
 /* the path under the tree decides: drivers/iova/vfio -> vfio, lib/pool -> pool, ... */
@@ -137,27 +143,27 @@ static unsigned int rl_type(struct log_ratelimit *rl)
 
 void udma_log_set_handler(udma_log_handler_t fn, void *ctx)
 {
-	pthread_rwlock_wrlock(&g_handler_lock);
-	g_log_handler = fn;
-	g_log_ctx = ctx;
-	pthread_rwlock_unlock(&g_handler_lock);
+	pthread_rwlock_wrlock(&g_log.handler_lock);
+	g_log.handler = fn;
+	g_log.ctx = ctx;
+	pthread_rwlock_unlock(&g_log.handler_lock);
 }
 
 void udma_log_set_stream(FILE *f)
 {
-	pthread_mutex_lock(&g_log_lock);
-	g_log_stream = f;
-	pthread_mutex_unlock(&g_log_lock);
+	pthread_mutex_lock(&g_log.lock);
+	g_log.stream = f;
+	pthread_mutex_unlock(&g_log.lock);
 }
 
 unsigned long udma_log_error_count(void)
 {
-	return atomic_load(&g_log_errors);
+	return atomic_load(&g_log.errors);
 }
 
 unsigned long udma_log_suppressed_count(void)
 {
-	return atomic_load(&g_log_suppressed);
+	return atomic_load(&g_log.suppressed);
 }
 
 static uint64_t now_ns(void)
@@ -170,29 +176,29 @@ static uint64_t now_ns(void)
 
 void eal_log_reset_counters(void)
 {
-	atomic_store(&g_log_errors, 0);
-	atomic_store(&g_log_suppressed, 0);
+	atomic_store(&g_log.errors, 0);
+	atomic_store(&g_log.suppressed, 0);
 	/* +1: a window opened in the same coarse tick is closed too */
-	__atomic_store_n(&g_log_epoch, now_ns() + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&g_log.epoch, now_ns() + 1, __ATOMIC_RELAXED);
 }
 
 static void log_line(unsigned int type, int level, const char *line)
 {
 	FILE *f;
 
-	pthread_rwlock_rdlock(&g_handler_lock);
-	if (g_log_handler) {
-		g_log_handler(g_log_ctx, (enum udma_log_type)type, level, line);
-		pthread_rwlock_unlock(&g_handler_lock);
+	pthread_rwlock_rdlock(&g_log.handler_lock);
+	if (g_log.handler) {
+		g_log.handler(g_log.ctx, (enum udma_log_type)type, level, line);
+		pthread_rwlock_unlock(&g_log.handler_lock);
 		return;
 	}
-	pthread_rwlock_unlock(&g_handler_lock);
+	pthread_rwlock_unlock(&g_log.handler_lock);
 	/* one message, one line: the stream is locked so lines never interleave */
-	pthread_mutex_lock(&g_log_lock);
-	f = g_log_stream ? g_log_stream : stderr;
+	pthread_mutex_lock(&g_log.lock);
+	f = g_log.stream ? g_log.stream : stderr;
 	fprintf(f, "UDMA: %s: %s\n", level_names[level], line);
 	fflush(f);
-	pthread_mutex_unlock(&g_log_lock);
+	pthread_mutex_unlock(&g_log.lock);
 }
 
 static void log_vline(unsigned int type, int level, const char *fmt, va_list ap)
@@ -212,7 +218,7 @@ void udma_log(int level, const char *fmt, ...)
 	va_list ap;
 
 	if (level <= UDMA_LOG_ERR)
-		atomic_fetch_add(&g_log_errors, 1);
+		atomic_fetch_add(&g_log.errors, 1);
 	if (level > type_level(UDMA_LOGTYPE_EAL))
 		return;
 	va_start(ap, fmt);
@@ -230,7 +236,7 @@ void udma_log_type(enum udma_log_type type, int level, const char *fmt, ...)
 		return;
 	}
 	if (level <= UDMA_LOG_ERR)
-		atomic_fetch_add(&g_log_errors, 1);
+		atomic_fetch_add(&g_log.errors, 1);
 	if (level > type_level(t))
 		return;
 	va_start(ap, fmt);
@@ -247,7 +253,7 @@ void udma_log_type(enum udma_log_type type, int level, const char *fmt, ...)
 static bool log_rl_pass(struct log_ratelimit *rl, uint64_t *missed)
 {
 	uint64_t now = now_ns(), begin = __atomic_load_n(&rl->begin, __ATOMIC_ACQUIRE);
-	uint64_t epoch = __atomic_load_n(&g_log_epoch, __ATOMIC_RELAXED);
+	uint64_t epoch = __atomic_load_n(&g_log.epoch, __ATOMIC_RELAXED);
 
 	*missed = 0;
 	if (now < epoch)
@@ -263,7 +269,7 @@ static bool log_rl_pass(struct log_ratelimit *rl, uint64_t *missed)
 	    __atomic_fetch_add(&rl->printed, 1, __ATOMIC_RELAXED) < LOG_RL_BURST)
 		return true;
 	__atomic_fetch_add(&rl->missed, 1, __ATOMIC_RELAXED);
-	atomic_fetch_add_explicit(&g_log_suppressed, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&g_log.suppressed, 1, memory_order_relaxed);
 	return false;
 }
 
@@ -274,7 +280,7 @@ void log_rl(struct log_ratelimit *rl, int level, const char *site, const char *f
 	va_list ap;
 
 	if (level <= UDMA_LOG_ERR)
-		atomic_fetch_add_explicit(&g_log_errors, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&g_log.errors, 1, memory_order_relaxed);
 	if (level > type_level(type))
 		return;
 	if (!log_rl_pass(rl, &missed))

@@ -37,11 +37,9 @@
 struct memseg_state g_mem = {
 	.grow_lock = PTHREAD_MUTEX_INITIALIZER,
 	.rev_lock = PTHREAD_RWLOCK_INITIALIZER,
+	.pagemap_fd = -1,
 };
 struct memseg_xlat g_xlat[UDMA_MAX_MEMSEG_LISTS];
-static udma_addr_t *g_zero_tbl; /* shared by unused lists: reads as "not populated" */
-static int g_pagemap_fd = -1;
-static unsigned int g_chunk_seq;
 
 static void *map_table(size_t len, int prot)
 {
@@ -252,10 +250,10 @@ static void lists_reset(void)
 
 		memset(l, 0, sizeof(*l));
 		l->va_base = g_mem.va_base + (uintptr_t)i * UDMA_MEMSEG_LIST_VA_SIZE;
-		l->iova = g_zero_tbl;
+		l->iova = g_mem.zero_tbl;
 		l->page_shift = 12;
 		l->node = -1;
-		g_xlat[i].iova = g_zero_tbl;
+		g_xlat[i].iova = g_mem.zero_tbl;
 		g_xlat[i].shift = 12;
 	}
 	g_mem.nr_lists = 0;
@@ -267,17 +265,18 @@ int memseg_init(void)
 
 	if (ret < 0)
 		return ret;
-	g_zero_tbl = map_table(TBL_ENTRIES * sizeof(udma_addr_t), PROT_READ);
-	if (g_zero_tbl == NULL || reserve_va() < 0) {
+	g_mem.zero_tbl = map_table(TBL_ENTRIES * sizeof(udma_addr_t), PROT_READ);
+	if (g_mem.zero_tbl == NULL || reserve_va() < 0) {
 		memseg_fini();
 		return -ENOMEM;
 	}
 	lists_reset();
 	remove_stale_files();
-	if (g_iova_ops->sort_by_pa) {
-		g_pagemap_fd = pagemap_open();
-		if (g_pagemap_fd < 0) {
-			UDMA_LOG(ERR, "cannot open /proc/self/pagemap: %s", strerror(-g_pagemap_fd));
+	if (g_iova.ops->sort_by_pa) {
+		g_mem.pagemap_fd = pagemap_open();
+		if (g_mem.pagemap_fd < 0) {
+			UDMA_LOG(ERR, "cannot open /proc/self/pagemap: %s",
+				 strerror(-g_mem.pagemap_fd));
 			memseg_fini();
 			return -EPERM;
 		}
@@ -334,7 +333,7 @@ static int backing_open(struct memseg_list *l, size_t len)
 
 	if (l->hugetlb && g_mem.huge_dir[0] != '\0') {
 		snprintf(path, sizeof(path), "%s/%s.%d.%u.%u", g_mem.huge_dir, g_cfg.file_prefix,
-			 (int)getpid(), (unsigned)(l - g_mem.lists), g_chunk_seq++);
+			 (int)getpid(), (unsigned)(l - g_mem.lists), g_mem.chunk_seq++);
 		fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
 		if (fd < 0) {
 			UDMA_LOG(ERR, "cannot create %s: %s", path, strerror(errno));
@@ -404,13 +403,13 @@ static int chunk_order(uint8_t *tmp, size_t npages, size_t pgsz, uint32_t *order
 
 	for (size_t i = 0; i < npages; i++)
 		order[i] = (uint32_t)i;
-	if (!g_iova_ops->sort_by_pa || npages < 2)
+	if (!g_iova.ops->sort_by_pa || npages < 2)
 		return 0;
 	pa = malloc(npages * sizeof(*pa));
 	if (pa == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < npages; i++) {
-		pa[i] = pagemap_pa(g_pagemap_fd, tmp + i * pgsz);
+		pa[i] = pagemap_pa(g_mem.pagemap_fd, tmp + i * pgsz);
 		if (pa[i] == 0 || pa[i] == UDMA_MAPPING_ERROR) {
 			UDMA_LOG(ERR, "pagemap gives no PFN (need root / CAP_SYS_ADMIN for pa mode)");
 			free(pa);
@@ -669,7 +668,7 @@ static int chunk_create(struct memseg_list *l, uint8_t *dst, size_t len, udma_ad
 	if (ret == 0 && !l->hugetlb)
 		ret = lock_pages(dst, len);
 	if (ret == 0)
-		ret = g_iova_ops->seg_map(dst, len, l->page_shift, iova);
+		ret = g_iova.ops->seg_map(dst, len, l->page_shift, iova);
 	if (ret != 0)
 		chunk_unplace(dst, len);
 out:
@@ -760,20 +759,20 @@ void memseg_fini(void)
 		struct memseg_list *l = &g_mem.lists[i];
 		size_t used = atomic_load(&l->used);
 
-		if (used && g_iova_ops && g_iova_ops->seg_unmap)
-			g_iova_ops->seg_unmap((void *)l->va_base, used, l->page_shift, NULL);
-		if (l->iova != g_zero_tbl)
+		if (used && g_iova.ops && g_iova.ops->seg_unmap)
+			g_iova.ops->seg_unmap((void *)l->va_base, used, l->page_shift, NULL);
+		if (l->iova != g_mem.zero_tbl)
 			munmap(l->iova, l->iova_tbl_len);
 		if (l->meta)
 			munmap(l->meta, l->meta_len);
 	}
 	if (g_mem.va_len)
 		munmap((void *)g_mem.va_base, g_mem.va_len);
-	if (g_zero_tbl)
-		munmap(g_zero_tbl, TBL_ENTRIES * sizeof(udma_addr_t));
-	g_zero_tbl = NULL;
-	pagemap_close(g_pagemap_fd);
-	g_pagemap_fd = -1;
+	if (g_mem.zero_tbl)
+		munmap(g_mem.zero_tbl, TBL_ENTRIES * sizeof(udma_addr_t));
+	g_mem.zero_tbl = NULL;
+	pagemap_close(g_mem.pagemap_fd);
+	g_mem.pagemap_fd = -1;
 	free(g_mem.runs);
 	g_mem.runs = NULL;
 	g_mem.nr_runs = g_mem.cap_runs = 0;

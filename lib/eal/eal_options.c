@@ -267,7 +267,7 @@ static void config_defaults(void)
 	g_cfg.swiotlb_size = 32ULL << 20;
 	g_cfg.dma_debug_limit = 32;
 	g_cfg.vfio_group = -1;
-	g_cfg.log_level = g_log_level;
+	g_cfg.log_level = udma_log_get_level();
 	for (int t = 0; t < UDMA_LOGTYPE_MAX; t++)
 		g_cfg.log_type_level[t] = -2;
 }

@@ -69,9 +69,8 @@ void log_rl(struct log_ratelimit *rl, int level, const char *site, const char *f
 		(enum udma_log_type)(udma_log_t_ - 1);                                    \
 	}), level, __VA_ARGS__)
 #endif
-extern int g_log_level;
 void eal_log_reset_counters(void);
-/* per-type levels: -1 follows g_log_level */
+/* per-type levels: -1 follows the global level */
 void log_type_levels_save(int *buf);
 void log_type_levels_restore(const int *buf);
 
@@ -166,7 +165,14 @@ struct memseg_state {
 	size_t nr_runs, cap_runs;
 	size_t total;               /* bytes populated */
 	udma_addr_t iova_lo, iova_hi; /* bounds of every run (memsegs and registrations) */
+	udma_addr_t *zero_tbl;      /* shared by unused lists: reads as "not populated" */
+	int pagemap_fd;             /* pa mode's /proc/self/pagemap, else -1 */
+	unsigned int chunk_seq;     /* names the chunks' hugetlbfs files */
 };
+/*
+ * The memseg subsystem's state. The translation tables (g_xlat, below) stay apart:
+ * the fast paths read 16 bytes a list of them (see doc/design.md, State).
+ */
 extern struct memseg_state g_mem;
 
 /* does [va, va+len) meet the memseg reservation (populated or not)? */

@@ -30,7 +30,7 @@ static void __attribute__((format(printf, 3, 4))) pool_misuse(const struct udma_
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (g_dma_debug)
+	if (g_dma_debug.on)
 		dbg_report(udma_device_name(p->dev), fn, NULL, "pool %s: %s", p->name, msg);
 	else
 		udma_log(UDMA_LOG_ERR, "%s(): pool %s: %s", fn, p->name, msg);

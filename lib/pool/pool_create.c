@@ -15,11 +15,12 @@
 #define MAG_MAX 64 /* pointers in a magazine at most */
 #define MAX_BLOCK (1UL << 20)
 
-static pthread_mutex_t g_pools_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct udma_pool *g_pools;
-static struct {
+/* The pool subsystem's state; a pool's own state is its struct udma_pool. */
+static struct pool_state {
+	pthread_mutex_t lock; /* the list */
+	struct udma_pool *pools;
 	bool debug; /* --dma-debug: every pool checks its blocks */
-} g_pool_state;
+} g_pool_state = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static bool is_pow2(size_t v)
 {
@@ -164,10 +165,10 @@ struct udma_pool *udma_pool_create_params(const char *name, struct udma_device *
 		slab_release_all(p);
 		goto nomem;
 	}
-	pthread_mutex_lock(&g_pools_lock);
-	p->next = g_pools;
-	g_pools = p;
-	pthread_mutex_unlock(&g_pools_lock);
+	pthread_mutex_lock(&g_pool_state.lock);
+	p->next = g_pool_state.pools;
+	g_pool_state.pools = p;
+	pthread_mutex_unlock(&g_pool_state.lock);
 	return p;
 nomem:
 	UDMA_LOG(ERR, "pool %s: out of memory", name);
@@ -246,19 +247,19 @@ const char *udma_pool_name(const struct udma_pool *p)
 
 static void unlink_pool(struct udma_pool *p)
 {
-	pthread_mutex_lock(&g_pools_lock);
-	for (struct udma_pool **pp = &g_pools; *pp; pp = &(*pp)->next)
+	pthread_mutex_lock(&g_pool_state.lock);
+	for (struct udma_pool **pp = &g_pool_state.pools; *pp; pp = &(*pp)->next)
 		if (*pp == p) {
 			*pp = p->next;
 			break;
 		}
-	pthread_mutex_unlock(&g_pools_lock);
+	pthread_mutex_unlock(&g_pool_state.lock);
 }
 
 /* debug: name every block still in use (walk the block offsets, test their bits) */
 static void report_live_blocks(struct udma_pool *p)
 {
-	for (struct slab *s = p->slabs; s && g_dma_debug; s = s->next)
+	for (struct slab *s = p->slabs; s && g_dma_debug.on; s = s->next)
 		for (size_t off = p->first_off; off + p->size <= p->slab_size;
 		     off = slab_next_off(p, off)) {
 			uint8_t *b = (uint8_t *)s + off;
@@ -301,11 +302,11 @@ void udma_pool_destroy(struct udma_pool *p)
 
 static void pools_flush_lcore(unsigned int lc)
 {
-	pthread_mutex_lock(&g_pools_lock);
-	for (struct udma_pool *p = g_pools; p; p = p->next)
+	pthread_mutex_lock(&g_pool_state.lock);
+	for (struct udma_pool *p = g_pool_state.pools; p; p = p->next)
 		if (lc < UDMA_MAX_LCORES && p->cache[lc])
 			pool_cache_flush(p, p->cache[lc], 0);
-	pthread_mutex_unlock(&g_pools_lock);
+	pthread_mutex_unlock(&g_pool_state.lock);
 }
 
 /* how many pools @dev still has: udma_device_destroy() refuses while any does */
@@ -313,10 +314,10 @@ static unsigned int pools_of_device(const struct udma_device *dev)
 {
 	unsigned int n = 0;
 
-	pthread_mutex_lock(&g_pools_lock);
-	for (struct udma_pool *p = g_pools; p; p = p->next)
+	pthread_mutex_lock(&g_pool_state.lock);
+	for (struct udma_pool *p = g_pool_state.pools; p; p = p->next)
 		n += p->dev == dev;
-	pthread_mutex_unlock(&g_pools_lock);
+	pthread_mutex_unlock(&g_pool_state.lock);
 	return n;
 }
 
@@ -330,7 +331,7 @@ static void pools_fini(void)
 {
 	struct udma_pool *p;
 
-	while ((p = g_pools) != NULL) {
+	while ((p = g_pool_state.pools) != NULL) {
 		UDMA_LOG(WARNING, "pool %s still exists at cleanup: destroying it", p->name);
 		udma_pool_destroy(p);
 	}

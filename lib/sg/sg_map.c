@@ -67,7 +67,7 @@ static __attribute__((noinline)) bool xlat_cache_load(struct xlat_cache *c, uint
 	uintptr_t off = (uintptr_t)buf - mbase, lstart;
 	const struct memseg_xlat *x;
 
-	if (off >= mlen || !g_map_direct) /* not memseg, or not a pa/va direct mapping */
+	if (off >= mlen || !g_dma.map_direct) /* not memseg, or not a pa/va direct mapping */
 		return false;
 	x = &g_xlat[off >> MEMSEG_LIST_SHIFT];
 	lstart = off & ~(uintptr_t)(UDMA_MEMSEG_LIST_VA_SIZE - 1);
@@ -155,7 +155,7 @@ static int map_sg_direct(struct udma_device *dev, struct udma_sg *sgl, int nents
 			goto fail;
 		len = sg->length;
 		sg->map_flags = 0;
-		iova = one_page_iova(&xc, mbase, mlen, sg->buf, len); /* !g_map_direct: ERROR */
+		iova = one_page_iova(&xc, mbase, mlen, sg->buf, len); /* !g_dma.map_direct: ERROR */
 		if (udma_unlikely(iova == UDMA_MAPPING_ERROR || iova + len - 1 > mask ||
 				  ((iova ^ (iova + len - 1)) & ~bmask) != 0)) {
 			iova = map_entry_slow(dev, sgl, sg, dir, flags);
@@ -191,7 +191,7 @@ static bool sg_args_ok(struct udma_device *dev, struct udma_sg *sgl, int nents,
 {
 	if (udma_unlikely(!dma_dev_ok(dev, fn)))
 		return false;
-	if (udma_unlikely(sgl == NULL || nents <= 0 || !dma_dir_ok(dir) || g_iova_ops == NULL)) {
+	if (udma_unlikely(sgl == NULL || nents <= 0 || !dma_dir_ok(dir) || g_iova.ops == NULL)) {
 		UDMA_LOG_AS(ERR, fn, "%s: bad argument (sgl %p, nents %d, dir %d)", dev->name,
 			    (void *)sgl, nents, (int)dir);
 		return false;
@@ -223,7 +223,7 @@ static __attribute__((noinline)) int map_sg(struct udma_device *dev, struct udma
 		dma_map_fail(dev, sgl->buf, 0, flags, "FORCE_CONTIGUOUS list is not one segment");
 		return 0;
 	}
-	if (udma_unlikely(g_dma_debug))
+	if (udma_unlikely(g_dma_debug.on))
 		dbg_map_sg(dev, sgl, nents, count, (int)dir, caller);
 	return count;
 }
@@ -235,13 +235,13 @@ int udma_map_sg_attrs(struct udma_device *dev, struct udma_sg *sgl, int nents,
 }
 
 /*
- * g_map_direct (pa/va, no ops, no dma-debug, no forced bouncing) and good list
+ * g_dma.map_direct (pa/va, no ops, no dma-debug, no forced bouncing) and good list
  * arguments: what map_sg() and unmap_sg() would check and find, in one branch
  */
 static inline bool sg_direct_ok(const struct udma_device *dev, const struct udma_sg *sgl,
 				int nents, enum udma_data_direction dir)
 {
-	return udma_likely(g_map_direct && dma_dev_is(dev) && sgl != NULL && nents > 0 &&
+	return udma_likely(g_dma.map_direct && dma_dev_is(dev) && sgl != NULL && nents > 0 &&
 			   dma_dir_ok(dir));
 }
 
@@ -263,7 +263,7 @@ static __attribute__((noinline)) void unmap_sg(struct udma_device *dev, struct u
 
 	if (!sg_args_ok(dev, sgl, nents, dir, "udma_unmap_sg"))
 		return;
-	if (udma_unlikely(g_dma_debug) && caller) {
+	if (udma_unlikely(g_dma_debug.on) && caller) {
 		unsigned long n0 = dbg_error_count();
 
 		dbg_unmap_sg(dev, sgl, nents, (int)dir, "udma_unmap_sg", caller);

@@ -42,8 +42,11 @@ struct udma_pci_device {
 	pthread_mutex_t lock;  /* BAR maps */
 };
 
-static pthread_mutex_t g_pci_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct udma_pci_device *g_open;
+/* The PCI layer's state: the functions open now. */
+static struct pci_state {
+	pthread_mutex_t lock;
+	struct udma_pci_device *open;
+} g_pci = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static bool pdev_ok(const struct udma_pci_device *p, const char *fn)
 {
@@ -384,10 +387,10 @@ struct udma_pci_device *udma_pci_open(const char *addr, enum udma_pci_access acc
 	p->info.iommu_group = grp[0] ? (int)strtol(grp, NULL, 10) : -1;
 	link_base(p->dir, "driver", driver, sizeof(driver));
 
-	pthread_mutex_lock(&g_pci_lock);
-	for (struct udma_pci_device *o = g_open; o; o = o->next)
+	pthread_mutex_lock(&g_pci.lock);
+	for (struct udma_pci_device *o = g_pci.open; o; o = o->next)
 		if (strcmp(o->info.addr, canon) == 0) {
-			pthread_mutex_unlock(&g_pci_lock);
+			pthread_mutex_unlock(&g_pci.lock);
 			UDMA_LOG(ERR, "%s is already open", canon);
 			ret = -EBUSY;
 			goto fail;
@@ -407,10 +410,10 @@ struct udma_pci_device *udma_pci_open(const char *addr, enum udma_pci_access acc
 		ret = enable_memory(p);
 	}
 	if (ret == 0) {
-		p->next = g_open;
-		g_open = p;
+		p->next = g_pci.open;
+		g_pci.open = p;
 	}
-	pthread_mutex_unlock(&g_pci_lock);
+	pthread_mutex_unlock(&g_pci.lock);
 	if (ret == 0)
 		return p;
 fail:
@@ -423,13 +426,13 @@ void udma_pci_close(struct udma_pci_device *pdev)
 {
 	if (pdev == NULL || !pdev_ok(pdev, __func__))
 		return;
-	pthread_mutex_lock(&g_pci_lock);
-	for (struct udma_pci_device **pp = &g_open; *pp; pp = &(*pp)->next)
+	pthread_mutex_lock(&g_pci.lock);
+	for (struct udma_pci_device **pp = &g_pci.open; *pp; pp = &(*pp)->next)
 		if (*pp == pdev) {
 			*pp = pdev->next;
 			break;
 		}
-	pthread_mutex_unlock(&g_pci_lock);
+	pthread_mutex_unlock(&g_pci.lock);
 	release(pdev);
 }
 
@@ -619,9 +622,9 @@ static void pci_fini(void)
 	for (;;) {
 		struct udma_pci_device *p;
 
-		pthread_mutex_lock(&g_pci_lock);
-		p = g_open;
-		pthread_mutex_unlock(&g_pci_lock);
+		pthread_mutex_lock(&g_pci.lock);
+		p = g_pci.open;
+		pthread_mutex_unlock(&g_pci.lock);
 		if (p == NULL)
 			break;
 		UDMA_LOG(WARNING, "PCI function %s still open at cleanup: closing it", p->info.addr);
@@ -631,13 +634,13 @@ static void pci_fini(void)
 
 static void pci_dump(FILE *f)
 {
-	pthread_mutex_lock(&g_pci_lock);
-	for (const struct udma_pci_device *p = g_open; p; p = p->next)
+	pthread_mutex_lock(&g_pci.lock);
+	for (const struct udma_pci_device *p = g_pci.open; p; p = p->next)
 		fprintf(f, "pci %s: %04x:%04x class %06x, node %d, %s, group %d, device fd %d\n",
 			p->info.addr, p->info.vendor_id, p->info.device_id, p->info.class_code,
 			p->info.numa_node, p->info.access == UDMA_PCI_ACCESS_VFIO ? "vfio" :
 			"sysfs (not isolated)", p->info.iommu_group, p->dev_fd);
-	pthread_mutex_unlock(&g_pci_lock);
+	pthread_mutex_unlock(&g_pci.lock);
 }
 
 static const struct eal_hook g_pci_hook = {.name = "pci", .fini = pci_fini, .dump = pci_dump};

@@ -40,7 +40,10 @@ struct sim_domain {
 	atomic_int refs;
 };
 
-static struct iova_domain *g_dom; /* the IOVA space every domain allocates from */
+/* The sim backend's state; each device's page table is its struct sim_domain. */
+static struct sim_state {
+	struct iova_domain *dom; /* the IOVA space every domain allocates from */
+} g_sim;
 
 static unsigned int pt_index(udma_addr_t iova, int level)
 {
@@ -94,8 +97,8 @@ static void pt_free(struct pt_node *n, int level, udma_addr_t base, udma_addr_t 
 			continue;
 		if (e & PTE_HEAD)
 			*open = iova;
-		if ((e & PTE_TAIL) && *open != UDMA_MAPPING_ERROR && g_dom) {
-			iova_free(g_dom, *open, iova + PAGE - *open);
+		if ((e & PTE_TAIL) && *open != UDMA_MAPPING_ERROR && g_sim.dom) {
+			iova_free(g_sim.dom, *open, iova + PAGE - *open);
 			*open = UDMA_MAPPING_ERROR;
 		}
 	}
@@ -169,13 +172,13 @@ udma_addr_t sim_map(struct sim_domain *d, void *va, size_t len, unsigned int per
 	size_t off = (uintptr_t)va & (PAGE - 1), span = sim_span((uintptr_t)va, len);
 	udma_addr_t iova;
 
-	if (g_dom == NULL || len == 0 || span < len)
+	if (g_sim.dom == NULL || len == 0 || span < len)
 		return UDMA_MAPPING_ERROR;
-	iova = iova_alloc(g_dom, span, limit);
+	iova = iova_alloc(g_sim.dom, span, limit);
 	if (iova == UDMA_MAPPING_ERROR)
 		return iova;
 	if (pt_map(d, iova, (uintptr_t)va - off, span, perms | SIM_KIND_STREAM, true, true) != 0) {
-		iova_free(g_dom, iova, span);
+		iova_free(g_sim.dom, iova, span);
 		return UDMA_MAPPING_ERROR;
 	}
 	return iova + off;
@@ -191,7 +194,7 @@ int sim_map_at(struct sim_domain *d, udma_addr_t iova, void *va, size_t len, uns
 
 udma_addr_t sim_range_alloc(size_t span, size_t align, uint64_t limit)
 {
-	return g_dom ? iova_alloc_align(g_dom, span, limit, align) : UDMA_MAPPING_ERROR;
+	return g_sim.dom ? iova_alloc_align(g_sim.dom, span, limit, align) : UDMA_MAPPING_ERROR;
 }
 
 int sim_range_map(struct sim_domain *d, udma_addr_t iova, void *va, size_t len,
@@ -206,7 +209,7 @@ int sim_range_map(struct sim_domain *d, udma_addr_t iova, void *va, size_t len,
 void sim_range_free(struct sim_domain *d, udma_addr_t iova, size_t span)
 {
 	pt_clear(d, iova, span);
-	iova_free(g_dom, iova, span);
+	iova_free(g_sim.dom, iova, span);
 }
 
 static uintptr_t pte_of(struct sim_domain *d, udma_addr_t iova)
@@ -270,7 +273,7 @@ int sim_unmap(struct sim_domain *d, udma_addr_t iova, size_t len, unsigned int k
 	*perms = (unsigned int)(head & PTE_PERMS);
 	pt_clear(d, iova - off + PAGE, span - PAGE);
 	if (kind & SIM_KIND_STREAM)
-		iova_free(g_dom, iova - off, span);
+		iova_free(g_sim.dom, iova - off, span);
 	return 0;
 }
 
@@ -309,13 +312,13 @@ static int sim_probe(char *why, size_t len)
 
 static void sim_flush_lcore(unsigned int lcore)
 {
-	iova_domain_flush_lcore(g_dom, lcore);
+	iova_domain_flush_lcore(g_sim.dom, lcore);
 }
 
 static int sim_init(void)
 {
-	g_dom = iova_domain_create(UDMA_SIM_IOVA_BASE, 1ULL << UDMA_SIM_IOVA_BITS);
-	if (g_dom == NULL)
+	g_sim.dom = iova_domain_create(UDMA_SIM_IOVA_BASE, 1ULL << UDMA_SIM_IOVA_BITS);
+	if (g_sim.dom == NULL)
 		return -ENOMEM;
 	lcore_flush_register(sim_flush_lcore);
 	return 0;
@@ -323,8 +326,8 @@ static int sim_init(void)
 
 static void sim_fini(void)
 {
-	iova_domain_destroy(g_dom);
-	g_dom = NULL;
+	iova_domain_destroy(g_sim.dom);
+	g_sim.dom = NULL;
 }
 
 /*
@@ -335,7 +338,7 @@ static int sim_seg_map(void *va, size_t len, unsigned int page_shift, udma_addr_
 {
 	size_t span = (len + (2UL << 20) - 1) & ~((2UL << 20) - 1);
 	size_t pgsz = 1UL << page_shift;
-	udma_addr_t base = iova_alloc_low(g_dom, span);
+	udma_addr_t base = iova_alloc_low(g_sim.dom, span);
 
 	(void)va;
 	if (base == UDMA_MAPPING_ERROR)
@@ -365,7 +368,7 @@ static void sim_dump(FILE *f)
 	fprintf(f, "sim iommu: IOVA space [%#llx, %#llx), %zu KiB allocated, a domain per device "
 		"(children share their parent's)\n",
 		(unsigned long long)UDMA_SIM_IOVA_BASE, 1ULL << UDMA_SIM_IOVA_BITS,
-		g_dom ? iova_domain_used(g_dom) >> 10 : 0);
+		g_sim.dom ? iova_domain_used(g_sim.dom) >> 10 : 0);
 }
 
 static const struct udma_iova_ops sim_ops = {

@@ -46,7 +46,6 @@ static int real_ioctl(int fd, unsigned long req, uintptr_t arg)
 }
 
 static const struct vfio_sys g_real = {real_open, real_ioctl, close};
-static const struct vfio_sys *g_sys = &g_real;
 
 enum model { MODEL_UNSET, MODEL_VA, MODEL_ALLOC };
 
@@ -67,7 +66,9 @@ struct range {
 	uint64_t start, end; /* inclusive, as the kernel reports them */
 };
 
-static struct {
+/* The vfio backend's state (V: every function of this file reads it). */
+static struct vfio_state {
+	const struct vfio_sys *sys; /* the system calls: g_real, or a test's fake */
 	pthread_mutex_t lock;
 	int container;
 	int ext_container;  /* udma_vfio_set_container(), -1 none */
@@ -84,6 +85,7 @@ static struct {
 	struct dma_map_rec *maps;
 	size_t nmaps, cap_maps;
 } V = {
+	.sys = &g_real,
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.container = -1,
 	.ext_container = -1,
@@ -91,12 +93,12 @@ static struct {
 
 void vfio_sys_inject(const struct vfio_sys *s)
 {
-	g_sys = s ? s : &g_real;
+	V.sys = s ? s : &g_real;
 }
 
 const struct vfio_sys *vfio_sys(void)
 {
-	return g_sys;
+	return V.sys;
 }
 
 bool vfio_ready(void)
@@ -115,7 +117,7 @@ static int read_info(void)
 	if (info == NULL)
 		return -ENOMEM;
 	info->argsz = sizeof(*info);
-	if (g_sys->ioctl(V.container, VFIO_IOMMU_GET_INFO, (uintptr_t)info) != 0)
+	if (V.sys->ioctl(V.container, VFIO_IOMMU_GET_INFO, (uintptr_t)info) != 0)
 		goto fail;
 	need = info->argsz;
 	if (need > sizeof(*info)) { /* the capabilities need more room: ask again */
@@ -128,7 +130,7 @@ static int read_info(void)
 		info = n;
 		memset(info, 0, need);
 		info->argsz = need;
-		if (g_sys->ioctl(V.container, VFIO_IOMMU_GET_INFO, (uintptr_t)info) != 0)
+		if (V.sys->ioctl(V.container, VFIO_IOMMU_GET_INFO, (uintptr_t)info) != 0)
 			goto fail;
 	}
 	V.pgsizes = (info->flags & VFIO_IOMMU_INFO_PGSIZES) ? info->iova_pgsizes : PG;
@@ -222,7 +224,7 @@ static int ioctl_map(uintptr_t va, udma_addr_t iova, size_t len)
 		.size = len,
 	};
 
-	if (g_sys->ioctl(V.container, VFIO_IOMMU_MAP_DMA, (uintptr_t)&m) != 0)
+	if (V.sys->ioctl(V.container, VFIO_IOMMU_MAP_DMA, (uintptr_t)&m) != 0)
 		return -(errno ? errno : EIO);
 	if (V.dma_avail > 0)
 		V.dma_avail--;
@@ -237,7 +239,7 @@ static void ioctl_unmap(udma_addr_t iova, size_t len)
 		.size = len,
 	};
 
-	if (g_sys->ioctl(V.container, VFIO_IOMMU_UNMAP_DMA, (uintptr_t)&u) != 0)
+	if (V.sys->ioctl(V.container, VFIO_IOMMU_UNMAP_DMA, (uintptr_t)&u) != 0)
 		UDMA_LOG(ERR, "vfio: VFIO_IOMMU_UNMAP_DMA %#llx+%zu: %s", (unsigned long long)iova,
 			 len, strerror(errno));
 	else if (V.dma_avail >= 0)
@@ -348,7 +350,7 @@ static int choose_model(void)
 	char r[256];
 
 	ranges_str(r, sizeof(r));
-	V.mask = UDMA_BIT_MASK(g_iova_opts.vfio_mask_bits ? g_iova_opts.vfio_mask_bits : 64);
+	V.mask = UDMA_BIT_MASK(g_iova.opts.vfio_mask_bits ? g_iova.opts.vfio_mask_bits : 64);
 	if (first < ALLOC_BASE)
 		first = ALLOC_BASE;
 	/* the allocator spans the aperture (up to 2^63); the holes are taken out */
@@ -463,7 +465,7 @@ static bool iommu_is_set(void)
 {
 	struct vfio_iommu_type1_info info = {.argsz = sizeof(info)};
 
-	return g_sys->ioctl(V.container, VFIO_IOMMU_GET_INFO, (uintptr_t)&info) == 0;
+	return V.sys->ioctl(V.container, VFIO_IOMMU_GET_INFO, (uintptr_t)&info) == 0;
 }
 
 /*
@@ -478,16 +480,16 @@ static int group_attach(int num, int fd, bool adopted, bool quiet_busy)
 
 	if (V.ngroups == MAX_GROUPS)
 		fail = "too many groups";
-	else if (g_sys->ioctl(fd, VFIO_GROUP_GET_STATUS, (uintptr_t)&st) != 0)
+	else if (V.sys->ioctl(fd, VFIO_GROUP_GET_STATUS, (uintptr_t)&st) != 0)
 		fail = "VFIO_GROUP_GET_STATUS";
 	else if (!(st.flags & VFIO_GROUP_FLAGS_VIABLE))
 		fail = "group not viable: every device in /sys/kernel/iommu_groups/N/devices must be "
 		       "bound to vfio-pci (or to no driver)";
 	else if (!(st.flags & VFIO_GROUP_FLAGS_CONTAINER_SET) &&
-		 g_sys->ioctl(fd, VFIO_GROUP_SET_CONTAINER, (uintptr_t)&V.container) != 0)
+		 V.sys->ioctl(fd, VFIO_GROUP_SET_CONTAINER, (uintptr_t)&V.container) != 0)
 		fail = "VFIO_GROUP_SET_CONTAINER (its reserved regions may clash with mappings made)";
 	else if (!iommu_is_set() &&
-		 g_sys->ioctl(V.container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) != 0)
+		 V.sys->ioctl(V.container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) != 0)
 		fail = "VFIO_SET_IOMMU type1v2";
 	if (fail) {
 		err = errno ? errno : EINVAL;
@@ -496,7 +498,7 @@ static int group_attach(int num, int fd, bool adopted, bool quiet_busy)
 		else
 			UDMA_LOG(NOTICE, "vfio: group %d skipped: %s", num, fail);
 		if (!adopted)
-			g_sys->close(fd);
+			V.sys->close(fd);
 		return -(err == ENOENT ? ENODEV : err);
 	}
 	V.groups[V.ngroups++] = (struct group){.num = num, .fd = fd, .refs = 0,
@@ -510,7 +512,7 @@ static int group_open_attach(int num, bool quiet)
 	int fd;
 
 	snprintf(path, sizeof(path), "/dev/vfio/%d", num);
-	fd = g_sys->open(path, O_RDWR);
+	fd = V.sys->open(path, O_RDWR);
 	if (fd < 0) {
 		int err = errno;
 
@@ -533,8 +535,8 @@ static void group_detach(unsigned int i)
 	struct group *g = &V.groups[i];
 
 	if (!g->adopted) {
-		g_sys->ioctl(g->fd, VFIO_GROUP_UNSET_CONTAINER, 0);
-		g_sys->close(g->fd);
+		V.sys->ioctl(g->fd, VFIO_GROUP_UNSET_CONTAINER, 0);
+		V.sys->close(g->fd);
 	}
 	V.groups[i] = V.groups[--V.ngroups];
 }
@@ -658,14 +660,14 @@ static int vfio_probe(char *why, size_t len)
 		snprintf(why, len, "the application's container (fd %d), chosen", V.ext_container);
 		return 0;
 	}
-	fd = g_sys->open("/dev/vfio/vfio", O_RDWR);
+	fd = V.sys->open("/dev/vfio/vfio", O_RDWR);
 	if (fd < 0) {
 		snprintf(why, len, "/dev/vfio/vfio absent (no VFIO in this kernel, or not loaded)");
 		return -ENODEV;
 	}
-	g_sys->close(fd);
-	if (g_iova_opts.vfio_group >= 0) {
-		snprintf(why, len, "container and group %ld, chosen", g_iova_opts.vfio_group);
+	V.sys->close(fd);
+	if (g_iova.opts.vfio_group >= 0) {
+		snprintf(why, len, "container and group %ld, chosen", g_iova.opts.vfio_group);
 		return 0;
 	}
 	n = list_groups(groups, MAX_GROUPS);
@@ -689,7 +691,7 @@ static void vfio_fini(void)
 	while (V.ngroups)
 		group_detach(V.ngroups - 1);
 	if (V.container >= 0 && V.container != V.ext_container)
-		g_sys->close(V.container); /* drops every DMA mapping */
+		V.sys->close(V.container); /* drops every DMA mapping */
 	V.container = -1;
 	iova_domain_destroy(V.dom);
 	V.dom = NULL;
@@ -705,20 +707,21 @@ static int vfio_init(void)
 	int groups[MAX_GROUPS], n, ret = 0;
 
 	V.model = MODEL_UNSET;
-	V.container = V.ext_container >= 0 ? V.ext_container : g_sys->open("/dev/vfio/vfio", O_RDWR);
+	V.container = V.ext_container >= 0 ? V.ext_container
+					    : V.sys->open("/dev/vfio/vfio", O_RDWR);
 	if (V.container < 0)
 		fail = "open /dev/vfio/vfio";
-	else if (g_sys->ioctl(V.container, VFIO_GET_API_VERSION, 0) != VFIO_API_VERSION)
+	else if (V.sys->ioctl(V.container, VFIO_GET_API_VERSION, 0) != VFIO_API_VERSION)
 		fail = "VFIO API version";
-	else if (g_sys->ioctl(V.container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) <= 0)
+	else if (V.sys->ioctl(V.container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) <= 0)
 		fail = "no type1v2 IOMMU support";
 	if (fail) {
 		UDMA_LOG(ERR, "vfio: %s: %s", fail, strerror(errno));
 		vfio_fini();
 		return -ENODEV;
 	}
-	if (g_iova_opts.vfio_group >= 0) {
-		ret = group_open_attach((int)g_iova_opts.vfio_group, false);
+	if (g_iova.opts.vfio_group >= 0) {
+		ret = group_open_attach((int)g_iova.opts.vfio_group, false);
 	} else {
 		n = list_groups(groups, MAX_GROUPS);
 		for (int i = 0; i < n; i++)
