@@ -389,6 +389,225 @@ static void test_bulk_free_mixed(void **s)
 	udma_pool_destroy(p);
 }
 
+/*
+ * free_bulk's run check trusts the in-use byte to turn away what a power-of-two
+ * stride test passes: a pointer with a block's offset in the slab header, or past
+ * the last whole block. Each must be refused as "not a block start" (not as a double
+ * free), with the blocks around it freed and nothing else touched; the same for an
+ * interior pointer of a pool whose stride is not a power of two, with and without
+ * handles.
+ */
+static void bulk_free_layout(struct udma_device *d, size_t size, bool handles)
+{
+	struct udma_pool *p = udma_pool_create("layout", d, size, 16, 0);
+	struct udma_pool_stats st;
+	void *v[8], *mix[9], *again[64];
+	udma_addr_t h[8], hm[9], ha[64];
+	uintptr_t s, b, off, r, stride, slab;
+	uint8_t back[64];
+	struct t_log log;
+	char *text;
+	int bad = 0;
+
+	assert_non_null(p);
+	assert_int_equal(udma_pool_alloc_bulk(p, UDMA_GFP_KERNEL, v, h, 8), 0);
+	assert_int_equal(udma_pool_stats(p, &st), 0);
+	stride = st.block_stride;
+	slab = st.slab_size;
+	for (int i = 0; i < 8; i++) {
+		assert_int_equal(h[i], udma_virt2iova(v[i]));
+		t_fill(v[i], size, 40u + (unsigned)i);
+	}
+	b = (uintptr_t)v[0];
+	s = b & ~(slab - 1);
+	off = b - s;
+	r = off % stride;
+	assert_true(r < off); /* s + r lies in the header, before the first block */
+	for (int i = 0; i < 9; i++)
+		hm[i] = 0;
+	mix[0] = v[1]; hm[0] = h[1];
+	mix[1] = (void *)(s + r); hm[1] = h[0] - (off - r);          /* in the header */
+	bad++;
+	mix[2] = v[2]; hm[2] = h[2];
+	mix[3] = (uint8_t *)v[3] + 16; hm[3] = h[3] + 16;            /* inside a block */
+	bad++;
+	mix[4] = v[3]; hm[4] = h[3];
+	mix[5] = v[1]; hm[5] = h[1];                                 /* twice in one call */
+	mix[6] = v[4]; hm[6] = h[4];
+	if ((stride & (stride - 1)) == 0) {
+		/* the last offset with a block's residue: its block would run past the end */
+		uintptr_t t = slab - stride + r;
+
+		assert_true(t + size > slab);
+		mix[7] = (void *)(s + t); hm[7] = h[0] + (t - off);
+		bad++;
+	} else {
+		mix[7] = (uint8_t *)v[5] + 8; hm[7] = h[5] + 8;      /* inside a block */
+		bad++;
+	}
+	mix[8] = v[6]; hm[8] = h[6];
+	t_log_begin(&log);
+	udma_pool_free_bulk(p, mix, handles ? hm : NULL, 9);
+	text = t_log_end(&log);
+	assert_int_equal(t_count(text, "not a block start"), bad);
+	assert_int_equal(t_count(text, "double free"), 1);
+	assert_int_equal(t_count(text, "ignored"), bad + 1);
+	free(text);
+	/* one by one (the single free's short check): the same names, whatever the handle */
+	t_log_begin(&log);
+	for (int i = 1; i < 8; i += 2) {
+		if (i == 3 || i == 5)
+			continue;
+		udma_pool_free(p, mix[i], hm[i]);
+		udma_pool_free(p, mix[i], hm[i] + 64);
+	}
+	udma_pool_free(p, mix[3], hm[3]);
+	text = t_log_end(&log);
+	assert_int_equal(t_count(text, "not a block start"), 5);
+	assert_int_equal(t_count(text, "double free"), 0);
+	free(text);
+	/* v[0], v[5], v[7] are still in use, their bytes as they were */
+	assert_int_equal(udma_pool_stats(p, &st), 0);
+	assert_int_equal(st.in_use, 3);
+	assert_int_equal(st.free, st.capacity - 3);
+	for (int i = 0; i < 8; i++) {
+		if (i != 0 && i != 5 && i != 7)
+			continue;
+		assert_true(t_check(v[i], size, 40u + (unsigned)i));
+		assert_int_equal(udma_sim_dma_read(d, h[i], back, size), 0);
+		assert_true(t_check(back, size, 40u + (unsigned)i));
+	}
+	udma_pool_free(p, v[0], h[0]);
+	udma_pool_free(p, v[5], h[5]);
+	udma_pool_free(p, v[7], h[7]);
+	assert_int_equal(udma_pool_stats(p, &st), 0);
+	assert_int_equal(st.in_use, 0);
+	/* every block comes back once, with its IOVA */
+	assert_int_equal(udma_pool_alloc_bulk(p, UDMA_GFP_KERNEL, again, ha, 64), 0);
+	for (int i = 0; i < 64; i++) {
+		assert_int_equal(ha[i], udma_virt2iova(again[i]));
+		for (int j = i + 1; j < 64; j++)
+			assert_ptr_not_equal(again[i], again[j]);
+	}
+	udma_pool_free_bulk(p, again, ha, 64);
+	udma_pool_destroy(p);
+}
+
+static void test_bulk_free_layout(void **s)
+{
+	bulk_free_layout(*s, 64, true);  /* stride 64: the power-of-two run check */
+	bulk_free_layout(*s, 64, false);
+	bulk_free_layout(*s, 48, true);  /* stride 48: range and divisibility */
+	bulk_free_layout(*s, 48, false);
+}
+
+/*
+ * Bulk calls whose blocks span several slabs (freed in a shuffled order, so runs
+ * change slab within a call): every handle is the block's IOVA (the device reads
+ * the block's bytes there), a double free in a later run is refused alone, and every
+ * block comes back exactly once.
+ */
+static void test_bulk_many_slabs(void **s)
+{
+	enum { N = 3200, B = 32 };
+	struct udma_pool *p = udma_pool_create("slabs", *s, 64, 0, 0);
+	void **v = calloc(N, sizeof(*v));
+	udma_addr_t *h = calloc(N, sizeof(*h));
+	uintptr_t *sorted = calloc(N, sizeof(*sorted));
+	struct udma_pool_stats st;
+	uint8_t back[64];
+	uint32_t seed = 12345;
+	struct t_log log;
+	char *text;
+
+	assert_non_null(p);
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < N; i += B)
+			assert_int_equal(udma_pool_alloc_bulk(p, UDMA_GFP_KERNEL, v + i, h + i, B), 0);
+		assert_int_equal(udma_pool_stats(p, &st), 0);
+		assert_true(st.slabs >= 3);
+		for (int i = 0; i < N; i++) {
+			assert_int_equal(h[i], udma_virt2iova(v[i]));
+			t_fill(v[i], 64, (unsigned)i);
+			sorted[i] = (uintptr_t)v[i];
+		}
+		qsort(sorted, N, sizeof(*sorted), cmp_ptr);
+		for (int i = 1; i < N; i++)
+			assert_true(sorted[i] >= sorted[i - 1] + 64);
+		for (int i = 0; i < N; i += 97) {
+			assert_int_equal(udma_sim_dma_read(*s, h[i], back, 64), 0);
+			assert_true(t_check(back, 64, (unsigned)i));
+		}
+		/* shuffle (blocks and handles together), then free in bursts */
+		for (int i = N - 1; i > 0; i--) {
+			int j;
+			void *tv;
+			udma_addr_t th;
+
+			seed = seed * 1103515245u + 12345u;
+			j = (int)((seed >> 8) % (uint32_t)(i + 1));
+			tv = v[i]; v[i] = v[j]; v[j] = tv;
+			th = h[i]; h[i] = h[j]; h[j] = th;
+		}
+		for (int i = 0; i < N; i += B) {
+			if (i == B * 10) {
+				/* an earlier burst's block again, in the middle of this one */
+				void *tv = v[i + 20];
+				udma_addr_t th = h[i + 20];
+
+				v[i + 20] = v[3];
+				h[i + 20] = h[3];
+				t_log_begin(&log);
+				udma_pool_free_bulk(p, v + i, h + i, B);
+				text = t_log_end(&log);
+				assert_int_equal(t_count(text, "double free"), 1);
+				free(text);
+				assert_int_equal(udma_pool_stats(p, &st), 0);
+				assert_int_equal(st.in_use, (uint64_t)(N - i - B + 1));
+				udma_pool_free(p, tv, th);
+				continue;
+			}
+			udma_pool_free_bulk(p, v + i, round ? NULL : h + i, B); /* handles, then none */
+		}
+		assert_int_equal(udma_pool_stats(p, &st), 0);
+		assert_int_equal(st.in_use, 0);
+		assert_int_equal(st.free, st.capacity);
+	}
+	free(sorted);
+	free(h);
+	free(v);
+	udma_pool_destroy(p);
+}
+
+/*
+ * Regression: a pool whose first slab needed the memory to grow kept the boundary of
+ * the smallest slab size tried (4 KiB): its blocks were laid out around 4 KiB lines
+ * it never asked for, and every free took the several-segment check. A pool without
+ * a boundary has one segment a slab, and its blocks cross 4 KiB lines.
+ */
+static void test_first_slab_boundary(void **s)
+{
+	enum { N = 1200 };
+	struct udma_pool *p = udma_pool_create("first", *s, 64, 16, 0);
+	const struct udma_pool_pvt *pv = (const struct udma_pool_pvt *)(const void *)p;
+	void **v = calloc(N, sizeof(*v));
+	udma_addr_t *h = calloc(N, sizeof(*h));
+	int crossing = 0;
+
+	assert_non_null(p);
+	for (int i = 0; i < N; i++) {
+		v[i] = udma_pool_alloc(p, UDMA_GFP_KERNEL, &h[i]);
+		assert_non_null(v[i]);
+		crossing += (uintptr_t)v[i] / 4096 != ((uintptr_t)v[i] + 63) / 4096;
+	}
+	assert_int_equal(pv->boundary, pv->slab_size);
+	assert_true(crossing > 0);
+	udma_pool_free_bulk(p, v, h, N);
+	free(h);
+	free(v);
+	udma_pool_destroy(p);
+}
+
 /* a thread without an lcore slot takes the slow path with the same verdict */
 static void *unregistered_double_free(void *arg)
 {
@@ -530,6 +749,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_destroy_in_use, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_double_free, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_free_mixed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_free_layout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_many_slabs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_first_slab_boundary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_double_free_shared, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_busy_cleanup, setup, teardown),

@@ -50,7 +50,7 @@ static void set_pool(struct udma_pool *p, size_t size, size_t align, size_t boun
 	p->stride = round_up(size, align);
 	if (p->stride < POOL_MIN_STRIDE)
 		p->stride = POOL_MIN_STRIDE;
-	p->boundary = boundary;
+	p->boundary_req = boundary;
 	p->debug = debug;
 	p->mark_shift = 63u - (unsigned int)__builtin_clzll(p->stride); /* as pool_setup() */
 	slab_layout(p, slab_size_for(p));

@@ -42,6 +42,11 @@ static __attribute__((noinline, cold)) void report_bad_block(const struct udma_p
 							     enum udma_pvt_pool_verdict v,
 							     const char *fn)
 {
+	/* the inline check leaves a start in the header or past the last whole block
+	 * to its in-use byte, never set (udma_pvt_block_check()): name it here */
+	if ((v == UDMA_PVT_POOL_NOT_IN_USE || v == UDMA_PVT_POOL_BAD_HANDLE) &&
+	    !udma_pvt_block_start_ok(pool_pvt(p), (uintptr_t)b - (uintptr_t)slab_of(p, b)))
+		v = UDMA_PVT_POOL_MISPLACED;
 	switch (v) {
 	case UDMA_PVT_POOL_BAD_POOL:
 		udma_log(UDMA_LOG_ERR, "%s(): invalid pool %p", fn, (const void *)p);
@@ -379,6 +384,98 @@ void udma_pvt_pool_free_slow(struct udma_pool *p, void *b, udma_addr_t addr,
 
 /* ---- bulk --------------------------------------------------------------- */
 
+/*
+ * bulk_check() block by block: each block as udma_pvt_block_check(), with
+ * the slab's bit and IOVA read once per run of blocks from the same slab. Exact: it
+ * finds which block is bad and why, and checks pools with several boundary
+ * segments a slab.
+ */
+static enum udma_pvt_pool_verdict bulk_check_each(const struct udma_pool_pvt *p, void *const *v,
+						 const udma_addr_t *handles, unsigned int n,
+						 unsigned int *done)
+{
+	/* the pool's fields in registers: the byte stores below may alias them */
+	const uintptr_t mask = p->slab_mask;
+	const unsigned int shift = p->mark_shift;
+	const size_t first = p->first_off, last_start = p->slab_size - p->size;
+	const uint64_t magic = p->stride_magic;
+	const bool one_seg = p->boundary == p->slab_size;
+	uintptr_t last = ~(uintptr_t)0, base = 0; /* never a slab address */
+	enum udma_pvt_pool_verdict vd = UDMA_PVT_POOL_OK;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		uintptr_t b = (uintptr_t)v[i], s = b & mask, off = b - s;
+		uint8_t *mark;
+
+		if (s != last) {
+			if (udma_unlikely(!udma_pvt_in_slab(p, v[i]))) {
+				vd = UDMA_PVT_POOL_FOREIGN;
+				break;
+			}
+			last = s;
+			base = (uintptr_t)*(const udma_addr_t *)(s + UDMA_POOL_PVT_SLAB_IOVA) - s;
+		}
+		if (udma_likely(one_seg)) {
+			if (udma_unlikely(off < first || off > last_start ||
+					  (uint64_t)(uint32_t)(off - first) * magic > magic - 1)) {
+				vd = UDMA_PVT_POOL_MISPLACED;
+				break;
+			}
+		} else if (udma_unlikely(!udma_pvt_block_start_ok(p, off))) {
+			vd = UDMA_PVT_POOL_MISPLACED;
+			break;
+		}
+		if (udma_unlikely(handles && handles[i] != (udma_addr_t)(base + b))) {
+			vd = UDMA_PVT_POOL_BAD_HANDLE;
+			break;
+		}
+		mark = (uint8_t *)(s + UDMA_POOL_PVT_SLAB_INUSE + (off >> shift));
+		if (udma_unlikely(__atomic_load_n(mark, __ATOMIC_RELAXED) == 0)) {
+			vd = UDMA_PVT_POOL_NOT_IN_USE;
+			break;
+		}
+		__atomic_store_n(mark, 0, __ATOMIC_RELAXED);
+	}
+	*done = i;
+	return vd;
+}
+
+/*
+ * The check of a bulk free of a pool without debug, as the inline path's (the
+ * run checks of udma_pool_pvt.h) but for any call; v[0..*done) are also
+ * copied to @dst (room for @n; what lies past *done there is garbage). Good blocks
+ * are marked free as they are checked, in order (a block twice in @v is caught the
+ * second time). Stops at the first bad block: *@done is its index (n when all are
+ * good) and the verdict says what is wrong with it.
+ *
+ * First as the inline path, run by run (udma_pvt_free_runs()); from where that
+ * stops on (a bad block, a run that holds another slab's block), and for pools with
+ * several boundary segments a slab, bulk_check_each() goes block by block and names
+ * the bad one.
+ */
+static enum udma_pvt_pool_verdict bulk_check(const struct udma_pool_pvt *p, void *const *v,
+					     const udma_addr_t *handles, unsigned int n,
+					     unsigned int *done, void **dst)
+{
+	enum udma_pvt_pool_verdict vd;
+	unsigned int i = 0, k;
+
+	if (n > 0 && p->boundary == p->slab_size) {
+		i = udma_pvt_free_runs(p, v, handles, n, dst);
+		if (i == n) {
+			*done = n;
+			return UDMA_PVT_POOL_OK;
+		}
+	}
+	/* from block i on, one by one: the exact verdict */
+	vd = bulk_check_each(p, v + i, handles ? handles + i : NULL, n - i, &k);
+	__builtin_memcpy(dst + i, v + i, k * sizeof(*v));
+	*done = i + k;
+	return vd;
+}
+
+
 /* more than a cache holds: straight from the depot and the slabs into @v */
 static int alloc_bulk_big(struct udma_pool *p, udma_gfp_t gfp, void **v, unsigned int n)
 {
@@ -446,7 +543,7 @@ int udma_pvt_pool_alloc_bulk_slow(struct udma_pool *p, udma_gfp_t gfp, void **v,
 			for (unsigned int i = 0; i < n; i++)
 				handles[i] = udma_pvt_block_iova(pool_pvt(p), v[i]);
 	} else {
-		udma_pvt_pool_hand_out(pool_pvt(p), v, handles, n);
+		udma_pvt_pool_hand_out(pool_pvt(p), v, v, handles, n);
 	}
 	return 0;
 }
@@ -479,8 +576,7 @@ void udma_pvt_pool_free_bulk_slow(struct udma_pool *p, void *const *v,
 
 		if (c->len > c->cap - n)
 			pool_cache_flush(p, c, flush_keep(p) < c->cap - n ? flush_keep(p) : c->cap - n);
-		first = udma_pvt_bulk_check(pool_pvt(p), v, handles, n, &done);
-		memcpy(&c->objs[c->len], v, done * sizeof(*v));
+		first = bulk_check(pool_pvt(p), v, handles, n, &done, &c->objs[c->len]);
 		c->len += done;
 		c->frees += done;
 		v += done;

@@ -80,7 +80,7 @@ static void pool_setup(struct udma_pool *p, const char *name, struct udma_device
 	if (p->stride < POOL_MIN_STRIDE)
 		p->stride = POOL_MIN_STRIDE;
 	p->mark_shift = 63u - (unsigned int)__builtin_clzll(p->stride);
-	p->boundary = boundary;
+	p->boundary_req = boundary;
 	p->debug = (pp && (pp->flags & UDMA_POOL_F_DEBUG)) || g_pool_state.debug;
 	p->cache_size = pp && pp->cache_size ? pp->cache_size : DEFAULT_CACHE;
 	/* magazine size: a quarter of the cache, 8 to MAG_MAX pointers */

@@ -80,6 +80,7 @@ struct udma_pool {
 	char name[POOL_NAME_LEN];
 	struct udma_device *dev;
 	size_t align;
+	size_t boundary_req;     /* the boundary asked for at create (0: none) */
 	unsigned int cache_size;
 	unsigned int chain;      /* blocks per magazine (its array size) */
 	unsigned int max_blocks;

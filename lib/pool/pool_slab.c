@@ -49,10 +49,16 @@ void slab_layout(struct udma_pool *p, size_t slab_size)
 	p->slab_size = slab_size;
 	p->slab_shift = (unsigned int)__builtin_ctzl(slab_size);
 	/* a slab never crosses a larger boundary, and blocks aligned to a multiple of the
-	 * boundary (size <= boundary) never cross it: one segment, the check's short path */
+	 * boundary (size <= boundary) never cross it: one segment, the check's short path.
+	 * From the boundary asked for, every time: the first slab may be laid out at
+	 * several sizes before one is allocated (a smaller one must not stick). */
+	p->boundary = p->boundary_req;
 	if (p->boundary == 0 || p->boundary > slab_size || p->align >= p->boundary)
 		p->boundary = slab_size;
 	p->boundary_shift = (unsigned int)__builtin_ctzl(p->boundary);
+	/* the inline checks' short form: a block start is a residue mod the stride */
+	p->start_mask = (p->stride & (p->stride - 1)) == 0 && p->boundary == slab_size ?
+				p->stride - 1 : 0;
 	p->stride_magic = UINT64_MAX / p->stride + 1;
 	hdr = header_size(p, slab_size);
 	p->first_off = fit_boundary(p, (hdr + p->align - 1) & ~(p->align - 1));

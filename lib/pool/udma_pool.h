@@ -206,8 +206,9 @@ UDMA_API int udma_pvt_pool_alloc_bulk_slow(struct udma_pool *pool, udma_gfp_t gf
  * @param vaddrs as udma_pool_free_bulk().
  * @param handles as udma_pool_free_bulk().
  * @param n as udma_pool_free_bulk().
- * @param verdict what udma_pvt_bulk_check() found (and did) for vaddrs[0], or
- *        UDMA_PVT_POOL_UNCHECKED when it did not check it.
+ * @param verdict what the inline path found (and did) for vaddrs[0], or
+ *        UDMA_PVT_POOL_UNCHECKED when it did not check it (today's inline path
+ *        always passes UNCHECKED: it leaves every block it did not free untouched).
  * @internal (the INTERNAL version node: not API)
  */
 UDMA_API void udma_pvt_pool_free_bulk_slow(struct udma_pool *pool, void *const *vaddrs,
@@ -266,8 +267,8 @@ static inline void udma_pool_free_inline(struct udma_pool *pool, void *vaddr, ud
 
 /**
  * udma_pool_alloc_bulk() with its fast path inline: when the lcore's cache holds
- * @p n blocks, a copy of n pointers out of it, then each block marked in use and
- * its IOVA given (the slab's IOVA loaded once per run of blocks from one slab).
+ * @p n blocks, a copy of n pointers out of it that also gives their IOVAs (the slab's
+ * IOVA plus the offset), then each block marked in use (udma_pvt_pool_hand_out()).
  * Anything else goes to the library's slow path.
  */
 static inline int udma_pool_alloc_bulk_inline(struct udma_pool *pool, udma_gfp_t gfp,
@@ -280,9 +281,8 @@ static inline int udma_pool_alloc_bulk_inline(struct udma_pool *pool, udma_gfp_t
 
 		if (udma_likely(c != NULL && c->len >= n)) {
 			c->len -= n;
-			__builtin_memcpy(vaddrs, &udma_pvt_cache_objs(c)[c->len], n * sizeof(*vaddrs));
 			c->allocs += n;
-			udma_pvt_pool_hand_out(p, vaddrs, handles, n);
+			udma_pvt_pool_hand_out(p, &udma_pvt_cache_objs(c)[c->len], vaddrs, handles, n);
 			return 0;
 		}
 	}
@@ -290,32 +290,37 @@ static inline int udma_pool_alloc_bulk_inline(struct udma_pool *pool, udma_gfp_t
 }
 
 /**
- * udma_pool_free_bulk() with its fast path inline: the one check of each block
- * (udma_pvt_bulk_check(): the slab's bit and IOVA once per run of blocks from one
- * slab), then a copy of the pointers into the lcore's cache. A bad block, a full
- * cache, a debug pool or an unregistered thread send the rest to the slow path.
+ * udma_pool_free_bulk() with its fast path inline, run by run of blocks from one
+ * slab (udma_pvt_free_runs(): the slab's bit once a run, udma_pvt_run_ok() with no
+ * branch per block, the pointers copied into the lcore's cache on the way, then
+ * udma_pvt_run_release(), each block's in-use byte tested and cleared). A bad block
+ * (from it on, untouched), a full cache, a debug pool or an unregistered thread go
+ * to the library's slow path.
  */
 static inline void udma_pool_free_bulk_inline(struct udma_pool *pool, void *const *vaddrs,
 					      const udma_addr_t *handles, unsigned int n)
 {
-	enum udma_pvt_pool_verdict v = UDMA_PVT_POOL_UNCHECKED;
 	unsigned int done = 0;
 
 	if (udma_likely(udma_pvt_pool_is(pool) && vaddrs != NULL)) {
 		const struct udma_pool_pvt *p = (const struct udma_pool_pvt *)(void *)pool;
 		struct udma_pool_cache_pvt *c = udma_pvt_pool_cache(p);
 
-		if (udma_likely(c != NULL && c->cap - c->len >= n)) {
-			v = udma_pvt_bulk_check(p, vaddrs, handles, n, &done);
-			__builtin_memcpy(&udma_pvt_cache_objs(c)[c->len], vaddrs, done * sizeof(*vaddrs));
+		if (udma_likely(c != NULL && n > 0 && c->cap - c->len >= n &&
+				p->boundary == p->slab_size)) {
+			done = udma_pvt_free_runs(p, vaddrs, handles, n,
+						  &udma_pvt_cache_objs(c)[c->len]);
 			c->len += done;
 			c->frees += done;
 			if (udma_likely(done == n))
 				return;
+		} else if (n == 0) {
+			return;
 		}
 	}
 	udma_pvt_pool_free_bulk_slow(pool, done ? vaddrs + done : vaddrs,
-				     handles && done ? handles + done : handles, n - done, v);
+				     handles && done ? handles + done : handles, n - done,
+				     UDMA_PVT_POOL_UNCHECKED);
 }
 
 #ifndef UDMA_BUILDING_LIB

@@ -28,7 +28,7 @@ extern "C" {
  * change to struct udma_pool_cache_pvt, UDMA_POOL_PVT_FIELDS, the slab header
  * offsets or the magic.
  */
-#define UDMA_POOL_PVT_LAYOUT 1
+#define UDMA_POOL_PVT_LAYOUT 2
 
 /** @internal A per-lcore cache. */
 struct udma_pool_cache_pvt {
@@ -70,6 +70,8 @@ static inline void **udma_pvt_cache_objs(struct udma_pool_cache_pvt *c)
 	size_t boundary;         /* effective: a power of two, <= slab_size */               \
 	unsigned int boundary_shift;                                                           \
 	uint64_t stride_magic;   /* UINT64_MAX / stride + 1: divisibility in one multiply */ \
+	uintptr_t start_mask;    /* stride - 1 for a power-of-two stride and one segment  \
+				    a slab, else 0 (udma_pvt_block_check()) */            \
 	unsigned int mark_shift; /* log2 of the largest power of two <= stride */           \
 	bool debug;                                                                            \
 	struct udma_pool_cache_pvt *cache[UDMA_MAX_LCORES]
@@ -190,14 +192,22 @@ static inline enum udma_pvt_pool_verdict udma_pvt_block_check(const struct udma_
 							     const void *b, udma_addr_t addr,
 							     bool check_addr)
 {
-	uintptr_t s;
+	uintptr_t s, off;
 	uint8_t *mark;
 
 	if (udma_unlikely(!udma_pvt_in_slab(p, b)))
 		return UDMA_PVT_POOL_FOREIGN;
 	s = udma_pvt_slab_of(p, b);
-	if (udma_unlikely(!udma_pvt_block_start_ok(p, (uintptr_t)b - s)))
+	off = (uintptr_t)b - s;
+	if (udma_likely(p->start_mask != 0)) {
+		/* a power-of-two stride: a block's residue. A start in the header or past
+		 * the last whole block has an in-use byte that is never set: it comes out
+		 * NOT_IN_USE (or BAD_HANDLE), and the library names it misplaced */
+		if (udma_unlikely(((off ^ p->first_off) & p->start_mask) != 0))
+			return UDMA_PVT_POOL_MISPLACED;
+	} else if (udma_unlikely(!udma_pvt_block_start_ok(p, off))) {
 		return UDMA_PVT_POOL_MISPLACED;
+	}
 	if (udma_unlikely(check_addr && udma_pvt_block_iova(p, b) != addr))
 		return UDMA_PVT_POOL_BAD_HANDLE;
 	mark = udma_pvt_block_mark(p, b);
@@ -267,89 +277,259 @@ static inline void *udma_pvt_pool_take(const struct udma_pool_pvt *p,
 	return b;
 }
 
+/* unroll the per-block byte loops (GCC; other compilers choose themselves) */
+#if defined(__GNUC__) && !defined(__clang__)
+#define UDMA_PVT_UNROLL4 _Pragma("GCC unroll 4")
+#else
+#define UDMA_PVT_UNROLL4
+#endif
+
 /*
- * Blocks v[0..n) leave a cache: each marked in use and, with @handles, its IOVA
- * given. The slab's IOVA is loaded once per run of blocks from the same slab.
+ * Where the in-use bytes of the slab at @s are, as one base: block @b's byte is at
+ * base + (b >> shift). The slab is aligned to its size, a multiple of 1 << shift,
+ * so (b - s) >> shift == (b >> shift) - (s >> shift).
  */
-static inline void udma_pvt_pool_hand_out(const struct udma_pool_pvt *p, void *const *v,
-					  udma_addr_t *handles, unsigned int n)
+static inline uintptr_t udma_pvt_slab_marks(uintptr_t s, unsigned int shift)
 {
+	return s + UDMA_POOL_PVT_SLAB_INUSE - (s >> shift);
+}
+
+/*
+ * The end of the run of blocks of the slab at @s that starts at @i (v[i] is in it):
+ * n when the last block is in that slab too, else, by bisection between v[i] (in
+ * the slab) and v[n-1] (not), an index j where v[j-1] is in the slab and v[j] is
+ * not. Blocks of one slab usually sit together (a cache pops what it pushed), so j
+ * is the run's end; when they do not, the caller's run check finds another slab's
+ * block in v[i..j) and the exact path takes over.
+ */
+static inline unsigned int udma_pvt_run_end(void *const *v, unsigned int i, unsigned int n,
+					    uintptr_t s, uintptr_t mask)
+{
+	unsigned int hi = n - 1;
+
+	if (udma_likely(((uintptr_t)v[hi] & mask) == s))
+		return n;
+	while (hi - i > 1) {
+		unsigned int mid = i + (hi - i) / 2;
+
+		if (((uintptr_t)v[mid] & mask) == s)
+			i = mid;
+		else
+			hi = mid;
+	}
+	return hi;
+}
+
+/*
+ * Blocks src[0..n) of the slab at @s leave a cache (udma_pvt_pool_hand_out()); false
+ * when one turns out to be of another slab (nothing marked then).
+ */
+static inline bool udma_pvt_hand_out_run(uintptr_t s, uintptr_t mask, unsigned int shift,
+					 void *const *src, void **dst, udma_addr_t *handles,
+					 unsigned int n)
+{
+	const udma_addr_t iova = *(const udma_addr_t *)(s + UDMA_POOL_PVT_SLAB_IOVA);
+	const uintptr_t marks = udma_pvt_slab_marks(s, shift);
+	uintptr_t offs = 0;
+
+	if (handles) {
+		for (unsigned int k = 0; k < n; k++) {
+			uintptr_t b = (uintptr_t)src[k], off = b - s;
+
+			dst[k] = (void *)b;
+			offs |= off;
+			handles[k] = iova + off;
+		}
+	} else {
+		for (unsigned int k = 0; k < n; k++) {
+			uintptr_t b = (uintptr_t)src[k];
+
+			dst[k] = (void *)b;
+			offs |= b - s;
+		}
+	}
+	if (udma_unlikely((offs & mask) != 0))
+		return false;
+	UDMA_PVT_UNROLL4
+	for (unsigned int k = 0; k < n; k++)
+		__atomic_store_n((uint8_t *)(marks + ((uintptr_t)dst[k] >> shift)), 1, __ATOMIC_RELAXED);
+	return true;
+}
+
+/*
+ * @n blocks leave a cache: copied from @src to @dst (the same array is fine), each
+ * marked in use and, with @handles, its IOVA given. Run by run of blocks from one
+ * slab (one run when the first and last blocks share a slab: the common case), each
+ * in two loops with no branch per block: the copy, the IOVAs (the slab's IOVA plus
+ * the offset) and a test that all offsets are below the slab size (their OR is),
+ * which vectorise, then one byte store per block. A run that turns out to hold
+ * another slab's block (A..B..A) takes a loop that looks at each block's slab.
+ */
+static inline void udma_pvt_pool_hand_out(const struct udma_pool_pvt *p, void *const *src,
+					  void **dst, udma_addr_t *handles, unsigned int n)
+{ /* n > 0 */
 	/* the pool's fields in registers: a byte store may alias them */
 	const uintptr_t mask = p->slab_mask;
 	const unsigned int shift = p->mark_shift;
-	uintptr_t last = ~(uintptr_t)0, base = 0; /* never a slab address */
+	unsigned int i = 0;
 
-	for (unsigned int i = 0; i < n; i++) {
-		uintptr_t b = (uintptr_t)v[i], s = b & mask;
+	/* first and last in one slab: the whole call at once (a constant n stays one) */
+	if (udma_likely((((uintptr_t)src[0] ^ (uintptr_t)src[n - 1]) & mask) == 0 &&
+			udma_pvt_hand_out_run((uintptr_t)src[0] & mask, mask, shift, src, dst,
+					      handles, n)))
+		return;
+	while (i < n) {
+		const uintptr_t s = (uintptr_t)src[i] & mask;
+		const unsigned int j = udma_pvt_run_end(src, i, n, s, mask);
+		uintptr_t last = ~(uintptr_t)0, base = 0; /* ~0: never a slab */
 
-		if (s != last) {
-			last = s;
-			base = (uintptr_t)*(const udma_addr_t *)(s + UDMA_POOL_PVT_SLAB_IOVA) - s;
+		if (udma_likely(udma_pvt_hand_out_run(s, mask, shift, src + i, dst + i,
+						      handles ? handles + i : NULL, j - i))) {
+			i = j;
+			continue;
 		}
-		__atomic_store_n((uint8_t *)(s + UDMA_POOL_PVT_SLAB_INUSE + ((b - s) >> shift)), 1,
-				 __ATOMIC_RELAXED);
-		if (handles)
-			handles[i] = (udma_addr_t)(base + b);
+		for (; i < j; i++) {
+			uintptr_t b = (uintptr_t)src[i], sb = b & mask;
+
+			dst[i] = (void *)b;
+			if (sb != last) {
+				last = sb;
+				base = (uintptr_t)*(const udma_addr_t *)(sb + UDMA_POOL_PVT_SLAB_IOVA) - sb;
+			}
+			__atomic_store_n((uint8_t *)(sb + UDMA_POOL_PVT_SLAB_INUSE + ((b - sb) >> shift)),
+					 1, __ATOMIC_RELAXED);
+			if (handles)
+				handles[i] = (udma_addr_t)(base + b);
+		}
 	}
 }
 
 /*
- * The one check of a bulk free of a pool without debug, block by block as
- * udma_pvt_block_check(), with the slab's bit and IOVA read once per run of blocks
- * from the same slab. Good blocks are marked free as they are checked (a block
- * twice in @v is caught the second time). Stops at the first bad block: *@done is
- * its index (n when all are good) and the verdict says what is wrong with it.
+ * The read-only half of the check of a run v[0..n) of blocks freed together, for a
+ * pool with one boundary segment a slab: is every block in the slab at @s (a slab of
+ * @p: the caller checked its bit), at a block start as far as this test tells, and,
+ * with @handles, is each handle its block's IOVA? Copies v[0..n) to @dst on the way
+ * (the caller has room). No branch per block (the loops vectorise): each condition
+ * is folded into an accumulator.
+ *
+ * With a power-of-two stride a block start is a multiple of the stride past
+ * first_off; what this does not test, a start in the header or past the last whole
+ * block, maps to an in-use byte that is never set, so udma_pvt_run_release() stops
+ * there and the library's exact check finds it misplaced. Other strides test the range and
+ * divisibility here (one multiply, udma_pvt_block_start_ok()).
  */
-static inline enum udma_pvt_pool_verdict udma_pvt_bulk_check(const struct udma_pool_pvt *p,
-							    void *const *v,
-							    const udma_addr_t *handles,
-							    unsigned int n, unsigned int *done)
+static inline bool udma_pvt_run_ok(const struct udma_pool_pvt *p, uintptr_t s, void *const *v,
+				   const udma_addr_t *handles, unsigned int n, void **dst)
 {
-	/* the pool's fields in registers: the byte stores below may alias them */
 	const uintptr_t mask = p->slab_mask;
-	const unsigned int shift = p->mark_shift;
-	const size_t first = p->first_off, last_start = p->slab_size - p->size;
-	const uint64_t magic = p->stride_magic;
-	const bool one_seg = p->boundary == p->slab_size;
-	uintptr_t last = ~(uintptr_t)0, base = 0; /* never a slab address */
-	enum udma_pvt_pool_verdict vd = UDMA_PVT_POOL_OK;
-	unsigned int i;
+	const udma_addr_t iova = *(const udma_addr_t *)(s + UDMA_POOL_PVT_SLAB_IOVA);
+	uintptr_t offs = 0;
+	udma_addr_t hd = 0;
 
-	for (i = 0; i < n; i++) {
-		uintptr_t b = (uintptr_t)v[i], s = b & mask, off = b - s;
-		uint8_t *mark;
+	if (udma_likely(p->start_mask != 0)) { /* a power-of-two stride */
+		/* one accumulator: off ^ first_off has off's bits at and above the slab
+		 * size (first_off is below it) and the residue test below the stride */
+		const uintptr_t fo = p->first_off, sm = p->start_mask;
 
-		if (s != last) {
-			if (udma_unlikely(!udma_pvt_in_slab(p, v[i]))) {
-				vd = UDMA_PVT_POOL_FOREIGN;
-				break;
+		if (handles) {
+			for (unsigned int i = 0; i < n; i++) {
+				uintptr_t b = (uintptr_t)v[i], off = b - s;
+
+				dst[i] = (void *)b;
+				offs |= off ^ fo;
+				hd |= handles[i] ^ (iova + off);
 			}
-			last = s;
-			base = (uintptr_t)*(const udma_addr_t *)(s + UDMA_POOL_PVT_SLAB_IOVA) - s;
-		}
-		if (udma_likely(one_seg)) {
-			if (udma_unlikely(off < first || off > last_start ||
-					  (uint64_t)(uint32_t)(off - first) * magic > magic - 1)) {
-				vd = UDMA_PVT_POOL_MISPLACED;
-				break;
+		} else {
+			for (unsigned int i = 0; i < n; i++) {
+				uintptr_t b = (uintptr_t)v[i];
+
+				dst[i] = (void *)b;
+				offs |= (b - s) ^ fo;
 			}
-		} else if (udma_unlikely(!udma_pvt_block_start_ok(p, off))) {
-			vd = UDMA_PVT_POOL_MISPLACED;
-			break;
 		}
-		if (udma_unlikely(handles && handles[i] != (udma_addr_t)(base + b))) {
-			vd = UDMA_PVT_POOL_BAD_HANDLE;
-			break;
+		return ((offs & (mask | sm)) | hd) == 0;
+	} else {
+		/* within one slab, first_off <= off <= last_start is the sign bits of
+		 * off - first_off and last_start - off (all far below 2^62) */
+		const uintptr_t fo = p->first_off, last_start = p->slab_size - p->size;
+		const uint64_t magic = p->stride_magic;
+		uintptr_t sign = 0, bad = 0;
+
+		for (unsigned int i = 0; i < n; i++) {
+			uintptr_t b = (uintptr_t)v[i], off = b - s, rel = off - fo;
+
+			dst[i] = (void *)b;
+			offs |= off;
+			sign |= rel | (last_start - off);
+			bad |= (uintptr_t)((uint64_t)(uint32_t)rel * magic > magic - 1);
+			if (handles)
+				hd |= handles[i] ^ (iova + off);
 		}
-		mark = (uint8_t *)(s + UDMA_POOL_PVT_SLAB_INUSE + (off >> shift));
-		if (udma_unlikely(__atomic_load_n(mark, __ATOMIC_RELAXED) == 0)) {
-			vd = UDMA_PVT_POOL_NOT_IN_USE;
+		return ((offs & mask) | (sign >> 63) | bad | hd) == 0;
+	}
+}
+
+/*
+ * The in-use bytes of v[0..n) (blocks of the slab at @s that passed
+ * udma_pvt_run_ok()) cleared, in order; stops at the first whose byte is clear (a
+ * double free, a block twice in @v, or a start udma_pvt_run_ok() leaves to this
+ * byte): returns its index, n when there is none.
+ */
+static inline unsigned int udma_pvt_run_release(uintptr_t s, unsigned int shift, void *const *v,
+						unsigned int n)
+{
+	const uintptr_t marks = udma_pvt_slab_marks(s, shift);
+	void *const *q = v, *const *end = v + n;
+
+	UDMA_PVT_UNROLL4
+	for (; q != end; q++) {
+		uint8_t *mark = (uint8_t *)(marks + ((uintptr_t)*q >> shift));
+
+		if (udma_unlikely(__atomic_load_n(mark, __ATOMIC_RELAXED) == 0))
 			break;
-		}
 		__atomic_store_n(mark, 0, __ATOMIC_RELAXED);
 	}
-	*done = i;
-	return vd;
+	return (unsigned int)(q - v);
+}
+
+/*
+ * A bulk free of a pool with one boundary segment a slab, run by run of blocks from
+ * one slab (one run when the first and last blocks share a slab): the slab's bit,
+ * udma_pvt_run_ok() (which copies the run to @dst), udma_pvt_run_release(). Returns
+ * how many blocks, from the first, it freed: n, or where it stopped, the start of a
+ * run that failed its checks or a block whose in-use byte was clear. That block and
+ * the rest are untouched: the library's slow path names the bad one.
+ */
+static inline unsigned int udma_pvt_free_runs(const struct udma_pool_pvt *p, void *const *v,
+					      const udma_addr_t *handles, unsigned int n,
+					      void **dst)
+{ /* n > 0 */
+	const uintptr_t mask = p->slab_mask;
+	const unsigned int shift = p->mark_shift;
+	uintptr_t s = (uintptr_t)v[0] & mask;
+	unsigned int i = 0;
+
+	/* one slab: the whole call at once (a constant n stays constant) */
+	if (udma_likely(((uintptr_t)v[n - 1] & mask) == s)) {
+		if (udma_unlikely(!udma_pvt_in_slab(p, v[0]) ||
+				  !udma_pvt_run_ok(p, s, v, handles, n, dst)))
+			return 0;
+		return udma_pvt_run_release(s, shift, v, n);
+	}
+	while (i < n) {
+		const unsigned int j = udma_pvt_run_end(v, i, n, s = (uintptr_t)v[i] & mask, mask);
+		unsigned int k;
+
+		if (udma_unlikely(!udma_pvt_in_slab(p, v[i]) ||
+				  !udma_pvt_run_ok(p, s, v + i, handles ? handles + i : NULL, j - i,
+						   dst + i)))
+			return i;
+		k = udma_pvt_run_release(s, shift, v + i, j - i);
+		if (udma_unlikely(k < j - i))
+			return i + k;
+		i = j;
+	}
+	return n;
 }
 
 #ifdef __cplusplus
