@@ -110,6 +110,16 @@ static void test_option_values(void **state)
 	refused_once("--file-prefix", "--swiotlb", "the next argument is an option");
 	refused_once("--iova-mode", "--no-huge", "the next argument is an option");
 	refused_once(opt, "--iova-mode=sim", "not a directory"); /* a file, not -ENOTDIR */
+	refused_once("--base-virtaddr=", "--iova-mode=sim", "expected a hex address");
+	refused_once("--base-virtaddr=0x", "--iova-mode=sim", "expected a hex address");
+	refused_once("--base-virtaddr=-0x200000", "--iova-mode=sim", "expected a hex address");
+	refused_once("--base-virtaddr=0x40000000g", "--iova-mode=sim", "expected a hex address");
+	refused_once("--base-virtaddr=0x10000000000000000", "--iova-mode=sim",
+		     "expected a hex address");
+	refused_once("--base-virtaddr=0", "--iova-mode=sim", "non-zero multiple of 2 MiB");
+	refused_once("--base-virtaddr=0x10001000", "--iova-mode=sim", "non-zero multiple of 2 MiB");
+	refused_once("--base-virtaddr=0x7fffffe00000", "--iova-mode=sim", "must end below");
+	refused_once("--base-virtaddr", "--iova-mode=sim", "the next argument is an option");
 	unlink(file);
 	/* the value forms that stay good */
 	assert_true(t_init_args("--iova-mode=sim", "--socket-mem=4", "--file-prefix", "ok-prefix",
@@ -374,6 +384,56 @@ static int limited_child(void)
 	return udma_eal_cleanup() == 0 ? 0 : 16;
 }
 
+/* VmSize of this process, bytes */
+static size_t vm_size(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	size_t kb = 0;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmSize: %zu kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb << 10;
+}
+
+/* in a child: the address space runs out while memory grows (each list reserves its
+ * VA as it grows): an allocation fails cleanly, what was allocated stays intact */
+static int limit_growth_child(void)
+{
+	enum { N = 96 };
+	struct rlimit rl;
+	struct udma_device *d;
+	uint8_t *p[N], back[64];
+	udma_addr_t h[N];
+	int n, bad = 0;
+
+	if (t_init_args("--iova-mode=sim", "-m", "4", "--swiotlb=off", "--log-level=0", NULL) < 0)
+		return 30;
+	d = udma_device_create("limit_growth", NULL, -1);
+	udma_set_mask_and_coherent(d, UDMA_BIT_MASK(64));
+	rl.rlim_cur = rl.rlim_max = vm_size() + (64UL << 20);
+	if (setrlimit(RLIMIT_AS, &rl) != 0)
+		return 31;
+	for (n = 0; n < N; n++) {
+		p[n] = udma_alloc_coherent(d, 2UL << 20, &h[n], UDMA_GFP_KERNEL);
+		if (p[n] == NULL)
+			break;
+		t_fill(p[n], sizeof(back), n);
+	}
+	if (n < 3 || n == N)
+		return 32; /* grew past -m, and stopped at the limit */
+	for (int i = 0; i < n; i++) {
+		bad |= udma_sim_dma_read(d, h[i], back, sizeof(back)) != 0;
+		bad |= !t_check(back, sizeof(back), i);
+		udma_free_coherent(d, 2UL << 20, p[i], h[i]);
+	}
+	udma_device_destroy(d);
+	return bad ? 33 : udma_eal_cleanup() == 0 ? 0 : 34;
+}
+
 static void test_address_space_limit(void **state)
 {
 	int status;
@@ -388,6 +448,13 @@ static void test_address_space_limit(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0)
 		_exit(limited_child());
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(limit_growth_child());
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* udma_eal_init_opts(): every option from the structure, validated as argv is. */
+#include <sys/mman.h>
+
 #include "test_common.h"
 
 static void opts_default(struct udma_eal_opts *o)
@@ -40,6 +42,17 @@ static void test_defaults(void **s)
 	}
 }
 
+/* a memseg window's worth of VA free now (probed and released), 1 GiB aligned */
+static uintptr_t free_window(void)
+{
+	size_t len = (size_t)UDMA_MAX_MEMSEG_LISTS * UDMA_MEMSEG_LIST_VA_SIZE + (1UL << 30);
+	uint8_t *p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	assert_true(p != MAP_FAILED);
+	munmap(p, len);
+	return ((uintptr_t)p + (1UL << 30) - 1) & ~((1UL << 30) - 1);
+}
+
 /* each field reaches the library */
 static void test_every_option(void **s)
 {
@@ -68,9 +81,22 @@ static void test_every_option(void **s)
 		o.lcores = 2;
 		o.extra_args = extra; /* after the fields: the later --lcores wins */
 	}
+	o.base_virtaddr = free_window();
 	assert_int_equal(udma_eal_init_opts(&o), 0);
 	assert_int_equal(udma_iova_mode(), UDMA_IOVA_SIM);
 	assert_int_equal(udma_lcore_count(), 3);
+	{
+		/* the memsegs are where base_virtaddr says */
+		struct udma_device *d = t_dev64("opts");
+		udma_addr_t h;
+		uint8_t *p = udma_alloc_coherent(d, 4096, &h, UDMA_GFP_KERNEL);
+
+		assert_non_null(p);
+		assert_true((uintptr_t)p >= o.base_virtaddr &&
+			    (uintptr_t)p < o.base_virtaddr + UDMA_MEMSEG_LIST_VA_SIZE);
+		udma_free_coherent(d, 4096, p, h);
+		udma_device_destroy(d);
+	}
 	assert_int_equal(udma_debug_enabled(), 1);
 	assert_int_equal(udma_swiotlb_stats(&tlb), 0);
 	assert_int_equal(tlb.forced, 1);
@@ -106,17 +132,17 @@ static void test_bad_values(void **s)
 	static const char *const not_option[] = {"app-arg", NULL};
 
 	/* what case k's line must say: the bad value itself, not some later failure */
-	static const char *const why[14] = {
+	static const char *const why[15] = {
 		"iova_mode 77: expected", "--lcores value 1000000: expected",
 		"--file-prefix value a/b:", "--huge-dir value :", "--log-level value 9:",
 		"--log-level value bogus:3: unknown log type", "swiotlb 5: expected",
 		"socket_mem_count 2 with socket_mem_mb NULL", "more nodes than UDMA_MAX_NUMA_NODES",
 		"--dma-debug-limit value -7:", "--log-level value :",
 		"--no-such-option: unknown option", "\"app-arg\": expected an option",
-		"--vfio-group value -3:",
+		"--vfio-group value -3:", "--base-virtaddr value 0x1234: expected a non-zero",
 	};
 
-	for (int k = 0; k < 14; k++) {
+	for (int k = 0; k < 15; k++) {
 		opts_default(&o);
 		switch (k) {
 		case 0: o.iova_mode = (enum udma_iova_mode)77; break;
@@ -132,7 +158,8 @@ static void test_bad_values(void **s)
 		case 10: o.log_levels = "pool:1,"; break; /* an empty entry */
 		case 11: o.extra_args = bad_extra; break;
 		case 12: o.extra_args = not_option; break;
-		default: o.vfio_group = -3; break;
+		case 13: o.vfio_group = -3; break;
+		default: o.base_virtaddr = 0x1234; break;
 		}
 		t_log_begin(&l);
 		assert_int_equal(udma_eal_init_opts(&o), -EINVAL);

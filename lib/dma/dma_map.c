@@ -100,9 +100,12 @@ udma_addr_t dma_map_bounce(struct udma_device *dev, void *va, size_t size,
 	udma_addr_t iova;
 	void *slot;
 
-	/* a hole in udma's own memory, or a range that wraps: no caller's buffer to copy */
+	/* a hole in udma's own memory, or a range that wraps: no caller's buffer to copy
+	 * (the memseg window first, then backed, then the lists' reservations: memseg
+	 * memory and memory outside the window pay one compare each, as before) */
 	if (udma_unlikely(size - 1 > UINTPTR_MAX - (uintptr_t)va ||
-			  (dma_in_memseg_va(va) && !dma_cpu_backed(va, size))))
+			  (memseg_list_of(va) != NULL && !dma_cpu_backed(va, size) &&
+			   dma_in_memseg_va(va))))
 		return dma_map_fail(dev, va, size, flags, "not all of it is populated memory");
 	slot = swiotlb_bounce(dev, va, size, dir, copy, &iova);
 	if (slot == NULL)

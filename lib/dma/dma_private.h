@@ -318,10 +318,10 @@ static inline udma_addr_t dma_map_direct(struct udma_device *dev, void *va, size
 		return UDMA_MAPPING_ERROR;
 	return iova;
 }
-/* in udma's memseg VA reservation, populated or not */
+/* in the VA udma's memseg lists reserved, populated or not */
 static inline bool dma_in_memseg_va(const void *va)
 {
-	return memseg_list_of(va) != NULL;
+	return memseg_va_reserved(va);
 }
 
 /*

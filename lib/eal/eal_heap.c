@@ -349,6 +349,28 @@ void heap_for_each_alloc(uint32_t owner, void (*fn)(void *va, size_t npages, voi
 	}
 }
 
+unsigned long udma_pvt_heap_live(void)
+{
+	unsigned long n = 0;
+
+	if (!udma_eal_initialized())
+		return 0;
+	for (unsigned int i = 0; i < g_mem.nr_lists; i++) {
+		struct memseg_list *l = &g_mem.lists[i];
+		uint32_t end = (uint32_t)(atomic_load(&l->used) / PG);
+
+		for (uint32_t p = 0; l->in_use && p < end; p++) {
+			struct page_meta *m = &l->meta[p];
+
+			if (st(m) == PM_ALLOC && m->owner != 0) /* 0: udma's own, orphans */
+				n++;
+			if (st(m) == PM_ALLOC || st(m) == PM_FREE)
+				p += m->npages - 1;
+		}
+	}
+	return n;
+}
+
 static void disown_one(void *va, size_t npages, void *arg)
 {
 	struct memseg_list *l = memseg_list_of(va);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * memsegs: one VA reservation sliced into memseg lists, one list per (node, page
- * size). Memory arrives in chunks backed by a hugetlbfs file, a hugetlb memfd, or
- * (--no-huge) a locked 4 KiB memfd; each page gets its IOVA from the backend and
- * virt->iova is a table load.
+ * memsegs: a VA window sliced into memseg list slots, one list per (node, page
+ * size), each list reserving only the VA its memory takes. Memory arrives in
+ * chunks backed by a hugetlbfs file, a hugetlb memfd, or (--no-huge) a locked
+ * 4 KiB memfd; each page gets its IOVA from the backend and virt->iova is a table
+ * load.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -33,6 +34,7 @@
 #define MIN_CHUNK (2UL << 20)
 #define TBL_ENTRIES (UDMA_MEMSEG_LIST_VA_SIZE >> 12)
 #define MIN_LIST_VA (64UL << 20) /* the smallest reservation tried under ulimit -v */
+#define RESV(l) g_mem.resv[(l) - g_mem.lists] /* the VA list @l reserved */
 
 struct memseg_state g_mem = {
 	.grow_lock = PTHREAD_MUTEX_INITIALIZER,
@@ -89,6 +91,11 @@ static int setup_hugepages(void)
 {
 	struct statfs st;
 
+	if (g_mem.prov.set) { /* no hugepage files of ours: the provider's pages */
+		g_mem.hugepage_size = g_mem.prov.ops.page_size;
+		g_mem.huge_dir[0] = '\0';
+		return 0;
+	}
 	if (g_cfg.no_huge) {
 		g_mem.hugepage_size = 0;
 		return 0;
@@ -171,76 +178,165 @@ static void remove_stale_files(void)
 	closedir(d);
 }
 
-/* ---- the reservation --------------------------------------------------- */
+/* ---- the window and the lists' reservations ----------------------------- */
 
-/* @len of PROT_NONE address space, 1 GiB aligned (a shorter len: to itself), below
- * 4 GiB first when it fits */
-static uint8_t *reserve_range(size_t len)
+/*
+ * @len of PROT_NONE address space exactly at @at: 0; -EEXIST when another mapping
+ * is in the way (a kernel before 4.17, valgrind or TSan may take MAP_FIXED_NOREPLACE
+ * as a hint, or refuse it: then a plain hint; a mapping placed elsewhere is undone
+ * and counts as taken); -ENOMEM (ulimit -v, out of mappings).
+ */
+static int reserve_at(uintptr_t at, size_t len)
 {
-	size_t align = len < (1UL << 30) ? len : 1UL << 30;
-	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
-	uint8_t *p = MAP_FAILED;
-	uintptr_t a;
+	void *p = mmap((void *)at, len, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
 
-#ifndef __SANITIZE_THREAD__ /* TSan kills a process that maps outside its app ranges */
-	p = mmap((void *)LOW_VA_HINT, len, PROT_NONE, flags | MAP_FIXED_NOREPLACE, -1, 0);
-	if (p != MAP_FAILED && (uintptr_t)p == LOW_VA_HINT)
-		return p;
-	if (p != MAP_FAILED)
-		munmap(p, len);
-#endif
-	p = mmap(NULL, len + align, PROT_NONE, flags, -1, 0);
+	if (p == MAP_FAILED && errno == EINVAL) /* the flag unknown (valgrind): a plain hint */
+		p = mmap((void *)at, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			 -1, 0);
 	if (p == MAP_FAILED)
-		return NULL;
-	a = ((uintptr_t)p + align - 1) & ~(align - 1);
-	if (a > (uintptr_t)p)
-		munmap(p, a - (uintptr_t)p);
-	munmap((void *)(a + len), (uintptr_t)p + align - a);
-	return (uint8_t *)a;
+		return errno == EEXIST ? -EEXIST : -ENOMEM;
+	if ((uintptr_t)p != at) {
+		munmap(p, len);
+		return -EEXIST;
+	}
+	return 0;
 }
 
-/* every memseg list's VA at once; fewer lists when the address space is limited
- * (ulimit -v, valgrind), and at worst one list shorter than the others */
-static int reserve_va(void)
+/* the alignment of the window: the page size (lists' chunks sit at page multiples) */
+static size_t window_align(void)
 {
+	return g_mem.hugepage_size > MIN_CHUNK ? g_mem.hugepage_size : MIN_CHUNK;
+}
+
+/*
+ * Is @len of VA free at some address, 1 GiB aligned (a shorter len: to itself),
+ * below 4 GiB first? Probed with a PROT_NONE mapping that is unmapped at once:
+ * the address, or 0.
+ */
+static uintptr_t probe_range(size_t len)
+{
+	size_t align = len < (1UL << 30) ? len : 1UL << 30;
+	uint8_t *p;
+	uintptr_t a;
+
+	if (align < window_align())
+		align = window_align();
+#ifndef __SANITIZE_THREAD__ /* TSan kills a process that maps outside its app ranges */
+	uintptr_t hint = (LOW_VA_HINT + window_align() - 1) & ~(window_align() - 1);
+
+	if (reserve_at(hint, len) == 0) {
+		munmap((void *)hint, len);
+		return hint;
+	}
+#endif
+	p = mmap(NULL, len + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return 0;
+	a = ((uintptr_t)p + align - 1) & ~(align - 1);
+	munmap(p, len + align);
+	return a;
+}
+
+/*
+ * The window the lists' slots go in: --base-virtaddr, else VA free at init (below
+ * 4 GiB when the process allows, so va mode can serve 32-bit devices). Nothing is
+ * reserved here: each list reserves what it holds as it grows (list_extend()), so
+ * VA udma does not use stays free for others (DPDK puts its memory at 4 GiB).
+ * When the address space is limited (ulimit -v, valgrind) no large range is free
+ * to probe: fewer slots, at worst one shorter than the others.
+ */
+static int choose_window(void)
+{
+	if (g_cfg.base_virtaddr) {
+		if (g_cfg.base_virtaddr & (window_align() - 1)) {
+			UDMA_LOG(ERR, "--base-virtaddr=%#llx is not a multiple of the %zu MiB page size",
+				 (unsigned long long)g_cfg.base_virtaddr, window_align() >> 20);
+			return -EINVAL;
+		}
+		g_mem.va_base = (uintptr_t)g_cfg.base_virtaddr;
+		g_mem.va_len = (size_t)UDMA_MAX_MEMSEG_LISTS * UDMA_MEMSEG_LIST_VA_SIZE;
+		g_mem.max_lists = UDMA_MAX_MEMSEG_LISTS;
+		return 0;
+	}
 	for (unsigned int n = UDMA_MAX_MEMSEG_LISTS; n >= 1; n /= 2) {
 		size_t len = (size_t)n * UDMA_MEMSEG_LIST_VA_SIZE;
-		uint8_t *p = reserve_range(len);
+		uintptr_t p = probe_range(len);
 
-		if (p != NULL) {
+		if (p != 0) {
 			if (n < UDMA_MAX_MEMSEG_LISTS)
 				UDMA_LOG(NOTICE, "address space is limited: %u memseg lists, not %d", n,
 					 UDMA_MAX_MEMSEG_LISTS);
-			g_mem.va_base = (uintptr_t)p;
+			g_mem.va_base = p;
 			g_mem.va_len = len;
 			g_mem.max_lists = n;
 			return 0;
 		}
 	}
 	for (size_t len = UDMA_MEMSEG_LIST_VA_SIZE / 2; len >= MIN_LIST_VA; len /= 2) {
-		uint8_t *p = reserve_range(len);
+		uintptr_t p = probe_range(len);
 
-		if (p != NULL) {
+		if (p != 0) {
 			UDMA_LOG(WARNING, "address space is limited (ulimit -v): one memseg list of "
 				 "%zu MiB, not %d of %llu GiB: memory beyond it cannot be had", len >> 20,
 				 UDMA_MAX_MEMSEG_LISTS, (unsigned long long)(UDMA_MEMSEG_LIST_VA_SIZE >> 30));
-			g_mem.va_base = (uintptr_t)p;
+			g_mem.va_base = p;
 			g_mem.va_len = len;
 			g_mem.max_lists = 1;
 			return 0;
 		}
 	}
-	UDMA_LOG(ERR, "cannot reserve even %zu MiB of VA for memory: %s (raise ulimit -v)",
+	UDMA_LOG(ERR, "cannot find even %zu MiB of VA for memory: %s (raise ulimit -v)",
 		 (size_t)MIN_LIST_VA >> 20, strerror(errno));
 	return -ENOMEM;
 }
 
-/* the VA a list spans: the full size, but the last may be short (a limited reservation) */
+/* the VA a list's slot spans: the full size, but the last may be short (a limited window) */
 static size_t list_span(const struct memseg_list *l)
 {
 	size_t left = g_mem.va_base + g_mem.va_len - l->va_base;
 
 	return left < UDMA_MEMSEG_LIST_VA_SIZE ? left : UDMA_MEMSEG_LIST_VA_SIZE;
+}
+
+/* bytes @l can still take: to the end of its slot, or of its reservation once full */
+static size_t list_room(const struct memseg_list *l)
+{
+	return (l->full ? RESV(l) : list_span(l)) - atomic_load(&l->used);
+}
+
+/*
+ * Reserve the VA of [used, used + len) of @l (grow_lock held): 0; -EEXIST when
+ * another mapping took the VA after the list's reservation (the list is full from
+ * now on); -ENOMEM.
+ */
+static int list_extend(struct memseg_list *l, size_t used, size_t len)
+{
+	size_t want = used + len;
+	int ret;
+
+	if (want <= RESV(l))
+		return 0;
+	ret = reserve_at(l->va_base + RESV(l), want - RESV(l));
+	if (ret == 0)
+		__atomic_store_n(&RESV(l), want, __ATOMIC_RELEASE);
+	else if (ret == -EEXIST)
+		l->full = 1;
+	return ret;
+}
+
+bool memseg_va_overlaps(uintptr_t va, size_t len)
+{
+	unsigned int n = __atomic_load_n(&g_mem.nr_lists, __ATOMIC_ACQUIRE);
+
+	for (unsigned int i = 0; i < n; i++) {
+		const struct memseg_list *l = &g_mem.lists[i];
+		size_t r = __atomic_load_n(&RESV(l), __ATOMIC_ACQUIRE);
+
+		if (r && va < l->va_base + r && l->va_base < va + len)
+			return true;
+	}
+	return false;
 }
 
 static void lists_reset(void)
@@ -249,6 +345,7 @@ static void lists_reset(void)
 		struct memseg_list *l = &g_mem.lists[i];
 
 		memset(l, 0, sizeof(*l));
+		g_mem.resv[i] = 0;
 		l->va_base = g_mem.va_base + (uintptr_t)i * UDMA_MEMSEG_LIST_VA_SIZE;
 		l->iova = g_mem.zero_tbl;
 		l->page_shift = 12;
@@ -266,13 +363,14 @@ int memseg_init(void)
 	if (ret < 0)
 		return ret;
 	g_mem.zero_tbl = map_table(TBL_ENTRIES * sizeof(udma_addr_t), PROT_READ);
-	if (g_mem.zero_tbl == NULL || reserve_va() < 0) {
+	ret = g_mem.zero_tbl == NULL ? -ENOMEM : choose_window();
+	if (ret < 0) {
 		memseg_fini();
-		return -ENOMEM;
+		return ret;
 	}
 	lists_reset();
 	remove_stale_files();
-	if (g_iova.ops->sort_by_pa) {
+	if (g_iova.ops->sort_by_pa && !g_mem.prov.set) {
 		g_mem.pagemap_fd = pagemap_open();
 		if (g_mem.pagemap_fd < 0) {
 			UDMA_LOG(ERR, "cannot open /proc/self/pagemap: %s",
@@ -284,22 +382,44 @@ int memseg_init(void)
 	return 0;
 }
 
-static struct memseg_list *list_get(int node)
+/*
+ * A list of @node with room for @len more bytes, else a new one in the next slot
+ * whose first @len bytes of VA are free (a slot another mapping holds is skipped).
+ * The VA of the returned list's next @len bytes may still have to be reserved.
+ */
+static struct memseg_list *list_get(int node, unsigned int shift, size_t len)
 {
-	unsigned int shift = g_mem.hugepage_size ? (unsigned)__builtin_ctzl(g_mem.hugepage_size) : 12;
 	struct memseg_list *l;
+	unsigned int i;
+	int ret = -EEXIST;
 
-	for (unsigned int i = 0; i < g_mem.nr_lists; i++) {
+	for (i = 0; i < g_mem.nr_lists; i++) {
 		l = &g_mem.lists[i];
-		if (l->in_use && l->node == node && l->page_shift == shift &&
-		    atomic_load(&l->used) < list_span(l))
+		if (l->in_use && l->node == node && l->page_shift == shift && list_room(l) >= len)
 			return l;
 	}
-	if (g_mem.nr_lists >= g_mem.max_lists) {
-		UDMA_LOG(ERR, "all %u memseg lists in use", g_mem.max_lists);
+	for (i = g_mem.nr_lists; i < g_mem.max_lists; i++) {
+		l = &g_mem.lists[i];
+		if (len > list_span(l))
+			break;
+		ret = reserve_at(l->va_base, len);
+		if (ret != -EEXIST)
+			break;
+		UDMA_LOG(INFO, "memseg slot %u at %#lx is taken by another mapping: skipped", i,
+			 (unsigned long)l->va_base);
+	}
+	if (i == g_mem.max_lists || ret != 0) {
+		if (len > UDMA_MEMSEG_LIST_VA_SIZE)
+			UDMA_LOG(ERR, "%zu MiB exceeds what one memseg list can hold (%llu MiB)",
+				 len >> 20, (unsigned long long)(UDMA_MEMSEG_LIST_VA_SIZE >> 20));
+		else if (ret == -ENOMEM)
+			UDMA_LOG(ERR, "cannot reserve %zu MiB of VA for memory: %s (raise ulimit -v)",
+				 len >> 20, strerror(ENOMEM));
+		else
+			UDMA_LOG(ERR, "all %u memseg lists in use (or their VA taken): %zu MiB more "
+				 "cannot be had", g_mem.max_lists, len >> 20);
 		return NULL;
 	}
-	l = &g_mem.lists[g_mem.nr_lists];
 	l->meta_len = TBL_ENTRIES * sizeof(struct page_meta);
 	l->meta = map_table(l->meta_len, PROT_READ | PROT_WRITE);
 	l->iova_tbl_len = TBL_ENTRIES * sizeof(udma_addr_t);
@@ -310,6 +430,7 @@ static struct memseg_list *list_get(int node)
 		if (tbl)
 			munmap(tbl, l->iova_tbl_len);
 		l->meta = NULL;
+		munmap((void *)l->va_base, len);
 		return NULL;
 	}
 	l->node = node;
@@ -318,9 +439,10 @@ static struct memseg_list *list_get(int node)
 	/* every table covers the list at 4 KiB: any (table, shift) pair stays in bounds */
 	__atomic_store_n(&l->iova, tbl, __ATOMIC_RELEASE);
 	__atomic_store_n(&l->page_shift, shift, __ATOMIC_RELEASE);
-	__atomic_store_n(&g_xlat[l - g_mem.lists].iova, tbl, __ATOMIC_RELEASE);
-	__atomic_store_n(&g_xlat[l - g_mem.lists].shift, (uint64_t)shift, __ATOMIC_RELEASE);
-	g_mem.nr_lists++;
+	__atomic_store_n(&g_xlat[i].iova, tbl, __ATOMIC_RELEASE);
+	__atomic_store_n(&g_xlat[i].shift, (uint64_t)shift, __ATOMIC_RELEASE);
+	__atomic_store_n(&RESV(l), len, __ATOMIC_RELEASE);
+	__atomic_store_n(&g_mem.nr_lists, i + 1, __ATOMIC_RELEASE);
 	return l;
 }
 
@@ -473,7 +595,10 @@ static void runs_bounds(void)
 {
 	udma_addr_t lo = UDMA_MAPPING_ERROR, hi = 0;
 
+	g_mem.runs_overlap = false;
 	for (size_t i = 0; i < g_mem.nr_runs; i++) {
+		if (i > 0 && g_mem.runs[i].iova <= hi)
+			g_mem.runs_overlap = true;
 		if (g_mem.runs[i].iova < lo)
 			lo = g_mem.runs[i].iova;
 		if (g_mem.runs[i].iova + g_mem.runs[i].len - 1 > hi)
@@ -550,7 +675,18 @@ void *memseg_iova2virt(udma_addr_t iova, size_t *contig)
 
 	pthread_rwlock_rdlock(&g_mem.rev_lock);
 	hi = g_mem.nr_runs;
-	while (lo < hi) {
+	for (size_t i = 0; g_mem.runs_overlap && i < g_mem.nr_runs; i++) {
+		const struct iova_run *r = &g_mem.runs[i];
+
+		if (iova - r->iova < r->len && (va == NULL || r->node >= 0)) {
+			va = (void *)(r->va + (iova - r->iova));
+			if (contig)
+				*contig = r->len - (iova - r->iova);
+			if (r->node >= 0)
+				break;
+		}
+	}
+	while (!g_mem.runs_overlap && lo < hi) {
 		size_t mid = (lo + hi) / 2;
 		const struct iova_run *r = &g_mem.runs[mid];
 
@@ -680,29 +816,102 @@ out:
 	return ret;
 }
 
+/* populate [dst, dst+len) of @l from the provider; fills iova[] */
+static int chunk_provide(struct memseg_list *l, uint8_t *dst, size_t len, udma_addr_t *iova)
+{
+	struct prov_chunk c = {.va = (uintptr_t)dst, .len = len};
+	int ret;
+
+	if (g_mem.prov.n == g_mem.prov.cap) {
+		size_t cap = g_mem.prov.cap ? g_mem.prov.cap * 2 : 16;
+		struct prov_chunk *n = realloc(g_mem.prov.chunks, cap * sizeof(*n));
+
+		if (n == NULL)
+			return -ENOMEM;
+		g_mem.prov.chunks = n;
+		g_mem.prov.cap = cap;
+	}
+	ret = g_mem.prov.ops.grow(g_mem.prov.ops.ctx, l->node, dst, len, (int)g_iova.ops->mode, iova,
+			      &c.cookie);
+	if (ret < 0) {
+		UDMA_LOG(ERR, "%s cannot give %zu MiB on node %d: %s", g_mem.prov.ops.name, len >> 20,
+			 l->node, strerror(-ret));
+		chunk_unplace(dst, len);
+		return ret;
+	}
+	c.seg_mapped = ret == 0;
+	ret = c.seg_mapped ? g_iova.ops->seg_map(dst, len, l->page_shift, iova) : 0;
+	if (ret != 0) {
+		chunk_unplace(dst, len);
+		g_mem.prov.ops.shrink(g_mem.prov.ops.ctx, dst, len, c.cookie);
+		return ret;
+	}
+	g_mem.prov.chunks[g_mem.prov.n++] = c;
+	return 0;
+}
+
+/* every chunk back to the provider, which serves one init */
+static void prov_release(void)
+{
+	for (size_t i = g_mem.prov.n; i-- > 0;) {
+		const struct prov_chunk *c = &g_mem.prov.chunks[i];
+		const struct memseg_list *l = memseg_list_of((void *)c->va);
+
+		if (c->seg_mapped && g_iova.ops && g_iova.ops->seg_unmap)
+			g_iova.ops->seg_unmap((void *)c->va, c->len, l->page_shift, NULL);
+		chunk_unplace((uint8_t *)c->va, c->len);
+		g_mem.prov.ops.shrink(g_mem.prov.ops.ctx, (void *)c->va, c->len, c->cookie);
+	}
+	free(g_mem.prov.chunks);
+	memset(&g_mem.prov, 0, sizeof(g_mem.prov));
+}
+
+int udma_pvt_mem_provider_set(const struct udma_pvt_mem_provider *p)
+{
+	if (p != NULL && (p->grow == NULL || p->shrink == NULL || p->page_size < 4096 ||
+			  (p->page_size & (p->page_size - 1)) || p->name == NULL)) {
+		UDMA_LOG(ERR, "bad provider (grow %s, shrink %s, page size %zu)",
+			 p->grow ? "set" : "NULL", p->shrink ? "set" : "NULL", p->page_size);
+		return -EINVAL;
+	}
+	if (udma_eal_initialized()) {
+		UDMA_LOG(ERR, "udma is initialised: set the provider before udma_eal_init()");
+		return -EBUSY;
+	}
+	g_mem.prov.set = p != NULL;
+	if (p != NULL)
+		g_mem.prov.ops = *p;
+	return 0;
+}
+
 static int grow_locked(int node, size_t bytes)
 {
-	struct memseg_list *l = list_get(node);
-	size_t pgsz, len, used;
+	unsigned int shift = g_mem.hugepage_size ? (unsigned)__builtin_ctzl(g_mem.hugepage_size) : 12;
+	size_t pgsz = 1UL << shift, len, used;
+	struct memseg_list *l;
 	udma_addr_t *iova;
 	int ret;
 
-	if (l == NULL)
-		return -ENOMEM;
-	pgsz = 1UL << l->page_shift;
 	/* whole 2 MiB (or page) multiples: VA and IOVA stay congruent for aligned allocations */
 	len = (bytes + MIN_CHUNK - 1) & ~(MIN_CHUNK - 1);
 	len = (len + pgsz - 1) & ~(pgsz - 1);
-	used = atomic_load(&l->used);
-	if (len > list_span(l) - used) {
-		UDMA_LOG(ERR, "%zu MiB exceeds what memseg list %u can still hold (%zu MiB)",
-			 len >> 20, (unsigned)(l - g_mem.lists), (list_span(l) - used) >> 20);
-		return -ENOMEM;
+	do { /* a list whose next VA turns out taken is full: the next list or slot */
+		l = list_get(node, shift, len);
+		if (l == NULL)
+			return -ENOMEM;
+		used = atomic_load(&l->used);
+		ret = list_extend(l, used, len);
+	} while (ret == -EEXIST);
+	if (ret != 0) {
+		UDMA_LOG(ERR, "cannot reserve %zu MiB more VA for memseg list %u: %s (raise ulimit -v)",
+			 len >> 20, (unsigned)(l - g_mem.lists), strerror(-ret));
+		return ret;
 	}
 	iova = calloc(len / pgsz, sizeof(*iova));
 	if (iova == NULL)
 		return -ENOMEM;
-	ret = chunk_create(l, (uint8_t *)l->va_base + used, len, iova);
+	ret = g_mem.prov.set ? chunk_provide(l, (uint8_t *)l->va_base + used, len, iova)
+			 : chunk_create(l, (uint8_t *)l->va_base + used, len, iova);
 	if (ret == 0)
 		ret = iova_runs_add(l->node, l->va_base + used, iova, len / pgsz, pgsz);
 	if (ret == 0) {
@@ -755,19 +964,23 @@ int memseg_reserve_initial(void)
 
 void memseg_fini(void)
 {
+	bool provided = g_mem.prov.set;
+
+	if (provided)
+		prov_release(); /* the chunks were unmapped one by one */
 	for (unsigned int i = 0; i < g_mem.nr_lists; i++) {
 		struct memseg_list *l = &g_mem.lists[i];
 		size_t used = atomic_load(&l->used);
 
-		if (used && g_iova.ops && g_iova.ops->seg_unmap)
+		if (used && !provided && g_iova.ops && g_iova.ops->seg_unmap)
 			g_iova.ops->seg_unmap((void *)l->va_base, used, l->page_shift, NULL);
 		if (l->iova != g_mem.zero_tbl)
 			munmap(l->iova, l->iova_tbl_len);
 		if (l->meta)
 			munmap(l->meta, l->meta_len);
+		if (RESV(l))
+			munmap((void *)l->va_base, RESV(l));
 	}
-	if (g_mem.va_len)
-		munmap((void *)g_mem.va_base, g_mem.va_len);
 	if (g_mem.zero_tbl)
 		munmap(g_mem.zero_tbl, TBL_ENTRIES * sizeof(udma_addr_t));
 	g_mem.zero_tbl = NULL;
@@ -785,7 +998,9 @@ void memseg_fini(void)
 	g_mem.hugepage_size = 0;
 	g_mem.nr_lists = 0;
 	g_mem.total = 0;
+	g_mem.runs_overlap = false;
 	memset(g_mem.lists, 0, sizeof(g_mem.lists));
+	memset(g_mem.resv, 0, sizeof(g_mem.resv));
 	memset(g_xlat, 0, sizeof(g_xlat));
 }
 
@@ -803,13 +1018,25 @@ static __attribute__((noinline, cold)) udma_addr_t virt2iova_registered(const vo
 	return iova;
 }
 
-udma_addr_t udma_virt2iova(const void *va)
+/* on a cache line of its own: where code before it ends must not move P5 (the same
+ * 20 instructions measured +15 % from a shift of its address alone) */
+__attribute__((aligned(64))) udma_addr_t udma_virt2iova(const void *va)
 {
-	/* registered memory never meets the memseg reservation (refused there); a
-	 * tail call, so the memseg path keeps no stack frame */
-	if (udma_unlikely((uintptr_t)va - g_mem.va_base >= g_mem.va_len))
+	uintptr_t off = (uintptr_t)va - g_mem.va_base;
+	const struct memseg_xlat *x;
+	udma_addr_t base;
+
+	/* memseg_virt2iova() with both misses tail-calling the registered lookup (the
+	 * memseg path keeps no stack frame): registered memory never meets a list's
+	 * reservation (refused there) but may lie in the window around them (DPDK's,
+	 * udma started first), where its table entry reads 0 */
+	if (udma_unlikely(off >= g_mem.va_len))
 		return virt2iova_registered(va);
-	return memseg_virt2iova(va);
+	x = &g_xlat[off >> MEMSEG_LIST_SHIFT];
+	base = x->iova[(off & (UDMA_MEMSEG_LIST_VA_SIZE - 1)) >> x->shift];
+	if (udma_unlikely(base == 0))
+		return virt2iova_registered(va);
+	return (udma_addr_t)(uintptr_t)va + base - 1;
 }
 
 void *udma_iova2virt(udma_addr_t iova)
@@ -830,16 +1057,27 @@ void memseg_dump(FILE *f)
 {
 	size_t longest = 0;
 
-	fprintf(f, "memsegs: %zu MiB in %u list(s), VA reservation %#lx+%zu GiB, pages %s %s\n",
-		g_mem.total >> 20, g_mem.nr_lists, (unsigned long)g_mem.va_base, g_mem.va_len >> 30,
-		g_mem.hugepage_size ? "huge" : "4 KiB locked",
+	size_t resv = 0;
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < g_mem.nr_lists; i++) {
+		resv += g_mem.resv[i];
+		n += g_mem.lists[i].in_use ? 1 : 0;
+	}
+	fprintf(f, "memsegs: %zu MiB in %u list(s), VA window %#lx+%zu GiB (%zu MiB reserved), "
+		"pages %s %s\n", g_mem.total >> 20, n, (unsigned long)g_mem.va_base,
+		g_mem.va_len >> 30, resv >> 20, g_mem.hugepage_size ? "huge" : "4 KiB locked",
+		g_mem.prov.set ? g_mem.prov.ops.name :
 		g_mem.huge_dir[0] ? g_mem.huge_dir : (g_mem.hugepage_size ? "(memfd)" : ""));
 	for (unsigned int i = 0; i < g_mem.nr_lists; i++) {
 		const struct memseg_list *l = &g_mem.lists[i];
 
-		fprintf(f, "  list %u: node %d, page %lu KiB, %zu MiB used in %u chunk(s), VA %#lx\n",
-			i, l->node, (1UL << l->page_shift) >> 10, atomic_load(&l->used) >> 20,
-			l->chunks, (unsigned long)l->va_base);
+		if (!l->in_use)
+			continue;
+		fprintf(f, "  list %u: node %d, page %lu KiB, %zu MiB used in %u chunk(s), VA %#lx "
+			"(%zu MiB reserved%s)\n", i, l->node, (1UL << l->page_shift) >> 10,
+			atomic_load(&l->used) >> 20, l->chunks, (unsigned long)l->va_base,
+			RESV(l) >> 20, l->full ? ", full: the VA after it is taken" : "");
 	}
 	pthread_rwlock_rdlock(&g_mem.rev_lock);
 	for (size_t i = 0; i < g_mem.nr_runs; i++) {

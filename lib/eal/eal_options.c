@@ -35,8 +35,12 @@ void eal_usage(FILE *f, const char *prgname)
 		"  --vfio-group=N       the VFIO group (default: every group under /dev/vfio)\n"
 		"  --vfio-dma-mask=BITS narrowest DMA mask of the devices to be used (default 64):\n"
 		"                       IOVA = VA only when the memsegs fit it, else allocated IOVAs\n"
+		"  --base-virtaddr=ADDR where memsegs go (hex, as DPDK's): a window of %d lists x\n"
+		"                       %llu GiB from ADDR, VA reserved only as memory is taken\n"
+		"                       (default: free VA below 4 GiB, else anywhere)\n"
 		"  --help               print this text (udma_eal_init returns -ECANCELED)\n",
-		prgname ? prgname : "app", UDMA_MAX_LCORES);
+		prgname ? prgname : "app", UDMA_MAX_LCORES, UDMA_MAX_MEMSEG_LISTS,
+		(unsigned long long)(UDMA_MEMSEG_LIST_VA_SIZE >> 30));
 }
 
 static int bad(const char *opt, const char *val, const char *why)
@@ -63,6 +67,36 @@ static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 }
 
 #define MAX_MB (1ULL << 22) /* 4 TiB */
+#define USER_VA_END (1ULL << 47) /* the x86-64 (4-level) and arm64 (48-bit) user space */
+#define BASE_ALIGN (2ULL << 20) /* the chunk size: a 1 GiB page size is checked at init */
+
+/*
+ * ADDR in hex as DPDK takes it ("0x" optional): non-zero, a multiple of 2 MiB, and
+ * the whole window of memseg slots from it below USER_VA_END
+ */
+static int parse_base_virtaddr(const char *val)
+{
+	const uint64_t window = (uint64_t)UDMA_MAX_MEMSEG_LISTS * UDMA_MEMSEG_LIST_VA_SIZE;
+	const char *s = val;
+	unsigned long long v;
+	char *end;
+
+	if (s && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	if (s == NULL || !isxdigit((unsigned char)*s))
+		return bad("--base-virtaddr", val, "expected a hex address");
+	errno = 0;
+	v = strtoull(s, &end, 16);
+	if (errno != 0 || *end != '\0')
+		return bad("--base-virtaddr", val, "expected a hex address");
+	if (v == 0 || v % BASE_ALIGN)
+		return bad("--base-virtaddr", val, "expected a non-zero multiple of 2 MiB (0x200000)");
+	if (window >= USER_VA_END || v > USER_VA_END - window)
+		return bad("--base-virtaddr", val, "the memseg window (UDMA_MAX_MEMSEG_LISTS x "
+			   "memseg_list_va_gb) from it must end below 0x800000000000");
+	g_cfg.base_virtaddr = v;
+	return 0;
+}
 
 /* MB[,MB...]: every field a decimal (none empty), the total above 0 */
 static int parse_socket_mem(const char *val)
@@ -248,6 +282,8 @@ static int parse_one(const char *opt, const char *val)
 		return parse_socket_mem(val);
 	if (strcmp(opt, "--swiotlb") == 0)
 		return parse_swiotlb(val);
+	if (strcmp(opt, "--base-virtaddr") == 0)
+		return parse_base_virtaddr(val);
 	if (!strcmp(opt, "-m") || !strcmp(opt, "--lcores") || !strcmp(opt, "--swiotlb-size") ||
 	    !strcmp(opt, "--log-level") || !strcmp(opt, "--dma-debug-limit") ||
 	    !strcmp(opt, "--vfio-group") || !strcmp(opt, "--vfio-dma-mask"))
@@ -277,7 +313,7 @@ static bool takes_value(const char *opt)
 	static const char *const with_value[] = {
 		"--iova-mode", "--huge-dir", "--file-prefix", "--socket-mem", "-m",
 		"--lcores", "--swiotlb", "--swiotlb-size", "--log-level", "--dma-debug-limit",
-		"--vfio-group", "--vfio-dma-mask",
+		"--vfio-group", "--vfio-dma-mask", "--base-virtaddr",
 	};
 
 	for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++)

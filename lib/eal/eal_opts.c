@@ -127,6 +127,8 @@ static int build_argv(const struct udma_eal_opts *o, struct argv_buf *b)
 			p = end ? end + 1 : NULL;
 		} while (ret == 0 && p);
 	}
+	if (ret == 0 && o->base_virtaddr)
+		ret = add(b, "--base-virtaddr=%#llx", (unsigned long long)o->base_virtaddr);
 	for (unsigned int i = 0; ret == 0 && o->extra_args && o->extra_args[i]; i++) {
 		if (strcmp(o->extra_args[i], "--") == 0 || o->extra_args[i][0] != '-') {
 			UDMA_LOG(ERR, "extra_args[%u] \"%.40s\": expected an option", i,

@@ -96,6 +96,7 @@ struct eal_config {
 	int log_type_level[UDMA_LOGTYPE_MAX]; /* --log-level=TYPE:N; -2: not given */
 	long vfio_group;               /* --vfio-group, -1: every group under /dev/vfio */
 	unsigned int vfio_mask_bits;   /* --vfio-dma-mask: narrowest device mask; 0 = 64 */
+	uint64_t base_virtaddr;        /* --base-virtaddr: the memseg window; 0 = chosen at init */
 };
 extern struct eal_config g_cfg;
 
@@ -138,7 +139,7 @@ udma_addr_t pagemap_pa(int fd, const void *va);
 #define MEMSEG_LIST_SHIFT (__builtin_ctzll(UDMA_MEMSEG_LIST_VA_SIZE))
 
 struct memseg_list {
-	uintptr_t va_base;          /* slice of the global reservation */
+	uintptr_t va_base;          /* the list's slot in the window */
 	_Atomic(size_t) used;       /* bytes populated from va_base */
 	unsigned int page_shift;    /* 12, 21 or 30 */
 	int node;
@@ -149,14 +150,31 @@ struct memseg_list {
 	struct page_meta *meta;     /* per 4 KiB page, for the heap */
 	size_t meta_len;
 	unsigned int chunks;
+	int full;                   /* the VA after its reservation is another mapping's */
+};
+
+/* a chunk a memory provider placed (udma_pvt_mem_provider_set) */
+struct prov_chunk {
+	uintptr_t va;
+	size_t len;
+	void *cookie;
+	bool seg_mapped; /* udma's IOVA mode gave the IOVAs (sim): seg_unmap at release */
 };
 
 struct memseg_state {
-	uintptr_t va_base;          /* global reservation */
+	/*
+	 * The window: list i's slot is [va_base + i * UDMA_MEMSEG_LIST_VA_SIZE, + that
+	 * size), clipped to va_base + va_len. Free when chosen at init, never reserved
+	 * as a whole: each list reserves only the VA its memory takes, as it grows.
+	 */
+	uintptr_t va_base;
 	size_t va_len;
 	struct memseg_list lists[UDMA_MAX_MEMSEG_LISTS];
-	unsigned int nr_lists;
-	unsigned int max_lists;     /* lists the reservation holds */
+	unsigned int nr_lists;      /* slots opened or skipped (taken by another mapping) */
+	unsigned int max_lists;     /* slots in the window */
+	/* per list: bytes of VA reserved from its va_base, >= used (atomic; apart from
+	 * the lists so that a list stays 72 bytes: memseg_list_of() indexes them) */
+	size_t resv[UDMA_MAX_MEMSEG_LISTS];
 	pthread_mutex_t grow_lock;
 	size_t hugepage_size;       /* 0 when --no-huge */
 	char huge_dir[256];         /* hugetlbfs mount in use, "" for memfd */
@@ -168,6 +186,18 @@ struct memseg_state {
 	udma_addr_t *zero_tbl;      /* shared by unused lists: reads as "not populated" */
 	int pagemap_fd;             /* pa mode's /proc/self/pagemap, else -1 */
 	unsigned int chunk_seq;     /* names the chunks' hugetlbfs files */
+	/*
+	 * IOVA runs overlap when udma's heap is on a provider's memory that is also
+	 * registered at the provider's VA (DPDK memzones): the reverse map then scans,
+	 * preferring udma's own memory, instead of a binary search.
+	 */
+	bool runs_overlap;
+	struct {                    /* a memory provider: every chunk comes from it */
+		struct udma_pvt_mem_provider ops;
+		bool set;
+		struct prov_chunk *chunks;
+		size_t n, cap;
+	} prov;
 };
 /*
  * The memseg subsystem's state. The translation tables (g_xlat, below) stay apart:
@@ -175,11 +205,8 @@ struct memseg_state {
  */
 extern struct memseg_state g_mem;
 
-/* does [va, va+len) meet the memseg reservation (populated or not)? */
-static inline bool memseg_va_overlaps(uintptr_t va, size_t len)
-{
-	return va < g_mem.va_base + g_mem.va_len && g_mem.va_base < va + len;
-}
+/* does [va, va+len) meet the VA a memseg list has reserved (populated or not)? */
+bool memseg_va_overlaps(uintptr_t va, size_t len);
 
 /* A maximal IOVA- and VA-contiguous run of populated memory. */
 struct iova_run {
@@ -202,6 +229,17 @@ static inline struct memseg_list *memseg_list_of(const void *va)
 	if (udma_unlikely(off >= g_mem.va_len))
 		return NULL;
 	return &g_mem.lists[off >> MEMSEG_LIST_SHIFT];
+}
+
+/* is @va inside the VA a memseg list has reserved (populated or not)? Another
+ * mapping may sit in the window outside the lists' reservations (e.g. DPDK's) */
+static inline bool memseg_va_reserved(const void *va)
+{
+	uintptr_t off = (uintptr_t)va - g_mem.va_base;
+
+	return off < g_mem.va_len &&
+	       (off & (UDMA_MEMSEG_LIST_VA_SIZE - 1)) <
+		       __atomic_load_n(&g_mem.resv[off >> MEMSEG_LIST_SHIFT], __ATOMIC_ACQUIRE);
 }
 
 /*

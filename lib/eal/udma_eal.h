@@ -88,6 +88,12 @@ struct udma_eal_opts {
 	 * reachable. NULL: none.
 	 */
 	const char *const *extra_args;
+	/**
+	 * --base-virtaddr: where udma's memory goes, the start of a window of memseg
+	 * list slots (VA reserved only as memory is taken). A non-zero multiple of
+	 * 2 MiB (of the hugepage size in use); 0: free VA chosen at init.
+	 */
+	uintptr_t base_virtaddr;
 };
 
 /**

@@ -2,7 +2,8 @@
 /*
  * udma inside a DPDK application: DPDK's memsegs registered with udma at DPDK's
  * IOVAs, followed through DPDK's memory events; DPDK's lcore ids; DPDK's VFIO
- * container. Everything here goes through udma's public API.
+ * container. Everything here goes through udma's public API, but for udma's heap on
+ * DPDK memzones (udma_dpdk_heap.c, udma's internal provider hook).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -22,13 +23,12 @@
 #include <rte_vfio.h>
 
 #include "udma_dpdk.h"
+#include "udma_dpdk_private.h"
+#include "udma_eal_pvt.h"
 #include "udma_vfio.h"
 
 /* through udma's log (its level, stream and error count) */
 #define LOG(fmt, ...) udma_log(UDMA_LOG_ERR, "udma_dpdk: " fmt, ##__VA_ARGS__)
-
-/* udma_dpdk_mempool.c */
-void udma_dpdk_mempool_release(void);
 
 struct region {
 	uintptr_t va;
@@ -42,6 +42,7 @@ static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct region *g_rg;
 static size_t g_nrg, g_cap;
 static bool g_attached, g_sim;
+static bool g_inited; /* attach initialised udma (on DPDK's memory): detach ends it */
 
 /*
  * DPDK memory in the shared VFIO container. DPDK maps its memsegs into its default
@@ -351,9 +352,12 @@ int udma_dpdk_attach(int argc, char **argv)
 		/* one VFIO container for both: udma's vfio mode uses DPDK's */
 		if (rte_vfio_is_enabled("vfio") && rte_vfio_get_container_fd() >= 0)
 			udma_vfio_set_container(rte_vfio_get_container_fd());
+		dpdk_heap_provide(); /* udma's heap on DPDK memzones: no hugepages of its own */
 		ret = udma_eal_init(argc, argv);
-		if (ret < 0)
+		if (ret < 0) {
+			dpdk_heap_forget();
 			return ret;
+		}
 		inited_here = true;
 	}
 	ret = modes_agree();
@@ -393,6 +397,7 @@ int udma_dpdk_attach(int argc, char **argv)
 			LOG("lcore %u: no udma slot of that id (--lcores): shared paths",
 			    rte_lcore_id());
 	}
+	g_inited = inited_here;
 	return 0;
 fail:
 	LOG("attach failed: %s", strerror(-ret));
@@ -401,10 +406,32 @@ fail:
 	return ret;
 }
 
+/* udma memory a user still holds: 0, or -EBUSY with one line */
+static int udma_in_use(void)
+{
+	struct udma_swiotlb_stats st = {0};
+	unsigned long live = udma_pvt_heap_live();
+
+	if (udma_swiotlb_stats(&st) != 0)
+		st.used = 0; /* --swiotlb=off: no region */
+	if (live == 0 && st.used == 0)
+		return 0;
+	LOG("udma memory is in use (%lu coherent or pool allocation(s), %zu bytes of bounce "
+	    "slots): free and unmap it first, detach ends the udma attach initialised",
+	    live, (size_t)st.used);
+	return -EBUSY;
+}
+
 int udma_dpdk_detach(void)
 {
+	bool end_udma = false;
 	int ret = 0;
 
+	pthread_mutex_lock(&g_lock);
+	ret = g_attached && g_inited ? udma_in_use() : 0;
+	pthread_mutex_unlock(&g_lock);
+	if (ret)
+		return ret;
 	rte_mcfg_mem_read_lock();
 	pthread_mutex_lock(&g_lock);
 	if (!g_attached) {
@@ -426,10 +453,15 @@ int udma_dpdk_detach(void)
 			g_nrg = 0;
 			rte_mem_event_callback_unregister("udma", NULL);
 			g_attached = false;
+			end_udma = g_inited;
+			g_inited = false;
 		}
 	}
 	pthread_mutex_unlock(&g_lock);
 	rte_mcfg_mem_read_unlock();
+	/* outside DPDK's lock: the memzones of udma's heap go back to DPDK */
+	if (end_udma)
+		udma_eal_cleanup();
 	return ret;
 }
 

@@ -21,7 +21,9 @@ extern "C" {
 /**
  * Attach udma to the running DPDK EAL. When udma is not initialised yet it is
  * initialised here with @p argc / @p argv (udma_eal_init(); in vfio mode on DPDK's
- * VFIO container); when it is, @p argv is ignored and the IOVA modes must agree
+ * VFIO container; its heap, i.e. coherent memory, pools and the swiotlb, on DPDK
+ * memzones at DPDK's IOVAs with no hugepage of its own, unless DPDK's memory
+ * cannot be mapped so: one NOTICE line); when it is, @p argv is ignored and the IOVA modes must agree
  * (udma pa with DPDK pa, udma va with DPDK va, udma vfio on DPDK's container).
  * Then every DPDK memseg is registered at DPDK's IOVA (udma_mem_register_iova(),
  * one registration per VA- and IOVA-contiguous run), memory DPDK adds or frees
@@ -41,10 +43,13 @@ UDMA_DPDK_API int udma_dpdk_attach(int argc, char **argv);
 
 /**
  * Undo udma_dpdk_attach(): unregister DPDK's memory and the event callback, and
- * in vfio mode unmap from the container what attach mapped there (udma stays
- * initialised). Every streaming mapping of DPDK memory must be unmapped.
- * @return 0; -ENOENT when not attached; -EBUSY (still attached) while a mapping
- *         of DPDK memory is live.
+ * in vfio mode unmap from the container what attach mapped there. When
+ * attach initialised udma, udma is ended too (udma_eal_cleanup(): every memzone
+ * of its heap goes back to DPDK); when udma was initialised first it stays.
+ * Every streaming mapping of DPDK memory must be unmapped and, when udma is to
+ * end, every coherent and pool allocation freed and every bounce unmapped.
+ * @return 0; -ENOENT when not attached; -EBUSY (still attached, one log line)
+ *         while a mapping of DPDK memory or such udma memory is live.
  */
 UDMA_DPDK_API int udma_dpdk_detach(void);
 
