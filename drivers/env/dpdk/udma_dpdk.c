@@ -51,9 +51,8 @@ static bool g_inited; /* attach initialised udma (on DPDK's memory): detach ends
  * does, and the device faults on every DPDK buffer. So in vfio mode attach maps
  * each DPDK page at DPDK's IOVA (one type1 mapping per page, as DPDK does: type1v2
  * cannot unmap part of a mapping, and DPDK frees page by page). EEXIST: DPDK (its
- * own group) already mapped it: left to DPDK, not recorded, never unmapped here;
- * unless udma's own memory has that IOVA (then the device would reach udma's
- * page instead of DPDK's: refused).
+ * own group) already mapped it: left to DPDK, not recorded, never unmapped here.
+ * (udma's heap, DPDK first, is DPDK memzones at DPDK's IOVAs: the same pages.)
  */
 struct cmap {
 	uintptr_t va;
@@ -90,15 +89,9 @@ static int cm_map(uintptr_t va, uint64_t iova, size_t len)
 	if (ioctl(g_container, VFIO_IOMMU_MAP_DMA, &m) != 0) {
 		int err = errno;
 
-		if (err == EEXIST && udma_iova2virt(iova) == NULL) {
+		if (err == EEXIST) {
 			g_cm_shared++;
 			return 0;
-		}
-		if (err == EEXIST) { /* udma's own memory sits there (allocated IOVAs) */
-			LOG("DPDK's IOVA %#" PRIx64 " (va %#" PRIxPTR ") is udma's IOVA of %p in the "
-			    "shared container: give DPDK --iova-mode=va", iova, va,
-			    udma_iova2virt(iova));
-			return -EADDRINUSE;
 		}
 		LOG("VFIO_IOMMU_MAP_DMA of DPDK memory va %#" PRIxPTR " iova %#" PRIx64 " +%zu: %s",
 		    va, iova, len, strerror(err));
