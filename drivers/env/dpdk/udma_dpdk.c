@@ -7,11 +7,13 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <linux/vfio.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #include <rte_eal.h>
 #include <rte_eal_memconfig.h>
@@ -41,6 +43,95 @@ static struct region *g_rg;
 static size_t g_nrg, g_cap;
 static bool g_attached, g_sim;
 static bool g_inited; /* attach initialised udma (on DPDK's memory): detach ends it */
+
+/*
+ * DPDK memory in the shared VFIO container. DPDK maps its memsegs into its default
+ * container (and follows its memory events) only once it binds a group of its own
+ * (rte_vfio_setup_device); when the groups in the container are udma's, nobody
+ * does, and the device faults on every DPDK buffer. So in vfio mode attach maps
+ * each DPDK page at DPDK's IOVA (one type1 mapping per page, as DPDK does: type1v2
+ * cannot unmap part of a mapping, and DPDK frees page by page). EEXIST: DPDK (its
+ * own group) already mapped it: left to DPDK, not recorded, never unmapped here.
+ * (udma's heap, DPDK first, is DPDK memzones at DPDK's IOVAs: the same pages.)
+ */
+struct cmap {
+	uintptr_t va;
+	uint64_t iova;
+	size_t len;
+};
+
+static int g_container = -1; /* the container to map DPDK memory into; -1: none (pa, va, sim) */
+static struct cmap *g_cm;
+static size_t g_ncm, g_cmcap;
+static unsigned long g_cm_shared; /* pages found already mapped (EEXIST): DPDK's own */
+
+static int cm_map(uintptr_t va, uint64_t iova, size_t len)
+{
+	struct vfio_iommu_type1_dma_map m = {
+		.argsz = sizeof(m),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = va,
+		.iova = iova,
+		.size = len,
+	};
+
+	if (g_container < 0)
+		return 0;
+	if (g_ncm == g_cmcap) {
+		size_t cap = g_cmcap ? g_cmcap * 2 : 256;
+		struct cmap *n = realloc(g_cm, cap * sizeof(*n));
+
+		if (n == NULL)
+			return -ENOMEM;
+		g_cm = n;
+		g_cmcap = cap;
+	}
+	if (ioctl(g_container, VFIO_IOMMU_MAP_DMA, &m) != 0) {
+		int err = errno;
+
+		if (err == EEXIST) {
+			g_cm_shared++;
+			return 0;
+		}
+		LOG("VFIO_IOMMU_MAP_DMA of DPDK memory va %#" PRIxPTR " iova %#" PRIx64 " +%zu: %s",
+		    va, iova, len, strerror(err));
+		return -err;
+	}
+	g_cm[g_ncm++] = (struct cmap){va, iova, len};
+	return 0;
+}
+
+static void cm_drop(size_t i)
+{
+	struct vfio_iommu_type1_dma_unmap u = {
+		.argsz = sizeof(u),
+		.iova = g_cm[i].iova,
+		.size = g_cm[i].len,
+	};
+
+	if (ioctl(g_container, VFIO_IOMMU_UNMAP_DMA, &u) != 0)
+		LOG("VFIO_IOMMU_UNMAP_DMA of DPDK memory iova %#" PRIx64 " +%zu: %s", g_cm[i].iova,
+		    g_cm[i].len, strerror(errno));
+	g_cm[i] = g_cm[--g_ncm];
+}
+
+/* take out of the container what attach put there in [va, va+len) */
+static void cm_unmap_range(uintptr_t va, size_t len)
+{
+	for (size_t i = g_ncm; i-- > 0;)
+		if (g_cm[i].va >= va && g_cm[i].va + g_cm[i].len <= va + len)
+			cm_drop(i);
+}
+
+static void cm_clear(void)
+{
+	while (g_ncm)
+		cm_drop(g_ncm - 1);
+	free(g_cm);
+	g_cm = NULL;
+	g_cmcap = 0;
+	g_cm_shared = 0;
+}
 
 /* udma learns the region: at DPDK's IOVAs, or (sim) at its own */
 static int rg_register(const struct region *r)
@@ -85,6 +176,22 @@ struct walk {
 	int ret;
 };
 
+/* one DPDK page into the shared container (vfio mode), then into the walk's run */
+static int walk_page(struct walk *w, uintptr_t va, size_t len, uint64_t iova, size_t pgsz);
+
+static int walk_seg(struct walk *w, uintptr_t va, size_t len, uint64_t iova, size_t pgsz)
+{
+	if (iova != RTE_BAD_IOVA && w->ret == 0) {
+		int ret = cm_map(va, iova, len);
+
+		if (ret != 0) {
+			w->ret = ret;
+			return ret;
+		}
+	}
+	return walk_page(w, va, len, iova, pgsz);
+}
+
 static int walk_flush(struct walk *w)
 {
 	if (w->run.len && w->ret == 0)
@@ -113,7 +220,7 @@ static int memseg_cb(const struct rte_memseg_list *msl, const struct rte_memseg 
 {
 	if (msl->external)
 		return 0; /* rte_extmem: the application registers it itself */
-	return walk_page(arg, (uintptr_t)ms->addr, ms->len, ms->iova, msl->page_sz) ? -1 : 0;
+	return walk_seg(arg, (uintptr_t)ms->addr, ms->len, ms->iova, msl->page_sz) ? -1 : 0;
 }
 
 /* [va, va+len) was just allocated by DPDK: register its memsegs */
@@ -127,7 +234,7 @@ static void event_alloc(uintptr_t va, size_t len)
 
 		if (ms == NULL || msl == NULL)
 			break;
-		walk_page(&w, (uintptr_t)ms->addr, ms->len, ms->iova, msl->page_sz);
+		walk_seg(&w, (uintptr_t)ms->addr, ms->len, ms->iova, msl->page_sz);
 		p = (uintptr_t)ms->addr + ms->len;
 	}
 	if (walk_flush(&w) != 0)
@@ -165,6 +272,8 @@ static void event_free(uintptr_t va, size_t len)
 			LOG("cannot re-register the rest of [%#" PRIxPTR ", +%zu)", r.va, r.len);
 		i = 0; /* the parts re-added went to the end and miss the range: rescan */
 	}
+	/* DPDK unmaps the pages after this callback: the device must not reach them */
+	cm_unmap_range(va, len);
 }
 
 static void mem_event_cb(enum rte_mem_event type, const void *addr, size_t len, void *arg)
@@ -247,6 +356,8 @@ int udma_dpdk_attach(int argc, char **argv)
 	ret = modes_agree();
 	if (ret)
 		goto fail;
+	/* vfio: DPDK's container, where DPDK's memory may be missing (see struct cmap) */
+	g_container = udma_iova_mode() == UDMA_IOVA_VFIO ? udma_vfio_container_fd() : -1;
 	/* DPDK's hotplug lock, then ours: as the event callback runs */
 	rte_mcfg_mem_read_lock();
 	pthread_mutex_lock(&g_lock);
@@ -259,6 +370,7 @@ int udma_dpdk_attach(int argc, char **argv)
 		ret = walk_flush(&w);
 		if (ret) {
 			rg_clear();
+			cm_clear();
 			rte_mem_event_callback_unregister("udma", NULL);
 		} else {
 			g_attached = true;
@@ -268,6 +380,10 @@ int udma_dpdk_attach(int argc, char **argv)
 	rte_mcfg_mem_read_unlock();
 	if (ret)
 		goto fail;
+	if (g_container >= 0)
+		udma_log(UDMA_LOG_INFO, "udma_dpdk: DPDK's memory in the VFIO container (fd %d): "
+			 "%zu page(s) mapped by udma, %lu already mapped by DPDK", g_container, g_ncm,
+			 g_cm_shared);
 	if (rte_lcore_id() != LCORE_ID_ANY && udma_lcore_id() != rte_lcore_id()) {
 		udma_thread_unregister();
 		if (udma_thread_register_id(rte_lcore_id()) < 0)
@@ -325,6 +441,8 @@ int udma_dpdk_detach(void)
 			}
 		if (ret == 0) {
 			udma_dpdk_mempool_release();
+			cm_clear(); /* what udma mapped into DPDK's container goes */
+			g_container = -1;
 			g_nrg = 0;
 			rte_mem_event_callback_unregister("udma", NULL);
 			g_attached = false;

@@ -28,7 +28,10 @@ extern "C" {
  * Then every DPDK memseg is registered at DPDK's IOVA (udma_mem_register_iova(),
  * one registration per VA- and IOVA-contiguous run), memory DPDK adds or frees
  * later is followed (rte_mem_event_callback_register), and the calling thread
- * takes udma lcore slot rte_lcore_id().
+ * takes udma lcore slot rte_lcore_id(). In vfio mode each DPDK page is also mapped
+ * into the shared container at DPDK's IOVA unless already there (DPDK maps its
+ * memory only for groups it binds itself), and unmapped when DPDK frees it or at
+ * udma_dpdk_detach(); give DPDK --iova-mode=va then (doc/dpdk.md).
  * In sim mode DPDK's memory is registered with udma_mem_register() instead: the
  * sim IOMMU gives its own IOVAs.
  * @return 0; -EINVAL (argc < 0, or argv NULL with argc > 0); -EPERM when DPDK
@@ -39,7 +42,8 @@ extern "C" {
 UDMA_DPDK_API int udma_dpdk_attach(int argc, char **argv);
 
 /**
- * Undo udma_dpdk_attach(): unregister DPDK's memory and the event callback. When
+ * Undo udma_dpdk_attach(): unregister DPDK's memory and the event callback, and
+ * in vfio mode unmap from the container what attach mapped there. When
  * attach initialised udma, udma is ended too (udma_eal_cleanup(): every memzone
  * of its heap goes back to DPDK); when udma was initialised first it stays.
  * Every streaming mapping of DPDK memory must be unmapped and, when udma is to
