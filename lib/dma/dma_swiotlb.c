@@ -80,7 +80,7 @@ static struct {
 	struct tlb_counters *cnt; /* UDMA_MAX_LCORES + 1 (shared, atomic) */
 	atomic_size_t failures;
 	bool asym;        /* membarrier() works: magazines need no lock (see the top) */
-	bool avx2;        /* bounce copies of COPY_VEC_MIN and more use copy_avx2() */
+	bool avx2;        /* bounce copies of COPY_VEC_MIN..COPY_VEC_MAX use copy_avx2() */
 	atomic_flag drain_lock; /* one drainer at a time */
 } g_tlb;
 
@@ -333,11 +333,13 @@ static inline void run_free(int32_t i, int order)
  * The bounce copy. From 2 KiB up glibc's memcpy switches to `rep movsb` on CPUs
  * with fast short rep movs, which on some (AMD EPYC here) copies 4 KiB at half the
  * speed of a plain AVX2 loop, and twice as slowly again when it reads what the last
- * copy wrote (rx: the map's copy, then sync's copy back). Bounce runs are at most
- * 256 KiB, so cache-resident copies are right; 256-bit and not 512-bit, which can
- * lower the clock of other work on some Intel parts. Like rte_memcpy in DPDK.
+ * copy wrote (rx: the map's copy, then sync's copy back). Only up to 32 KiB: past
+ * L1 glibc's copy is as fast or faster (the loop measured 64 KiB +27 %). 256-bit and
+ * not 512-bit, which can lower the clock of other work on some Intel parts. Like
+ * rte_memcpy in DPDK.
  */
 #define COPY_VEC_MIN 2048
+#define COPY_VEC_MAX 32768 /* beyond L1, glibc's copy wins (64 KiB: the loop +27 %) */
 
 __attribute__((target("avx2"), noinline)) static void copy_avx2(uint8_t *dst, const uint8_t *src,
 								 size_t n)
@@ -368,7 +370,7 @@ static inline void bounce_copy(void *dst, const void *src, size_t n)
 {
 	uintptr_t d = (uintptr_t)dst, s = (uintptr_t)src;
 
-	if (n >= COPY_VEC_MIN && g_tlb.avx2 && d - s >= n && s - d >= n)
+	if (n - COPY_VEC_MIN <= COPY_VEC_MAX - COPY_VEC_MIN && g_tlb.avx2 && d - s >= n && s - d >= n)
 		copy_avx2(dst, src, n);
 	else
 		memmove(dst, src, n);
