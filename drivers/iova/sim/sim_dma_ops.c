@@ -271,6 +271,13 @@ static bool entry_bad(struct udma_device *dev, const struct udma_sg *sg, int i, 
 	return true;
 }
 
+/* would an entry at page offset @off cross one of @dev's boundary windows? (its page
+ * starts window-aligned; an entry longer than a window cannot help it: false) */
+static inline bool sg_straddles(const struct udma_device *dev, size_t off, size_t len)
+{
+	return len <= dev->seg_boundary + 1 && ((off ^ (off + len - 1)) & ~dev->seg_boundary) != 0;
+}
+
 /* pass 1: the CPU memory behind each entry (bounce slots for foreign memory) */
 static int sg_backing(struct udma_device *dev, struct udma_sg *sgl, int nents,
 		      enum udma_data_direction dir, unsigned long flags)
@@ -281,7 +288,7 @@ static int sg_backing(struct udma_device *dev, struct udma_sg *sgl, int nents,
 	int i;
 
 	for (i = 0, sg = sgl; i < nents; i++, sg = udma_sg_next(sg)) {
-		bool backed;
+		bool backed, straddles;
 		void *va;
 
 		if (entry_bad(dev, sg, i, nents)) {
@@ -291,14 +298,17 @@ static int sg_backing(struct udma_device *dev, struct udma_sg *sgl, int nents,
 		va = sg->buf;
 		sg->map_flags = 0;
 		backed = dma_cpu_backed(va, sg->length);
-		if (!forced && backed && reg_active() && reg_mem(va)) {
+		/* an IOVA keeps the page offset: an entry that crosses a boundary window
+		 * from there bounces into a slot at offset 0, as on the direct path */
+		straddles = sg_straddles(dev, (uintptr_t)va & (PG - 1), sg->length);
+		if (!forced && backed && !straddles && reg_active() && reg_mem(va)) {
 			/* registered: counted until the unmap (unregistered meanwhile: bounce) */
 			if (reg_ref(va, sg->length, +1) == 0)
 				sg->map_flags = SGF_REG;
 			else
 				backed = false;
 		}
-		if (forced || !backed) {
+		if (forced || !backed || straddles) {
 			if (!backed && dma_in_memseg_va(va)) {
 				release_bounces_va(dev, sgl, i, dir);
 				dma_map_fail(dev, va, sg->length, flags,
