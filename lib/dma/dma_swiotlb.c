@@ -376,6 +376,20 @@ static inline void bounce_copy(void *dst, const void *src, size_t n)
 		memmove(dst, src, n);
 }
 
+/* slot @i heads a live run of @order bouncing @size bytes of @orig for @dev */
+static inline void run_record(int32_t i, const struct udma_device *dev, void *orig, size_t size,
+			      enum udma_data_direction dir, int order)
+{
+	struct bslot *b = &g_tlb.s[i];
+
+	b->orig = orig;
+	b->dev = dev;
+	b->size = (uint32_t)size;
+	b->dir = (uint8_t)dir;
+	b->order = (int8_t)order;
+	b->cpu_owned = 0;
+}
+
 static inline uint8_t *slot_va(int32_t i)
 {
 	uint32_t u = (uint32_t)i;
@@ -440,7 +454,6 @@ void *swiotlb_bounce(const struct udma_device *dev, void *orig, size_t size,
 {
 	unsigned int lc = lcore_id();
 	int order = order_for(size);
-	struct bslot *b;
 	int32_t i;
 	uint8_t *slot;
 
@@ -449,13 +462,7 @@ void *swiotlb_bounce(const struct udma_device *dev, void *orig, size_t size,
 		atomic_fetch_add(&g_tlb.failures, 1);
 		return NULL;
 	}
-	b = &g_tlb.s[i];
-	b->orig = orig;
-	b->dev = dev;
-	b->size = (uint32_t)size;
-	b->dir = (uint8_t)dir;
-	b->order = (int8_t)order;
-	b->cpu_owned = 0;
+	run_record(i, dev, orig, size, dir, order);
 	slot = slot_va(i);
 	if (copy) /* every direction: bytes the device does not write keep their values */
 		bounce_copy(slot, orig, size); /* the caller may map memory that holds slots */
@@ -524,7 +531,6 @@ udma_addr_t swiotlb_map_fast(const struct udma_device *dev, void *orig, size_t s
 	unsigned int lc = lcore_id();
 	int order = order_for(size);
 	struct lcore_mags *lm;
-	struct bslot *b;
 	struct mag *m;
 	udma_addr_t iova;
 	int32_t i;
@@ -547,13 +553,7 @@ udma_addr_t swiotlb_map_fast(const struct udma_device *dev, void *orig, size_t s
 		run_free(i, order);
 		return UDMA_MAPPING_ERROR;
 	}
-	b = &g_tlb.s[i];
-	b->orig = orig;
-	b->dev = dev;
-	b->size = (uint32_t)size;
-	b->dir = (uint8_t)dir;
-	b->order = (int8_t)order;
-	b->cpu_owned = 0;
+	run_record(i, dev, orig, size, dir, order);
 	count_bounce(lc);
 	/* every direction: bytes the device does not write keep their values */
 	bounce_copy(slot_va(i), orig, size);
