@@ -339,6 +339,21 @@ static void test_double_free(void **s)
 	udma_pool_destroy(p);
 }
 
+/* every block of @p (64 of them) comes back once, each with its own IOVA */
+static void all_back_once(struct udma_pool *p)
+{
+	void *again[64];
+	udma_addr_t ha[64];
+
+	assert_int_equal(udma_pool_alloc_bulk(p, UDMA_GFP_KERNEL, again, ha, 64), 0);
+	for (int i = 0; i < 64; i++) {
+		assert_int_equal(ha[i], udma_virt2iova(again[i]));
+		for (int j = i + 1; j < 64; j++)
+			assert_ptr_not_equal(again[i], again[j]);
+	}
+	udma_pool_free_bulk(p, again, ha, 64);
+}
+
 /*
  * One free_bulk mixing good and bad entries: the inline path frees the good run
  * before the first bad one, the slow path reports each bad one (one line each) and
@@ -348,8 +363,8 @@ static void test_bulk_free_mixed(void **s)
 {
 	struct udma_pool *p = udma_pool_create("mixed", *s, 64, 0, 0);
 	struct udma_pool_stats st;
-	void *v[5], *mix[8], *again[64];
-	udma_addr_t h[5], hm[8], ha[64];
+	void *v[5], *mix[8];
+	udma_addr_t h[5], hm[8];
 	static uint64_t foreign[8];
 	struct t_log log;
 	char *text;
@@ -379,13 +394,7 @@ static void test_bulk_free_mixed(void **s)
 	assert_int_equal(udma_pool_stats(p, &st), 0);
 	assert_int_equal(st.in_use, 0);
 	/* every block comes back once: no duplicate among all the pool holds */
-	assert_int_equal(udma_pool_alloc_bulk(p, UDMA_GFP_KERNEL, again, ha, 64), 0);
-	for (int i = 0; i < 64; i++) {
-		assert_int_equal(ha[i], udma_virt2iova(again[i]));
-		for (int j = i + 1; j < 64; j++)
-			assert_ptr_not_equal(again[i], again[j]);
-	}
-	udma_pool_free_bulk(p, again, ha, 64);
+	all_back_once(p);
 	udma_pool_destroy(p);
 }
 
@@ -401,8 +410,8 @@ static void bulk_free_layout(struct udma_device *d, size_t size, bool handles)
 {
 	struct udma_pool *p = udma_pool_create("layout", d, size, 16, 0);
 	struct udma_pool_stats st;
-	void *v[8], *mix[9], *again[64];
-	udma_addr_t h[8], hm[9], ha[64];
+	void *v[8], *mix[9];
+	udma_addr_t h[8], hm[9];
 	uintptr_t s, b, off, r, stride, slab;
 	uint8_t back[64];
 	struct t_log log;
@@ -483,13 +492,7 @@ static void bulk_free_layout(struct udma_device *d, size_t size, bool handles)
 	assert_int_equal(udma_pool_stats(p, &st), 0);
 	assert_int_equal(st.in_use, 0);
 	/* every block comes back once, with its IOVA */
-	assert_int_equal(udma_pool_alloc_bulk(p, UDMA_GFP_KERNEL, again, ha, 64), 0);
-	for (int i = 0; i < 64; i++) {
-		assert_int_equal(ha[i], udma_virt2iova(again[i]));
-		for (int j = i + 1; j < 64; j++)
-			assert_ptr_not_equal(again[i], again[j]);
-	}
-	udma_pool_free_bulk(p, again, ha, 64);
+	all_back_once(p);
 	udma_pool_destroy(p);
 }
 
