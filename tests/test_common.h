@@ -159,4 +159,23 @@ static inline int t_check(const void *p, size_t n, unsigned int seed)
 	return 1;
 }
 
+/*
+ * The device model sees @va's bytes at @h both ways: CPU fill (pattern @seed) read
+ * by the device from the start, a device write (@seed + 1) of the end read by the CPU.
+ * Up to 256 bytes each way.
+ */
+static inline void t_device_sees(struct udma_device *dev, uint8_t *va, udma_addr_t h, size_t len,
+				 unsigned int seed)
+{
+	uint8_t out[256];
+	size_t n = len < sizeof(out) ? len : sizeof(out);
+
+	t_fill(va, len, seed);
+	assert_int_equal(udma_sim_dma_read(dev, h, out, n), 0);
+	assert_memory_equal(out, va, n);
+	t_fill(out, n, seed + 1);
+	assert_int_equal(udma_sim_dma_write(dev, h + len - n, out, n), 0);
+	assert_memory_equal(va + len - n, out, n);
+}
+
 #endif

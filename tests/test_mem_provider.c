@@ -100,15 +100,7 @@ static uint8_t *owner_view(udma_addr_t h)
 static void check(struct udma_device *dev, uint8_t *va, udma_addr_t h, size_t len, bool sim,
 		  unsigned int seed)
 {
-	uint8_t out[128];
-	size_t n = len < sizeof(out) ? len : sizeof(out);
-
-	t_fill(va, len, seed);
-	assert_int_equal(udma_sim_dma_read(dev, h, out, n), 0);
-	assert_memory_equal(out, va, n);
-	t_fill(out, n, seed + 1);
-	assert_int_equal(udma_sim_dma_write(dev, h + len - n, out, n), 0);
-	assert_memory_equal(va + len - n, out, n);
+	t_device_sees(dev, va, h, len, seed);
 	if (!sim) {
 		uint8_t *o = owner_view(h);
 
