@@ -341,8 +341,12 @@ static inline void run_free(int32_t i, int order)
 #define COPY_VEC_MIN 2048
 #define COPY_VEC_MAX 32768 /* beyond L1, glibc's copy wins (64 KiB: the loop +27 %) */
 
-__attribute__((target("avx2"), noinline)) static void copy_avx2(uint8_t *dst, const uint8_t *src,
-								 size_t n)
+/*
+ * The copies return @ret, so that a fast path ends in a tail call to its copy
+ * (no registers to keep across a call: no stack frame of its own).
+ */
+__attribute__((target("avx2"), noinline)) static uint64_t copy_avx2(uint8_t *dst, const uint8_t *src,
+								    size_t n, uint64_t ret)
 {
 	size_t i = 0;
 
@@ -363,17 +367,29 @@ __attribute__((target("avx2"), noinline)) static void copy_avx2(uint8_t *dst, co
 	if (i < n) /* the last 32 bytes again: n >= 32 and the buffers do not overlap */
 		_mm256_storeu_si256((__m256i *)(dst + n - 32),
 				    _mm256_loadu_si256((const __m256i *)(src + n - 32)));
+	return ret;
 }
 
-/* memmove() semantics: the caller may map memory that holds slots */
-static inline void bounce_copy(void *dst, const void *src, size_t n)
+static __attribute__((noinline)) uint64_t copy_glibc(void *dst, const void *src, size_t n,
+						     uint64_t ret)
+{
+	memmove(dst, src, n);
+	return ret;
+}
+
+/* memmove() semantics (the caller may map memory that holds slots); returns @ret */
+static inline uint64_t bounce_copy_ret(void *dst, const void *src, size_t n, uint64_t ret)
 {
 	uintptr_t d = (uintptr_t)dst, s = (uintptr_t)src;
 
 	if (n - COPY_VEC_MIN <= COPY_VEC_MAX - COPY_VEC_MIN && g_tlb.avx2 && d - s >= n && s - d >= n)
-		copy_avx2(dst, src, n);
-	else
-		memmove(dst, src, n);
+		return copy_avx2(dst, src, n, ret);
+	return copy_glibc(dst, src, n, ret);
+}
+
+static inline void bounce_copy(void *dst, const void *src, size_t n)
+{
+	(void)bounce_copy_ret(dst, src, n, 0);
 }
 
 /* slot @i heads a live run of @order bouncing @size bytes of @orig for @dev */
@@ -525,8 +541,49 @@ int swiotlb_release(const struct udma_device *dev, void *slot, size_t size,
 	return 0;
 }
 
-udma_addr_t swiotlb_map_fast(const struct udma_device *dev, void *orig, size_t size,
-			     enum udma_data_direction dir)
+/* run_free() out of line: the fast paths' way past a full (or busy) magazine */
+static __attribute__((noinline)) void run_free_slow(int32_t i, int order)
+{
+	run_free(i, order);
+}
+
+/*
+ * run_free() for the fast paths: a leaf on the magazine path (anything else is a
+ * call out of line), so that they need no stack frame.
+ */
+static inline void run_free_fast(int32_t i, int order)
+{
+	unsigned int lc = lcore_id();
+
+	if (udma_likely(order < CACHED_ORDERS && lc < UDMA_MAX_LCORES)) {
+		struct lcore_mags *lm = &g_tlb.mags[lc];
+
+		if (udma_likely(mags_enter(lm))) {
+			struct mag *m = &lm->m[order];
+
+			if (udma_likely(m->n != MAG)) {
+				m->slot[m->n++] = i;
+				mags_leave(lm);
+				return;
+			}
+			mags_leave(lm);
+		}
+	}
+	run_free_slow(i, order);
+}
+
+/* swiotlb_map_fast() got a run above @dev's DMA mask: it goes back, the full path decides */
+static __attribute__((noinline)) udma_addr_t map_fast_refused(int32_t i, struct udma_device *dev,
+							      void *orig, size_t size,
+							      enum udma_data_direction dir,
+							      const void *caller)
+{
+	run_free(i, order_for(size));
+	return dma_map_single_slow(dev, orig, size, dir, caller);
+}
+
+udma_addr_t swiotlb_map_fast(struct udma_device *dev, void *orig, size_t size,
+			     enum udma_data_direction dir, const void *caller)
 {
 	unsigned int lc = lcore_id();
 	int order = order_for(size);
@@ -537,27 +594,26 @@ udma_addr_t swiotlb_map_fast(const struct udma_device *dev, void *orig, size_t s
 
 	if (udma_unlikely(order >= CACHED_ORDERS || order > g_tlb.max_order ||
 			  lc >= UDMA_MAX_LCORES || !g_tlb.on))
-		return UDMA_MAPPING_ERROR;
+		goto slow;
 	lm = &g_tlb.mags[lc];
 	if (udma_unlikely(!mags_enter(lm)))
-		return UDMA_MAPPING_ERROR;
+		goto slow;
 	m = &lm->m[order];
 	if (udma_unlikely(m->n == 0)) {
 		mags_leave(lm);
-		return UDMA_MAPPING_ERROR; /* swiotlb_bounce() refills (or drains) */
+		goto slow; /* swiotlb_bounce() refills (or drains) */
 	}
 	i = m->slot[--m->n];
 	mags_leave(lm);
 	iova = slot_iova(i);
-	if (udma_unlikely(iova + size - 1 > dev->dma_mask)) {
-		run_free(i, order);
-		return UDMA_MAPPING_ERROR;
-	}
+	if (udma_unlikely(iova + size - 1 > dev->dma_mask))
+		return map_fast_refused(i, dev, orig, size, dir, caller);
 	run_record(i, dev, orig, size, dir, order);
 	count_bounce(lc);
 	/* every direction: bytes the device does not write keep their values */
-	bounce_copy(slot_va(i), orig, size);
-	return iova;
+	return bounce_copy_ret(slot_va(i), orig, size, iova);
+slow:
+	return dma_map_single_slow(dev, orig, size, dir, caller);
 }
 
 /* the live run whose head is at @iova in chunk @c, mapped by @dev with @dir; or -1 */
@@ -577,40 +633,69 @@ static inline int32_t run_at_iova(const struct udma_device *dev, int32_t c, udma
 	return i;
 }
 
-int swiotlb_unmap_fast(const struct udma_device *dev, int32_t c, udma_addr_t iova, size_t size,
-		       enum udma_data_direction dir)
+/* unmap of a run the device may have written and the CPU does not own: copy, release */
+static __attribute__((noinline)) void unmap_copy_release(int32_t i, size_t size)
+{
+	struct bslot *b = &g_tlb.s[i];
+	int order = b->order;
+
+	bounce_copy(b->orig, slot_va(i), size);
+	b->order = -1;
+	run_free_fast(i, order);
+}
+
+void swiotlb_unmap_fast(struct udma_device *dev, int32_t c, udma_addr_t iova, size_t size,
+			enum udma_data_direction dir, const void *caller)
 {
 	int32_t i = run_at_iova(dev, c, iova, dir);
 	struct bslot *b;
 	int order;
 
-	if (udma_unlikely(i < 0 || g_tlb.s[i].size != size))
-		return -1;
+	if (udma_unlikely(i < 0 || g_tlb.s[i].size != size)) {
+		dma_unmap_single_slow(dev, iova, size, dir, caller); /* it decides and logs */
+		return;
+	}
 	b = &g_tlb.s[i];
 	/* the device's bytes, unless the CPU already owns all of them (synced, device done) */
-	if (dir != UDMA_TO_DEVICE && b->cpu_owned != CPU_ALL)
-		bounce_copy(b->orig, slot_va(i), size);
+	if (dir != UDMA_TO_DEVICE && b->cpu_owned != CPU_ALL) {
+		unmap_copy_release(i, size);
+		return;
+	}
 	order = b->order;
 	b->order = -1;
-	run_free(i, order);
-	return 0;
+	run_free_fast(i, order);
 }
 
-int swiotlb_sync_fast(const struct udma_device *dev, int32_t c, udma_addr_t iova, size_t size,
-		      enum udma_data_direction dir, bool for_cpu)
+/* a whole-mapping sync toward the CPU (@for_cpu) or the device; the full path on a miss */
+static inline void sync_fast(struct udma_device *dev, int32_t c, udma_addr_t iova, size_t size,
+			     enum udma_data_direction dir, const void *caller, bool for_cpu)
 {
 	int32_t i = run_at_iova(dev, c, iova, dir);
 	struct bslot *b;
 
-	if (udma_unlikely(i < 0 || size > g_tlb.s[i].size))
-		return -1; /* past the end, unmapped, another device's: the full path says so */
+	if (udma_unlikely(i < 0 || size > g_tlb.s[i].size)) {
+		/* past the end, unmapped, another device's: the full path says so */
+		dma_sync_single_slow(dev, iova, size, dir, caller, for_cpu);
+		return;
+	}
 	b = &g_tlb.s[i];
+	b->cpu_owned = !for_cpu ? CPU_NO : size == b->size ? CPU_ALL : CPU_PART;
 	if (for_cpu && dir != UDMA_TO_DEVICE)
 		bounce_copy(b->orig, slot_va(i), size);
 	if (!for_cpu && dir != UDMA_FROM_DEVICE)
 		bounce_copy(slot_va(i), b->orig, size);
-	b->cpu_owned = !for_cpu ? CPU_NO : size == b->size ? CPU_ALL : CPU_PART;
-	return 0;
+}
+
+void swiotlb_sync_for_cpu_fast(struct udma_device *dev, int32_t c, udma_addr_t iova, size_t size,
+			       enum udma_data_direction dir, const void *caller)
+{
+	sync_fast(dev, c, iova, size, dir, caller, true);
+}
+
+void swiotlb_sync_for_device_fast(struct udma_device *dev, int32_t c, udma_addr_t iova,
+				  size_t size, enum udma_data_direction dir, const void *caller)
+{
+	sync_fast(dev, c, iova, size, dir, caller, false);
 }
 
 int swiotlb_sync(const struct udma_device *dev, void *slot, size_t off, size_t size, bool for_cpu)
