@@ -279,6 +279,22 @@ static __attribute__((noinline)) udma_addr_t map_single_bounce(struct udma_devic
 	return dma_map_single_slow(dev, va, size, dir, caller);
 }
 
+/*
+ * map_single_bounce() for arguments map_fast_ok() passed (map_direct: not forced,
+ * no dma-debug) that the inline path did not map: a buffer that is not udma's, with
+ * nothing registered, on a direct device, takes the magazine; else the full path.
+ */
+static __attribute__((noinline)) udma_addr_t map_single_checked(struct udma_device *dev,
+								void *va, size_t size,
+								enum udma_data_direction dir,
+								const void *caller)
+{
+	if (udma_likely(!dma_in_memseg_va(va) && !reg_active() && get_dma_ops(dev) == NULL &&
+			(uintptr_t)va < MAP_VA_LIMIT - size))
+		return swiotlb_map_fast(dev, va, size, dir, caller);
+	return dma_map_single_slow(dev, va, size, dir, caller);
+}
+
 udma_addr_t udma_map_single_attrs(struct udma_device *dev, void *va, size_t size,
 				  enum udma_data_direction dir, const struct udma_attrs *attrs)
 {
@@ -294,13 +310,8 @@ udma_addr_t udma_map_single(struct udma_device *dev, void *va, size_t size,
 
 		if (udma_likely(iova != UDMA_MAPPING_ERROR && iova + size - 1 <= dev->dma_mask))
 			return iova;
-		/*
-		 * not udma's memory, nothing registered, a direct device: the magazine
-		 * (map_direct: not forced, no dma-debug; the arguments are checked)
-		 */
-		if (g_swiotlb.fast && iova == UDMA_MAPPING_ERROR && !dma_in_memseg_va(va) &&
-		    !reg_active() && get_dma_ops(dev) == NULL && (uintptr_t)va < MAP_VA_LIMIT - size)
-			return swiotlb_map_fast(dev, va, size, dir, DBG_CALLER);
+		if (g_swiotlb.fast)
+			return map_single_checked(dev, va, size, dir, DBG_CALLER);
 	}
 	if (g_swiotlb.fast)
 		return map_single_bounce(dev, va, size, dir, DBG_CALLER);
@@ -418,7 +429,7 @@ static inline void unmap_single_fast(struct udma_device *dev, int32_t c, udma_ad
 			return;
 	} else if (g_swiotlb.fast && get_dma_ops(dev) == NULL) {
 		/* a live bounce run of this device, size and direction, else the full path */
-		swiotlb_unmap_fast(dev, c, addr, size, dir, caller);
+		swiotlb_unmap_fast(dev, addr, size, dir, caller, c);
 		return;
 	}
 	dma_unmap_single_slow(dev, addr, size, dir, caller);
@@ -522,9 +533,9 @@ static inline void sync_single_fast(struct udma_device *dev, int32_t c, udma_add
 {
 	if (c >= 0) {
 		if (for_cpu)
-			swiotlb_sync_for_cpu_fast(dev, c, addr, size, dir, caller);
+			swiotlb_sync_for_cpu_fast(dev, addr, size, dir, caller, c);
 		else
-			swiotlb_sync_for_device_fast(dev, c, addr, size, dir, caller);
+			swiotlb_sync_for_device_fast(dev, addr, size, dir, caller, c);
 		return;
 	}
 	if (udma_likely(iova_plausible(addr)))

@@ -249,17 +249,18 @@ int swiotlb_cpu_owned(const void *slot);
 udma_addr_t swiotlb_map_fast(struct udma_device *dev, void *orig, size_t size,
 			     enum udma_data_direction dir, const void *caller);
 /*
- * udma_unmap_single() of @iova in chunk @c (swiotlb_chunk()): releases a live run
+ * udma_unmap_single() of @iova in chunk @c (swiotlb_chunk(); last, so that the
+ * full path's arguments stay in their registers): releases a live run
  * that @dev mapped at @iova with @size and @dir (copying back as unmap does), else
  * dma_unmap_single_slow().
  */
-void swiotlb_unmap_fast(struct udma_device *dev, int32_t c, udma_addr_t iova, size_t size,
-			enum udma_data_direction dir, const void *caller);
+void swiotlb_unmap_fast(struct udma_device *dev, udma_addr_t iova, size_t size,
+			enum udma_data_direction dir, const void *caller, int32_t c);
 /* the same for udma_sync_single_for_cpu()/for_device() of a whole mapping */
-void swiotlb_sync_for_cpu_fast(struct udma_device *dev, int32_t c, udma_addr_t iova, size_t size,
-			       enum udma_data_direction dir, const void *caller);
-void swiotlb_sync_for_device_fast(struct udma_device *dev, int32_t c, udma_addr_t iova,
-				  size_t size, enum udma_data_direction dir, const void *caller);
+void swiotlb_sync_for_cpu_fast(struct udma_device *dev, udma_addr_t iova, size_t size,
+			       enum udma_data_direction dir, const void *caller, int32_t c);
+void swiotlb_sync_for_device_fast(struct udma_device *dev, udma_addr_t iova, size_t size,
+				  enum udma_data_direction dir, const void *caller, int32_t c);
 /* the full paths of those public calls (dma_map.c), @caller for dma-debug */
 udma_addr_t dma_map_single_slow(struct udma_device *dev, void *va, size_t size,
 				enum udma_data_direction dir, const void *caller);
