@@ -450,13 +450,11 @@ void udma_unmap_single(struct udma_device *dev, udma_addr_t addr, size_t size,
 	/* sim and dma-debug (neither flag) go straight to the full path */
 	if (udma_likely((__atomic_load_n(&g_dma.unmap_direct, __ATOMIC_RELAXED) ||
 			 g_swiotlb.fast) && handle_fast_ok(dev, addr, size, dir))) {
-		int32_t c = swiotlb_chunk_dense_iova(addr);
-
-		if (udma_unlikely(c == -2)) {
+		if (udma_unlikely(!swiotlb_dense_iova())) {
 			unmap_single_hashed(dev, addr, size, dir, DBG_CALLER);
 			return;
 		}
-		unmap_single_fast(dev, c, addr, size, dir, DBG_CALLER);
+		unmap_single_fast(dev, swiotlb_chunk_dense_iova(addr), addr, size, dir, DBG_CALLER);
 		return;
 	}
 	dma_unmap_single_slow(dev, addr, size, dir, DBG_CALLER);
@@ -556,19 +554,16 @@ static __attribute__((noinline)) void sync_single_hashed(struct udma_device *dev
 static inline void sync_single(struct udma_device *dev, udma_addr_t addr, size_t size,
 			       enum udma_data_direction dir, const void *caller, bool for_cpu)
 {
-	int32_t c;
-
 	if (udma_unlikely(!g_swiotlb.fast || !handle_fast_ok(dev, addr, size, dir) ||
 			  get_dma_ops(dev) != NULL || g_dma_debug.on || g_iova.ops == NULL)) {
 		dma_sync_single_slow(dev, addr, size, dir, caller, for_cpu);
 		return;
 	}
-	c = swiotlb_chunk_dense_iova(addr);
-	if (udma_unlikely(c == -2)) {
+	if (udma_unlikely(!swiotlb_dense_iova())) {
 		sync_single_hashed(dev, addr, size, dir, caller, for_cpu);
 		return;
 	}
-	sync_single_fast(dev, c, addr, size, dir, caller, for_cpu);
+	sync_single_fast(dev, swiotlb_chunk_dense_iova(addr), addr, size, dir, caller, for_cpu);
 }
 
 void udma_sync_single_for_cpu(struct udma_device *dev, udma_addr_t addr, size_t size,

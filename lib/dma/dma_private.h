@@ -189,17 +189,19 @@ static inline int32_t swiotlb_chunk(uint64_t addr, bool by_iova)
 }
 
 /*
- * swiotlb_chunk() by IOVA for paths that must not call out (no stack frame): the
- * chunk, -1 when @iova is in none, or -2 when there is no dense table (then ask
- * swiotlb_chunk(), out of line).
+ * swiotlb_chunk() by IOVA through the dense table, for paths that must not call
+ * out (no stack frame): the chunk, or -1. Only when swiotlb_dense_iova().
  */
+static inline bool swiotlb_dense_iova(void)
+{
+	return g_swiotlb.region.dense_iova != NULL;
+}
+
 static inline int32_t swiotlb_chunk_dense_iova(uint64_t iova)
 {
 	const struct swiotlb_region *r = &g_swiotlb.region;
 	uint64_t off = iova - r->iova_lo;
 
-	if (udma_unlikely(r->dense_iova == NULL))
-		return -2;
 	return off < r->iova_span ? r->dense_iova[off >> r->chunk_shift] : -1;
 }
 
