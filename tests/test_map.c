@@ -424,6 +424,42 @@ static void bounce_bytes(uint8_t *p, size_t n, unsigned int seed)
 	udma_unmap_single(g.dev, a, n, UDMA_BIDIRECTIONAL);
 	assert_true(t_check(p, n, seed + 2));
 	guard_ok(p, n);
+	/*
+	 * bidi both ways: the CPU sees the device's bytes, writes half of the buffer,
+	 * the device sees that half and the rest it wrote; the device writes again and
+	 * the unmap (the device owned it since sync_for_device) copies that back
+	 */
+	a = udma_map_single(g.dev, p, n, UDMA_BIDIRECTIONAL);
+	assert_false(udma_mapping_error(g.dev, a));
+	t_fill(back, n, seed + 4);
+	assert_int_equal(udma_sim_dma_write(g.dev, a, back, n), 0);
+	udma_sync_single_for_cpu(g.dev, a, n, UDMA_BIDIRECTIONAL);
+	assert_true(t_check(p, n, seed + 4));
+	t_fill(p, n / 2 + 1, seed + 5);
+	udma_sync_single_for_device(g.dev, a, n, UDMA_BIDIRECTIONAL);
+	assert_int_equal(udma_sim_dma_read(g.dev, a, back, n), 0);
+	assert_true(t_check(back, n / 2 + 1, seed + 5));
+	assert_memory_equal(back + n / 2 + 1, p + n / 2 + 1, n - n / 2 - 1);
+	t_fill(back, n, seed + 6);
+	assert_int_equal(udma_sim_dma_write(g.dev, a, back, n), 0);
+	udma_unmap_single(g.dev, a, n, UDMA_BIDIRECTIONAL);
+	assert_true(t_check(p, n, seed + 6));
+	guard_ok(p, n);
+	/* rx synced in part: the CPU sees the prefix at once, the unmap copies the rest */
+	if (n > 1) {
+		t_fill(p, n, seed);
+		a = udma_map_single(g.dev, p, n, UDMA_FROM_DEVICE);
+		assert_false(udma_mapping_error(g.dev, a));
+		t_fill(back, n, seed + 7);
+		assert_int_equal(udma_sim_dma_write(g.dev, a, back, n), 0);
+		udma_sync_single_for_cpu(g.dev, a, n / 2, UDMA_FROM_DEVICE);
+		assert_true(t_check(p, n / 2, seed + 7));
+		t_fill(back, n, seed);
+		assert_memory_equal(p + n / 2, back + n / 2, n - n / 2); /* not synced yet */
+		udma_unmap_single(g.dev, a, n, UDMA_FROM_DEVICE);
+		assert_true(t_check(p, n, seed + 7));
+		guard_ok(p, n);
+	}
 	/* for_device: the CPU's new bytes reach the device */
 	a = udma_map_single(g.dev, p, n, UDMA_TO_DEVICE);
 	assert_false(udma_mapping_error(g.dev, a));
