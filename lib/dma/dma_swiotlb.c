@@ -59,6 +59,7 @@ struct lcore_mags {
 	unsigned int busy;  /* the owner is in its magazines (its plain store) */
 	unsigned int drain; /* a drainer is at them: the owner keeps out */
 	atomic_flag lock;   /* without membarrier(): taken by owner and drainer */
+	uint64_t bounces;   /* swiotlb_map_fast()'s, by the owner in its magazines */
 	struct mag m[CACHED_ORDERS];
 } __udma_cache_aligned;
 
@@ -598,6 +599,10 @@ static __attribute__((noinline)) udma_addr_t map_fast_refused(int32_t i, struct 
 							      enum udma_data_direction dir,
 							      const void *caller)
 {
+	unsigned int lc = lcore_id();
+
+	if (lc < UDMA_MAX_LCORES) /* the owner, as it counted (a drainer never writes it) */
+		g_tlb.mags[lc].bounces--;
 	run_free(i, order_for(size));
 	return dma_map_single_slow(dev, orig, size, dir, caller);
 }
@@ -625,12 +630,12 @@ udma_addr_t swiotlb_map_fast(struct udma_device *dev, void *orig, size_t size,
 		goto slow; /* swiotlb_bounce() refills (or drains) */
 	}
 	i = m->slot[--m->n];
+	lm->bounces++; /* counted on the lcore's own line (a refusal below uncounts) */
 	mags_leave(lm, asym);
 	iova = slot_iova(i);
 	if (udma_unlikely(iova + size - 1 > dev->dma_mask))
 		return map_fast_refused(i, dev, orig, size, dir, caller);
 	run_record(i, dev, orig, size, dir, order);
-	count_bounce(lc);
 	/* every direction: bytes the device does not write keep their values */
 	return bounce_copy_ret(slot_va(i), orig, size, iova);
 slow:
@@ -767,6 +772,8 @@ int udma_swiotlb_stats(struct udma_swiotlb_stats *st)
 			st->used += SLOT << g_tlb.s[i].order;
 	for (unsigned int i = 0; g_tlb.cnt && i <= UDMA_MAX_LCORES; i++)
 		st->bounces += __atomic_load_n(&g_tlb.cnt[i].bounces, __ATOMIC_RELAXED);
+	for (unsigned int i = 0; g_tlb.mags && i < UDMA_MAX_LCORES; i++)
+		st->bounces += __atomic_load_n(&g_tlb.mags[i].bounces, __ATOMIC_RELAXED);
 	st->failures = atomic_load(&g_tlb.failures);
 	st->forced = g_swiotlb.forced;
 	return 0;
