@@ -201,11 +201,6 @@ static inline bool map_fast_ok(const struct udma_device *dev, const void *va, si
 }
 
 /*
- * udma_map_single() past its inline one-page path: a span of pages, or anything
- * else. Out of line with the public call's arguments (all in registers), so the
- * inline path needs no stack frame and ends in a tail call here.
- */
-/*
  * The bounce fast path's arguments: what map_args_bad() checks, for a direct
  * device (no dma ops) with dma-debug off, in a bound map_fast_ok() style.
  */

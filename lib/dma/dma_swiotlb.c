@@ -594,17 +594,18 @@ static inline void run_free_fast(int32_t i, int order)
 }
 
 /* swiotlb_map_fast() got a run above @dev's DMA mask: it goes back, the full path decides */
-static __attribute__((noinline)) udma_addr_t map_fast_refused(int32_t i, struct udma_device *dev,
-							      void *orig, size_t size,
-							      enum udma_data_direction dir,
-							      const void *caller)
+static __attribute__((noinline)) udma_addr_t map_fast_refused(struct bslot *b, const void *caller)
 {
 	unsigned int lc = lcore_id();
+	int32_t i = (int32_t)(b - g_tlb.s);
+	int order = b->order;
 
 	if (lc < UDMA_MAX_LCORES) /* the owner, as it counted (a drainer never writes it) */
 		g_tlb.mags[lc].bounces--;
-	run_free(i, order_for(size));
-	return dma_map_single_slow(dev, orig, size, dir, caller);
+	b->order = -1;
+	run_free(i, order);
+	return dma_map_single_slow((struct udma_device *)b->dev, b->orig, b->size,
+				   (enum udma_data_direction)b->dir, caller);
 }
 
 udma_addr_t swiotlb_map_fast(struct udma_device *dev, void *orig, size_t size,
@@ -613,8 +614,10 @@ udma_addr_t swiotlb_map_fast(struct udma_device *dev, void *orig, size_t size,
 	unsigned int lc = lcore_id();
 	bool asym = g_tlb.asym; /* read once: the fence in mags_enter() would reload it */
 	struct lcore_mags *lm;
+	struct bslot *b;
 	struct mag *m;
 	udma_addr_t iova;
+	uint32_t u;
 	int32_t i;
 	int order;
 
@@ -632,10 +635,14 @@ udma_addr_t swiotlb_map_fast(struct udma_device *dev, void *orig, size_t size,
 	i = m->slot[--m->n];
 	lm->bounces++; /* counted on the lcore's own line (a refusal below uncounts) */
 	mags_leave(lm, asym);
-	iova = slot_iova(i);
-	if (udma_unlikely(iova + size - 1 > dev->dma_mask))
-		return map_fast_refused(i, dev, orig, size, dir, caller);
+	/* recorded at once: the arguments need not live on (a refusal reads them back) */
 	run_record(i, dev, orig, size, dir, order);
+	b = &g_tlb.s[i];
+	u = (uint32_t)i;
+	iova = g_swiotlb.region.chunk_iova[u >> g_tlb.chunk_slot_shift] +
+	       ((udma_addr_t)(u & (g_tlb.per_chunk - 1)) << SLOT_SHIFT);
+	if (udma_unlikely(iova + size - 1 > dev->dma_mask))
+		return map_fast_refused(b, caller);
 	/* every direction: bytes the device does not write keep their values */
 	return bounce_copy_ret(slot_va(i), orig, size, iova);
 slow:
