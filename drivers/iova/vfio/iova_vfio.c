@@ -211,7 +211,8 @@ static void domain_holes(void)
 			if (hi > lo)
 				iova_exclude(V.dom, lo, hi);
 		}
-		if (i < V.nranges && V.ranges[i].end + 1 > prev)
+		/* a range ending at 2^64 - 1 (no capability: 64 bits assumed) ends them all */
+		if (i < V.nranges && (V.ranges[i].end == UINT64_MAX || V.ranges[i].end + 1 > prev))
 			prev = V.ranges[i].end == UINT64_MAX ? UINT64_MAX : V.ranges[i].end + 1;
 	}
 }
