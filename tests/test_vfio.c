@@ -490,6 +490,12 @@ static void test_env_map(void **s)
 	assert_non_null(c);
 	ONE_LINE(-EEXIST, udma_pvt_vfio_dma_map(other, h, 4096));
 	assert_true(fv_maps_to(h, c, 4096)); /* udma's mapping untouched */
+	/* the end of the memseg reservation: not mapped yet, but IOVA = VA keeps it for
+	 * udma's memory to come (a DPDK --iova-mode=pa IOVA may fall there) */
+	assert_non_null(strstr(udma_iova_mode_reason(), "IOVA = VA"));
+	assert_null(fv_translate(g_mem.va_base + g_mem.va_len - 4096, 1));
+	ONE_LINE(-EEXIST, udma_pvt_vfio_dma_map(other, g_mem.va_base + g_mem.va_len - 4096, 4096));
+	assert_null(fv_translate(g_mem.va_base + g_mem.va_len - 4096, 1));
 	assert_count_is_kernels(1);
 
 	/* another user of the container maps (DPDK's own VFIO): the kernel's count

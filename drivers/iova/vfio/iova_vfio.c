@@ -375,11 +375,8 @@ static int choose_model(void)
 	if (V.dom == NULL)
 		return -ENOMEM;
 	domain_holes();
-	/* what an environment driver mapped before (DPDK's memory at its IOVAs) */
-	for (size_t i = 0; i < V.nmaps; i++)
-		V.maps[i].in_domain = V.maps[i].env &&
-				      iova_reserve(V.dom, V.maps[i].iova, V.maps[i].len) == 0;
-	/* allocated IOVAs never land on memsegs; nor memsegs on the environment's */
+	/* allocated IOVAs never land on memsegs (the first chunk is mapped at init,
+	 * before any environment mapping; with a memory provider never) */
 	if (in_aperture(lo, len) && top <= V.mask && iova_reserve(V.dom, lo, len) == 0) {
 		V.model = MODEL_VA;
 		iova_reason_append("vfio model IOVA = VA: the memseg reservation [%#llx, %#llx] "
@@ -393,7 +390,7 @@ static int choose_model(void)
 				   (unsigned long long)lo, (unsigned long long)top,
 				   !in_aperture(lo, len) ? "is not inside one range of the aperture"
 				   : top > V.mask ? "is above the --vfio-dma-mask"
-				   : "holds IOVAs the environment (DPDK) mapped");
+				   : "cannot be held in the IOVA allocator");
 		iova_reason_append("aperture %s", r);
 	}
 	UDMA_LOG(INFO, "vfio: %s model; aperture %s; DMA mappings available %ld",
