@@ -3,7 +3,8 @@
  * udma inside a DPDK application: DPDK's memsegs registered with udma at DPDK's
  * IOVAs, followed through DPDK's memory events; DPDK's lcore ids; DPDK's VFIO
  * container. Everything here goes through udma's public API, but for udma's heap on
- * DPDK memzones (udma_dpdk_heap.c, udma's internal provider hook).
+ * DPDK memzones (udma_dpdk_heap.c, udma's internal provider hook) and DPDK's pages
+ * in the VFIO container (the vfio backend's counted mappings, udma_vfio_pvt.h).
  */
 #include <errno.h>
 #include <inttypes.h>
