@@ -496,6 +496,15 @@ static void test_env_map(void **s)
 	assert_null(fv_translate(g_mem.va_base + g_mem.va_len - 4096, 1));
 	ONE_LINE(-EEXIST, udma_pvt_vfio_dma_map(other, g_mem.va_base + g_mem.va_len - 4096, 4096));
 	assert_null(fv_translate(g_mem.va_base + g_mem.va_len - 4096, 1));
+	/* below the allocator's space (2 MiB): the kernel's EEXIST is matched against
+	 * udma's records (as always when udma has no IOVA space: a memory provider) */
+	assert_int_equal(udma_pvt_vfio_dma_map(other, 0x100000, 4096), 0);
+	ONE_LINE(-EEXIST, udma_pvt_vfio_dma_map(buf, 0x100000, len));
+	assert_true(fv_maps_to(0x100000, other, 4096));
+	assert_count_is_kernels(2);
+	assert_int_equal(udma_pvt_vfio_dma_stats(&st, 0), 0);
+	assert_int_equal(st.env_foreign, 0); /* udma's own, not another user's */
+	assert_int_equal(udma_pvt_vfio_dma_unmap(0x100000, 4096), 0);
 	assert_count_is_kernels(1);
 
 	/* another user of the container maps (DPDK's own VFIO): the kernel's count

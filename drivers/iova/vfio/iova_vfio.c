@@ -490,19 +490,7 @@ int udma_pvt_vfio_dma_map(void *va, udma_addr_t iova, size_t len)
 		ret = -ENODEV;
 		goto out;
 	}
-	/* EEXIST from udma's own mappings and IOVA space is told here, before the kernel */
-	for (size_t i = 0; i < V.nmaps; i++) {
-		const struct dma_map_rec *r = &V.maps[i];
-
-		if (iova < r->iova + r->len && r->iova < iova + len) {
-			UDMA_LOG(ERR, "vfio: IOVA [%#llx, +%zu) for va %p overlaps udma's %smapping "
-				 "of va %#lx at [%#llx, +%zu)", (unsigned long long)iova, len, va,
-				 r->env ? "environment " : "", (unsigned long)r->va,
-				 (unsigned long long)r->iova, r->len);
-			ret = -EEXIST;
-			goto out;
-		}
-	}
+	/* udma's IOVA space, mapped or not yet (the IOVA = VA reservation) */
 	if (V.dom && iova >= ALLOC_BASE && in_aperture(iova, len)) {
 		held = iova_reserve(V.dom, iova, len) == 0;
 		if (!held) {
@@ -521,12 +509,25 @@ int udma_pvt_vfio_dma_map(void *va, udma_addr_t iova, size_t len)
 		if (ret != 0)
 			ioctl_unmap(iova, len);
 	} else if (ret == -EEXIST) {
-		/* not udma's (above): another user of the shared container mapped there.
-		 * Whether at @va the kernel cannot say without unmapping it. Its mappings
-		 * count in the container: udma's count becomes the kernel's again. */
-		V.env_foreign++;
-		refresh_info();
-		ret = 1;
+		/* udma's own mapping (searched only now: attach maps page by page)? */
+		const struct dma_map_rec *r = NULL;
+
+		for (size_t i = 0; i < V.nmaps && r == NULL; i++)
+			if (iova < V.maps[i].iova + V.maps[i].len && V.maps[i].iova < iova + len)
+				r = &V.maps[i];
+		if (r) {
+			UDMA_LOG(ERR, "vfio: IOVA [%#llx, +%zu) for va %p overlaps udma's %smapping "
+				 "of va %#lx at [%#llx, +%zu)", (unsigned long long)iova, len, va,
+				 r->env ? "environment " : "", (unsigned long)r->va,
+				 (unsigned long long)r->iova, r->len);
+		} else {
+			/* another user of the shared container mapped there; whether at @va
+			 * the kernel cannot say without unmapping it. Its mappings count in
+			 * the container: udma's count becomes the kernel's again. */
+			V.env_foreign++;
+			refresh_info();
+			ret = 1;
+		}
 	} else {
 		map_fail_log(v, iova, len, -ret);
 	}
