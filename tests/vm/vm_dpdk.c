@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * udma inside a DPDK 22.11 application on a real IOMMU, in the guest: DPDK starts
- * first (--no-pci, --iova-mode=va), udma_dpdk_attach() initialises udma in vfio
+ * first (--no-pci, --iova-mode=va, or pa), udma_dpdk_attach() initialises udma in vfio
  * mode on DPDK's VFIO container (no second /dev/vfio/vfio), udma's PCI layer opens
  * an edu bound to vfio-pci and its group joins that container, and the edu's DMA
  * engine copies real bytes both ways between its buffer and
