@@ -265,13 +265,15 @@ static int dpdk_up(void)
 	argv[argc++] = "--no-pci";
 	argv[argc++] = "--no-telemetry";
 	/* nothing on disk: hugepage files unlinked at once, no shared config, so a
-	 * killed run leaves no /dev/hugepages/dmaperf<pid>map_* behind. --profile (the
-	 * hidden option of devtools/profile, which runs this under valgrind): legacy
-	 * memory, as valgrind cannot reserve the VA space of DPDK's dynamic memory */
-	if (g_opts.profile) {
+	 * killed run leaves no /dev/hugepages/dmaperf<pid>map_* behind. --no-huge has no
+	 * hugepage files and is legacy memory, which DPDK refuses with --in-memory.
+	 * --profile (the hidden option of devtools/profile, which runs this under
+	 * valgrind): legacy memory, as valgrind cannot reserve the VA space of DPDK's
+	 * dynamic memory */
+	if (g_opts.pa && g_opts.profile) {
 		argv[argc++] = "--legacy-mem";
 		argv[argc++] = "--huge-unlink";
-	} else {
+	} else if (g_opts.pa) {
 		argv[argc++] = "--in-memory";
 	}
 	argv[argc++] = prefix;
