@@ -43,7 +43,10 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv > /dev/null; then
 	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+ipc_lock \
 		--ambient-caps=+ipc_lock "$exe" --rows P9 --iterations 0.01 2>&1) ||
 		bad "dma-perf without hugepages failed: $(printf '%s\n' "$out" | tail -3)"
-	case $out in *"DPDK VA"*) ;; *) bad "dma-perf as nobody did not run DPDK in VA mode: $out" ;; esac
+	case $out in
+	*"DPDK VA"*) ;;
+	*) bad "dma-perf as nobody did not run DPDK in VA mode: $out" ;;
+	esac
 fi
 [ $fail -eq 0 ] && echo "check_cli: ok"
 exit $fail

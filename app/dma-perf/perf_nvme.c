@@ -17,7 +17,8 @@
 
 #define PAGES 32
 
-static PERF_LOOP double loop_nvme_udma(struct udma_device *dev, struct udma_pool *pool, struct udma_sg *sg, long n)
+static PERF_LOOP double loop_nvme_udma(struct udma_device *dev, struct udma_pool *pool,
+				       struct udma_sg *sg, long n)
 {
 	uint64_t prp1, prp2, sum = 0;
 	double t0 = now_ns();
