@@ -128,27 +128,33 @@ static bool mag_reserve(struct depot *d)
 	return true;
 }
 
-/* an empty magazine: from the empty stack, else a new one below the cap (NULL: at
- * the cap or out of memory) */
-static struct mag *mag_empty(struct depot *d)
+/* a new magazine below the cap (NULL: at the cap or out of memory); outlined, as
+ * the spill paths: the flush and refill that find their magazine stay lean */
+static __attribute__((noinline, cold)) struct mag *mag_new(struct depot *d)
 {
-	struct mag *m = lfstack_pop(&d->empty, offsetof(struct mag, next));
+	struct mag *m;
 
+	if (!mag_reserve(d))
+		return NULL;
+	m = aligned_alloc(UDMA_CACHE_LINE_SIZE, depot_mag_bytes(d));
 	if (m == NULL) {
-		if (!mag_reserve(d))
-			return NULL;
-		m = aligned_alloc(UDMA_CACHE_LINE_SIZE, depot_mag_bytes(d));
-		if (m == NULL) {
-			atomic_fetch_sub_explicit(&d->mags, 1, memory_order_relaxed);
-			return NULL;
-		}
-		m->cap = d->mag_size;
+		atomic_fetch_sub_explicit(&d->mags, 1, memory_order_relaxed);
+		return NULL;
 	}
+	m->cap = d->mag_size;
 	return m;
 }
 
+/* an empty magazine: from the empty stack, else a new one */
+static inline struct mag *mag_empty(struct depot *d)
+{
+	struct mag *m = lfstack_pop(&d->empty, offsetof(struct mag, next));
+
+	return m ? m : mag_new(d);
+}
+
 /* chain objs[0..n) through the blocks and push the chain on the spill stack */
-static void spill_put(struct depot *d, void *const *objs, unsigned int n)
+static __attribute__((noinline, cold)) void spill_put(struct depot *d, void *const *objs, unsigned int n)
 {
 	struct chain_link *head = objs[0];
 
@@ -165,7 +171,7 @@ static void spill_put(struct depot *d, void *const *objs, unsigned int n)
 
 /* up to @room spilled blocks into objs, from the top chain (what is left of it
  * stays on top) */
-static unsigned int spill_get(struct depot *d, void **objs, unsigned int room)
+static __attribute__((noinline, cold)) unsigned int spill_get(struct depot *d, void **objs, unsigned int room)
 {
 	struct chain_link *b, *rest;
 	unsigned int n = 0;
