@@ -755,11 +755,15 @@ static double bytes_per_block(struct udma_pool *p, struct udma_pool_stats *st)
  * themselves on the spill stack, so bytes_held per block stays within @max with all
  * in use and with all free. Taken back (bulks of 32 through the lcore's cache:
  * magazines, then the spill stack), nothing new is carved, each block comes once,
- * and the device sees what the CPU writes in it.
+ * and the device sees what the CPU writes in it. With @flags UDMA_POOL_F_DEBUG the
+ * pool also checks, as it hands each block out, that nothing wrote it while free
+ * (the spill links stay in the 16 bytes a free block lends).
  */
-static void all_free_within(struct udma_device *dev, size_t size, unsigned int n, double max)
+static void all_free_within(struct udma_device *dev, size_t size, unsigned int n, double max,
+			    uint32_t flags)
 {
-	struct udma_pool *p = udma_pool_create("allfree", dev, size, 0, 0);
+	struct udma_pool_params pp = {.struct_size = sizeof(pp), .flags = flags};
+	struct udma_pool *p = udma_pool_create_params("allfree", dev, size, 0, 0, &pp);
 	void **v = malloc(n * sizeof(*v)), **w = malloc(n * sizeof(*w));
 	udma_addr_t *h = malloc(n * sizeof(*h));
 	uint8_t *back = malloc(size);
@@ -815,8 +819,16 @@ static void all_free_within(struct udma_device *dev, size_t size, unsigned int n
 
 static void test_all_free_bytes_bound(void **s)
 {
-	all_free_within(*s, 16, 1u << 20, 20);
-	all_free_within(*s, 64, 1u << 18, 72);
+	struct t_log log;
+	char *text;
+
+	all_free_within(*s, 16, 1u << 20, 20, 0);
+	all_free_within(*s, 64, 1u << 18, 72, 0);
+	t_log_begin(&log);
+	all_free_within(*s, 64, 1u << 16, 72, UDMA_POOL_F_DEBUG);
+	text = t_log_end(&log);
+	assert_int_equal(t_count(text, "ERR"), 0); /* no block written while free */
+	free(text);
 }
 
 static void test_destroy_in_use(void **s)
