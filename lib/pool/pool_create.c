@@ -255,7 +255,6 @@ int udma_pool_stats(struct udma_pool *p, struct udma_pool_stats *st)
 			bytes += pool_cache_bytes(p);
 	bytes += pool_cache_bytes(p);
 	bytes += atomic_load(&p->depot.mags) * depot_mag_bytes(&p->depot);
-
 	st->bytes_held = bytes + st->slabs * p->slab_size;
 	return 0;
 }
