@@ -238,7 +238,7 @@ static void test_cap_spills_each_block_once(void **state)
 	depot_put(d, objs, MAGSZ * 4); /* one chain of four magazines' worth */
 	assert_int_equal(atomic_load(&d->blocks), (nput + 4) * MAGSZ);
 	assert_int_equal(atomic_load(&d->spilled), (nput + 4 - 2) * MAGSZ);
-	assert_int_equal(d->spill.n, (nput + 4 - 2) * MAGSZ);
+	assert_int_equal(d->spill_n, (nput + 4 - 2) * MAGSZ);
 	/* the long chain is on top: three gets of 5, 5 and the rest of it */
 	assert_int_equal(depot_get(d, out, MAGSZ), MAGSZ); /* a magazine first */
 	total += MAGSZ;
@@ -269,8 +269,8 @@ static void test_cap_spills_each_block_once(void **state)
 	assert_int_equal(total, (nput + 4) * MAGSZ);
 	for (unsigned int i = 0; i < (nput + 4) * MAGSZ; i++)
 		assert_int_equal(seen[i], 1);
-	assert_null(d->spill.top);
-	assert_int_equal(d->spill.n, 0);
+	assert_null(d->spill_top);
+	assert_int_equal(d->spill_n, 0);
 	assert_int_equal(atomic_load(&d->blocks), 0);
 	assert_int_equal(atomic_load(&d->mags), 2);
 	refill_area();
@@ -341,7 +341,7 @@ static void contention(unsigned int cap)
 	assert_true(atomic_load(&g_shared->mags) <= NBLK + 2 * NTHREADS);
 	if (cap) { /* never past the cap; blocks went through the spill stack and back */
 		assert_true(atomic_load(&g_shared->mags) <= cap);
-		assert_true(atomic_load(&g_shared->spilled) > g_shared->spill.n);
+		assert_true(atomic_load(&g_shared->spilled) > g_shared->spill_n);
 	}
 	assert_int_equal(drain(g_shared, seen), NBLK);
 	for (unsigned int i = 0; i < NBLK; i++)

@@ -308,7 +308,7 @@ static void bulk_storm(bool capped)
 			 st.cached[4] + st.cached[5]);
 	if (capped) { /* never past the cap; blocks spilled and came back from the stack */
 		assert_true(atomic_load(&g_pool->depot.mags) <= 2);
-		assert_true(atomic_load(&g_pool->depot.spilled) > g_pool->depot.spill.n);
+		assert_true(atomic_load(&g_pool->depot.spilled) > g_pool->depot.spill_n);
 	}
 	udma_pool_destroy(g_pool);
 	udma_device_destroy(g_dev);

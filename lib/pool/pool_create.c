@@ -366,9 +366,9 @@ static void pools_dump(FILE *f)
 		uint64_t on_spill;
 
 		udma_pool_stats(p, &st);
-		eal_spin_lock(&p->depot.spill.lock);
-		on_spill = p->depot.spill.n;
-		eal_spin_unlock(&p->depot.spill.lock);
+		eal_spin_lock(&p->depot.spill_lock);
+		on_spill = p->depot.spill_n;
+		eal_spin_unlock(&p->depot.spill_lock);
 		fprintf(f, "pool %s: %zu B blocks (stride %zu), %llu carved, %llu in use, %llu slab(s), "
 			"%llu bytes held (%.1f a block)\n", p->name, p->size, p->stride,
 			(unsigned long long)st.capacity, (unsigned long long)st.in_use,

@@ -87,13 +87,12 @@ void depot_limit(struct depot *d, unsigned int floor, unsigned int per)
 {
 	d->mag_floor = floor;
 	d->mag_per = per;
-	d->limited = true;
 	depot_capacity(d, 0);
 }
 
 void depot_capacity(struct depot *d, uint64_t blocks)
 {
-	if (d->limited)
+	if (d->mag_floor > 0 || d->mag_per > 0)
 		atomic_store_explicit(&d->mag_cap, d->mag_floor + (d->mag_per ? blocks / d->mag_per : 0),
 				      memory_order_relaxed);
 }
@@ -161,11 +160,11 @@ static __attribute__((noinline, cold)) void spill_put(struct depot *d, void *con
 	for (unsigned int i = 0; i + 1 < n; i++)
 		((struct chain_link *)objs[i])->next = objs[i + 1];
 	((struct chain_link *)objs[n - 1])->next = NULL;
-	eal_spin_lock(&d->spill.lock);
-	head->next_chain = d->spill.top;
-	__atomic_store_n(&d->spill.top, head, __ATOMIC_RELAXED); /* read unlocked by depot_get */
-	d->spill.n += n;
-	eal_spin_unlock(&d->spill.lock);
+	eal_spin_lock(&d->spill_lock);
+	head->next_chain = d->spill_top;
+	__atomic_store_n(&d->spill_top, head, __ATOMIC_RELAXED); /* read unlocked by depot_get */
+	d->spill_n += n;
+	eal_spin_unlock(&d->spill_lock);
 	atomic_fetch_add_explicit(&d->spilled, n, memory_order_relaxed);
 }
 
@@ -176,10 +175,10 @@ static __attribute__((noinline, cold)) unsigned int spill_get(struct depot *d, v
 	struct chain_link *b, *rest;
 	unsigned int n = 0;
 
-	eal_spin_lock(&d->spill.lock);
-	b = d->spill.top;
+	eal_spin_lock(&d->spill_lock);
+	b = d->spill_top;
 	if (b == NULL) {
-		eal_spin_unlock(&d->spill.lock);
+		eal_spin_unlock(&d->spill_lock);
 		return 0;
 	}
 	rest = b->next_chain;
@@ -191,9 +190,9 @@ static __attribute__((noinline, cold)) unsigned int spill_get(struct depot *d, v
 		b->next_chain = rest;
 		rest = b;
 	}
-	__atomic_store_n(&d->spill.top, rest, __ATOMIC_RELAXED);
-	d->spill.n -= n;
-	eal_spin_unlock(&d->spill.lock);
+	__atomic_store_n(&d->spill_top, rest, __ATOMIC_RELAXED);
+	d->spill_n -= n;
+	eal_spin_unlock(&d->spill_lock);
 	return n;
 }
 
@@ -224,7 +223,7 @@ unsigned int depot_get(struct depot *d, void **objs, unsigned int room)
 	unsigned int n;
 
 	if (udma_unlikely(m == NULL)) {
-		n = __atomic_load_n(&d->spill.top, __ATOMIC_RELAXED) ? spill_get(d, objs, room) : 0;
+		n = __atomic_load_n(&d->spill_top, __ATOMIC_RELAXED) ? spill_get(d, objs, room) : 0;
 	} else if (udma_likely(m->n <= room)) {
 		n = m->n;
 		memcpy(objs, m->objs, n * sizeof(*objs));

@@ -12,7 +12,8 @@ void lfstack_push(struct lfstack *s, void *node, size_t link);
 void *lfstack_pop(struct lfstack *s, size_t link);
 
 void depot_init(struct depot *d, unsigned int mag_size);
-/* cap the magazines at floor + one per @per blocks carved (per 0: floor only) */
+/* cap the magazines at floor + one per @per blocks carved (per 0: floor only;
+ * both 0: no cap) */
 void depot_limit(struct depot *d, unsigned int floor, unsigned int per);
 /* the pool holds @blocks now: move the cap with it */
 void depot_capacity(struct depot *d, uint64_t blocks);
