@@ -156,7 +156,9 @@ UDMA_API void udma_pool_free_slow(struct udma_pool *pool, void *vaddr, udma_addr
  * @param pool as udma_pool_free().
  * @param vaddr as udma_pool_free().
  * @param addr as udma_pool_free().
- * @param verdict what udma_pvt_pool_free_check() returned (and did) for this block.
+ * @param verdict what udma_pvt_pool_free_check() returned for this block, the
+ *        block still marked in use when it is good (UDMA_PVT_POOL_IN_USE: the inline
+ *        path found no room, no lcore, or a debug pool).
 
  * @internal (the INTERNAL version node: not API)
  */
@@ -234,32 +236,57 @@ static inline void *udma_pool_alloc_inline(struct udma_pool *pool, udma_gfp_t gf
 
 	if (udma_likely(v == UDMA_PVT_POOL_OK)) {
 		const struct udma_pool_pvt *p = (const struct udma_pool_pvt *)(void *)pool;
-		struct udma_pool_cache_pvt *c = udma_pvt_pool_cache(p);
+		unsigned int i = udma_pvt_pool_lcore(p);
 
-		if (udma_likely(c != NULL && c->len > 0))
-			return udma_pvt_pool_take(p, c, handle);
+		/* a debug pool's caches are empty: the library marks and checks */
+		if (udma_likely(i < UDMA_MAX_LCORES)) {
+			struct udma_pool_cache_pvt *c = p->cache[i];
+
+			if (udma_likely(c->len > 0))
+				return udma_pvt_pool_take(p, c, handle);
+		}
 	}
 	return udma_pvt_pool_alloc_slow(pool, gfp, handle, v);
 }
 
 /**
  * udma_pool_free() with its fast path inline: the one check of the library (the
- * pool, the block in one of its slabs, a block start, the handle, in use), then a
- * push to the calling lcore's cache; anything else goes with the verdict to the
- * library's slow path.
+ * pool, the block in one of its slabs, a block start, the handle, in use), then,
+ * when the calling lcore's cache has room, the block's in-use byte cleared and a
+ * push; anything else goes with the verdict to the library's slow path (a good
+ * block still marked: UDMA_PVT_POOL_IN_USE). A debug pool's caches have no room.
  */
 static inline void udma_pool_free_inline(struct udma_pool *pool, void *vaddr, udma_addr_t addr)
 {
-	enum udma_pvt_pool_verdict v = udma_pvt_pool_free_check(pool, vaddr, addr, true);
+	enum udma_pvt_pool_verdict v = UDMA_PVT_POOL_BAD_POOL;
 
-	if (udma_likely(v == UDMA_PVT_POOL_OK)) { /* OK: not a debug pool */
-		struct udma_pool_cache_pvt *c =
-			udma_pvt_lcore_cache((const struct udma_pool_pvt *)(void *)pool);
+	if (udma_likely(udma_pvt_pool_is(pool))) {
+		const struct udma_pool_pvt *p = (const struct udma_pool_pvt *)(void *)pool;
+		unsigned int i = udma_pvt_pool_lcore(p);
+		const uintptr_t s = udma_pvt_slab_of(p, vaddr);
+		uint8_t *mark;
 
-		if (udma_likely(c != NULL && c->len < c->cap)) {
-			udma_pvt_cache_objs(c)[c->len++] = vaddr;
-			c->frees++;
-			return;
+		if (udma_likely(i < UDMA_MAX_LCORES)) {
+			/* the lcore's last slab needs no slab bit */
+			struct udma_pool_cache_pvt *c = p->cache[i];
+
+			v = udma_pvt_block_find(p, vaddr, s, addr, true, c->slab, &mark);
+			if (udma_likely(v == UDMA_PVT_POOL_OK)) {
+				uint32_t len = c->len;
+
+				if (udma_likely(len < c->cap)) { /* never the empty cache */
+					__atomic_store_n(mark, 0, __ATOMIC_RELAXED);
+					udma_pvt_cache_objs(c)[len] = vaddr;
+					c->len = len + 1;
+					c->slab = s;
+					return;
+				}
+				v = UDMA_PVT_POOL_IN_USE;
+			}
+		} else {
+			v = udma_pvt_block_find(p, vaddr, s, addr, true, 1, &mark);
+			if (v == UDMA_PVT_POOL_OK)
+				v = UDMA_PVT_POOL_IN_USE;
 		}
 	}
 	udma_pvt_pool_free_slow(pool, vaddr, addr, v);
@@ -311,7 +338,6 @@ static inline void udma_pool_free_bulk_inline(struct udma_pool *pool, void *cons
 			done = udma_pvt_free_runs(p, vaddrs, handles, n,
 						  &udma_pvt_cache_objs(c)[c->len]);
 			c->len += done;
-			c->frees += done;
 			if (udma_likely(done == n))
 				return;
 		} else if (n == 0) {
