@@ -943,6 +943,42 @@ static void test_remembered_slab_refusals(void **s)
 	udma_pool_destroy(other);
 }
 
+
+/* a failed alloc (bad pool, bad gfp, memory out) gives NULL and UDMA_MAPPING_ERROR */
+static void test_alloc_fail_handle(void **s)
+{
+	struct udma_pool_params pp = {.struct_size = sizeof(pp), .max_blocks = 1};
+	struct udma_pool *p = udma_pool_create_params("one", *s, 64, 0, 0, &pp);
+	udma_addr_t h = 0, h2 = 0;
+	struct t_log log;
+	char *text;
+	void *b;
+
+	assert_non_null(p);
+	b = udma_pool_alloc(p, UDMA_GFP_KERNEL, &h);
+	assert_non_null(b);
+	assert_int_equal(h, udma_virt2iova(b));
+	t_log_begin(&log);
+	assert_null(udma_pool_alloc(p, UDMA_GFP_KERNEL, &h2)); /* the one block is out */
+	assert_int_equal(errno, ENOMEM);
+	assert_int_equal(h2, UDMA_MAPPING_ERROR);
+	h2 = 0;
+	assert_null(udma_pool_alloc(p, 0, &h2));
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(h2, UDMA_MAPPING_ERROR);
+	h2 = 0;
+	assert_null(udma_pool_alloc(NULL, UDMA_GFP_KERNEL, &h2));
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(h2, UDMA_MAPPING_ERROR);
+	assert_null(udma_pool_alloc(p, UDMA_GFP_KERNEL, NULL));
+	assert_int_equal(errno, EINVAL);
+	text = t_log_end(&log);
+	assert_int_equal(t_count(text, "bad argument (handle NULL"), 1);
+	free(text);
+	udma_pool_free(p, b, h);
+	udma_pool_destroy(p);
+}
+
 /* a thread that registers, then waits while udma is cleaned up and initialised again */
 struct stale {
 	pthread_barrier_t bar;
@@ -1049,6 +1085,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stats_exact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_odd_stride_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remembered_slab_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alloc_fail_handle, setup, teardown),
 		cmocka_unit_test_teardown(test_stale_lcore_slot, teardown),
 	};
 

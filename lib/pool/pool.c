@@ -310,12 +310,18 @@ void *udma_pool_alloc(struct udma_pool *p, udma_gfp_t gfp, udma_addr_t *handle)
 
 void *udma_pool_alloc_slow(struct udma_pool *p, udma_gfp_t gfp, udma_addr_t *handle)
 {
-	return udma_pvt_pool_alloc_slow(p, gfp, handle, udma_pvt_pool_alloc_check(p, gfp, handle));
+	struct udma_pvt_pool_got g = udma_pvt_pool_alloc_slow(p, gfp, handle != NULL,
+							      udma_pvt_pool_alloc_check(p, gfp, handle));
+
+	if (handle != NULL)
+		*handle = g.handle;
+	return g.vaddr;
 }
 
-void *udma_pvt_pool_alloc_slow(struct udma_pool *p, udma_gfp_t gfp, udma_addr_t *handle,
-			       enum udma_pvt_pool_verdict v)
+struct udma_pvt_pool_got udma_pvt_pool_alloc_slow(struct udma_pool *p, udma_gfp_t gfp,
+						  bool has_handle, enum udma_pvt_pool_verdict v)
 {
+	struct udma_pvt_pool_got g = {NULL, UDMA_MAPPING_ERROR};
 	struct udma_pool_cache_pvt *c;
 	bool shared;
 	void *b = NULL;
@@ -324,10 +330,10 @@ void *udma_pvt_pool_alloc_slow(struct udma_pool *p, udma_gfp_t gfp, udma_addr_t 
 		if (v == UDMA_PVT_POOL_BAD_POOL)
 			udma_log(UDMA_LOG_ERR, "udma_pool_alloc(): invalid pool %p", (void *)p);
 		else
-			udma_log(UDMA_LOG_ERR, "udma_pool_alloc(): pool %s: bad argument (handle %p, "
-				 "gfp %#x)", p->name, (void *)handle, gfp);
+			udma_log(UDMA_LOG_ERR, "udma_pool_alloc(): pool %s: bad argument (handle %s, "
+				 "gfp %#x)", p->name, has_handle ? "given" : "NULL", gfp);
 		errno = EINVAL;
-		return NULL;
+		return g;
 	}
 	c = cache_get(p, &shared);
 	if (c->len > 0 || cache_refill(p, c, 1, gfp)) {
@@ -337,11 +343,12 @@ void *udma_pvt_pool_alloc_slow(struct udma_pool *p, udma_gfp_t gfp, udma_addr_t 
 	cache_put(p, shared);
 	if (b == NULL) {
 		errno = ENOMEM;
-		return NULL;
+		return g;
 	}
 	block_hand_out(p, b);
-	*handle = udma_pvt_block_iova(pool_pvt(p), b);
-	return b;
+	g.vaddr = b;
+	g.handle = udma_pvt_block_iova(pool_pvt(p), b);
+	return g;
 }
 
 void *udma_pool_zalloc(struct udma_pool *p, udma_gfp_t gfp, udma_addr_t *handle)

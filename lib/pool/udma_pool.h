@@ -93,7 +93,7 @@ UDMA_API int udma_pvt_pool_abi_check(uint64_t abi);
  * @param pool the pool.
  * @param gfp UDMA_GFP_ATOMIC never blocks and never makes a syscall (only
  *        memory already carved or reserved); UDMA_GFP_KERNEL may grow the pool.
- * @param handle receives the block's IOVA.
+ * @param handle receives the block's IOVA (UDMA_MAPPING_ERROR when the call fails).
  * @return the CPU address, or NULL with errno EINVAL (bad argument) or ENOMEM.
  *         Thread-safe; lock-free on a registered lcore.
  */
@@ -112,17 +112,21 @@ UDMA_API void *udma_pool_alloc_slow(struct udma_pool *pool, udma_gfp_t gfp, udma
 
 /**
  * The out-of-line rest of the inline udma_pool_alloc(), after its one check
- * (internal: the inline path's continuation; call udma_pool_alloc() instead).
+ * (internal: the inline path's continuation; call udma_pool_alloc() instead). The
+ * IOVA comes back in registers with the block: the caller's handle never reaches
+ * the library, so the inline path can keep it in a register.
  * @param pool as udma_pool_alloc().
  * @param gfp as udma_pool_alloc().
- * @param handle as udma_pool_alloc().
+ * @param has_handle whether the caller gave a handle pointer (for the log line).
  * @param verdict what udma_pvt_pool_alloc_check() returned for these arguments.
- * @return as udma_pool_alloc().
+ * @return the block (NULL with errno as udma_pool_alloc()) and its IOVA
+ *         (UDMA_MAPPING_ERROR with NULL).
 
  * @internal (the INTERNAL version node: not API)
  */
-UDMA_API void *udma_pvt_pool_alloc_slow(struct udma_pool *pool, udma_gfp_t gfp,
-					udma_addr_t *handle, enum udma_pvt_pool_verdict verdict);
+UDMA_API struct udma_pvt_pool_got udma_pvt_pool_alloc_slow(struct udma_pool *pool, udma_gfp_t gfp,
+							   bool has_handle,
+							   enum udma_pvt_pool_verdict verdict);
 
 /** As udma_pool_alloc(), the block zeroed. */
 UDMA_API void *udma_pool_zalloc(struct udma_pool *pool, udma_gfp_t gfp, udma_addr_t *handle);
@@ -246,7 +250,13 @@ static inline void *udma_pool_alloc_inline(struct udma_pool *pool, udma_gfp_t gf
 				return udma_pvt_pool_take(p, c, handle);
 		}
 	}
-	return udma_pvt_pool_alloc_slow(pool, gfp, handle, v);
+	{
+		struct udma_pvt_pool_got g = udma_pvt_pool_alloc_slow(pool, gfp, handle != NULL, v);
+
+		if (handle != NULL)
+			*handle = g.handle;
+		return g.vaddr;
+	}
 }
 
 /**

@@ -127,6 +127,12 @@ enum udma_pvt_pool_verdict {
 	UDMA_PVT_POOL_IN_USE,        /**< free: a good block in use, still marked: the slow path frees it */
 };
 
+/** @internal A block and its IOVA, as the alloc slow path returns them (in registers). */
+struct udma_pvt_pool_got {
+	void *vaddr;        /**< the block, or NULL */
+	udma_addr_t handle; /**< its IOVA, UDMA_MAPPING_ERROR when vaddr is NULL */
+};
+
 /* is @pool a live pool? (the magic read as bytes: a bogus pointer may be misaligned) */
 static inline bool udma_pvt_pool_is(const void *pool)
 {
@@ -223,12 +229,12 @@ static inline enum udma_pvt_pool_verdict udma_pvt_block_find(const struct udma_p
 	 * last whole block has an in-use byte that is never set: it comes out
 	 * NOT_IN_USE (or BAD_HANDLE), and the library names it misplaced. Other
 	 * strides: start_test is ~0, and the exact test (one multiply) decides */
-	if (udma_unlikely((((uintptr_t)b ^ p->first_off) & p->start_test) != 0) &&
+	if (udma_unlikely((((uintptr_t)b - p->first_off) & p->start_test) != 0) &&
 	    (p->start_mask != 0 ||
 	     !udma_pvt_block_start_ok(p, (uintptr_t)b - s)))
 		return UDMA_PVT_POOL_MISPLACED;
-	if (udma_unlikely(check_addr && *(const udma_addr_t *)(s + UDMA_POOL_PVT_SLAB_IOVA) !=
-					       addr - ((uintptr_t)b - s)))
+	if (udma_unlikely(check_addr && *(const udma_addr_t *)(s + UDMA_POOL_PVT_SLAB_IOVA) +
+						       ((uintptr_t)b - s) != addr))
 		return UDMA_PVT_POOL_BAD_HANDLE;
 	*mark = udma_pvt_slab_block_mark(p, s, b);
 	if (udma_unlikely(__atomic_load_n(*mark, __ATOMIC_RELAXED) == 0))
