@@ -190,6 +190,7 @@ static inline int fv_map_dma(int fd, struct vfio_iommu_type1_dma_map *m)
 
 static inline int fv_unmap_dma(int fd, struct vfio_iommu_type1_dma_unmap *u)
 {
+	uint64_t unmapped = 0;
 	int kept = 0;
 
 	if (!F.iommu_set || fd != F.iommu_container || u->argsz < sizeof(*u))
@@ -207,12 +208,14 @@ static inline int fv_unmap_dma(int fd, struct vfio_iommu_type1_dma_unmap *u)
 		if (F.map[i].iova >= u->iova && F.map[i].iova + F.map[i].size <= u->iova + u->size) {
 			if (F.dma_avail >= 0)
 				F.dma_avail++;
+			unmapped += F.map[i].size;
 			continue;
 		}
 		F.map[kept++] = F.map[i];
 	}
 	F.nmap = kept;
 	F.unmaps_made++;
+	u->size = unmapped; /* the kernel answers with what it unmapped */
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 
 #include "eal_private.h"
 #include "fake_vfio.h"
+#include "udma_vfio_pvt.h"
 
 /* is every page of [va, va+len) inside a recorded DMA mapping (adjacent ones count)? */
 static bool mapped(const void *va, size_t len)
@@ -391,6 +392,177 @@ static void test_va_model_register_above(void **s)
 	munmap(reg, 8192);
 }
 
+static unsigned int lines(const char *text)
+{
+	unsigned int n = 0;
+
+	for (; *text; text++)
+		n += *text == '\n';
+	return n;
+}
+
+/* one call: its return, and exactly one log line from it */
+#define ONE_LINE(expect, call)                                                                \
+	do {                                                                                  \
+		struct t_log l_;                                                              \
+		char *t_;                                                                     \
+		t_log_begin(&l_);                                                             \
+		assert_int_equal((call), (expect));                                           \
+		t_ = t_log_end(&l_);                                                          \
+		assert_int_equal(lines(t_), 1);                                               \
+		free(t_);                                                                     \
+	} while (0)
+
+/* udma's count of the container's mappings is the kernel's (the fake's DMA_AVAIL) */
+static void assert_count_is_kernels(size_t env_maps)
+{
+	struct udma_pvt_vfio_dma_stats st;
+
+	assert_int_equal(udma_pvt_vfio_dma_stats(&st, 0), 0);
+	assert_int_equal(st.avail, F.dma_avail);
+	assert_int_equal(st.maps, (size_t)F.nmap);
+	assert_int_equal(st.env_maps, env_maps);
+}
+
+/*
+ * An environment driver's mappings (libudma_dpdk: DPDK's memory at DPDK's IOVAs)
+ * go through the backend: counted against the container's limit like udma's own,
+ * shown by udma_dump, never taken by udma's own unmaps, taken back at cleanup; an
+ * EEXIST is told apart (udma's own mapping or IOVA space: -EEXIST; another user's:
+ * 1, and udma's count re-read from the kernel).
+ */
+static void test_env_map(void **s)
+{
+	const size_t len = 4 * 4096;
+	uint8_t *buf = aligned_alloc(4096, len), *other = aligned_alloc(4096, 4096), back[64];
+	struct udma_pvt_vfio_dma_stats st;
+	struct vfio_iommu_type1_dma_map m = {.argsz = sizeof(m),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE};
+	struct vfio_iommu_type1_dma_unmap u = {.argsz = sizeof(u)};
+	udma_addr_t iova, theirs, h;
+	struct udma_device *d;
+	char *dbuf = NULL;
+	size_t dlen = 0;
+	FILE *dump;
+	void *c;
+
+	(void)s;
+	assert_non_null(buf);
+	assert_non_null(other);
+	assert_int_equal(udma_pvt_vfio_dma_map(buf, 1ULL << 40, len), -ENODEV); /* no init */
+	assert_int_equal(udma_pvt_vfio_dma_stats(&st, 0), -ENODEV);
+	assert_true(t_init_args("--iova-mode=vfio", "--vfio-group=7", "--no-huge", "-m", "4",
+				"--swiotlb-size=1", "--log-level=2", NULL) >= 0);
+	/* IOVAs (DPDK's, say) above udma's memseg reservation, inside the 48-bit aperture */
+	iova = (g_mem.va_base + g_mem.va_len + (2ULL << 30)) & ~((1ULL << 30) - 1);
+	theirs = iova + (1ULL << 30);
+	assert_true(theirs + 4096 < 1ULL << 48);
+	assert_count_is_kernels(0);
+
+	/* bad arguments: one line each, nothing mapped or counted */
+	ONE_LINE(-EINVAL, udma_pvt_vfio_dma_map(NULL, iova, len));
+	ONE_LINE(-EINVAL, udma_pvt_vfio_dma_map(buf + 1, iova, len));
+	ONE_LINE(-EINVAL, udma_pvt_vfio_dma_map(buf, iova + 1, len));
+	ONE_LINE(-EINVAL, udma_pvt_vfio_dma_map(buf, iova, 0));
+	ONE_LINE(-EINVAL, udma_pvt_vfio_dma_map(buf, iova, len + 1));
+	ONE_LINE(-EINVAL, udma_pvt_vfio_dma_map(buf, UINT64_MAX & ~4095ULL, len));
+	ONE_LINE(-EINVAL, udma_pvt_vfio_dma_stats(NULL, 0));
+	assert_count_is_kernels(0);
+
+	/* mapped and counted: the device reaches it */
+	assert_int_equal(udma_pvt_vfio_dma_map(buf, iova, len), 0);
+	assert_count_is_kernels(1);
+	assert_true(fv_maps_to(iova, buf, len));
+	t_fill(buf + 4096, 64, 5);
+	assert_int_equal(fv_dev_read(iova + 4096, back, 64), 0);
+	assert_true(t_check(back, 64, 5));
+	dump = open_memstream(&dbuf, &dlen);
+	udma_dump(dump);
+	fclose(dump);
+	assert_non_null(strstr(dbuf, "(1 of them the environment's"));
+	free(dbuf);
+
+	/* EEXIST that is udma's own: the same range again, part of it, udma's memory */
+	ONE_LINE(-EEXIST, udma_pvt_vfio_dma_map(buf, iova, len));
+	ONE_LINE(-EEXIST, udma_pvt_vfio_dma_map(other, iova + 4096, 4096));
+	d = t_dev64("env");
+	c = udma_alloc_coherent(d, 4096, &h, UDMA_GFP_KERNEL);
+	assert_non_null(c);
+	ONE_LINE(-EEXIST, udma_pvt_vfio_dma_map(other, h, 4096));
+	assert_true(fv_maps_to(h, c, 4096)); /* udma's mapping untouched */
+	/* the end of the memseg reservation: not mapped yet, but IOVA = VA keeps it for
+	 * udma's memory to come (a DPDK --iova-mode=pa IOVA may fall there) */
+	assert_non_null(strstr(udma_iova_mode_reason(), "IOVA = VA"));
+	assert_null(fv_translate(g_mem.va_base + g_mem.va_len - 4096, 1));
+	ONE_LINE(-EEXIST, udma_pvt_vfio_dma_map(other, g_mem.va_base + g_mem.va_len - 4096, 4096));
+	assert_null(fv_translate(g_mem.va_base + g_mem.va_len - 4096, 1));
+	/* below the allocator's space (2 MiB): the kernel's EEXIST is matched against
+	 * udma's records (as always when udma has no IOVA space: a memory provider) */
+	assert_int_equal(udma_pvt_vfio_dma_map(other, 0x100000, 4096), 0);
+	ONE_LINE(-EEXIST, udma_pvt_vfio_dma_map(buf, 0x100000, len));
+	assert_true(fv_maps_to(0x100000, other, 4096));
+	assert_count_is_kernels(2);
+	assert_int_equal(udma_pvt_vfio_dma_stats(&st, 0), 0);
+	assert_int_equal(st.env_foreign, 0); /* udma's own, not another user's */
+	assert_int_equal(udma_pvt_vfio_dma_unmap(0x100000, 4096), 0);
+	assert_count_is_kernels(1);
+
+	/* another user of the container maps (DPDK's own VFIO): the kernel's count
+	 * drops, udma's cannot see it; an env map over it answers 1 and re-reads */
+	m.vaddr = (uintptr_t)other;
+	m.iova = theirs;
+	m.size = 4096;
+	assert_int_equal(fake_ioctl(FV_CONTAINER, VFIO_IOMMU_MAP_DMA, (uintptr_t)&m), 0);
+	assert_int_equal(udma_pvt_vfio_dma_stats(&st, 0), 0);
+	assert_int_equal(st.avail, F.dma_avail + 1); /* stale, as before the re-read */
+	assert_int_equal(udma_pvt_vfio_dma_map(buf, theirs, 4096), 1);
+	assert_int_equal(udma_pvt_vfio_dma_stats(&st, 0), 0);
+	assert_int_equal(st.avail, F.dma_avail);
+	assert_int_equal(st.env_maps, 1);
+	assert_int_equal(st.env_foreign, 1);
+	assert_true(fv_maps_to(theirs, other, 4096)); /* theirs, left alone */
+	u.iova = theirs;
+	u.size = 4096;
+	assert_int_equal(fake_ioctl(FV_CONTAINER, VFIO_IOMMU_UNMAP_DMA, (uintptr_t)&u), 0);
+	assert_int_equal(udma_pvt_vfio_dma_stats(&st, 1), 0); /* re-read on request */
+	assert_int_equal(st.avail, F.dma_avail);
+
+	/* udma's own unmaps keep to udma's mappings: a registration of the same VA
+	 * comes and goes, the environment's mapping stays */
+	assert_int_equal(udma_mem_register(buf, len), 0);
+	assert_int_equal(udma_mem_unregister(buf, len), 0);
+	assert_true(fv_maps_to(iova, buf, len));
+	assert_count_is_kernels(1);
+	udma_free_coherent(d, 4096, c, h);
+	udma_device_destroy(d);
+
+	/* unmap: only the exact range, counted */
+	ONE_LINE(-ENOENT, udma_pvt_vfio_dma_unmap(iova, 4096));
+	ONE_LINE(-ENOENT, udma_pvt_vfio_dma_unmap(theirs, 4096)); /* never udma's */
+	assert_true(fv_maps_to(iova, buf, len));
+	assert_int_equal(udma_pvt_vfio_dma_unmap(iova, len), 0);
+	assert_null(fv_translate(iova, 1));
+	assert_count_is_kernels(0);
+
+	/* someone else unmaps udma's mapping: udma's unmap finds 0 bytes gone (a
+	 * NOTICE line) and takes the kernel's count rather than counting one more */
+	assert_int_equal(udma_pvt_vfio_dma_map(buf, iova, len), 0);
+	u.iova = iova;
+	u.size = len;
+	assert_int_equal(fake_ioctl(FV_CONTAINER, VFIO_IOMMU_UNMAP_DMA, (uintptr_t)&u), 0);
+	assert_int_equal(udma_pvt_vfio_dma_unmap(iova, len), 0);
+	assert_count_is_kernels(0);
+
+	/* what is left at cleanup goes with udma */
+	assert_int_equal(udma_pvt_vfio_dma_map(buf, iova, len), 0);
+	assert_count_is_kernels(1);
+	assert_int_equal(udma_eal_cleanup(), 0);
+	assert_int_equal(F.nmap, 0);
+	assert_int_equal(F.dma_avail, 65535);
+	free(buf);
+	free(other);
+}
+
 /* a group joining later shrinks the aperture: the ranges are read again and new
  * allocations keep out of the reserved region */
 static void test_aperture_shrinks(void **s)
@@ -448,6 +620,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_external_container, fv_setup, fv_teardown),
 		cmocka_unit_test_setup_teardown(test_va_model_register_above, fv_setup, fv_teardown),
 		cmocka_unit_test_setup_teardown(test_aperture_shrinks, fv_setup, fv_teardown),
+		cmocka_unit_test_setup_teardown(test_env_map, fv_setup, fv_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * udma inside a DPDK 22.11 application on a real IOMMU, in the guest: DPDK starts
- * first (--no-pci, --iova-mode=va), udma_dpdk_attach() initialises udma in vfio
+ * first (--no-pci, --iova-mode=va, or pa), udma_dpdk_attach() initialises udma in vfio
  * mode on DPDK's VFIO container (no second /dev/vfio/vfio), udma's PCI layer opens
  * an edu bound to vfio-pci and its group joins that container, and the edu's DMA
  * engine copies real bytes both ways between its buffer and
@@ -12,16 +12,23 @@
  *  - memory DPDK adds after attach (a memory event), whose IOVAs must be free in
  *    the container again once DPDK frees it (a probe page maps there).
  *
+ * Every mapping udma makes in the container (DPDK's memory too) is counted: udma's
+ * count of the mappings the container still takes (udma_dump's "N more available")
+ * is the kernel's (VFIO_IOMMU_GET_INFO's DMA_AVAIL, read here from the container
+ * fd) right after attach, after DPDK's memory grows and after it shrinks.
+ *
  * With dpdk:ADDR DPDK binds a function of its own first (rte_vfio_setup_device):
  * its group is then in the container and DPDK maps its memory itself; attach
  * must neither map it again nor, at detach, unmap what DPDK mapped.
  *
- * usage: vm_dpdk EDU-ADDR INIT-GROUP|dpdk:ADDR
+ * usage: vm_dpdk EDU-ADDR INIT-GROUP|dpdk:ADDR [va|pa]
  *   EDU-ADDR: an edu (64-bit dma_mask) bound to vfio-pci, opened through udma's PCI
  *             layer after attach (its group joins the container then)
  *   INIT-GROUP: another vfio-pci group, udma's --vfio-group at init
  *   dpdk:ADDR: another vfio-pci function DPDK sets up itself before attach; udma
  *             takes the other groups under /dev/vfio at init
+ *   va|pa: DPDK's --iova-mode (default va); with pa DPDK's IOVAs are physical
+ *          addresses, which udma maps in the container as they are
  */
 #include <dirent.h>
 #include <linux/vfio.h>
@@ -45,6 +52,7 @@ static const char *g_addr;
 static struct udma_edu g_edu;
 static int g_fds_after_eal;
 static bool g_dpdk_owns, g_detached, g_edu_closed;
+static long g_avail_attach[2]; /* right after attach: udma's count, the kernel's */
 
 /* fds of this process open on /dev/vfio/vfio: one per container */
 static int container_fds(void)
@@ -123,6 +131,53 @@ static bool iova_unmapped(uint64_t iova)
 	return true;
 }
 
+/* the container's DMA_AVAIL as the kernel reports it now (VFIO_IOMMU_GET_INFO) */
+static long kernel_avail(void)
+{
+	int fd = udma_vfio_container_fd();
+	struct vfio_iommu_type1_info *info = calloc(1, 4096);
+	long avail = -1;
+
+	assert_non_null(info);
+	info->argsz = 4096;
+	assert_int_equal(ioctl(fd, VFIO_IOMMU_GET_INFO, info), 0);
+	assert_true(info->argsz <= 4096);
+	assert_true(info->flags & VFIO_IOMMU_INFO_CAPS);
+	for (uint32_t off = info->cap_offset; off; ) {
+		const struct vfio_info_cap_header *h = (const void *)((uint8_t *)info + off);
+
+		if (h->id == VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL)
+			avail = ((const struct vfio_iommu_type1_info_dma_avail *)h)->avail;
+		off = h->next;
+	}
+	free(info);
+	assert_true(avail >= 0); /* the guest's kernel (6.1) reports it */
+	return avail;
+}
+
+/* udma's count, as udma_dump() reports it: "..., N more available" on the vfio line */
+static long udma_avail(void)
+{
+	char *buf = NULL, *line;
+	size_t len = 0;
+	long avail = -2;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	udma_dump(f);
+	fclose(f);
+	line = strstr(buf, "vfio: container");
+	assert_non_null(line);
+	line = strstr(line, " more available\n");
+	assert_non_null(line);
+	while (line > buf && line[-1] != ' ')
+		line--;
+	avail = strtol(line, NULL, 10);
+	free(buf);
+	assert_true(avail >= 0);
+	return avail;
+}
+
 static uint64_t bounces(void)
 {
 	struct udma_swiotlb_stats st;
@@ -143,6 +198,39 @@ static void test_one_container(void **state)
 	assert_true(rte_vfio_get_container_fd() >= 0);
 	assert_int_equal(udma_vfio_container_fd(), rte_vfio_get_container_fd());
 	assert_int_equal(container_fds(), 1);
+}
+
+/*
+ * udma counts every mapping it makes in the container: its count is the kernel's
+ * after attach mapped DPDK's memory, after DPDK's memory grows (an ALLOC event:
+ * new pages mapped) and after it shrinks again (a FREE event: they go).
+ */
+static void test_dma_entries(void **state)
+{
+	const size_t big = 48 << 20; /* beyond DPDK's -m 32: new pages */
+	long u0, k0, u1, k1, u2, k2;
+	uint8_t *p;
+
+	(void)state;
+	printf("DMA mappings available after attach: udma %ld, kernel %ld\n", g_avail_attach[0],
+	       g_avail_attach[1]);
+	assert_int_equal(g_avail_attach[0], g_avail_attach[1]);
+	u0 = udma_avail();
+	k0 = kernel_avail();
+	p = rte_malloc("vm_count", big, 1 << 21);
+	assert_non_null(p);
+	u1 = udma_avail();
+	k1 = kernel_avail();
+	rte_free(p);
+	u2 = udma_avail();
+	k2 = kernel_avail();
+	printf("DMA mappings available: udma/kernel %ld/%ld, after rte_malloc(%zu MiB) "
+	       "%ld/%ld, after rte_free %ld/%ld\n", u0, k0, big >> 20, u1, k1, u2, k2);
+	assert_int_equal(u0, k0);
+	assert_int_equal(u1, k1);
+	assert_int_equal(u2, k2);
+	assert_true(k1 < k0); /* the new pages took mappings */
+	assert_int_equal(k2, k0); /* and gave them back */
 }
 
 /* rte_malloc -> edu -> another rte_malloc buffer, each mapped with udma_map_single
@@ -305,24 +393,27 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_one_container),
+		cmocka_unit_test(test_dma_entries),
 		cmocka_unit_test(test_rte_malloc_both_ways),
 		cmocka_unit_test(test_rte_malloc_coherent),
 		cmocka_unit_test(test_memory_events),
 		cmocka_unit_test(test_detach),
 	};
+	char dmode[32];
 	char *dargv[] = {"vm_dpdk", "--no-pci", "--no-telemetry", "-l", "0", "-m", "32",
-			 "--iova-mode=va", "--file-prefix=vm_dpdk", "--log-level=lib.eal:notice",
-			 NULL};
+			 dmode, "--file-prefix=vm_dpdk", "--log-level=lib.eal:notice", NULL};
 	char group[32];
 	char *uargv[] = {"vm_dpdk", "--iova-mode=vfio", "-m", "16", "--file-prefix=vm_dpdk_udma",
 			 "--log-level=6", group, NULL};
 	int uargc = (int)(sizeof(uargv) / sizeof(uargv[0])) - 1;
 	int ret;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: vm_dpdk EDU-ADDR INIT-GROUP|dpdk:ADDR\n");
+	if (argc < 3 || argc > 4 || (argc == 4 && strcmp(argv[3], "va") != 0 &&
+					strcmp(argv[3], "pa") != 0)) {
+		fprintf(stderr, "usage: vm_dpdk EDU-ADDR INIT-GROUP|dpdk:ADDR [va|pa]\n");
 		return 2;
 	}
+	snprintf(dmode, sizeof(dmode), "--iova-mode=%s", argc == 4 ? argv[3] : "va");
 	g_addr = argv[1];
 	g_dpdk_owns = strncmp(argv[2], "dpdk:", 5) == 0;
 	snprintf(group, sizeof(group), "--vfio-group=%s", argv[2]);
@@ -330,6 +421,10 @@ int main(int argc, char **argv)
 		uargc--; /* every group under /dev/vfio but DPDK's (open there: EBUSY, skipped) */
 	if (rte_eal_init((int)(sizeof(dargv) / sizeof(dargv[0])) - 1, dargv) < 0) {
 		fprintf(stderr, "vm_dpdk: rte_eal_init failed\n");
+		return 1;
+	}
+	if (argc == 4 && strcmp(argv[3], "pa") == 0 && rte_eal_iova_mode() != RTE_IOVA_PA) {
+		fprintf(stderr, "vm_dpdk: DPDK is not in IOVA mode pa\n");
 		return 1;
 	}
 	g_fds_after_eal = container_fds();
@@ -347,6 +442,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vm_dpdk: udma_dpdk_attach failed\n");
 		return 1;
 	}
+	/* before the edu's group joins (udma reads the kernel's count again then) */
+	g_avail_attach[0] = udma_avail();
+	g_avail_attach[1] = kernel_avail();
 	printf("DPDK %s, IOVA mode %s; udma %s, %u registration(s) of DPDK memory\n",
 	       rte_version(), rte_eal_iova_mode() == RTE_IOVA_VA ? "va" : "pa",
 	       udma_iova_mode_name(udma_iova_mode()), udma_dpdk_nr_regions());

@@ -3,17 +3,16 @@
  * udma inside a DPDK application: DPDK's memsegs registered with udma at DPDK's
  * IOVAs, followed through DPDK's memory events; DPDK's lcore ids; DPDK's VFIO
  * container. Everything here goes through udma's public API, but for udma's heap on
- * DPDK memzones (udma_dpdk_heap.c, udma's internal provider hook).
+ * DPDK memzones (udma_dpdk_heap.c, udma's internal provider hook) and DPDK's pages
+ * in the VFIO container (the vfio backend's counted mappings, udma_vfio_pvt.h).
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <linux/vfio.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 #include <rte_eal.h>
 #include <rte_eal_memconfig.h>
@@ -26,6 +25,7 @@
 #include "udma_dpdk_private.h"
 #include "udma_eal_pvt.h"
 #include "udma_vfio.h"
+#include "udma_vfio_pvt.h"
 
 /* through udma's log (its level, stream and error count) */
 #define LOG(fmt, ...) udma_log(UDMA_LOG_ERR, "udma_dpdk: " fmt, ##__VA_ARGS__)
@@ -50,32 +50,35 @@ static bool g_inited; /* attach initialised udma (on DPDK's memory): detach ends
  * (rte_vfio_setup_device); when the groups in the container are udma's, nobody
  * does, and the device faults on every DPDK buffer. So in vfio mode attach maps
  * each DPDK page at DPDK's IOVA (one type1 mapping per page, as DPDK does: type1v2
- * cannot unmap part of a mapping, and DPDK frees page by page). EEXIST: DPDK (its
- * own group) already mapped it: left to DPDK, not recorded, never unmapped here.
+ * cannot unmap part of a mapping, and DPDK frees page by page), through the vfio
+ * backend (udma_vfio_pvt.h): every mapping udma makes in the container is counted
+ * against its DMA entry limit and shown by udma_dump.
+ * The backend tells what an EEXIST is: udma's own mapping or IOVA space (an error:
+ * the page cannot be at DPDK's IOVA), or another user's mapping (1): DPDK's own when
+ * it has a group in the container, since DPDK maps every memseg at ms->iova. The
+ * kernel cannot say whether that mapping reaches this page (type1 has no query of
+ * the CPU address behind an IOVA); it is left to its owner, recorded as shared and
+ * never unmapped here. DPDK maps all of its memory or none: attach warns when
+ * some pages were mapped by udma and others found mapped already.
  * (udma's heap, DPDK first, is DPDK memzones at DPDK's IOVAs: the same pages.)
  */
 struct cmap {
 	uintptr_t va;
 	uint64_t iova;
 	size_t len;
+	bool shared; /* another user's mapping (EEXIST): not udma's to unmap */
 };
 
-static int g_container = -1; /* the container to map DPDK memory into; -1: none (pa, va, sim) */
+static bool g_cm_on; /* map DPDK memory into udma's container (vfio mode) */
 static struct cmap *g_cm;
 static size_t g_ncm, g_cmcap;
-static unsigned long g_cm_shared; /* pages found already mapped (EEXIST): DPDK's own */
+static unsigned long g_cm_own, g_cm_shared; /* pages udma mapped / found mapped */
 
 static int cm_map(uintptr_t va, uint64_t iova, size_t len)
 {
-	struct vfio_iommu_type1_dma_map m = {
-		.argsz = sizeof(m),
-		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
-		.vaddr = va,
-		.iova = iova,
-		.size = len,
-	};
+	int ret;
 
-	if (g_container < 0)
+	if (!g_cm_on)
 		return 0;
 	if (g_ncm == g_cmcap) {
 		size_t cap = g_cmcap ? g_cmcap * 2 : 256;
@@ -86,41 +89,44 @@ static int cm_map(uintptr_t va, uint64_t iova, size_t len)
 		g_cm = n;
 		g_cmcap = cap;
 	}
-	if (ioctl(g_container, VFIO_IOMMU_MAP_DMA, &m) != 0) {
-		int err = errno;
-
-		if (err == EEXIST) {
-			g_cm_shared++;
-			return 0;
-		}
-		LOG("VFIO_IOMMU_MAP_DMA of DPDK memory va %#" PRIxPTR " iova %#" PRIx64 " +%zu: %s",
-		    va, iova, len, strerror(err));
-		return -err;
+	ret = udma_pvt_vfio_dma_map((void *)va, iova, len); /* counted; logs its errors */
+	if (ret < 0) {
+		LOG("DPDK memory va %#" PRIxPTR " iova %#" PRIx64 " +%zu is not in the VFIO "
+		    "container: %s", va, iova, len, strerror(-ret));
+		return ret;
 	}
-	g_cm[g_ncm++] = (struct cmap){va, iova, len};
+	g_cm[g_ncm++] = (struct cmap){va, iova, len, ret == 1};
+	if (ret == 1)
+		g_cm_shared++;
+	else
+		g_cm_own++;
 	return 0;
 }
 
-static void cm_drop(size_t i)
+/* drop record @i (udma's mapping goes; a shared one stays its owner's): shared? */
+static bool cm_drop(size_t i)
 {
-	struct vfio_iommu_type1_dma_unmap u = {
-		.argsz = sizeof(u),
-		.iova = g_cm[i].iova,
-		.size = g_cm[i].len,
-	};
+	bool shared = g_cm[i].shared;
 
-	if (ioctl(g_container, VFIO_IOMMU_UNMAP_DMA, &u) != 0)
-		LOG("VFIO_IOMMU_UNMAP_DMA of DPDK memory iova %#" PRIx64 " +%zu: %s", g_cm[i].iova,
-		    g_cm[i].len, strerror(errno));
+	if (!shared && udma_vfio_container_fd() >= 0) /* after udma_eal_cleanup(): gone */
+		udma_pvt_vfio_dma_unmap(g_cm[i].iova, g_cm[i].len);
 	g_cm[i] = g_cm[--g_ncm];
+	return shared;
 }
 
 /* take out of the container what attach put there in [va, va+len) */
 static void cm_unmap_range(uintptr_t va, size_t len)
 {
+	struct udma_pvt_vfio_dma_stats st;
+	bool shared = false;
+
 	for (size_t i = g_ncm; i-- > 0;)
 		if (g_cm[i].va >= va && g_cm[i].va + g_cm[i].len <= va + len)
-			cm_drop(i);
+			shared |= cm_drop(i);
+	/* DPDK's own VFIO unmaps its pages (its callback ran first when it has a group
+	 * from before attach): udma's count follows the kernel's */
+	if (shared)
+		udma_pvt_vfio_dma_stats(&st, 1);
 }
 
 static void cm_clear(void)
@@ -130,7 +136,7 @@ static void cm_clear(void)
 	free(g_cm);
 	g_cm = NULL;
 	g_cmcap = 0;
-	g_cm_shared = 0;
+	g_cm_own = g_cm_shared = 0;
 }
 
 /* udma learns the region: at DPDK's IOVAs, or (sim) at its own */
@@ -357,7 +363,7 @@ int udma_dpdk_attach(int argc, char **argv)
 	if (ret)
 		goto fail;
 	/* vfio: DPDK's container, where DPDK's memory may be missing (see struct cmap) */
-	g_container = udma_iova_mode() == UDMA_IOVA_VFIO ? udma_vfio_container_fd() : -1;
+	g_cm_on = udma_iova_mode() == UDMA_IOVA_VFIO;
 	/* DPDK's hotplug lock, then ours: as the event callback runs */
 	rte_mcfg_mem_read_lock();
 	pthread_mutex_lock(&g_lock);
@@ -380,10 +386,14 @@ int udma_dpdk_attach(int argc, char **argv)
 	rte_mcfg_mem_read_unlock();
 	if (ret)
 		goto fail;
-	if (g_container >= 0)
+	if (g_cm_on)
 		udma_log(UDMA_LOG_INFO, "udma_dpdk: DPDK's memory in the VFIO container (fd %d): "
-			 "%zu page(s) mapped by udma, %lu already mapped by DPDK", g_container, g_ncm,
-			 g_cm_shared);
+			 "%lu page(s) mapped by udma, %lu already mapped by another user (DPDK's "
+			 "own VFIO)", udma_vfio_container_fd(), g_cm_own, g_cm_shared);
+	if (g_cm_own && g_cm_shared) /* DPDK maps all of its memory or none */
+		udma_log(UDMA_LOG_WARNING, "udma_dpdk: %lu page(s) of DPDK's memory were mapped "
+			 "in the VFIO container by a user other than udma and DPDK (DPDK maps all "
+			 "or none): the kernel cannot tell what their IOVAs reach", g_cm_shared);
 	if (rte_lcore_id() != LCORE_ID_ANY && udma_lcore_id() != rte_lcore_id()) {
 		udma_thread_unregister();
 		if (udma_thread_register_id(rte_lcore_id()) < 0)
@@ -442,7 +452,7 @@ int udma_dpdk_detach(void)
 		if (ret == 0) {
 			udma_dpdk_mempool_release();
 			cm_clear(); /* what udma mapped into DPDK's container goes */
-			g_container = -1;
+			g_cm_on = false;
 			g_nrg = 0;
 			rte_mem_event_callback_unregister("udma", NULL);
 			g_attached = false;

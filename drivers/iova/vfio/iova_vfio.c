@@ -28,6 +28,7 @@
 #include "iova_private.h"
 #include "iova_vfio.h"
 #include "udma_vfio.h"
+#include "udma_vfio_pvt.h"
 
 #define MAX_GROUPS 64
 #define MAX_RANGES 32
@@ -60,6 +61,7 @@ struct dma_map_rec {
 	udma_addr_t iova;
 	size_t len;
 	bool in_domain; /* the IOVA range is held in the domain (give it back) */
+	bool env;       /* an environment driver's (udma_pvt_vfio_dma_map): its IOVA, its unmap */
 };
 
 struct range {
@@ -78,12 +80,14 @@ static struct vfio_state {
 	struct range ranges[MAX_RANGES];
 	unsigned int nranges;
 	uint64_t pgsizes;
-	long dma_avail;     /* -1: the kernel does not say */
+	long dma_avail;     /* -1: the kernel does not say; counted per map/unmap udma makes */
 	enum model model;
 	uint64_t mask;      /* --vfio-dma-mask */
 	struct iova_domain *dom;
 	struct dma_map_rec *maps;
 	size_t nmaps, cap_maps;
+	size_t env_maps;    /* of them, the environment driver's */
+	unsigned long env_foreign; /* env maps answered EEXIST by another user's mapping */
 } V = {
 	.sys = &g_real,
 	.lock = PTHREAD_MUTEX_INITIALIZER,
@@ -207,7 +211,8 @@ static void domain_holes(void)
 			if (hi > lo)
 				iova_exclude(V.dom, lo, hi);
 		}
-		if (i < V.nranges && V.ranges[i].end + 1 > prev)
+		/* a range ending at 2^64 - 1 (no capability: 64 bits assumed) ends them all */
+		if (i < V.nranges && (V.ranges[i].end == UINT64_MAX || V.ranges[i].end + 1 > prev))
 			prev = V.ranges[i].end == UINT64_MAX ? UINT64_MAX : V.ranges[i].end + 1;
 	}
 }
@@ -231,6 +236,8 @@ static int ioctl_map(uintptr_t va, udma_addr_t iova, size_t len)
 	return 0;
 }
 
+static void refresh_info(void);
+
 static void ioctl_unmap(udma_addr_t iova, size_t len)
 {
 	struct vfio_iommu_type1_dma_unmap u = {
@@ -239,14 +246,22 @@ static void ioctl_unmap(udma_addr_t iova, size_t len)
 		.size = len,
 	};
 
-	if (V.sys->ioctl(V.container, VFIO_IOMMU_UNMAP_DMA, (uintptr_t)&u) != 0)
+	if (V.sys->ioctl(V.container, VFIO_IOMMU_UNMAP_DMA, (uintptr_t)&u) != 0) {
 		UDMA_LOG(ERR, "vfio: VFIO_IOMMU_UNMAP_DMA %#llx+%zu: %s", (unsigned long long)iova,
 			 len, strerror(errno));
-	else if (V.dma_avail >= 0)
+	} else if (u.size != len) {
+		/* the kernel answers with what it unmapped: another user of a shared
+		 * container took udma's mapping away; its count is the kernel's again */
+		UDMA_LOG(NOTICE, "vfio: VFIO_IOMMU_UNMAP_DMA %#llx+%zu unmapped %llu bytes: "
+			 "another user of the container unmapped it", (unsigned long long)iova,
+			 len, (unsigned long long)u.size);
+		refresh_info();
+	} else if (V.dma_avail >= 0) {
 		V.dma_avail++;
+	}
 }
 
-static int rec_add(uintptr_t va, udma_addr_t iova, size_t len, bool in_domain)
+static int rec_add(uintptr_t va, udma_addr_t iova, size_t len, bool in_domain, bool env)
 {
 	if (V.nmaps == V.cap_maps) {
 		size_t cap = V.cap_maps ? V.cap_maps * 2 : 64;
@@ -257,7 +272,8 @@ static int rec_add(uintptr_t va, udma_addr_t iova, size_t len, bool in_domain)
 		V.maps = n;
 		V.cap_maps = cap;
 	}
-	V.maps[V.nmaps++] = (struct dma_map_rec){va, iova, len, in_domain};
+	V.maps[V.nmaps++] = (struct dma_map_rec){va, iova, len, in_domain, env};
+	V.env_maps += env;
 	return 0;
 }
 
@@ -268,6 +284,7 @@ static void rec_drop(size_t i)
 	ioctl_unmap(r.iova, r.len);
 	if (r.in_domain && V.dom)
 		iova_free_range(V.dom, r.iova, r.len);
+	V.env_maps -= r.env;
 	V.maps[i] = V.maps[--V.nmaps];
 }
 
@@ -305,7 +322,7 @@ static int map_allocated(uintptr_t va, size_t len, size_t align, uint64_t limit,
 		if (ret == -EEXIST && tries < EEXIST_RETRIES)
 			continue; /* someone else's mapping: that range stays out of the allocator */
 		if (ret == 0) {
-			ret = rec_add(va, a, len, true);
+			ret = rec_add(va, a, len, true, false);
 			if (ret != 0)
 				ioctl_unmap(a, len);
 		} else {
@@ -330,7 +347,7 @@ static int map_identity(uintptr_t va, size_t len, bool reserve)
 		return -EEXIST;
 	ret = ioctl_map(va, va, len);
 	if (ret == 0) {
-		ret = rec_add(va, va, len, held);
+		ret = rec_add(va, va, len, held, false);
 		if (ret != 0)
 			ioctl_unmap(va, len);
 	} else if (!reserve) { /* a registration falls back to an allocated IOVA */
@@ -358,9 +375,10 @@ static int choose_model(void)
 	if (V.dom == NULL)
 		return -ENOMEM;
 	domain_holes();
-	if (in_aperture(lo, len) && top <= V.mask) {
+	/* allocated IOVAs never land on memsegs (the first chunk is mapped at init,
+	 * before any environment mapping; with a memory provider never) */
+	if (in_aperture(lo, len) && top <= V.mask && iova_reserve(V.dom, lo, len) == 0) {
 		V.model = MODEL_VA;
-		iova_reserve(V.dom, lo, len); /* allocated IOVAs never land on memsegs */
 		iova_reason_append("vfio model IOVA = VA: the memseg reservation [%#llx, %#llx] "
 				   "lies in the aperture %s and under the %u-bit device mask",
 				   (unsigned long long)lo, (unsigned long long)top, r,
@@ -371,7 +389,8 @@ static int choose_model(void)
 				   "%#llx] %s, so memseg chunks get IOVAs bottom-up in the aperture",
 				   (unsigned long long)lo, (unsigned long long)top,
 				   !in_aperture(lo, len) ? "is not inside one range of the aperture"
-							 : "is above the --vfio-dma-mask");
+				   : top > V.mask ? "is above the --vfio-dma-mask"
+				   : "cannot be held in the IOVA allocator");
 		iova_reason_append("aperture %s", r);
 	}
 	UDMA_LOG(INFO, "vfio: %s model; aperture %s; DMA mappings available %ld",
@@ -412,7 +431,7 @@ static void unmap_va_range(uintptr_t va, size_t len)
 {
 	pthread_mutex_lock(&V.lock);
 	for (size_t i = V.nmaps; i-- > 0;)
-		if (V.maps[i].va >= va && V.maps[i].va + V.maps[i].len <= va + len)
+		if (!V.maps[i].env && V.maps[i].va >= va && V.maps[i].va + V.maps[i].len <= va + len)
 			rec_drop(i);
 	pthread_mutex_unlock(&V.lock);
 }
@@ -449,6 +468,117 @@ static int vfio_reg_map(void *va, size_t len, udma_addr_t *iova)
 static void vfio_reg_unmap(void *va, size_t len)
 {
 	unmap_va_range((uintptr_t)va, len);
+}
+
+/* ---- the environment driver's mappings (udma_vfio_pvt.h) --------------------------- */
+
+int udma_pvt_vfio_dma_map(void *va, udma_addr_t iova, size_t len)
+{
+	uintptr_t v = (uintptr_t)va;
+	bool held = false;
+	int ret;
+
+	if (va == NULL || len == 0 || ((v | iova | len) & (PG - 1)) || v + len < v ||
+	    iova + len < iova) {
+		UDMA_LOG(ERR, "vfio: bad mapping (va %p, iova %#llx, len %zu): page-aligned, not "
+			 "empty, not wrapping", va, (unsigned long long)iova, len);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&V.lock);
+	if (!V.ready) {
+		UDMA_LOG(ERR, "vfio: udma is not in vfio mode (init with --iova-mode=vfio)");
+		ret = -ENODEV;
+		goto out;
+	}
+	/* udma's IOVA space, mapped or not yet (the IOVA = VA reservation) */
+	if (V.dom && iova >= ALLOC_BASE && in_aperture(iova, len)) {
+		held = iova_reserve(V.dom, iova, len) == 0;
+		if (!held) {
+			UDMA_LOG(ERR, "vfio: IOVA [%#llx, +%zu) for va %p is udma's IOVA space (%s): "
+				 "let udma_dpdk_attach() initialise udma, so its memory is DPDK's",
+				 (unsigned long long)iova, len, va, V.model == MODEL_VA ?
+				 "its memseg reservation at IOVA = VA, or an allocated IOVA" :
+				 "an allocated IOVA");
+			ret = -EEXIST;
+			goto out;
+		}
+	}
+	ret = ioctl_map(v, iova, len); /* counted */
+	if (ret == 0) {
+		ret = rec_add(v, iova, len, held, true);
+		if (ret != 0)
+			ioctl_unmap(iova, len);
+	} else if (ret == -EEXIST) {
+		/* udma's own mapping (searched only now: attach maps page by page)? */
+		const struct dma_map_rec *r = NULL;
+
+		for (size_t i = 0; i < V.nmaps && r == NULL; i++)
+			if (iova < V.maps[i].iova + V.maps[i].len && V.maps[i].iova < iova + len)
+				r = &V.maps[i];
+		if (r) {
+			UDMA_LOG(ERR, "vfio: IOVA [%#llx, +%zu) for va %p overlaps udma's %smapping "
+				 "of va %#lx at [%#llx, +%zu)", (unsigned long long)iova, len, va,
+				 r->env ? "environment " : "", (unsigned long)r->va,
+				 (unsigned long long)r->iova, r->len);
+		} else {
+			/* another user of the shared container mapped there; whether at @va
+			 * the kernel cannot say without unmapping it. Its mappings count in
+			 * the container: udma's count becomes the kernel's again. */
+			V.env_foreign++;
+			refresh_info();
+			ret = 1;
+		}
+	} else {
+		map_fail_log(v, iova, len, -ret);
+	}
+	if (ret != 0 && held)
+		iova_free_range(V.dom, iova, len);
+out:
+	pthread_mutex_unlock(&V.lock);
+	return ret;
+}
+
+int udma_pvt_vfio_dma_unmap(udma_addr_t iova, size_t len)
+{
+	int ret = -ENOENT;
+
+	pthread_mutex_lock(&V.lock);
+	if (!V.ready) {
+		ret = -ENODEV;
+		UDMA_LOG(ERR, "vfio: udma is not in vfio mode");
+	} else {
+		for (size_t i = 0; i < V.nmaps && ret == -ENOENT; i++)
+			if (V.maps[i].env && V.maps[i].iova == iova && V.maps[i].len == len) {
+				rec_drop(i);
+				ret = 0;
+			}
+		if (ret != 0)
+			UDMA_LOG(ERR, "vfio: no environment mapping at [%#llx, +%zu) to unmap",
+				 (unsigned long long)iova, len);
+	}
+	pthread_mutex_unlock(&V.lock);
+	return ret;
+}
+
+int udma_pvt_vfio_dma_stats(struct udma_pvt_vfio_dma_stats *st, int reread)
+{
+	int ret = 0;
+
+	if (st == NULL) {
+		UDMA_LOG(ERR, "vfio: NULL stats");
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&V.lock);
+	if (!V.ready) {
+		ret = -ENODEV;
+	} else {
+		if (reread)
+			refresh_info();
+		*st = (struct udma_pvt_vfio_dma_stats){V.dma_avail, V.nmaps, V.env_maps,
+						       V.env_foreign};
+	}
+	pthread_mutex_unlock(&V.lock);
+	return ret;
 }
 
 /* ---- groups ----------------------------------------------------------------------- */
@@ -688,6 +818,7 @@ static void vfio_fini(void)
 	free(V.maps);
 	V.maps = NULL;
 	V.cap_maps = 0;
+	V.env_foreign = 0;
 	while (V.ngroups)
 		group_detach(V.ngroups - 1);
 	if (V.container >= 0 && V.container != V.ext_container)
@@ -750,10 +881,12 @@ static void vfio_dump(FILE *f)
 	pthread_mutex_lock(&V.lock);
 	ranges_str(r, sizeof(r));
 	fprintf(f, "vfio: container fd %d%s, type1v2, %s, aperture %s, page sizes %#llx, "
-		"%zu DMA mapping(s), %ld more available\n", V.container,
-		V.container == V.ext_container ? " (the application's)" : "",
+		"%zu DMA mapping(s) (%zu of them the environment's, e.g. DPDK memory at its "
+		"IOVAs; %lu of its pages found mapped by another user), %ld more available\n",
+		V.container, V.container == V.ext_container ? " (the application's)" : "",
 		V.model == MODEL_VA ? "IOVA = VA" : V.model == MODEL_ALLOC ? "allocated IOVAs"
-		: "model not chosen", r, (unsigned long long)V.pgsizes, V.nmaps, V.dma_avail);
+		: "model not chosen", r, (unsigned long long)V.pgsizes, V.nmaps, V.env_maps,
+		V.env_foreign, V.dma_avail);
 	for (unsigned int i = 0; i < V.ngroups; i++)
 		fprintf(f, "  group %d: fd %d, %d open function(s)%s%s\n", V.groups[i].num,
 			V.groups[i].fd, V.groups[i].refs, V.groups[i].pinned ? ", from init" : "",
