@@ -718,6 +718,119 @@ static void test_initial_blocks_bound(void **s)
 	udma_pool_destroy(p);
 }
 
+/* blocks pool @name spilled since create, read from udma_dump()'s depot line */
+static unsigned long long dump_spilled(const char *name)
+{
+	char *text = NULL, key[64];
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	const char *at, *end;
+	unsigned long long n;
+
+	assert_non_null(f);
+	udma_dump(f);
+	fclose(f);
+	snprintf(key, sizeof(key), "pool %s depot: ", name);
+	at = strstr(text, key);
+	assert_non_null(at);
+	end = strstr(at, " spilled since create");
+	assert_non_null(end);
+	while (end > at && end[-1] >= '0' && end[-1] <= '9')
+		end--;
+	n = strtoull(end, NULL, 10);
+	free(text);
+	return n;
+}
+
+/* bytes_held per block carved: the pool's slabs, caches and magazines */
+static double bytes_per_block(struct udma_pool *p, struct udma_pool_stats *st)
+{
+	assert_int_equal(udma_pool_stats(p, st), 0);
+	return (double)st->bytes_held / (double)st->capacity;
+}
+
+/*
+ * P4's bound with every block free (doc/perf.md): freed, the blocks fill the
+ * caches and the depot, whose magazines are capped; the rest rest chained through
+ * themselves on the spill stack, so bytes_held per block stays within @max with all
+ * in use and with all free. Taken back (bulks of 32 through the lcore's cache:
+ * magazines, then the spill stack), nothing new is carved, each block comes once,
+ * and the device sees what the CPU writes in it. With @flags UDMA_POOL_F_DEBUG the
+ * pool also checks, as it hands each block out, that nothing wrote it while free
+ * (the spill links stay in the 16 bytes a free block lends).
+ */
+static void all_free_within(struct udma_device *dev, size_t size, unsigned int n, double max,
+			    uint32_t flags)
+{
+	struct udma_pool_params pp = {.struct_size = sizeof(pp), .flags = flags};
+	struct udma_pool *p = udma_pool_create_params("allfree", dev, size, 0, 0, &pp);
+	void **v = malloc(n * sizeof(*v)), **w = malloc(n * sizeof(*w));
+	udma_addr_t *h = malloc(n * sizeof(*h));
+	uint8_t *back = malloc(size);
+	struct udma_pool_stats st;
+	unsigned long long spilled;
+	uint64_t sum = 0;
+
+	assert_non_null(p);
+	assert_true(v && w && h && back);
+	for (unsigned int i = 0; i < n; i += 1024)
+		assert_int_equal(udma_pool_alloc_bulk(p, UDMA_GFP_KERNEL, v + i, h + i, 1024), 0);
+	assert_true(bytes_per_block(p, &st) <= max);
+	assert_int_equal(st.capacity, n);
+	assert_int_equal(st.in_use, n);
+	assert_int_equal(dump_spilled("allfree"), 0);
+	for (unsigned int i = 0; i < n; i += 1024)
+		udma_pool_free_bulk(p, v + i, h + i, 1024);
+	if (bytes_per_block(p, &st) > max)
+		fail_msg("%zu B blocks, every one free: %.2f B per block, over %.0f B", size,
+			 (double)st.bytes_held / (double)st.capacity, max);
+	assert_int_equal(st.free, n);
+	assert_int_equal(st.in_use, 0);
+	spilled = dump_spilled("allfree"); /* magazines hold some, the rest spilled */
+	assert_true(spilled > 0 && spilled < n);
+	for (unsigned int i = 0; i < UDMA_MAX_LCORES; i++)
+		sum += st.cached[i];
+	assert_int_equal(st.free, st.depot + st.cached_shared + sum);
+	/* taken back: from the magazines and the spill stack, nothing carved */
+	for (unsigned int i = 0; i < n; i += 32)
+		assert_int_equal(udma_pool_alloc_bulk(p, UDMA_GFP_ATOMIC, w + i, h + i, 32), 0);
+	assert_int_equal(udma_pool_stats(p, &st), 0);
+	assert_int_equal(st.capacity, n);
+	assert_int_equal(st.in_use, n);
+	for (unsigned int i = 0; i < n; i += 64 + i % 7) { /* the device sees the CPU's bytes */
+		t_fill(w[i], size, (uint8_t)i);
+		assert_int_equal(udma_sim_dma_read(dev, h[i], back, size), 0);
+		assert_true(t_check(back, size, (uint8_t)i));
+	}
+	for (unsigned int i = 0; i < n; i += 32)
+		udma_pool_free_bulk(p, w + i, h + i, 32);
+	qsort(v, n, sizeof(*v), cmp_ptr);
+	qsort(w, n, sizeof(*w), cmp_ptr);
+	for (unsigned int i = 0; i < n; i++) /* the same blocks, each once */
+		assert_ptr_equal(v[i], w[i]);
+	for (unsigned int i = 1; i < n; i++)
+		assert_true(v[i - 1] != v[i]);
+	udma_pool_destroy(p);
+	free(v);
+	free(w);
+	free(h);
+	free(back);
+}
+
+static void test_all_free_bytes_bound(void **s)
+{
+	struct t_log log;
+	char *text;
+
+	all_free_within(*s, 16, 1u << 20, 20, 0);
+	all_free_within(*s, 64, 1u << 18, 72, 0);
+	t_log_begin(&log);
+	all_free_within(*s, 64, 1u << 16, 72, UDMA_POOL_F_DEBUG);
+	text = t_log_end(&log);
+	assert_int_equal(t_count(text, "ERR"), 0); /* no block written while free */
+	free(text);
+}
+
 static void test_destroy_in_use(void **s)
 {
 	struct udma_pool *p = udma_pool_create("busy", *s, 256, 0, 0);
@@ -1082,6 +1195,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_device_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_busy_cleanup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_initial_blocks_bound, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_all_free_bytes_bound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stats_exact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_odd_stride_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remembered_slab_refusals, setup, teardown),

@@ -6,7 +6,9 @@
  * test): a cross-lcore return moves pointers only. A stale {head, tag} never
  * matches the top again (ABA), threads getting and putting under contention lose
  * and duplicate nothing, magazines are recycled (their number stays bounded), and
- * the block count follows every operation.
+ * the block count follows every operation. With the magazines capped, what does not
+ * fit spills onto the stack of blocks chained through themselves (the only case the
+ * depot writes a block) and comes back from it, each block once, under contention too.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -179,6 +181,103 @@ static void test_aba_stale_top_never_matches(void **state)
 	depot_free(d);
 }
 
+/* ---- the magazine cap and the spill stack ------------------------------------- */
+
+/* the spill links wrote the first bytes of spilled blocks: FILL them again */
+static void refill_area(void)
+{
+	memset(g_area, FILL, (size_t)NBLK * BLKSZ);
+}
+
+/* the cap follows depot_limit() and the capacity; an uncapped depot never spills */
+static void test_cap_follows_capacity(void **state)
+{
+	struct depot *d = depot_new();
+
+	(void)state;
+	assert_true(atomic_load(&d->mag_cap) == UINT64_MAX); /* depot_init: no cap */
+	depot_capacity(d, 1000000);
+	assert_true(atomic_load(&d->mag_cap) == UINT64_MAX);
+	depot_limit(d, 3, 4 * MAGSZ);
+	assert_int_equal(atomic_load(&d->mag_cap), 3);
+	depot_capacity(d, 40 * MAGSZ);
+	assert_int_equal(atomic_load(&d->mag_cap), 3 + 10);
+	depot_limit(d, 2, 0);
+	depot_capacity(d, 40 * MAGSZ);
+	assert_int_equal(atomic_load(&d->mag_cap), 2);
+	assert_int_equal(depot_mag_bytes(d) % 64, 0);
+	assert_true(depot_mag_bytes(d) >= sizeof(struct mag) + MAGSZ * sizeof(void *));
+	depot_free(d);
+}
+
+/*
+ * Two magazines allowed: the first two puts fill them, the rest spill (chained
+ * through the blocks); gets take the magazines first, then the spill stack, a
+ * chain longer than the room in parts; every block comes back exactly once and
+ * no magazine beyond the cap is ever allocated.
+ */
+static void test_cap_spills_each_block_once(void **state)
+{
+	struct depot *d = depot_new();
+	uint8_t *seen = calloc(NBLK, 1);
+	void *objs[MAGSZ * 4], *out[MAGSZ * 4];
+	const unsigned int nput = 64; /* puts of MAGSZ, plus one of 4 * MAGSZ */
+	unsigned int total = 0, n;
+
+	(void)state;
+	assert_non_null(seen);
+	depot_limit(d, 2, 0);
+	for (unsigned int m = 0; m < nput; m++) {
+		for (unsigned int i = 0; i < MAGSZ; i++)
+			objs[i] = blk(m * MAGSZ + i);
+		depot_put(d, objs, MAGSZ);
+		assert_int_equal(atomic_load(&d->mags), m < 2 ? m + 1 : 2);
+	}
+	for (unsigned int i = 0; i < MAGSZ * 4; i++)
+		objs[i] = blk(nput * MAGSZ + i);
+	depot_put(d, objs, MAGSZ * 4); /* one chain of four magazines' worth */
+	assert_int_equal(atomic_load(&d->blocks), (nput + 4) * MAGSZ);
+	assert_int_equal(atomic_load(&d->spilled), (nput + 4 - 2) * MAGSZ);
+	assert_int_equal(d->spill_n, (nput + 4 - 2) * MAGSZ);
+	/* the long chain is on top: three gets of 5, 5 and the rest of it */
+	assert_int_equal(depot_get(d, out, MAGSZ), MAGSZ); /* a magazine first */
+	total += MAGSZ;
+	for (unsigned int i = 0; i < MAGSZ; i++)
+		seen[blk_index(out[i])]++;
+	assert_int_equal(depot_get(d, out, MAGSZ), MAGSZ); /* the second magazine */
+	total += MAGSZ;
+	for (unsigned int i = 0; i < MAGSZ; i++)
+		seen[blk_index(out[i])]++;
+	for (unsigned int k = 0, at = 0; k < 3; k++) {
+		static const unsigned int want[3] = {5, 5, MAGSZ * 4}, got[3] = {5, 5, MAGSZ * 4 - 10};
+
+		n = depot_get(d, out, want[k]);
+		assert_int_equal(n, got[k]);
+		for (unsigned int i = 0; i < n; i++) {
+			assert_ptr_equal(out[i], blk(nput * MAGSZ + at + i)); /* chain order */
+			seen[blk_index(out[i])]++;
+		}
+		at += n;
+		total += n;
+	}
+	assert_int_equal(atomic_load(&d->mags), 2);
+	while ((n = depot_get(d, out, MAGSZ * 4)) > 0) {
+		for (unsigned int i = 0; i < n; i++)
+			seen[blk_index(out[i])]++;
+		total += n;
+	}
+	assert_int_equal(total, (nput + 4) * MAGSZ);
+	for (unsigned int i = 0; i < (nput + 4) * MAGSZ; i++)
+		assert_int_equal(seen[i], 1);
+	assert_null(d->spill_top);
+	assert_int_equal(d->spill_n, 0);
+	assert_int_equal(atomic_load(&d->blocks), 0);
+	assert_int_equal(atomic_load(&d->mags), 2);
+	refill_area();
+	depot_free(d);
+	free(seen);
+}
+
 /* ---- contention ------------------------------------------------------------- */
 
 #define NTHREADS 4
@@ -213,17 +312,19 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-static void test_contention_conserves_blocks(void **state)
+/* @cap magazines at most (0: no cap) */
+static void contention(unsigned int cap)
 {
 	const char *suite = getenv("UDMA_TEST_SUITE");
 	uint8_t *seen = calloc(NBLK, 1);
 	pthread_t t[NTHREADS];
 	void *objs[MAGSZ];
 
-	(void)state;
 	assert_non_null(seen);
 	g_rounds = suite && strcmp(suite, "tsan") == 0 ? 50000 : 1000000;
 	g_shared = depot_new();
+	if (cap)
+		depot_limit(g_shared, cap, 0);
 	for (unsigned int i = 0; i < NBLK; i += MAGSZ) {
 		for (unsigned int j = 0; j < MAGSZ; j++)
 			objs[j] = blk(i + j);
@@ -238,12 +339,32 @@ static void test_contention_conserves_blocks(void **state)
 	assert_int_equal(atomic_load(&g_shared->blocks), NBLK);
 	/* magazines are recycled: at most one a block plus two in flight a thread */
 	assert_true(atomic_load(&g_shared->mags) <= NBLK + 2 * NTHREADS);
+	if (cap) { /* never past the cap; blocks went through the spill stack and back */
+		assert_true(atomic_load(&g_shared->mags) <= cap);
+		assert_true(atomic_load(&g_shared->spilled) > g_shared->spill_n);
+	}
 	assert_int_equal(drain(g_shared, seen), NBLK);
 	for (unsigned int i = 0; i < NBLK; i++)
 		assert_int_equal(seen[i], 1);
-	assert_blocks_untouched();
+	if (cap)
+		refill_area();
+	else
+		assert_blocks_untouched();
 	depot_free(g_shared);
 	free(seen);
+}
+
+static void test_contention_conserves_blocks(void **state)
+{
+	(void)state;
+	contention(0);
+}
+
+/* four magazines for 4096 blocks: most puts spill, gets take chains back */
+static void test_contention_capped_spills_conserve(void **state)
+{
+	(void)state;
+	contention(4);
 }
 
 static int setup(void **state)
@@ -269,7 +390,10 @@ int main(void)
 		cmocka_unit_test(test_put_get_lifo),
 		cmocka_unit_test(test_get_short_room_keeps_rest),
 		cmocka_unit_test(test_aba_stale_top_never_matches),
+		cmocka_unit_test(test_cap_follows_capacity),
+		cmocka_unit_test(test_cap_spills_each_block_once),
 		cmocka_unit_test(test_contention_conserves_blocks),
+		cmocka_unit_test(test_contention_capped_spills_conserve),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -5,14 +5,17 @@
  * block is never handed to two holders); a producer/consumer pair moves blocks
  * between lcores; producer/consumer pairs move bursts of 32 (alloc_bulk -> a ring
  * of bursts -> free_bulk on another lcore: the rx-refill / tx-completion pattern,
- * blocks crossing lcores through the depot's magazines); at the end every block
- * is accounted for.
+ * blocks crossing lcores through the depot's magazines), once more with the
+ * depot's magazines capped at two so flushes spill and refills take blocks back
+ * from the spill stack; at the end every block is accounted for.
  */
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 
 #include "test_common.h"
+
+#include "pool_depot.h" /* white-box: the depot's magazine cap */
 
 #define TABLE (1 << 21)
 #define STRIDE 64
@@ -264,15 +267,15 @@ static void *bulk_consumer(void *arg)
 	return NULL;
 }
 
-/* NPAIRS pairs (one consumer unregistered) plus one random worker, then conservation */
-static void test_bulk_storm(void **s)
+/* NPAIRS pairs (one consumer unregistered) plus one random worker, then conservation;
+ * @capped: two magazines at most, the rest of every flush spills */
+static void bulk_storm(bool capped)
 {
 	const char *suite = getenv("UDMA_TEST_SUITE");
 	struct udma_pool_stats st;
 	pthread_t t[2 * NPAIRS + 1];
 	void *r;
 
-	(void)s;
 	g_iters = suite && strcmp(suite, "stress") == 0 ? 20000 :
 		  suite && strcmp(suite, "tsan") == 0 ? 5000 : 2000;
 	assert_true(t_init_args("--iova-mode=sim", "-m", "64", "--lcores=6", "--log-level=2",
@@ -280,6 +283,8 @@ static void test_bulk_storm(void **s)
 	g_dev = t_dev64("bulkstorm");
 	g_pool = udma_pool_create("bulkstorm", g_dev, STRIDE, STRIDE, 0);
 	assert_non_null(g_pool);
+	if (capped)
+		depot_limit(&g_pool->depot, 2, 0);
 	memset(g_owner, 0, sizeof(g_owner));
 	memset(g_key, 0, sizeof(g_key));
 	for (uint32_t i = 0; i < NPAIRS; i++) {
@@ -301,9 +306,25 @@ static void test_bulk_storm(void **s)
 	assert_int_equal(st.free, st.depot + st.cached_shared +
 			 st.cached[0] + st.cached[1] + st.cached[2] + st.cached[3] +
 			 st.cached[4] + st.cached[5]);
+	if (capped) { /* never past the cap; blocks spilled and came back from the stack */
+		assert_true(atomic_load(&g_pool->depot.mags) <= 2);
+		assert_true(atomic_load(&g_pool->depot.spilled) > g_pool->depot.spill_n);
+	}
 	udma_pool_destroy(g_pool);
 	udma_device_destroy(g_dev);
 	assert_int_equal(udma_eal_cleanup(), 0);
+}
+
+static void test_bulk_storm(void **s)
+{
+	(void)s;
+	bulk_storm(false);
+}
+
+static void test_bulk_storm_spill(void **s)
+{
+	(void)s;
+	bulk_storm(true);
 }
 
 int main(void)
@@ -311,6 +332,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_storm),
 		cmocka_unit_test(test_bulk_storm),
+		cmocka_unit_test(test_bulk_storm_spill),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,7 +6,8 @@
 # non-zero, one line naming them, no run); D1's loop checks its mappings, so a
 # --dma-debug run reports no unchecked mapping. A run killed with SIGKILL leaves
 # no DPDK hugepage file (/dev/hugepages/dmaperf<pid>map_*) and no DPDK runtime
-# file behind (dma-perf runs DPDK --in-memory).
+# file behind (dma-perf runs DPDK --in-memory). Without hugepages (run as nobody)
+# it runs DPDK --no-huge in VA mode.
 set -u
 exe=$1
 fail=0
@@ -35,5 +36,17 @@ wait $pid 2>/dev/null
 left=$(ls -d /dev/hugepages/dmaperf${pid}map_* /var/run/dpdk/dmaperf${pid}/* 2>/dev/null | head -3)
 [ -z "$left" ] || bad "a killed dma-perf ($(head -1 "$tmp")) left: $left"
 rm -f "$tmp"
+
+# without hugepages (not root) dma-perf runs DPDK --no-huge in VA mode, which DPDK
+# refuses with --in-memory: as nobody, keeping CAP_IPC_LOCK (udma locks its memory)
+if [ "$(id -u)" -eq 0 ] && command -v setpriv > /dev/null; then
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+ipc_lock \
+		--ambient-caps=+ipc_lock "$exe" --rows P9 --iterations 0.01 2>&1) ||
+		bad "dma-perf without hugepages failed: $(printf '%s\n' "$out" | tail -3)"
+	case $out in
+	*"DPDK VA"*) ;;
+	*) bad "dma-perf as nobody did not run DPDK in VA mode: $out" ;;
+	esac
+fi
 [ $fail -eq 0 ] && echo "check_cli: ok"
 exit $fail

@@ -116,7 +116,7 @@ static int parse(int argc, char **argv)
 		{"udma-args", required_argument, NULL, 'u'}, {"help", no_argument, NULL, 'h'},
 		{"csv", required_argument, NULL, 'c'}, {"sizes", required_argument, NULL, 's'},
 		{"burst", required_argument, NULL, 'b'}, {"lcores", required_argument, NULL, 'l'},
-		{NULL, 0, NULL, 0},
+		{"profile", no_argument, NULL, 'p'}, {NULL, 0, NULL, 0},
 	};
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int c;
@@ -131,6 +131,7 @@ static int parse(int argc, char **argv)
 		case 'r': g_opts.rows = optarg; break;
 		case 'u': snprintf(g_udma_extra, sizeof(g_udma_extra), "%s", optarg); break;
 		case 'c': g_opts.csv = optarg; break;
+		case 'p': g_opts.profile = true; break;
 		case 's':
 			if (parse_list("--sizes", optarg, 1, 1L << 20, &g_opts.sizes))
 				return -1;
@@ -264,8 +265,17 @@ static int dpdk_up(void)
 	argv[argc++] = "--no-pci";
 	argv[argc++] = "--no-telemetry";
 	/* nothing on disk: hugepage files unlinked at once, no shared config, so a
-	 * killed run leaves no /dev/hugepages/dmaperf<pid>map_* behind */
-	argv[argc++] = "--in-memory";
+	 * killed run leaves no /dev/hugepages/dmaperf<pid>map_* behind. --no-huge has no
+	 * hugepage files and is legacy memory, which DPDK refuses with --in-memory.
+	 * --profile (the hidden option of devtools/profile, which runs this under
+	 * valgrind): legacy memory, as valgrind cannot reserve the VA space of DPDK's
+	 * dynamic memory */
+	if (g_opts.pa && g_opts.profile) {
+		argv[argc++] = "--legacy-mem";
+		argv[argc++] = "--huge-unlink";
+	} else if (g_opts.pa) {
+		argv[argc++] = "--in-memory";
+	}
 	argv[argc++] = prefix;
 	argv[argc++] = lcores;
 	argv[argc++] = "--log-level=3";

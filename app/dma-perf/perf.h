@@ -23,6 +23,7 @@ struct perf_opts {
 	const char *json;
 	const char *csv;
 	bool pa;             /* udma runs in pa mode (else va) */
+	bool profile;        /* --profile (devtools/profile): DPDK legacy memory, loop lines */
 	int lcores;          /* DPDK lcores available */
 	struct sweep sizes, burst, lcore_list;
 };
@@ -105,6 +106,32 @@ static inline long iters(long n)
 	long v = (long)((double)n * g_opts.scale);
 
 	return v < 1 ? 1 : v;
+}
+
+/* the timed loops devtools/profile reads (callgrind --toggle-collect=NAME): never
+ * inlined into their callers, so each row's loop is a function of its own */
+#define PERF_LOOP __attribute__((noinline))
+/* a loop body shared by several PERF_LOOP functions, each with its own constants */
+#define PERF_BODY inline __attribute__((always_inline))
+
+/* --profile: one line "profile NAME OPS" (the loop and its operations) on stdout */
+void profile_ops(const char *fn, long ops);
+
+/* the loop @fn did @ops operations: with --profile, the line devtools/profile divides by */
+static inline void loop_count(const char *fn, long ops)
+{
+	if (__builtin_expect(g_opts.profile, 0))
+		profile_ops(fn, ops);
+}
+
+/* the end of the timed loop @fn of @ops operations started at @t0: ns per operation
+ * (the --profile line comes after the clock is read) */
+static inline double loop_end(const char *fn, double t0, long ops)
+{
+	double ns = (now_ns() - t0) / (double)ops;
+
+	loop_count(fn, ops);
+	return ns;
 }
 
 /* median of @n samples (sorts in place) */

@@ -44,7 +44,7 @@ static void addresses(uint8_t *const *chunk, const uint8_t **addr)
 	}
 }
 
-static double time_udma_v2i(const uint8_t *const *addr, long n)
+static PERF_LOOP double time_udma_v2i(const uint8_t *const *addr, long n)
 {
 	uint64_t s = 0;
 	double t0 = now_ns();
@@ -52,10 +52,10 @@ static double time_udma_v2i(const uint8_t *const *addr, long n)
 	for (long i = 0; i < n; i++)
 		s += udma_virt2iova(addr[i & (NOFF - 1)]);
 	g_sink += s;
-	return (now_ns() - t0) / (double)n;
+	return loop_end(__func__, t0, n);
 }
 
-static double time_rte_v2i(const uint8_t *const *addr, long n)
+static PERF_LOOP double time_rte_v2i(const uint8_t *const *addr, long n)
 {
 	uint64_t s = 0;
 	double t0 = now_ns();
@@ -63,10 +63,10 @@ static double time_rte_v2i(const uint8_t *const *addr, long n)
 	for (long i = 0; i < n; i++)
 		s += rte_mem_virt2iova(addr[i & (NOFF - 1)]);
 	g_sink += s;
-	return (now_ns() - t0) / (double)n;
+	return loop_end(__func__, t0, n);
 }
 
-static double time_rte_malloc_v2i(void *const *elems, long n)
+static PERF_LOOP double time_rte_malloc_v2i(void *const *elems, long n)
 {
 	uint64_t s = 0;
 	double t0 = now_ns();
@@ -74,7 +74,7 @@ static double time_rte_malloc_v2i(void *const *elems, long n)
 	for (long i = 0; i < n; i++)
 		s += rte_malloc_virt2iova(elems[i & 63]);
 	g_sink += s;
-	return (now_ns() - t0) / (double)n;
+	return loop_end(__func__, t0, n);
 }
 
 static void p5_setup_failed(const char *what, int err)
@@ -143,7 +143,7 @@ void perf_virt2iova(void)
 	udma_device_destroy(d);
 }
 
-static double time_coherent(struct udma_device *d, long n)
+static PERF_LOOP double time_coherent(struct udma_device *d, long n)
 {
 	udma_addr_t h;
 	double t0 = now_ns();
@@ -158,10 +158,11 @@ static double time_coherent(struct udma_device *d, long n)
 		}
 		udma_free_coherent(d, 4096, p, h);
 	}
-	return (now_ns() - t0) / (double)n;
+	return loop_end(__func__, t0, n);
 }
 
-static double time_rte_malloc(long n, bool zero)
+/* @zero is a constant: one function each (time_rte_malloc, time_rte_zmalloc) */
+static PERF_BODY double rte_malloc_loop(const char *fn, long n, bool zero)
 {
 	double t0 = now_ns();
 
@@ -174,7 +175,17 @@ static double time_rte_malloc(long n, bool zero)
 		}
 		rte_free(p);
 	}
-	return (now_ns() - t0) / (double)n;
+	return loop_end(fn, t0, n);
+}
+
+static PERF_LOOP double time_rte_malloc(long n)
+{
+	return rte_malloc_loop(__func__, n, false);
+}
+
+static PERF_LOOP double time_rte_zmalloc(long n)
+{
+	return rte_malloc_loop(__func__, n, true);
 }
 
 void perf_coherent(void)
@@ -188,8 +199,8 @@ void perf_coherent(void)
 	for (int s = 0; s < SAMPLES; s++) {
 		progress("P9", s + 1, SAMPLES);
 		u[s] = time_coherent(d, iters(1000000));
-		r[s] = time_rte_malloc(iters(1000000), false);
-		z[s] = time_rte_malloc(iters(1000000), true);
+		r[s] = time_rte_malloc(iters(1000000));
+		z[s] = time_rte_zmalloc(iters(1000000));
 	}
 	row_samples("P9", "alloc_coherent+free_coherent 4 KiB (zeroed)", u,
 		    "rte_malloc+rte_free 4 KiB", r, SAMPLES, "<= 0.5x", 0, 0.5);

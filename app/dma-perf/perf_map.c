@@ -20,7 +20,7 @@ static udma_addr_t g_coh2_h;
 static uint8_t *g_coh;
 static udma_addr_t g_coh_h;
 
-static double loop_map(uint8_t *buf, size_t len, long n)
+static PERF_LOOP double loop_map(uint8_t *buf, size_t len, long n)
 {
 	udma_addr_t sum = 0;
 	double t0 = now_ns();
@@ -32,7 +32,7 @@ static double loop_map(uint8_t *buf, size_t len, long n)
 		sum += a;
 	}
 	g_sink += sum; /* once: a shared line written per op would be measured too */
-	return (now_ns() - t0) / (double)n;
+	return loop_end(__func__, t0, n);
 }
 
 /* as a driver writes it: every mapping checked with udma_mapping_error() (D1) */
@@ -55,7 +55,7 @@ static double loop_map_checked(uint8_t *buf, size_t len, long n)
 	return (now_ns() - t0) / (double)n;
 }
 
-static double loop_rte_v2i(const uint8_t *buf, long n)
+static PERF_LOOP double loop_rte_v2i(const uint8_t *buf, long n)
 {
 	uint64_t s = 0;
 	double t0 = now_ns();
@@ -63,10 +63,10 @@ static double loop_rte_v2i(const uint8_t *buf, long n)
 	for (long i = 0; i < n; i++)
 		s += rte_mem_virt2iova(buf + (i & 63) * 64);
 	g_sink += s;
-	return (now_ns() - t0) / (double)n;
+	return loop_end(__func__, t0, n);
 }
 
-static double loop_rte_malloc_v2i(void *elem, long n)
+static PERF_LOOP double loop_rte_malloc_v2i(void *elem, long n)
 {
 	uint64_t s = 0;
 	double t0 = now_ns();
@@ -74,10 +74,10 @@ static double loop_rte_malloc_v2i(void *elem, long n)
 	for (long i = 0; i < n; i++)
 		s += rte_malloc_virt2iova(elem);
 	g_sink += s;
-	return (now_ns() - t0) / (double)n;
+	return loop_end(__func__, t0, n);
 }
 
-static double loop_sg(struct udma_sg *sg, long n)
+static PERF_LOOP double loop_sg(struct udma_sg *sg, long n)
 {
 	double t0 = now_ns();
 
@@ -90,11 +90,11 @@ static double loop_sg(struct udma_sg *sg, long n)
 		}
 		udma_unmap_sg(g_dev, sg, 32, UDMA_TO_DEVICE);
 	}
-	return (now_ns() - t0) / (double)(n * 32);
+	return loop_end(__func__, t0, n * 32);
 }
 
 /* a receive through a bounce buffer: map, the device writes, sync for the CPU, unmap */
-static double loop_bounce(uint8_t *buf, long n)
+static PERF_LOOP double loop_bounce(uint8_t *buf, long n)
 {
 	double t0 = now_ns();
 
@@ -104,10 +104,10 @@ static double loop_bounce(uint8_t *buf, long n)
 		udma_sync_single_for_cpu(g_dev, a, 4096, UDMA_FROM_DEVICE);
 		udma_unmap_single(g_dev, a, 4096, UDMA_FROM_DEVICE);
 	}
-	return (now_ns() - t0) / (double)n;
+	return loop_end(__func__, t0, n);
 }
 
-static double loop_bounce_tx(uint8_t *buf, long n)
+static PERF_LOOP double loop_bounce_tx(uint8_t *buf, long n)
 {
 	double t0 = now_ns();
 
@@ -116,10 +116,10 @@ static double loop_bounce_tx(uint8_t *buf, long n)
 
 		udma_unmap_single(g_dev, a, 4096, UDMA_TO_DEVICE);
 	}
-	return (now_ns() - t0) / (double)n;
+	return loop_end(__func__, t0, n);
 }
 
-static double loop_memcpy(uint8_t *dst, const uint8_t *src, long n)
+static PERF_LOOP double loop_memcpy(uint8_t *dst, const uint8_t *src, long n)
 {
 	double t0 = now_ns();
 
@@ -127,7 +127,7 @@ static double loop_memcpy(uint8_t *dst, const uint8_t *src, long n)
 		memcpy(dst, src, 4096);
 		__asm__ volatile("" : : "r"(dst) : "memory");
 	}
-	return (now_ns() - t0) / (double)n;
+	return loop_end(__func__, t0, n);
 }
 
 /* rx's two copies alone: into another buffer and back, each reading what the last wrote */

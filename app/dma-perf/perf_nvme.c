@@ -17,7 +17,8 @@
 
 #define PAGES 32
 
-static double loop_udma(struct udma_device *dev, struct udma_pool *pool, struct udma_sg *sg, long n)
+static PERF_LOOP double loop_nvme_udma(struct udma_device *dev, struct udma_pool *pool,
+				       struct udma_sg *sg, long n)
 {
 	uint64_t prp1, prp2, sum = 0;
 	double t0 = now_ns();
@@ -36,11 +37,11 @@ static double loop_udma(struct udma_device *dev, struct udma_pool *pool, struct 
 		udma_unmap_sg(dev, sg, PAGES, UDMA_TO_DEVICE);
 	}
 	g_sink += sum;
-	return (now_ns() - t0) / (double)n;
+	return loop_end(__func__, t0, n);
 }
 
 /* the driver's own part: pool block + PRP fill on a list already mapped */
-static double loop_fill(struct udma_pool *pool, struct udma_sg *sg, int c, long n)
+static PERF_LOOP double loop_nvme_fill(struct udma_pool *pool, struct udma_sg *sg, int c, long n)
 {
 	uint64_t prp1, prp2, sum = 0;
 	double t0 = now_ns();
@@ -55,10 +56,10 @@ static double loop_fill(struct udma_pool *pool, struct udma_sg *sg, int c, long 
 		udma_pool_free(pool, list, lh);
 	}
 	g_sink += sum;
-	return (now_ns() - t0) / (double)n;
+	return loop_end(__func__, t0, n);
 }
 
-static double loop_dpdk(struct rte_mempool *mp, uint8_t *const *pages, long n)
+static PERF_LOOP double loop_nvme_dpdk(struct rte_mempool *mp, uint8_t *const *pages, long n)
 {
 	uint64_t prp1, prp2, sum = 0;
 	double t0 = now_ns();
@@ -78,7 +79,7 @@ static double loop_dpdk(struct rte_mempool *mp, uint8_t *const *pages, long n)
 		rte_mempool_put(mp, obj);
 	}
 	g_sink += sum;
-	return (now_ns() - t0) / (double)n;
+	return loop_end(__func__, t0, n);
 }
 
 void perf_nvme(void)
@@ -116,10 +117,10 @@ void perf_nvme(void)
 	}
 	for (int s = 0; s < SAMPLES; s++) {
 		progress("P14", s + 1, SAMPLES);
-		u[s] = loop_udma(dev, pool, sg, iters(1000000));
-		d[s] = loop_dpdk(mp, rpages, iters(1000000));
+		u[s] = loop_nvme_udma(dev, pool, sg, iters(1000000));
+		d[s] = loop_nvme_dpdk(mp, rpages, iters(1000000));
 		c = udma_map_sg(dev, sg, PAGES, UDMA_TO_DEVICE);
-		f[s] = loop_fill(pool, sg, c, iters(1000000));
+		f[s] = loop_nvme_fill(pool, sg, c, iters(1000000));
 		udma_unmap_sg(dev, sg, PAGES, UDMA_TO_DEVICE);
 	}
 	row_samples("P14", "NVMe PRP list, 128 KiB from 32 x 4 KiB sg (map_sg+pool+fill)", u,

@@ -65,7 +65,7 @@ static inline void mpool_put(struct mutex_pool *m, void *b)
 
 static struct udma_device *g_dev;
 
-static double loop_udma(struct udma_pool *p, long n)
+static PERF_LOOP double loop_udma(struct udma_pool *p, long n)
 {
 	udma_addr_t h, s = 0;
 	double t0 = now_ns();
@@ -77,10 +77,10 @@ static double loop_udma(struct udma_pool *p, long n)
 		s += h;
 	}
 	g_sink += s;
-	return (now_ns() - t0) / (double)n;
+	return loop_end(__func__, t0, n);
 }
 
-static double loop_mempool(struct rte_mempool *mp, long n)
+static PERF_LOOP double loop_mempool(struct rte_mempool *mp, long n)
 {
 	double t0 = now_ns();
 
@@ -90,7 +90,7 @@ static double loop_mempool(struct rte_mempool *mp, long n)
 		if (rte_mempool_get(mp, &b) == 0)
 			rte_mempool_put(mp, b);
 	}
-	return (now_ns() - t0) / (double)n;
+	return loop_end(__func__, t0, n);
 }
 
 static double loop_mutex(struct mutex_pool *m, long n)
@@ -116,7 +116,7 @@ static double loop_jemalloc(long n)
 }
 
 /* @k blocks per call (P2: 32; the BURST sweep) */
-static double loop_udma_bulk(struct udma_pool *p, unsigned int k, long n)
+static PERF_LOOP double loop_udma_bulk(struct udma_pool *p, unsigned int k, long n)
 {
 	void *v[256];
 	udma_addr_t h[256];
@@ -129,10 +129,10 @@ static double loop_udma_bulk(struct udma_pool *p, unsigned int k, long n)
 		}
 		udma_pool_free_bulk(p, v, h, k);
 	}
-	return (now_ns() - t0) / (double)(n * k);
+	return loop_end(__func__, t0, n * k);
 }
 
-static double loop_mempool_bulk(struct rte_mempool *mp, unsigned int k, long n)
+static PERF_LOOP double loop_mempool_bulk(struct rte_mempool *mp, unsigned int k, long n)
 {
 	void *v[256];
 	double t0 = now_ns();
@@ -141,11 +141,11 @@ static double loop_mempool_bulk(struct rte_mempool *mp, unsigned int k, long n)
 		if (rte_mempool_get_bulk(mp, v, k) == 0)
 			rte_mempool_put_bulk(mp, v, k);
 	}
-	return (now_ns() - t0) / (double)(n * k);
+	return loop_end(__func__, t0, n * k);
 }
 
 /* P2b's baseline, like for like: the bulk get, the IOVA of each object, the bulk put */
-static double loop_mempool_bulk_iova(struct rte_mempool *mp, long n)
+static PERF_LOOP double loop_mempool_bulk_iova(struct rte_mempool *mp, long n)
 {
 	void *v[32];
 	rte_iova_t h[32], sum = 0;
@@ -160,7 +160,7 @@ static double loop_mempool_bulk_iova(struct rte_mempool *mp, long n)
 		}
 	}
 	g_sink += sum;
-	return (now_ns() - t0) / (double)(n * 32);
+	return loop_end(__func__, t0, n * 32);
 }
 
 static void p1_p2(struct udma_pool *p, struct rte_mempool *mp, struct mutex_pool *m)
@@ -206,37 +206,79 @@ struct pc {
 	long n;
 };
 
-static int consumer(void *arg)
+/* waiting on a ring, out of the loops (devtools/profile does not count it) */
+static __attribute__((noinline, cold)) void wait_dequeue(struct rte_ring *r, void **b)
 {
-	struct pc *c = arg;
+	while (rte_ring_sc_dequeue(r, b) != 0)
+		rte_pause();
+}
+
+static __attribute__((noinline, cold)) void wait_enqueue(struct rte_ring *r, void *b)
+{
+	while (rte_ring_sp_enqueue(r, b) != 0)
+		rte_pause();
+}
+
+/* the consumer's loop; @kind is a constant: one function per kind (p3_consume_*) */
+static PERF_BODY void consume(struct pc *c, enum kind kind)
+{
 	void *b;
 
-	if (c->kind == K_UDMA)
-		udma_thread_register();
 	for (long i = 0; i < c->n; i++) {
-		while (rte_ring_sc_dequeue(c->ring, &b) != 0)
-			rte_pause();
-		if (c->kind == K_UDMA)
+		if (rte_ring_sc_dequeue(c->ring, &b) != 0)
+			wait_dequeue(c->ring, &b);
+		if (kind == K_UDMA)
 			udma_pool_free(c->pool, b, udma_virt2iova(b));
-		else if (c->kind == K_MEMPOOL)
+		else if (kind == K_MEMPOOL)
 			rte_mempool_put(c->mp, b);
 		else
 			mpool_put(c->m, b);
 	}
-	if (c->kind == K_UDMA)
+}
+
+static PERF_LOOP void p3_consume_udma(struct pc *c)
+{
+	consume(c, K_UDMA);
+	loop_count(__func__, c->n);
+}
+
+static PERF_LOOP void p3_consume_mempool(struct pc *c)
+{
+	consume(c, K_MEMPOOL);
+	loop_count(__func__, c->n);
+}
+
+static PERF_LOOP void p3_consume_mutex(struct pc *c)
+{
+	consume(c, K_MUTEX);
+	loop_count(__func__, c->n);
+}
+
+static int consumer(void *arg)
+{
+	struct pc *c = arg;
+
+	if (c->kind == K_UDMA) {
+		udma_thread_register();
+		p3_consume_udma(c);
 		udma_thread_unregister();
+	} else if (c->kind == K_MEMPOOL) {
+		p3_consume_mempool(c);
+	} else {
+		p3_consume_mutex(c);
+	}
 	return 0;
 }
 
-static void *produce_one(struct pc *c)
+static PERF_BODY void *produce_one(struct pc *c, enum kind kind)
 {
 	udma_addr_t h;
 	void *b = NULL;
 
 	while (b == NULL) {
-		if (c->kind == K_UDMA)
+		if (kind == K_UDMA)
 			b = udma_pool_alloc(c->pool, UDMA_GFP_ATOMIC, &h);
-		else if (c->kind == K_MEMPOOL)
+		else if (kind == K_MEMPOOL)
 			rte_mempool_get(c->mp, &b);
 		else
 			b = mpool_get(c->m);
@@ -246,17 +288,46 @@ static void *produce_one(struct pc *c)
 	return b;
 }
 
+/* the producer's loop; @kind is a constant: one function per kind (p3_produce_*) */
+static PERF_BODY void produce(struct pc *c, enum kind kind)
+{
+	for (long i = 0; i < c->n; i++) {
+		void *b = produce_one(c, kind);
+
+		if (rte_ring_sp_enqueue(c->ring, b) != 0)
+			wait_enqueue(c->ring, b);
+	}
+}
+
+static PERF_LOOP void p3_produce_udma(struct pc *c)
+{
+	produce(c, K_UDMA);
+	loop_count(__func__, c->n);
+}
+
+static PERF_LOOP void p3_produce_mempool(struct pc *c)
+{
+	produce(c, K_MEMPOOL);
+	loop_count(__func__, c->n);
+}
+
+static PERF_LOOP void p3_produce_mutex(struct pc *c)
+{
+	produce(c, K_MUTEX);
+	loop_count(__func__, c->n);
+}
+
 static double run_pc(struct pc *c)
 {
 	double t0 = now_ns();
 
 	rte_eal_remote_launch(consumer, c, 1);
-	for (long i = 0; i < c->n; i++) {
-		void *b = produce_one(c);
-
-		while (rte_ring_sp_enqueue(c->ring, b) != 0)
-			rte_pause();
-	}
+	if (c->kind == K_UDMA)
+		p3_produce_udma(c);
+	else if (c->kind == K_MEMPOOL)
+		p3_produce_mempool(c);
+	else
+		p3_produce_mutex(c);
 	rte_eal_wait_lcore(1);
 	return (now_ns() - t0) / (double)c->n;
 }
@@ -318,36 +389,68 @@ static struct rte_ring *pair_ring(int i)
 	return g_pair_ring[i];
 }
 
-static int bulk_consumer(void *arg)
+/* waiting on a ring, out of the loops (devtools/profile does not count it) */
+static __attribute__((noinline, cold)) void wait_dequeue_bulk(struct rte_ring *r, void **v)
 {
-	struct pairb *c = arg;
+	while (rte_ring_sc_dequeue_bulk(r, v, BULK, NULL) == 0)
+		rte_pause();
+}
+
+static __attribute__((noinline, cold)) void wait_enqueue_bulk(struct rte_ring *r, void **v)
+{
+	while (rte_ring_sp_enqueue_bulk(r, v, BULK, NULL) == 0)
+		rte_pause();
+}
+
+/* the consumer's loop; @kind is a constant: one function per kind (p3b_consume_*) */
+static PERF_BODY void consume_bulk(struct pairb *c, enum kind kind)
+{
 	void *v[BULK];
 
-	if (c->kind == K_UDMA)
-		udma_thread_register();
 	for (long i = 0; i < c->n; i++) {
-		while (rte_ring_sc_dequeue_bulk(c->ring, v, BULK, NULL) == 0)
-			rte_pause();
-		if (c->kind == K_UDMA)
+		if (rte_ring_sc_dequeue_bulk(c->ring, v, BULK, NULL) == 0)
+			wait_dequeue_bulk(c->ring, v);
+		if (kind == K_UDMA)
 			udma_pool_free_bulk(c->pool, v, NULL, BULK);
 		else
 			rte_mempool_put_bulk(c->mp, v, BULK);
 	}
-	if (c->kind == K_UDMA)
+}
+
+static PERF_LOOP void p3b_consume_udma(struct pairb *c)
+{
+	consume_bulk(c, K_UDMA);
+	loop_count(__func__, c->n * BULK);
+}
+
+static PERF_LOOP void p3b_consume_mempool(struct pairb *c)
+{
+	consume_bulk(c, K_MEMPOOL);
+	loop_count(__func__, c->n * BULK);
+}
+
+static int bulk_consumer(void *arg)
+{
+	struct pairb *c = arg;
+
+	if (c->kind == K_UDMA) {
+		udma_thread_register();
+		p3b_consume_udma(c);
 		udma_thread_unregister();
+	} else {
+		p3b_consume_mempool(c);
+	}
 	return 0;
 }
 
-static int bulk_producer(void *arg)
+/* the producer's loop; @kind is a constant: one function per kind (p3b_produce_*) */
+static PERF_BODY void produce_bulk(struct pairb *c, enum kind kind)
 {
-	struct pairb *c = arg;
 	void *v[BULK];
 	udma_addr_t h[BULK], sum = 0;
 
-	if (c->kind == K_UDMA && !c->main_lcore)
-		udma_thread_register();
 	for (long i = 0; i < c->n; i++) {
-		if (c->kind == K_UDMA) {
+		if (kind == K_UDMA) {
 			while (udma_pool_alloc_bulk(c->pool, UDMA_GFP_ATOMIC, v, h, BULK) != 0)
 				rte_pause(); /* the consumers are behind */
 			sum += h[i & (BULK - 1)];
@@ -355,12 +458,37 @@ static int bulk_producer(void *arg)
 			while (rte_mempool_get_bulk(c->mp, v, BULK) != 0)
 				rte_pause();
 		}
-		while (rte_ring_sp_enqueue_bulk(c->ring, v, BULK, NULL) == 0)
-			rte_pause();
+		if (rte_ring_sp_enqueue_bulk(c->ring, v, BULK, NULL) == 0)
+			wait_enqueue_bulk(c->ring, v);
 	}
 	g_sink += sum;
-	if (c->kind == K_UDMA && !c->main_lcore)
-		udma_thread_unregister();
+}
+
+static PERF_LOOP void p3b_produce_udma(struct pairb *c)
+{
+	produce_bulk(c, K_UDMA);
+	loop_count(__func__, c->n * BULK);
+}
+
+static PERF_LOOP void p3b_produce_mempool(struct pairb *c)
+{
+	produce_bulk(c, K_MEMPOOL);
+	loop_count(__func__, c->n * BULK);
+}
+
+static int bulk_producer(void *arg)
+{
+	struct pairb *c = arg;
+
+	if (c->kind == K_UDMA) {
+		if (!c->main_lcore)
+			udma_thread_register();
+		p3b_produce_udma(c);
+		if (!c->main_lcore)
+			udma_thread_unregister();
+	} else {
+		p3b_produce_mempool(c);
+	}
 	return 0;
 }
 
@@ -580,26 +708,51 @@ static void p11_pool(struct udma_pool *p)
 
 /* ---- P4: bytes per block, everything included ---------------------------- */
 
-static double udma_bytes_per_block(size_t size, unsigned int n)
+/* what udma_dump() says of pool @name's depot (magazines, spill stack), on stderr */
+static void print_depot(const char *name)
+{
+	char *text = NULL, key[64];
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	const char *at;
+
+	if (f == NULL)
+		return;
+	udma_dump(f);
+	fclose(f);
+	snprintf(key, sizeof(key), "pool %s depot: ", name);
+	at = strstr(text, key);
+	if (at)
+		fprintf(stderr, "dma-perf: %.*s\n", (int)strcspn(at, "\n"), at);
+	free(text);
+}
+
+/* bytes held per block (udma_pool_stats' bytes_held / capacity) of a pool of @n
+ * blocks of @size B, all in use (bpb[0]) and then all freed (bpb[1]: caches,
+ * magazines and the spill stack hold them) */
+static void udma_bytes_per_block(size_t size, unsigned int n, double bpb[2])
 {
 	struct udma_pool *p = udma_pool_create("p4", g_dev, size, 0, 0);
 	void **v = malloc(n * sizeof(*v));
 	struct udma_pool_stats st;
-	double bpb = 0;
 
+	bpb[0] = bpb[1] = 0;
 	if (p == NULL || v == NULL)
-		return 0;
+		goto out;
 	for (unsigned int i = 0; i < n; i += 1024)
 		if (udma_pool_alloc_bulk(p, UDMA_GFP_KERNEL, v + i, NULL, n - i < 1024 ? n - i : 1024))
-			goto out;
+			goto out; /* what was allocated goes with the pool */
 	udma_pool_stats(p, &st);
-	bpb = (double)st.bytes_held / (double)st.capacity;
+	bpb[0] = (double)st.bytes_held / (double)st.capacity;
 	for (unsigned int i = 0; i < n; i += 1024)
 		udma_pool_free_bulk(p, v + i, NULL, n - i < 1024 ? n - i : 1024);
+	udma_pool_stats(p, &st);
+	if (st.free == st.capacity)
+		bpb[1] = (double)st.bytes_held / (double)st.capacity;
+	print_depot("p4");
 out:
 	udma_pool_destroy(p);
 	free(v);
-	return bpb;
 }
 
 static void p4(void)
@@ -610,23 +763,28 @@ static void p4(void)
 
 	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
 		struct rte_mempool_objsz sz;
-		struct perf_row r = {.id = "P4", .bytes = true};
+		double bpb[2];
 
 		rte_mempool_calc_obj_size((uint32_t)s[i].size, 0, &sz);
-		r.udma = udma_bytes_per_block(s[i].size, s[i].n);
-		r.base = sz.total_size;
-		r.ratio = r.udma / r.base;
-		snprintf(r.workload, sizeof(r.workload), "bytes per %zu B block, %u blocks, all included",
-			 s[i].size, s[i].n);
-		snprintf(r.baseline, sizeof(r.baseline), "rte_mempool element (hdr+obj+trl)");
-		if (s[i].target > 0) {
-			snprintf(r.target, sizeof(r.target), "<= %.0f B", s[i].target);
-			r.pass = r.udma > 0 && r.udma <= s[i].target;
-		} else {
-			snprintf(r.target, sizeof(r.target), "info");
-			r.pass = true;
+		udma_bytes_per_block(s[i].size, s[i].n, bpb);
+		for (int k = 0; k < 2; k++) {
+			struct perf_row r = {.id = "P4", .bytes = true};
+
+			r.udma = bpb[k];
+			r.base = sz.total_size;
+			r.ratio = r.udma / r.base;
+			snprintf(r.workload, sizeof(r.workload), "bytes per %zu B block, %u blocks, %s",
+				 s[i].size, s[i].n, k == 0 ? "all in use" : "every one free");
+			snprintf(r.baseline, sizeof(r.baseline), "rte_mempool element (hdr+obj+trl)");
+			if (s[i].target > 0) {
+				snprintf(r.target, sizeof(r.target), "<= %.0f B", s[i].target);
+				r.pass = r.udma > 0 && r.udma <= s[i].target;
+			} else {
+				snprintf(r.target, sizeof(r.target), "info");
+				r.pass = true;
+			}
+			row_add(&r);
 		}
-		row_add(&r);
 	}
 }
 
@@ -674,6 +832,11 @@ void perf_pool(void)
 		p3b(p, mp);
 	if (row_wanted("P11") && g_opts.lcores > 1)
 		p11_pool(p);
+	if (row_wanted("P1") || row_wanted("P2") || row_wanted("P2b") || row_wanted("P3") ||
+	    row_wanted("P3b")) {
+		/* steady traffic stays within the depot's magazines: nothing spilled */
+		print_depot("perf");
+	}
 out:
 	udma_pool_destroy(p);
 	rte_mempool_free(mp);

@@ -95,6 +95,11 @@ void progress(const char *id, int step, int steps)
 		fprintf(stderr, "\rdma-perf: [%s %d/%d] %.0f s", id, step, steps, (now_ns() - g_t0) / 1e9);
 }
 
+void profile_ops(const char *fn, long ops)
+{
+	printf("profile %s %ld\n", fn, ops);
+}
+
 static int cmp_d(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;

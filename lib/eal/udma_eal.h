@@ -242,7 +242,10 @@ static inline udma_addr_t udma_virt2iova_inline(const void *va)
  */
 UDMA_API void *udma_iova2virt(udma_addr_t iova);
 
-/** Print the memseg layout, the IOVA backend and the devices to @p f (stdout if NULL). */
+/**
+ * Print the memseg layout, the IOVA backend, the devices and the pools (each pool's
+ * depot: magazines against their cap, the spill stack) to @p f (stdout if NULL).
+ */
 UDMA_API void udma_dump(FILE *f);
 
 /** @return the NUMA node a memseg address is on, or -1 when not in a memseg. */

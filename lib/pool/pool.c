@@ -2,8 +2,11 @@
 /*
  * Pool alloc/free. The fast path is the lcore's own cache array: a pop or a
  * push (a copy of pointers for bulk calls), no atomic, no lock. Refill and flush
- * move whole array magazines of block pointers through the lock-free depot; only when the depot is empty are new blocks carved from a
- * slab (a spinlock), and only GFP_KERNEL may grow the memsegs for a new slab.
+ * move whole array magazines of block pointers through the lock-free depot (a
+ * pool whose free blocks outgrow the depot's magazine cap spills the rest onto a
+ * stack of blocks chained through themselves); only when the depot is empty are
+ * new blocks carved from a slab (a spinlock), and only GFP_KERNEL may grow the
+ * memsegs for a new slab.
  *
  * Every block has an in-use byte in its slab's header, set when it is handed out
  * and cleared when it comes back: the one check (udma_pvt_pool_free_check()) turns
@@ -166,6 +169,7 @@ static unsigned int carve(struct udma_pool *p, void **objs, unsigned int n, udma
 		p->capacity++;
 		p->cur_off = slab_next_off(p, p->cur_off);
 	}
+	depot_capacity(&p->depot, p->capacity);
 	eal_spin_unlock(&p->carve_lock);
 	return got;
 }

@@ -69,6 +69,24 @@ static int check_args(const char *name, struct udma_device *dev, size_t size, si
 	return 0;
 }
 
+/*
+ * The depot's magazine cap (pool_depot.c): the floor is twice the blocks every
+ * cache (each lcore's and the shared one) can hold, in magazines, so the steady
+ * traffic between caches, the rings between them and the depot never spill; beyond
+ * it one magazine per MAG_PER_MAGS magazines' worth of blocks carved, so a pool
+ * whose blocks are all free holds at most 1/MAG_PER_MAGS of them in magazines:
+ * 576 B per 64 blocks (9 B a block) / 4 = 2.25 B a block (P4's budget beyond the
+ * slabs is 6.8 B for 64 B blocks, 2.9 B for 16 B blocks).
+ */
+#define MAG_PER_MAGS 4
+static unsigned int mag_floor(const struct udma_pool *p)
+{
+	unsigned int caches = (udma_lcore_count() < UDMA_MAX_LCORES ? udma_lcore_count() :
+			       UDMA_MAX_LCORES) + 1;
+
+	return 2 * caches * ((p->cache_size + 2 * p->chain - 1) / p->chain);
+}
+
 static void pool_setup(struct udma_pool *p, const char *name, struct udma_device *dev,
 		       size_t size, size_t align, size_t boundary, const struct udma_pool_params *pp)
 {
@@ -90,6 +108,7 @@ static void pool_setup(struct udma_pool *p, const char *name, struct udma_device
 	if (p->chain > MAG_MAX)
 		p->chain = MAG_MAX;
 	depot_init(&p->depot, p->chain);
+	depot_limit(&p->depot, mag_floor(p), MAG_PER_MAGS * p->chain);
 	p->node = pp && pp->numa_node >= 0 ? pp->numa_node : udma_device_numa_node(dev);
 	p->max_blocks = pp ? pp->max_blocks : 0;
 	slab_layout(p, slab_size_for(p));
@@ -242,7 +261,7 @@ int udma_pool_stats(struct udma_pool *p, struct udma_pool_stats *st)
 		if (p->lcache[i])
 			bytes += pool_cache_bytes(p);
 	bytes += pool_cache_bytes(p);
-	bytes += atomic_load(&p->depot.mags) * (sizeof(struct mag) + p->chain * sizeof(void *));
+	bytes += atomic_load(&p->depot.mags) * depot_mag_bytes(&p->depot);
 	st->bytes_held = bytes + st->slabs * p->slab_size;
 	return 0;
 }
@@ -344,7 +363,36 @@ static void pools_fini(void)
 	}
 }
 
-static const struct eal_hook g_pool_hook = {.name = "pool", .init = pools_init, .fini = pools_fini};
+/* udma_dump(): a line per pool, and one for its depot (the magazines against their
+ * cap, the spill stack: blocks on it now, and ever since create) */
+static void pools_dump(FILE *f)
+{
+	pthread_mutex_lock(&g_pool_state.lock);
+	for (struct udma_pool *p = g_pool_state.pools; p; p = p->next) {
+		struct udma_pool_stats st;
+		uint64_t on_spill;
+
+		udma_pool_stats(p, &st);
+		eal_spin_lock(&p->depot.spill_lock);
+		on_spill = p->depot.spill_n;
+		eal_spin_unlock(&p->depot.spill_lock);
+		fprintf(f, "pool %s: %zu B blocks (stride %zu), %llu carved, %llu in use, %llu slab(s), "
+			"%llu bytes held (%.1f a block)\n", p->name, p->size, p->stride,
+			(unsigned long long)st.capacity, (unsigned long long)st.in_use,
+			(unsigned long long)st.slabs, (unsigned long long)st.bytes_held,
+			st.capacity ? (double)st.bytes_held / (double)st.capacity : 0.0);
+		fprintf(f, "pool %s depot: %llu free blocks, %llu magazines of %u (cap %llu), "
+			"%llu blocks on the spill stack, %llu spilled since create\n", p->name,
+			(unsigned long long)st.depot, (unsigned long long)atomic_load(&p->depot.mags),
+			p->depot.mag_size, (unsigned long long)atomic_load(&p->depot.mag_cap),
+			(unsigned long long)on_spill,
+			(unsigned long long)atomic_load(&p->depot.spilled));
+	}
+	pthread_mutex_unlock(&g_pool_state.lock);
+}
+
+static const struct eal_hook g_pool_hook = {.name = "pool", .init = pools_init, .fini = pools_fini,
+					    .dump = pools_dump};
 
 __attribute__((constructor)) static void pool_register(void)
 {

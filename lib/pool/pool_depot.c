@@ -12,8 +12,16 @@
  * are freed only when the pool is destroyed, so a pop racing with another may read
  * the link of a magazine already reused: the tag makes that CAS fail.
  *
- * When no magazine can be allocated (malloc fails), the blocks are chained through
- * themselves on the spill stack instead, as before magazines: nothing is lost.
+ * Magazines are capped (as Bonwick's depot bounds its working set, without the
+ * reaping a never-freed magazine cannot have): at most mag_floor magazines plus one
+ * per mag_per blocks carved. The floor covers the caches' worth twice over (the
+ * depot as the conduit of steady cross-lcore traffic: consumers' flushes feed
+ * producers' refills, and a few magazines cycle between the two stacks); the
+ * capacity term a fraction of the blocks. A flush that finds no empty magazine with
+ * the cap reached (or malloc failing) chains its blocks through themselves on the
+ * spill stack instead, and a refill that finds no full magazine takes them back:
+ * that touches every block, so it is only for a pool whose free blocks outgrow the
+ * cap (every block free after a peak), never for traffic within it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -72,9 +80,31 @@ void *lfstack_pop(struct lfstack *s, size_t link)
 void depot_init(struct depot *d, unsigned int mag_size)
 {
 	d->mag_size = mag_size;
+	atomic_store_explicit(&d->mag_cap, UINT64_MAX, memory_order_relaxed);
 }
 
-/* free every magazine (pool destroy: no other thread uses the pool) */
+void depot_limit(struct depot *d, unsigned int floor, unsigned int per)
+{
+	d->mag_floor = floor;
+	d->mag_per = per;
+	depot_capacity(d, 0);
+}
+
+void depot_capacity(struct depot *d, uint64_t blocks)
+{
+	if (d->mag_floor > 0 || d->mag_per > 0)
+		atomic_store_explicit(&d->mag_cap, d->mag_floor + (d->mag_per ? blocks / d->mag_per : 0),
+				      memory_order_relaxed);
+}
+
+size_t depot_mag_bytes(const struct depot *d)
+{
+	return (sizeof(struct mag) + d->mag_size * sizeof(void *) + UDMA_CACHE_LINE_SIZE - 1) &
+	       ~(size_t)(UDMA_CACHE_LINE_SIZE - 1);
+}
+
+/* free every magazine (pool destroy: no other thread uses the pool); spilled blocks
+ * are slab memory, nothing to free */
 void depot_fini(struct depot *d)
 {
 	struct lfstack *st[2] = {&d->full, &d->empty};
@@ -84,44 +114,85 @@ void depot_fini(struct depot *d)
 			free(m);
 }
 
-/* an empty magazine: from the empty stack, else a new one (NULL: out of memory) */
-static struct mag *mag_empty(struct depot *d)
+/* one more magazine allowed? (counted now; false at the cap) */
+static bool mag_reserve(struct depot *d)
 {
-	struct mag *m = lfstack_pop(&d->empty, offsetof(struct mag, next));
+	uint64_t n = atomic_load_explicit(&d->mags, memory_order_relaxed);
 
+	do {
+		if (n >= atomic_load_explicit(&d->mag_cap, memory_order_relaxed))
+			return false;
+	} while (!atomic_compare_exchange_weak_explicit(&d->mags, &n, n + 1, memory_order_relaxed,
+							memory_order_relaxed));
+	return true;
+}
+
+/* a new magazine below the cap (NULL: at the cap or out of memory); outlined, as
+ * the spill paths: the flush and refill that find their magazine stay lean */
+static __attribute__((noinline, cold)) struct mag *mag_new(struct depot *d)
+{
+	struct mag *m;
+
+	if (!mag_reserve(d))
+		return NULL;
+	m = aligned_alloc(UDMA_CACHE_LINE_SIZE, depot_mag_bytes(d));
 	if (m == NULL) {
-		m = aligned_alloc(UDMA_CACHE_LINE_SIZE,
-				  (sizeof(*m) + d->mag_size * sizeof(void *) + UDMA_CACHE_LINE_SIZE - 1) &
-				  ~(size_t)(UDMA_CACHE_LINE_SIZE - 1));
-		if (m == NULL)
-			return NULL;
-		m->cap = d->mag_size;
-		atomic_fetch_add_explicit(&d->mags, 1, memory_order_relaxed);
+		atomic_fetch_sub_explicit(&d->mags, 1, memory_order_relaxed);
+		return NULL;
 	}
+	m->cap = d->mag_size;
 	return m;
 }
 
-/* chain objs[0..n) through the blocks and push the chain on the spill stack */
-static void spill_put(struct depot *d, void *const *objs, unsigned int n)
+/* an empty magazine: from the empty stack, else a new one */
+static inline struct mag *mag_empty(struct depot *d)
 {
-	for (unsigned int i = 0; i + 1 < n; i++)
-		__atomic_store_n(&((struct chain_link *)objs[i])->next, objs[i + 1], __ATOMIC_RELAXED);
-	__atomic_store_n(&((struct chain_link *)objs[n - 1])->next, NULL, __ATOMIC_RELAXED);
-	lfstack_push(&d->spill, objs[0], offsetof(struct chain_link, next_chain));
+	struct mag *m = lfstack_pop(&d->empty, offsetof(struct mag, next));
+
+	return m ? m : mag_new(d);
 }
 
-/* pop one spilled chain into objs (room for @room); the rest goes back */
-static unsigned int spill_get(struct depot *d, void **objs, unsigned int room)
+/* chain objs[0..n) through the blocks and push the chain on the spill stack */
+static __attribute__((noinline, cold)) void spill_put(struct depot *d, void *const *objs, unsigned int n)
 {
-	void *b = lfstack_pop(&d->spill, offsetof(struct chain_link, next_chain));
+	struct chain_link *head = objs[0];
+
+	for (unsigned int i = 0; i + 1 < n; i++)
+		((struct chain_link *)objs[i])->next = objs[i + 1];
+	((struct chain_link *)objs[n - 1])->next = NULL;
+	eal_spin_lock(&d->spill_lock);
+	head->next_chain = d->spill_top;
+	__atomic_store_n(&d->spill_top, head, __ATOMIC_RELAXED); /* read unlocked by depot_get */
+	d->spill_n += n;
+	eal_spin_unlock(&d->spill_lock);
+	atomic_fetch_add_explicit(&d->spilled, n, memory_order_relaxed);
+}
+
+/* up to @room spilled blocks into objs, from the top chain (what is left of it
+ * stays on top) */
+static __attribute__((noinline, cold)) unsigned int spill_get(struct depot *d, void **objs, unsigned int room)
+{
+	struct chain_link *b, *rest;
 	unsigned int n = 0;
 
+	eal_spin_lock(&d->spill_lock);
+	b = d->spill_top;
+	if (b == NULL) {
+		eal_spin_unlock(&d->spill_lock);
+		return 0;
+	}
+	rest = b->next_chain;
 	while (b != NULL && n < room) {
 		objs[n++] = b;
-		b = __atomic_load_n(&((struct chain_link *)b)->next, __ATOMIC_RELAXED);
+		b = b->next;
 	}
-	if (b != NULL)
-		lfstack_push(&d->spill, b, offsetof(struct chain_link, next_chain));
+	if (b != NULL) {
+		b->next_chain = rest;
+		rest = b;
+	}
+	__atomic_store_n(&d->spill_top, rest, __ATOMIC_RELAXED);
+	d->spill_n -= n;
+	eal_spin_unlock(&d->spill_lock);
 	return n;
 }
 
@@ -152,7 +223,7 @@ unsigned int depot_get(struct depot *d, void **objs, unsigned int room)
 	unsigned int n;
 
 	if (udma_unlikely(m == NULL)) {
-		n = __atomic_load_n(&d->spill.top.head, __ATOMIC_RELAXED) ? spill_get(d, objs, room) : 0;
+		n = __atomic_load_n(&d->spill_top, __ATOMIC_RELAXED) ? spill_get(d, objs, room) : 0;
 	} else if (udma_likely(m->n <= room)) {
 		n = m->n;
 		memcpy(objs, m->objs, n * sizeof(*objs));

@@ -27,8 +27,8 @@ struct slab {
 	uint8_t inuse[];         /* one a block (index off >> mark_shift): 1 while handed out */
 };
 
-/* Overlaid on a free block on the depot's spill stack (only when no magazine
- * could be allocated: memory exhausted). */
+/* Overlaid on a free block on the depot's spill stack: blocks a flush could not
+ * put in a magazine (the depot is at its magazine cap, or memory is exhausted). */
 struct chain_link {
 	void *next;       /* next block of this chain */
 	void *next_chain; /* next chain on the spill stack (head block only) */
@@ -54,15 +54,29 @@ struct mag {
 };
 
 /* The depot: full magazines, empty ones, and the spill stack; each stack top on
- * its own cache line (refills and flushes of different lcores do not bounce it). */
+ * its own cache line (refills and flushes of different lcores do not bounce it).
+ * Magazines are never freed while the pool lives, so their number is capped
+ * (depot_limit(), depot_capacity()): a flush that finds no empty magazine and the
+ * cap reached spills its blocks instead. The spill stack (chains of blocks linked
+ * through themselves, struct chain_link) is under a spinlock: a slow path (each
+ * block's line is touched anyway), and a lock means no pop ever reads the link of
+ * a block already handed out. Three lines, as before the cap. */
 struct depot {
 	struct lfstack full __udma_cache_aligned;
 	struct lfstack empty __udma_cache_aligned;
-	struct lfstack spill __udma_cache_aligned;
-	_Atomic(int64_t) blocks;
-	_Atomic(uint64_t) mags;  /* magazines allocated */
+	atomic_flag spill_lock __udma_cache_aligned;
 	unsigned int mag_size;
+	void *spill_top;         /* head block of the top chain */
+	uint64_t spill_n;        /* blocks on the spill stack */
+	_Atomic(int64_t) blocks; /* free blocks in magazines and on the spill stack */
+	_Atomic(uint64_t) mags;  /* magazines allocated */
+	_Atomic(uint64_t) mag_cap;  /* magazines allowed (UINT64_MAX: no cap) */
+	_Atomic(uint64_t) spilled;  /* blocks ever put on the spill stack */
+	unsigned int mag_floor;  /* magazines allowed whatever the capacity (0: no cap) */
+	unsigned int mag_per;    /* and one more per mag_per blocks carved (0: none) */
 };
+
+_Static_assert(sizeof(struct depot) == 3 * UDMA_CACHE_LINE_SIZE, "depot: three lines");
 
 struct udma_pool {
 	/* hot, read-only after create, and read by the inline fast paths: udma_pool_pvt.h */

@@ -378,7 +378,7 @@ struct udma_pool_stats {
 	uint64_t free;          /**< blocks carved and free (caches + depot) */
 	uint64_t cached[UDMA_MAX_LCORES]; /**< free blocks in each lcore's cache */
 	uint64_t cached_shared; /**< free blocks in the shared (unregistered) cache */
-	uint64_t depot;         /**< free blocks in depot magazines */
+	uint64_t depot;         /**< free blocks in the depot (magazines, spill stack) */
 	uint64_t slabs;         /**< slabs */
 	uint64_t capacity;      /**< blocks carved from slabs so far */
 	uint64_t block_stride;  /**< bytes between blocks */
