@@ -22,6 +22,8 @@ static struct pool_state {
 	bool debug; /* --dma-debug: every pool checks its blocks */
 } g_pool_state = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
+struct udma_pool_cache_pvt pool_no_cache = {.slab = 1}; /* len 0, cap 0: never written */
+
 static bool is_pow2(size_t v)
 {
 	return v && !(v & (v - 1));
@@ -149,7 +151,7 @@ static void pool_free_mem(struct udma_pool *p)
 	if (p->slab_bits)
 		munmap(p->slab_bits, p->slab_bits_len);
 	for (unsigned int i = 0; i < UDMA_MAX_LCORES; i++)
-		pool_cache_free(p->cache[i]);
+		pool_cache_free(p->lcache[i]);
 	pool_cache_free(p->shared);
 	depot_fini(&p->depot);
 	p->magic = 0;
@@ -178,8 +180,13 @@ struct udma_pool *udma_pool_create_params(const char *name, struct udma_device *
 		goto nomem;
 	/* one cache per lcore slot, now: alloc and free never allocate metadata */
 	for (unsigned int i = 0; i < udma_lcore_count() && i < UDMA_MAX_LCORES; i++)
-		if ((p->cache[i] = pool_cache_new(p)) == NULL)
+		if ((p->lcache[i] = pool_cache_new(p)) == NULL)
 			goto nomem;
+	/* the inline paths' view: a debug pool's caches are the empty one (the library
+	 * marks and checks each block), as is a slot without a cache */
+	for (unsigned int i = 0; i < UDMA_MAX_LCORES; i++)
+		p->cache[i] = p->lcache[i] && !p->debug ? p->lcache[i] : &pool_no_cache;
+	p->lcore_base = udma_pvt_lcore_slot_base(__atomic_load_n(&udma_pvt_gen, __ATOMIC_RELAXED));
 	if (pp && pp->initial_blocks && !initial_fits(p, pp->initial_blocks))
 		goto nomem_logged;
 	if (pp && pp->initial_blocks && pool_prefill(p, pp->initial_blocks) < 0) {
@@ -211,7 +218,7 @@ static uint64_t free_blocks(struct udma_pool *p, struct udma_pool_stats *st)
 	uint64_t n = p->shared->len;
 
 	for (unsigned int i = 0; i < UDMA_MAX_LCORES; i++) {
-		const struct udma_pool_cache_pvt *c = p->cache[i];
+		const struct udma_pool_cache_pvt *c = p->lcache[i];
 
 		if (c == NULL)
 			continue;
@@ -219,7 +226,7 @@ static uint64_t free_blocks(struct udma_pool *p, struct udma_pool_stats *st)
 		if (st) {
 			st->cached[i] = c->len;
 			st->allocs += c->allocs;
-			st->frees += c->frees;
+			st->frees += c->allocs + c->len + (uint64_t)c->moved;
 			st->refills += c->refills;
 			st->flushes += c->flushes;
 		}
@@ -227,7 +234,7 @@ static uint64_t free_blocks(struct udma_pool *p, struct udma_pool_stats *st)
 	if (st) {
 		st->cached_shared = p->shared->len;
 		st->allocs += p->shared->allocs;
-		st->frees += p->shared->frees;
+		st->frees += p->shared->allocs + p->shared->len + (uint64_t)p->shared->moved;
 		st->refills += p->shared->refills;
 		st->flushes += p->shared->flushes;
 		st->depot = (uint64_t)atomic_load(&p->depot.blocks);
@@ -253,7 +260,7 @@ int udma_pool_stats(struct udma_pool *p, struct udma_pool_stats *st)
 	st->block_stride = p->stride;
 	st->slab_size = p->slab_size;
 	for (unsigned int i = 0; i < UDMA_MAX_LCORES; i++)
-		if (p->cache[i])
+		if (p->lcache[i])
 			bytes += pool_cache_bytes(p);
 	bytes += pool_cache_bytes(p);
 	bytes += atomic_load(&p->depot.mags) * depot_mag_bytes(&p->depot);
@@ -325,8 +332,8 @@ static void pools_flush_lcore(unsigned int lc)
 {
 	pthread_mutex_lock(&g_pool_state.lock);
 	for (struct udma_pool *p = g_pool_state.pools; p; p = p->next)
-		if (lc < UDMA_MAX_LCORES && p->cache[lc])
-			pool_cache_flush(p, p->cache[lc], 0);
+		if (lc < UDMA_MAX_LCORES && p->lcache[lc])
+			pool_cache_flush(p, p->lcache[lc], 0);
 	pthread_mutex_unlock(&g_pool_state.lock);
 }
 
