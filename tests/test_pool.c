@@ -851,6 +851,329 @@ static void test_destroy_in_use(void **s)
 	assert_true(t_check(back, 256, 77));
 }
 
+
+/* a thread without an lcore slot: @n single allocs and frees through the shared cache */
+static void *unregistered_pairs(void *arg)
+{
+	struct udma_pool *p = arg;
+	void *v[10];
+	udma_addr_t h[10];
+
+	for (int i = 0; i < 10; i++)
+		if ((v[i] = udma_pool_alloc(p, UDMA_GFP_KERNEL, &h[i])) == NULL)
+			return (void *)1;
+	for (int i = 0; i < 10; i++)
+		udma_pool_free(p, v[i], h[i]);
+	return NULL;
+}
+
+/*
+ * The counters are exact on every path: inline allocs and frees, a free into a
+ * full cache (the slow path flushes), refills, bulk calls, the shared cache of an
+ * unregistered thread, with and without debug (a debug pool's inline paths find
+ * empty caches and go to the library); refused frees are not counted. The frees
+ * are derived (allocs + cached + moved): they must still match the calls made.
+ */
+static void test_stats_exact(void **s)
+{
+	for (int dbg = 0; dbg < 2; dbg++) {
+		struct udma_pool_params pp = {.struct_size = sizeof(pp), .cache_size = 64,
+					      .flags = dbg ? UDMA_POOL_F_DEBUG : 0};
+		struct udma_pool *p = udma_pool_create_params("cnt", *s, 64, 0, 0, &pp);
+		struct udma_pool_stats st;
+		void *v[300];
+		udma_addr_t h[300];
+		uint64_t allocs = 0, frees = 0;
+		struct t_log log;
+		char *text;
+		pthread_t t;
+		void *r;
+
+		assert_non_null(p);
+		for (int i = 0; i < 300; i++) { /* refills from the depot and carving */
+			v[i] = udma_pool_alloc(p, UDMA_GFP_KERNEL, &h[i]);
+			assert_non_null(v[i]);
+			assert_int_equal(h[i], udma_virt2iova(v[i]));
+		}
+		allocs += 300;
+		udma_pool_stats(p, &st);
+		assert_int_equal(st.allocs, allocs);
+		assert_int_equal(st.frees, frees);
+		assert_int_equal(st.in_use, 300);
+		for (int i = 0; i < 200; i++) /* the cache (80) fills: flushes */
+			udma_pool_free(p, v[i], h[i]);
+		frees += 200;
+		udma_pool_stats(p, &st);
+		assert_int_equal(st.allocs, allocs);
+		assert_int_equal(st.frees, frees);
+		assert_int_equal(st.in_use, 100);
+		assert_true(st.flushes > 0);
+		t_log_begin(&log);
+		udma_pool_free(p, v[0], h[0]);   /* double */
+		udma_pool_free(p, v[250], h[250] + 64); /* wrong handle */
+		text = t_log_end(&log);
+		assert_int_equal(t_count(text, "double free"), 1);
+		assert_int_equal(t_count(text, "does not match"), 1);
+		free(text);
+		udma_pool_free_bulk(p, v + 200, h + 200, 100);
+		frees += 100;
+		assert_int_equal(udma_pool_alloc_bulk(p, UDMA_GFP_KERNEL, v, h, 32), 0);
+		allocs += 32;
+		udma_pool_free_bulk(p, v, h, 32);
+		frees += 32;
+		assert_int_equal(pthread_create(&t, NULL, unregistered_pairs, p), 0);
+		pthread_join(t, &r);
+		assert_null(r);
+		allocs += 10;
+		frees += 10;
+		udma_pool_stats(p, &st);
+		assert_int_equal(st.allocs, allocs);
+		assert_int_equal(st.frees, frees);
+		assert_int_equal(st.in_use, 0);
+		assert_int_equal(st.free, st.capacity);
+		assert_true(st.refills > 0);
+		udma_pool_destroy(p);
+	}
+}
+
+/*
+ * A stride that is not a power of two (48 B blocks, 16-aligned): the inline free
+ * takes the exact block-start test. A pointer inside a block, one into the slab
+ * header, a wrong handle and a double free are refused, one line each, and the
+ * block comes back once.
+ */
+static void test_odd_stride_refusals(void **s)
+{
+	struct udma_pool *p = udma_pool_create("odd", *s, 48, 16, 0);
+	const struct udma_pool_pvt *pv = (const struct udma_pool_pvt *)(void *)p;
+	struct udma_pool_stats st;
+	void *b, *again[64];
+	udma_addr_t hb, ha[64];
+	struct t_log log;
+	char *text;
+	uint8_t *slab;
+	int seen = 0;
+
+	assert_non_null(p);
+	b = udma_pool_alloc(p, UDMA_GFP_KERNEL, &hb);
+	assert_non_null(b);
+	assert_int_equal(pv->start_mask, 0);
+	slab = (uint8_t *)((uintptr_t)b & pv->slab_mask);
+	t_log_begin(&log);
+	udma_pool_free(p, (uint8_t *)b + 16, hb + 16); /* inside the block */
+	udma_pool_free(p, slab + 48, hb);                /* in the slab header */
+	udma_pool_free(p, b, hb + 48);                   /* wrong handle */
+	text = t_log_end(&log);
+	assert_int_equal(t_count(text, "not a block start"), 2);
+	assert_int_equal(t_count(text, "does not match"), 1);
+	free(text);
+	udma_pool_stats(p, &st);
+	assert_int_equal(st.in_use, 1);
+	udma_pool_free(p, b, hb);
+	t_log_begin(&log);
+	udma_pool_free(p, b, hb); /* double */
+	text = t_log_end(&log);
+	assert_int_equal(t_count(text, "double free"), 1);
+	free(text);
+	assert_int_equal(udma_pool_alloc_bulk(p, UDMA_GFP_KERNEL, again, ha, 64), 0);
+	for (int i = 0; i < 64; i++)
+		seen += again[i] == b;
+	assert_int_equal(seen, 1);
+	udma_pool_free_bulk(p, again, ha, 64);
+	udma_pool_stats(p, &st);
+	assert_int_equal(st.in_use, 0);
+	udma_pool_destroy(p);
+}
+
+
+/*
+ * After a good free the lcore remembers the block's slab (a free of a block in it
+ * needs no slab bit): a foreign pointer, another pool's block, NULL, a pointer
+ * inside a block or into the slab header, a wrong handle and a double free are
+ * still refused, one line each, whether they fall in the remembered slab or not;
+ * a block of another slab of the pool is freed and remembered in turn.
+ */
+static void test_remembered_slab_refusals(void **s)
+{
+	struct udma_pool *p = udma_pool_create("mem", *s, 64, 0, 0);
+	struct udma_pool *other = udma_pool_create("mem2", *s, 64, 0, 0);
+	const struct udma_pool_pvt *pv = (const struct udma_pool_pvt *)(void *)p;
+	struct udma_pool_stats st;
+	enum { N = 3000 }; /* three slabs of 64 KiB at least */
+	void **v = calloc(N, sizeof(*v));
+	udma_addr_t *h = calloc(N, sizeof(*h));
+	void *heap = malloc(64), *ob;
+	udma_addr_t ho;
+	struct t_log log;
+	char *text;
+	int far = -1;
+
+	assert_non_null(p);
+	assert_non_null(other);
+	ob = udma_pool_alloc(other, UDMA_GFP_KERNEL, &ho);
+	for (int i = 0; i < N; i++) {
+		v[i] = udma_pool_alloc(p, UDMA_GFP_KERNEL, &h[i]);
+		assert_non_null(v[i]);
+		if (far < 0 && ((uintptr_t)v[i] & pv->slab_mask) != ((uintptr_t)v[0] & pv->slab_mask))
+			far = i;
+	}
+	assert_true(far > 0);
+	udma_pool_free(p, v[0], h[0]); /* v[0]'s slab is remembered */
+	t_log_begin(&log);
+	udma_pool_free(p, heap, 0);
+	udma_pool_free(p, NULL, 0);
+	udma_pool_free(p, ob, ho);                            /* another pool's block */
+	udma_pool_free(p, (uint8_t *)v[1] + 8, h[1] + 8);     /* inside a block */
+	udma_pool_free(p, (void *)((uintptr_t)v[1] & pv->slab_mask), 0); /* the header */
+	udma_pool_free(p, v[1], h[1] + 64);                   /* wrong handle */
+	udma_pool_free(p, v[0], h[0]);                        /* double */
+	text = t_log_end(&log);
+	assert_int_equal(t_count(text, "was not allocated from this pool"), 3);
+	assert_int_equal(t_count(text, "not a block start"), 2);
+	assert_int_equal(t_count(text, "does not match"), 1);
+	assert_int_equal(t_count(text, "double free"), 1);
+	free(text);
+	udma_pool_stats(p, &st);
+	assert_int_equal(st.in_use, N - 1);
+	udma_pool_free(p, v[far], h[far]); /* another slab: its bit, then remembered */
+	t_log_begin(&log);
+	udma_pool_free(p, v[far], h[far]);
+	udma_pool_free(p, v[0], h[0]);
+	text = t_log_end(&log);
+	assert_int_equal(t_count(text, "double free"), 2);
+	free(text);
+	for (int i = 1; i < N; i++)
+		if (i != far)
+			udma_pool_free(p, v[i], h[i]);
+	udma_pool_stats(p, &st);
+	assert_int_equal(st.in_use, 0);
+	assert_int_equal(st.frees, N);
+	udma_pool_free(other, ob, ho);
+	free(heap);
+	free(h);
+	free(v);
+	udma_pool_destroy(p);
+	udma_pool_destroy(other);
+}
+
+
+/* a failed alloc (bad pool, bad gfp, memory out) gives NULL and UDMA_MAPPING_ERROR */
+static void test_alloc_fail_handle(void **s)
+{
+	struct udma_pool_params pp = {.struct_size = sizeof(pp), .max_blocks = 1};
+	struct udma_pool *p = udma_pool_create_params("one", *s, 64, 0, 0, &pp);
+	udma_addr_t h = 0, h2 = 0;
+	struct t_log log;
+	char *text;
+	void *b;
+
+	assert_non_null(p);
+	b = udma_pool_alloc(p, UDMA_GFP_KERNEL, &h);
+	assert_non_null(b);
+	assert_int_equal(h, udma_virt2iova(b));
+	t_log_begin(&log);
+	assert_null(udma_pool_alloc(p, UDMA_GFP_KERNEL, &h2)); /* the one block is out */
+	assert_int_equal(errno, ENOMEM);
+	assert_int_equal(h2, UDMA_MAPPING_ERROR);
+	h2 = 0;
+	assert_null(udma_pool_alloc(p, 0, &h2));
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(h2, UDMA_MAPPING_ERROR);
+	h2 = 0;
+	assert_null(udma_pool_alloc(NULL, UDMA_GFP_KERNEL, &h2));
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(h2, UDMA_MAPPING_ERROR);
+	assert_null(udma_pool_alloc(p, UDMA_GFP_KERNEL, NULL));
+	assert_int_equal(errno, EINVAL);
+	text = t_log_end(&log);
+	assert_int_equal(t_count(text, "bad argument (handle NULL"), 1);
+	free(text);
+	udma_pool_free(p, b, h);
+	udma_pool_destroy(p);
+}
+
+/* a thread that registers, then waits while udma is cleaned up and initialised again */
+struct stale {
+	pthread_barrier_t bar;
+	struct udma_pool *pool;
+	unsigned int lcore_after;
+	int ok;
+};
+
+static void *stale_thread(void *arg)
+{
+	struct stale *st = arg;
+	udma_addr_t h;
+	void *b;
+
+	st->ok = udma_thread_register() == 1;
+	pthread_barrier_wait(&st->bar); /* registered */
+	pthread_barrier_wait(&st->bar); /* cleanup, init, a pool and a new lcore 1 */
+	st->lcore_after = udma_lcore_id();
+	b = udma_pool_alloc(st->pool, UDMA_GFP_KERNEL, &h);
+	st->ok &= b != NULL && h == udma_virt2iova(b);
+	udma_pool_free(st->pool, b, h);
+	pthread_barrier_wait(&st->bar); /* done */
+	return NULL;
+}
+
+static void *lcore1_hold(void *arg)
+{
+	pthread_barrier_t *bar = arg;
+
+	udma_thread_register_id(1);
+	pthread_barrier_wait(bar);
+	pthread_barrier_wait(bar);
+	udma_thread_unregister();
+	return NULL;
+}
+
+/*
+ * A thread registered as lcore 1 before udma_eal_cleanup() and init holds no slot
+ * after them: its pool calls take the shared cache, never the cache of the new
+ * lcore 1 (whose thread is another one). The inline paths tell the generations
+ * apart with udma_pvt_lcore_slot (slot and generation in one word).
+ */
+static void test_stale_lcore_slot(void **s)
+{
+	struct stale st = {.ok = 0};
+	struct udma_pool_stats ps;
+	pthread_barrier_t bar1;
+	pthread_t t, t1;
+
+	(void)s;
+	assert_true(t_init_args("--iova-mode=sim", "-m", "32", "--lcores=2", "--log-level=2",
+				NULL) >= 0);
+	pthread_barrier_init(&st.bar, NULL, 2);
+	pthread_barrier_init(&bar1, NULL, 2);
+	assert_int_equal(pthread_create(&t, NULL, stale_thread, &st), 0);
+	pthread_barrier_wait(&st.bar);
+	assert_int_equal(udma_eal_cleanup(), 0);
+	assert_true(t_init_args("--iova-mode=sim", "-m", "32", "--lcores=2", "--log-level=2",
+				NULL) >= 0);
+	*s = t_dev64("stale");
+	st.pool = udma_pool_create("stale", *s, 64, 0, 0);
+	assert_non_null(st.pool);
+	assert_int_equal(pthread_create(&t1, NULL, lcore1_hold, &bar1), 0);
+	pthread_barrier_wait(&bar1); /* lcore 1 is the other thread's now */
+	pthread_barrier_wait(&st.bar);
+	pthread_barrier_wait(&st.bar);
+	pthread_join(t, NULL);
+	assert_true(st.ok);
+	assert_int_equal(st.lcore_after, UDMA_LCORE_ID_ANY);
+	assert_int_equal(udma_pool_stats(st.pool, &ps), 0);
+	assert_int_equal(ps.cached[0], 0);      /* not lcore 0's cache */
+	assert_int_equal(ps.cached[1], 0);      /* nor lcore 1's */
+	assert_int_equal(ps.cached_shared + ps.depot, ps.capacity); /* the shared one */
+	assert_int_equal(ps.allocs, 1);
+	assert_int_equal(ps.frees, 1);
+	pthread_barrier_wait(&bar1);
+	pthread_join(t1, NULL);
+	udma_pool_destroy(st.pool);
+	pthread_barrier_destroy(&st.bar);
+	pthread_barrier_destroy(&bar1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -873,6 +1196,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_device_busy_cleanup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_initial_blocks_bound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_all_free_bytes_bound, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stats_exact, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_odd_stride_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remembered_slab_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alloc_fail_handle, setup, teardown),
+		cmocka_unit_test_teardown(test_stale_lcore_slot, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -278,6 +278,50 @@ static void test_cap_spills_each_block_once(void **state)
 	free(seen);
 }
 
+/* push and pop begin with a CAS against a guessed top ({NULL, 0}) and retry with the
+ * top that CAS returns: every push links to the real top, a pop of an empty stack
+ * leaves its top (tag included) as it was, and a tag that wrapped to 0 still works */
+static void test_cas_from_guessed_top(void **state)
+{
+	struct depot *d = depot_new();
+	const size_t link = offsetof(struct mag, next);
+	struct mag *m[3];
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		m[i] = aligned_alloc(64, 64);
+		assert_non_null(m[i]);
+		m[i]->next = (struct mag *)(uintptr_t)0xdead; /* overwritten by each push */
+	}
+	assert_null(lfstack_pop(&d->empty, link)); /* fresh: {NULL, 0} */
+	assert_null(d->empty.top.head);
+	assert_int_equal(d->empty.top.tag, 0);
+	lfstack_push(&d->empty, m[0], link); /* the guess matches */
+	assert_null(m[0]->next);
+	lfstack_push(&d->empty, m[1], link); /* the guess fails: links to m[0] */
+	assert_ptr_equal(m[1]->next, m[0]);
+	assert_int_equal(d->empty.top.tag, 2);
+	assert_ptr_equal(lfstack_pop(&d->empty, link), m[1]);
+	assert_ptr_equal(lfstack_pop(&d->empty, link), m[0]);
+	assert_int_equal(d->empty.top.tag, 4);
+	assert_null(lfstack_pop(&d->empty, link)); /* empty at tag 4: unchanged */
+	assert_null(d->empty.top.head);
+	assert_int_equal(d->empty.top.tag, 4);
+	/* a tag about to wrap: push, pop, and an empty top at tag 0 again */
+	d->empty.top.tag = UINT64_MAX - 1;
+	lfstack_push(&d->empty, m[2], link);
+	assert_int_equal(d->empty.top.tag, UINT64_MAX);
+	assert_ptr_equal(lfstack_pop(&d->empty, link), m[2]);
+	assert_int_equal(d->empty.top.tag, 0);
+	assert_null(lfstack_pop(&d->empty, link));
+	lfstack_push(&d->empty, m[2], link);
+	assert_null(m[2]->next);
+	assert_ptr_equal(lfstack_pop(&d->empty, link), m[2]);
+	for (int i = 0; i < 3; i++)
+		free(m[i]);
+	depot_free(d);
+}
+
 /* ---- contention ------------------------------------------------------------- */
 
 #define NTHREADS 4
@@ -392,6 +436,7 @@ int main(void)
 		cmocka_unit_test(test_aba_stale_top_never_matches),
 		cmocka_unit_test(test_cap_follows_capacity),
 		cmocka_unit_test(test_cap_spills_each_block_once),
+		cmocka_unit_test(test_cas_from_guessed_top),
 		cmocka_unit_test(test_contention_conserves_blocks),
 		cmocka_unit_test(test_contention_capped_spills_conserve),
 	};

@@ -7,6 +7,9 @@ __thread unsigned int udma_pvt_lcore_id __attribute__((tls_model("initial-exec")
 
 unsigned int udma_pvt_gen; /* bumped at init and cleanup: stale TLS ids are ignored */
 __thread unsigned int udma_pvt_lcore_gen __attribute__((tls_model("initial-exec")));
+/* the slot and generation in one word for the pool's inline paths (udma_eal_pvt.h) */
+__thread unsigned int udma_pvt_lcore_slot __attribute__((tls_model("initial-exec"))) =
+	0xffffffffu;
 
 #define MAX_FLUSH 8
 
@@ -45,6 +48,7 @@ int lcore_init(unsigned int count)
 	atomic_store(&g_lcore.slots[0], 1);
 	t_lcore_epoch = __atomic_add_fetch(&g_lcore_epoch, 1, __ATOMIC_SEQ_CST);
 	g_lcore_id = 0;
+	udma_pvt_lcore_slot = udma_pvt_lcore_slot_base(t_lcore_epoch);
 	return 0;
 }
 
@@ -55,6 +59,7 @@ void lcore_fini(void)
 	g_lcore.nr_lcores = 0;
 	__atomic_add_fetch(&g_lcore_epoch, 1, __ATOMIC_SEQ_CST);
 	g_lcore_id = UDMA_LCORE_ID_ANY;
+	udma_pvt_lcore_slot = 0xffffffffu;
 }
 
 unsigned int udma_lcore_id(void)
@@ -76,6 +81,7 @@ static bool slot_claim(unsigned int id)
 		return false;
 	t_lcore_epoch = __atomic_load_n(&g_lcore_epoch, __ATOMIC_SEQ_CST);
 	g_lcore_id = id;
+	udma_pvt_lcore_slot = udma_pvt_lcore_slot_base(t_lcore_epoch) + id;
 	return true;
 }
 
@@ -125,6 +131,7 @@ void udma_thread_unregister(void)
 		return;
 	lcore_flush_all(id);
 	g_lcore_id = UDMA_LCORE_ID_ANY;
+	udma_pvt_lcore_slot = 0xffffffffu;
 	if (id != 0)
 		atomic_store(&g_lcore.slots[id], 0);
 }

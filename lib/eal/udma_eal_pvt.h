@@ -19,6 +19,28 @@ UDMA_API extern __thread unsigned int udma_pvt_lcore_id __attribute__((tls_model
 UDMA_API extern __thread unsigned int udma_pvt_lcore_gen __attribute__((tls_model("initial-exec")));
 /** @internal The current init generation, bumped at init and cleanup. */
 UDMA_API extern unsigned int udma_pvt_gen;
+/**
+ * @internal The calling thread's lcore slot and its init generation in one word:
+ * udma_pvt_lcore_slot_base(generation) + slot, UINT32_MAX when the thread holds
+ * none. A per-lcore table made in one generation finds its index with one
+ * subtraction and one compare (udma_pool_pvt.h): a slot of an earlier init falls
+ * outside it, as UINT32_MAX does.
+ */
+UDMA_API extern __thread unsigned int udma_pvt_lcore_slot __attribute__((tls_model("initial-exec")));
+
+/** @internal Generations udma_pvt_lcore_slot tells apart before it wraps. */
+#define UDMA_PVT_SLOT_GENS (0xffffffffu / UDMA_MAX_LCORES - 1u)
+
+/*
+ * The first udma_pvt_lcore_slot value of generation @gen: at most
+ * 0xffffffff - 2 * UDMA_MAX_LCORES + 1, so base + slot never reaches UINT32_MAX
+ * (no slot) and no slot value of another generation lands within UDMA_MAX_LCORES
+ * of it (until the generations wrap, after UDMA_PVT_SLOT_GENS inits and cleanups).
+ */
+static inline unsigned int udma_pvt_lcore_slot_base(unsigned int gen)
+{
+	return (gen % UDMA_PVT_SLOT_GENS) * (unsigned int)UDMA_MAX_LCORES;
+}
 
 /* the lcore id for inline fast paths: a slot from an earlier init reads as none */
 static inline unsigned int udma_pvt_lcore(void)

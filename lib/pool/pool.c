@@ -224,14 +224,15 @@ struct udma_pool_cache_pvt *pool_cache_new(struct udma_pool *p)
 	c = (struct udma_pool_cache_pvt *)(void *)(mem + (1 + k) * UDMA_CACHE_LINE_SIZE);
 	memset(c, 0, sizeof(*c));
 	c->cap = p->cache_size + p->chain;
-	c->mem = mem;
+	((void **)(void *)c)[-1] = mem; /* in the guard line before it (pool_cache_free()) */
+	c->slab = 1; /* never a slab */
 	return c;
 }
 
 void pool_cache_free(struct udma_pool_cache_pvt *c)
 {
 	if (c)
-		free(c->mem);
+		free(((void **)(void *)c)[-1]);
 }
 
 /*
@@ -267,6 +268,7 @@ static bool cache_refill(struct udma_pool *p, struct udma_pool_cache_pvt *c, uns
 		if (n == 0)
 			return false;
 		c->len += n;
+		c->moved -= n;
 		c->refills++;
 	}
 	return true;
@@ -279,6 +281,7 @@ void pool_cache_flush(struct udma_pool *p, struct udma_pool_cache_pvt *c, unsign
 
 		depot_put(&p->depot, &c->objs[c->len - n], n);
 		c->len -= n;
+		c->moved += n;
 		c->flushes++;
 	}
 }
@@ -289,8 +292,8 @@ static struct udma_pool_cache_pvt *cache_get(struct udma_pool *p, bool *shared)
 	unsigned int lc = lcore_id();
 
 	*shared = false;
-	if (lc < UDMA_MAX_LCORES && p->cache[lc])
-		return p->cache[lc];
+	if (lc < UDMA_MAX_LCORES && p->lcache[lc])
+		return p->lcache[lc];
 	*shared = true;
 	eal_spin_lock(&p->shared_lock);
 	return p->shared;
@@ -311,12 +314,18 @@ void *udma_pool_alloc(struct udma_pool *p, udma_gfp_t gfp, udma_addr_t *handle)
 
 void *udma_pool_alloc_slow(struct udma_pool *p, udma_gfp_t gfp, udma_addr_t *handle)
 {
-	return udma_pvt_pool_alloc_slow(p, gfp, handle, udma_pvt_pool_alloc_check(p, gfp, handle));
+	struct udma_pvt_pool_got g = udma_pvt_pool_alloc_slow(p, gfp, handle != NULL,
+							      udma_pvt_pool_alloc_check(p, gfp, handle));
+
+	if (handle != NULL)
+		*handle = g.handle;
+	return g.vaddr;
 }
 
-void *udma_pvt_pool_alloc_slow(struct udma_pool *p, udma_gfp_t gfp, udma_addr_t *handle,
-			       enum udma_pvt_pool_verdict v)
+struct udma_pvt_pool_got udma_pvt_pool_alloc_slow(struct udma_pool *p, udma_gfp_t gfp,
+						  bool has_handle, enum udma_pvt_pool_verdict v)
 {
+	struct udma_pvt_pool_got g = {NULL, UDMA_MAPPING_ERROR};
 	struct udma_pool_cache_pvt *c;
 	bool shared;
 	void *b = NULL;
@@ -325,10 +334,10 @@ void *udma_pvt_pool_alloc_slow(struct udma_pool *p, udma_gfp_t gfp, udma_addr_t 
 		if (v == UDMA_PVT_POOL_BAD_POOL)
 			udma_log(UDMA_LOG_ERR, "udma_pool_alloc(): invalid pool %p", (void *)p);
 		else
-			udma_log(UDMA_LOG_ERR, "udma_pool_alloc(): pool %s: bad argument (handle %p, "
-				 "gfp %#x)", p->name, (void *)handle, gfp);
+			udma_log(UDMA_LOG_ERR, "udma_pool_alloc(): pool %s: bad argument (handle %s, "
+				 "gfp %#x)", p->name, has_handle ? "given" : "NULL", gfp);
 		errno = EINVAL;
-		return NULL;
+		return g;
 	}
 	c = cache_get(p, &shared);
 	if (c->len > 0 || cache_refill(p, c, 1, gfp)) {
@@ -338,11 +347,12 @@ void *udma_pvt_pool_alloc_slow(struct udma_pool *p, udma_gfp_t gfp, udma_addr_t 
 	cache_put(p, shared);
 	if (b == NULL) {
 		errno = ENOMEM;
-		return NULL;
+		return g;
 	}
 	block_hand_out(p, b);
-	*handle = udma_pvt_block_iova(pool_pvt(p), b);
-	return b;
+	g.vaddr = b;
+	g.handle = udma_pvt_block_iova(pool_pvt(p), b);
+	return g;
 }
 
 void *udma_pool_zalloc(struct udma_pool *p, udma_gfp_t gfp, udma_addr_t *handle)
@@ -363,7 +373,10 @@ void udma_pool_free(struct udma_pool *p, void *b, udma_addr_t addr)
 
 void udma_pool_free_slow(struct udma_pool *p, void *b, udma_addr_t addr)
 {
-	udma_pvt_pool_free_slow(p, b, addr, udma_pvt_pool_free_check(p, b, addr, true));
+	uint8_t *mark;
+	enum udma_pvt_pool_verdict v = udma_pvt_pool_free_check(p, b, addr, true, 1, &mark);
+
+	udma_pvt_pool_free_slow(p, b, addr, v == UDMA_PVT_POOL_OK ? UDMA_PVT_POOL_IN_USE : v);
 }
 
 void udma_pvt_pool_free_slow(struct udma_pool *p, void *b, udma_addr_t addr,
@@ -372,17 +385,25 @@ void udma_pvt_pool_free_slow(struct udma_pool *p, void *b, udma_addr_t addr,
 	struct udma_pool_cache_pvt *c;
 	bool shared;
 
-	if (udma_unlikely(v != UDMA_PVT_POOL_OK && v != UDMA_PVT_POOL_DEBUG)) {
+	if (udma_unlikely(v != UDMA_PVT_POOL_OK && v != UDMA_PVT_POOL_DEBUG &&
+			  v != UDMA_PVT_POOL_IN_USE)) {
 		report_bad_block(p, b, addr, v, "udma_pool_free");
 		return;
 	}
-	if (udma_unlikely(v == UDMA_PVT_POOL_DEBUG) && !debug_block_free(p, b, "udma_pool_free"))
-		return;
+	/* IN_USE: checked, still marked (the inline path found no room, no lcore or a
+	 * debug pool); DEBUG: the same from udma_pvt_block_check(); OK: marked free */
+	if (v != UDMA_PVT_POOL_OK) {
+		if (p->debug) {
+			if (!debug_block_free(p, b, "udma_pool_free"))
+				return;
+		} else {
+			__atomic_store_n(udma_pvt_block_mark(pool_pvt(p), b), 0, __ATOMIC_RELAXED);
+		}
+	}
 	c = cache_get(p, &shared);
 	if (c->len == c->cap)
 		pool_cache_flush(p, c, flush_keep(p));
 	c->objs[c->len++] = b;
-	c->frees++;
 	cache_put(p, shared);
 }
 
@@ -582,7 +603,6 @@ void udma_pvt_pool_free_bulk_slow(struct udma_pool *p, void *const *v,
 			pool_cache_flush(p, c, flush_keep(p) < c->cap - n ? flush_keep(p) : c->cap - n);
 		first = bulk_check(pool_pvt(p), v, handles, n, &done, &c->objs[c->len]);
 		c->len += done;
-		c->frees += done;
 		v += done;
 		handles = handles ? handles + done : NULL;
 		n -= done;
@@ -603,7 +623,6 @@ void udma_pvt_pool_free_bulk_slow(struct udma_pool *p, void *const *v,
 		if (udma_unlikely(c->len == c->cap))
 			pool_cache_flush(p, c, flush_keep(p));
 		c->objs[c->len++] = v[i];
-		c->frees++;
 	}
 	cache_put(p, shared);
 }

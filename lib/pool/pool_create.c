@@ -12,7 +12,7 @@
 
 #define DEFAULT_CACHE 256
 #define MAX_CACHE 1024
-#define MAG_MAX 64 /* pointers in a magazine at most */
+#define MAG_MAX 128 /* pointers in a magazine at most */
 #define MAX_BLOCK (1UL << 20)
 
 /* The pool subsystem's state; a pool's own state is its struct udma_pool. */
@@ -21,6 +21,8 @@ static struct pool_state {
 	struct udma_pool *pools;
 	bool debug; /* --dma-debug: every pool checks its blocks */
 } g_pool_state = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+struct udma_pool_cache_pvt pool_no_cache = {.slab = 1}; /* len 0, cap 0: never written */
 
 static bool is_pow2(size_t v)
 {
@@ -101,8 +103,10 @@ static void pool_setup(struct udma_pool *p, const char *name, struct udma_device
 	p->boundary_req = boundary;
 	p->debug = (pp && (pp->flags & UDMA_POOL_F_DEBUG)) || g_pool_state.debug;
 	p->cache_size = pp && pp->cache_size ? pp->cache_size : DEFAULT_CACHE;
-	/* magazine size: a quarter of the cache, 8 to MAG_MAX pointers */
-	p->chain = p->cache_size / 4 < 8 ? 8 : p->cache_size / 4;
+	/* magazine size: half the cache, 8 to MAG_MAX pointers (each magazine is a pop
+	 * and a push on the depot's shared stacks: fewer, larger ones move blocks
+	 * between lcores with fewer line transfers) */
+	p->chain = p->cache_size / 2 < 8 ? 8 : p->cache_size / 2;
 	if (p->chain > MAG_MAX)
 		p->chain = MAG_MAX;
 	depot_init(&p->depot, p->chain);
@@ -147,7 +151,7 @@ static void pool_free_mem(struct udma_pool *p)
 	if (p->slab_bits)
 		munmap(p->slab_bits, p->slab_bits_len);
 	for (unsigned int i = 0; i < UDMA_MAX_LCORES; i++)
-		pool_cache_free(p->cache[i]);
+		pool_cache_free(p->lcache[i]);
 	pool_cache_free(p->shared);
 	depot_fini(&p->depot);
 	p->magic = 0;
@@ -176,8 +180,13 @@ struct udma_pool *udma_pool_create_params(const char *name, struct udma_device *
 		goto nomem;
 	/* one cache per lcore slot, now: alloc and free never allocate metadata */
 	for (unsigned int i = 0; i < udma_lcore_count() && i < UDMA_MAX_LCORES; i++)
-		if ((p->cache[i] = pool_cache_new(p)) == NULL)
+		if ((p->lcache[i] = pool_cache_new(p)) == NULL)
 			goto nomem;
+	/* the inline paths' view: a debug pool's caches are the empty one (the library
+	 * marks and checks each block), as is a slot without a cache */
+	for (unsigned int i = 0; i < UDMA_MAX_LCORES; i++)
+		p->cache[i] = p->lcache[i] && !p->debug ? p->lcache[i] : &pool_no_cache;
+	p->lcore_base = udma_pvt_lcore_slot_base(__atomic_load_n(&udma_pvt_gen, __ATOMIC_RELAXED));
 	if (pp && pp->initial_blocks && !initial_fits(p, pp->initial_blocks))
 		goto nomem_logged;
 	if (pp && pp->initial_blocks && pool_prefill(p, pp->initial_blocks) < 0) {
@@ -209,7 +218,7 @@ static uint64_t free_blocks(struct udma_pool *p, struct udma_pool_stats *st)
 	uint64_t n = p->shared->len;
 
 	for (unsigned int i = 0; i < UDMA_MAX_LCORES; i++) {
-		const struct udma_pool_cache_pvt *c = p->cache[i];
+		const struct udma_pool_cache_pvt *c = p->lcache[i];
 
 		if (c == NULL)
 			continue;
@@ -217,7 +226,7 @@ static uint64_t free_blocks(struct udma_pool *p, struct udma_pool_stats *st)
 		if (st) {
 			st->cached[i] = c->len;
 			st->allocs += c->allocs;
-			st->frees += c->frees;
+			st->frees += c->allocs + c->len + (uint64_t)c->moved;
 			st->refills += c->refills;
 			st->flushes += c->flushes;
 		}
@@ -225,7 +234,7 @@ static uint64_t free_blocks(struct udma_pool *p, struct udma_pool_stats *st)
 	if (st) {
 		st->cached_shared = p->shared->len;
 		st->allocs += p->shared->allocs;
-		st->frees += p->shared->frees;
+		st->frees += p->shared->allocs + p->shared->len + (uint64_t)p->shared->moved;
 		st->refills += p->shared->refills;
 		st->flushes += p->shared->flushes;
 		st->depot = (uint64_t)atomic_load(&p->depot.blocks);
@@ -251,7 +260,7 @@ int udma_pool_stats(struct udma_pool *p, struct udma_pool_stats *st)
 	st->block_stride = p->stride;
 	st->slab_size = p->slab_size;
 	for (unsigned int i = 0; i < UDMA_MAX_LCORES; i++)
-		if (p->cache[i])
+		if (p->lcache[i])
 			bytes += pool_cache_bytes(p);
 	bytes += pool_cache_bytes(p);
 	bytes += atomic_load(&p->depot.mags) * depot_mag_bytes(&p->depot);
@@ -323,8 +332,8 @@ static void pools_flush_lcore(unsigned int lc)
 {
 	pthread_mutex_lock(&g_pool_state.lock);
 	for (struct udma_pool *p = g_pool_state.pools; p; p = p->next)
-		if (lc < UDMA_MAX_LCORES && p->cache[lc])
-			pool_cache_flush(p, p->cache[lc], 0);
+		if (lc < UDMA_MAX_LCORES && p->lcache[lc])
+			pool_cache_flush(p, p->lcache[lc], 0);
 	pthread_mutex_unlock(&g_pool_state.lock);
 }
 

@@ -36,45 +36,52 @@ static inline u128 pack(void *head, uint64_t tag)
 	return ((u128)tag << 64) | (uintptr_t)head;
 }
 
-static inline void read_top(struct lfstack *s, void **head, uint64_t *tag)
-{
-	*tag = __atomic_load_n(&s->top.tag, __ATOMIC_ACQUIRE);
-	*head = __atomic_load_n(&s->top.head, __ATOMIC_ACQUIRE);
-}
-
-static inline bool cas_top(struct lfstack *s, void *oh, uint64_t ot, void *nh)
-{
-	return __sync_bool_compare_and_swap((u128 *)&s->top, pack(oh, ot), pack(nh, ot + 1));
-}
-
 static inline void **link_of(void *node, size_t link)
 {
 	return (void **)((uint8_t *)node + link);
 }
 
+/*
+ * Push and pop start with a CAS, not a read of the top: a read brings the line
+ * shared and the CAS then has to take it again for writing, two trips between
+ * lcores where a refill on one lcore follows a flush on another; a CAS takes the
+ * line for writing at once and, when it fails, hands back the top it found, which
+ * the next try uses. An empty stack is swapped for itself (its top does not change).
+ */
+static inline u128 cas_top(struct lfstack *s, u128 old, void *nh)
+{
+	return __sync_val_compare_and_swap((u128 *)&s->top, old,
+					   nh == NULL && (uintptr_t)old == 0 ? old :
+					   pack(nh, (uint64_t)(old >> 64) + 1));
+}
+
 void lfstack_push(struct lfstack *s, void *node, size_t link)
 {
-	void *head;
-	uint64_t tag;
+	u128 old = pack(NULL, 0), seen;
 
-	do {
-		read_top(s, &head, &tag);
-		__atomic_store_n(link_of(node, link), head, __ATOMIC_RELAXED);
-	} while (!cas_top(s, head, tag, node));
+	for (;;) {
+		__atomic_store_n(link_of(node, link), (void *)(uintptr_t)old, __ATOMIC_RELAXED);
+		seen = cas_top(s, old, node);
+		if (seen == old)
+			return;
+		old = seen;
+	}
 }
 
 void *lfstack_pop(struct lfstack *s, size_t link)
 {
-	void *head, *next;
-	uint64_t tag;
+	u128 old = pack(NULL, 0), seen;
 
-	do {
-		read_top(s, &head, &tag);
-		if (head == NULL)
-			return NULL;
-		next = __atomic_load_n(link_of(head, link), __ATOMIC_RELAXED);
-	} while (!cas_top(s, head, tag, next));
-	return head;
+	for (;;) {
+		void *head = (void *)(uintptr_t)old;
+		/* a stale head's link may be read: the tag makes that CAS fail */
+		void *next = head ? __atomic_load_n(link_of(head, link), __ATOMIC_RELAXED) : NULL;
+
+		seen = cas_top(s, old, next);
+		if (seen == old)
+			return head;
+		old = seen;
+	}
 }
 
 void depot_init(struct depot *d, unsigned int mag_size)

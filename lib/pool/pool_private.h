@@ -82,6 +82,10 @@ struct udma_pool {
 	/* hot, read-only after create, and read by the inline fast paths: udma_pool_pvt.h */
 	UDMA_POOL_PVT_FIELDS;
 	struct depot depot __udma_cache_aligned;
+	/* the lcores' caches (NULL: none for that slot); the inline paths read cache[],
+	 * the same but the empty cache pool_no_cache where this has none or the pool is
+	 * a debug pool */
+	struct udma_pool_cache_pvt *lcache[UDMA_MAX_LCORES];
 	/* slow path */
 	atomic_flag carve_lock __udma_cache_aligned;
 	struct slab *slabs;
@@ -114,6 +118,9 @@ static inline const struct udma_pool_pvt *pool_pvt(const struct udma_pool *p)
 }
 
 /* shared between pool.c and pool_create.c */
+/* the empty cache of no room (len 0, cap 0) the inline paths find in a debug pool
+ * and for a slot without a cache: never written */
+extern struct udma_pool_cache_pvt pool_no_cache;
 struct udma_pool_cache_pvt *pool_cache_new(struct udma_pool *p);
 void pool_cache_free(struct udma_pool_cache_pvt *c);
 size_t pool_cache_bytes(const struct udma_pool *p);

@@ -59,6 +59,7 @@ void slab_layout(struct udma_pool *p, size_t slab_size)
 	/* the inline checks' short form: a block start is a residue mod the stride */
 	p->start_mask = (p->stride & (p->stride - 1)) == 0 && p->boundary == slab_size ?
 				p->stride - 1 : 0;
+	p->start_test = p->start_mask ? p->start_mask : ~(uintptr_t)0;
 	p->stride_magic = UINT64_MAX / p->stride + 1;
 	hdr = header_size(p, slab_size);
 	p->first_off = fit_boundary(p, (hdr + p->align - 1) & ~(p->align - 1));

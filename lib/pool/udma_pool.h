@@ -93,7 +93,7 @@ UDMA_API int udma_pvt_pool_abi_check(uint64_t abi);
  * @param pool the pool.
  * @param gfp UDMA_GFP_ATOMIC never blocks and never makes a syscall (only
  *        memory already carved or reserved); UDMA_GFP_KERNEL may grow the pool.
- * @param handle receives the block's IOVA.
+ * @param handle receives the block's IOVA (UDMA_MAPPING_ERROR when the call fails).
  * @return the CPU address, or NULL with errno EINVAL (bad argument) or ENOMEM.
  *         Thread-safe; lock-free on a registered lcore.
  */
@@ -112,17 +112,21 @@ UDMA_API void *udma_pool_alloc_slow(struct udma_pool *pool, udma_gfp_t gfp, udma
 
 /**
  * The out-of-line rest of the inline udma_pool_alloc(), after its one check
- * (internal: the inline path's continuation; call udma_pool_alloc() instead).
+ * (internal: the inline path's continuation; call udma_pool_alloc() instead). The
+ * IOVA comes back in registers with the block: the caller's handle never reaches
+ * the library, so the inline path can keep it in a register.
  * @param pool as udma_pool_alloc().
  * @param gfp as udma_pool_alloc().
- * @param handle as udma_pool_alloc().
+ * @param has_handle whether the caller gave a handle pointer (for the log line).
  * @param verdict what udma_pvt_pool_alloc_check() returned for these arguments.
- * @return as udma_pool_alloc().
+ * @return the block (NULL with errno as udma_pool_alloc()) and its IOVA
+ *         (UDMA_MAPPING_ERROR with NULL).
 
  * @internal (the INTERNAL version node: not API)
  */
-UDMA_API void *udma_pvt_pool_alloc_slow(struct udma_pool *pool, udma_gfp_t gfp,
-					udma_addr_t *handle, enum udma_pvt_pool_verdict verdict);
+UDMA_API struct udma_pvt_pool_got udma_pvt_pool_alloc_slow(struct udma_pool *pool, udma_gfp_t gfp,
+							   bool has_handle,
+							   enum udma_pvt_pool_verdict verdict);
 
 /** As udma_pool_alloc(), the block zeroed. */
 UDMA_API void *udma_pool_zalloc(struct udma_pool *pool, udma_gfp_t gfp, udma_addr_t *handle);
@@ -156,7 +160,9 @@ UDMA_API void udma_pool_free_slow(struct udma_pool *pool, void *vaddr, udma_addr
  * @param pool as udma_pool_free().
  * @param vaddr as udma_pool_free().
  * @param addr as udma_pool_free().
- * @param verdict what udma_pvt_pool_free_check() returned (and did) for this block.
+ * @param verdict what udma_pvt_pool_free_check() returned for this block, the
+ *        block still marked in use when it is good (UDMA_PVT_POOL_IN_USE: the inline
+ *        path found no room, no lcore, or a debug pool).
 
  * @internal (the INTERNAL version node: not API)
  */
@@ -234,32 +240,63 @@ static inline void *udma_pool_alloc_inline(struct udma_pool *pool, udma_gfp_t gf
 
 	if (udma_likely(v == UDMA_PVT_POOL_OK)) {
 		const struct udma_pool_pvt *p = (const struct udma_pool_pvt *)(void *)pool;
-		struct udma_pool_cache_pvt *c = udma_pvt_pool_cache(p);
+		unsigned int i = udma_pvt_pool_lcore(p);
 
-		if (udma_likely(c != NULL && c->len > 0))
-			return udma_pvt_pool_take(p, c, handle);
+		/* a debug pool's caches are empty: the library marks and checks */
+		if (udma_likely(i < UDMA_MAX_LCORES)) {
+			struct udma_pool_cache_pvt *c = p->cache[i];
+
+			if (udma_likely(c->len > 0))
+				return udma_pvt_pool_take(p, c, handle);
+		}
 	}
-	return udma_pvt_pool_alloc_slow(pool, gfp, handle, v);
+	{
+		struct udma_pvt_pool_got g = udma_pvt_pool_alloc_slow(pool, gfp, handle != NULL, v);
+
+		if (handle != NULL)
+			*handle = g.handle;
+		return g.vaddr;
+	}
 }
 
 /**
  * udma_pool_free() with its fast path inline: the one check of the library (the
- * pool, the block in one of its slabs, a block start, the handle, in use), then a
- * push to the calling lcore's cache; anything else goes with the verdict to the
- * library's slow path.
+ * pool, the block in one of its slabs, a block start, the handle, in use), then,
+ * when the calling lcore's cache has room, the block's in-use byte cleared and a
+ * push; anything else goes with the verdict to the library's slow path (a good
+ * block still marked: UDMA_PVT_POOL_IN_USE). A debug pool's caches have no room.
  */
 static inline void udma_pool_free_inline(struct udma_pool *pool, void *vaddr, udma_addr_t addr)
 {
-	enum udma_pvt_pool_verdict v = udma_pvt_pool_free_check(pool, vaddr, addr, true);
+	enum udma_pvt_pool_verdict v = UDMA_PVT_POOL_BAD_POOL;
 
-	if (udma_likely(v == UDMA_PVT_POOL_OK)) { /* OK: not a debug pool */
-		struct udma_pool_cache_pvt *c =
-			udma_pvt_lcore_cache((const struct udma_pool_pvt *)(void *)pool);
+	if (udma_likely(udma_pvt_pool_is(pool))) {
+		const struct udma_pool_pvt *p = (const struct udma_pool_pvt *)(void *)pool;
+		unsigned int i = udma_pvt_pool_lcore(p);
+		const uintptr_t s = udma_pvt_slab_of(p, vaddr);
+		uint8_t *mark;
 
-		if (udma_likely(c != NULL && c->len < c->cap)) {
-			udma_pvt_cache_objs(c)[c->len++] = vaddr;
-			c->frees++;
-			return;
+		if (udma_likely(i < UDMA_MAX_LCORES)) {
+			/* the lcore's last slab needs no slab bit */
+			struct udma_pool_cache_pvt *c = p->cache[i];
+
+			v = udma_pvt_block_find(p, vaddr, s, addr, true, c->slab, &mark);
+			if (udma_likely(v == UDMA_PVT_POOL_OK)) {
+				uint32_t len = c->len;
+
+				if (udma_likely(len < c->cap)) { /* never the empty cache */
+					__atomic_store_n(mark, 0, __ATOMIC_RELAXED);
+					udma_pvt_cache_objs(c)[len] = vaddr;
+					c->len = len + 1;
+					c->slab = s;
+					return;
+				}
+				v = UDMA_PVT_POOL_IN_USE;
+			}
+		} else {
+			v = udma_pvt_block_find(p, vaddr, s, addr, true, 1, &mark);
+			if (v == UDMA_PVT_POOL_OK)
+				v = UDMA_PVT_POOL_IN_USE;
 		}
 	}
 	udma_pvt_pool_free_slow(pool, vaddr, addr, v);
@@ -311,7 +348,6 @@ static inline void udma_pool_free_bulk_inline(struct udma_pool *pool, void *cons
 			done = udma_pvt_free_runs(p, vaddrs, handles, n,
 						  &udma_pvt_cache_objs(c)[c->len]);
 			c->len += done;
-			c->frees += done;
 			if (udma_likely(done == n))
 				return;
 		} else if (n == 0) {

@@ -28,14 +28,23 @@ extern "C" {
  * change to struct udma_pool_cache_pvt, UDMA_POOL_PVT_FIELDS, the slab header
  * offsets or the magic.
  */
-#define UDMA_POOL_PVT_LAYOUT 2
+#define UDMA_POOL_PVT_LAYOUT 3
 
-/** @internal A per-lcore cache. */
+/**
+ * @internal A per-lcore cache. Its counters are on this lcore's lines only, and
+ * only allocs is written on the fast paths: the frees are allocs + len + moved
+ * (every other change of len is a refill or a flush, which count their blocks in
+ * moved), so a free pays no counter.
+ */
 struct udma_pool_cache_pvt {
 	uint32_t len;  /**< blocks in objs */
-	uint32_t cap;  /**< room in objs */
-	uint64_t allocs, frees, refills, flushes; /**< counters: this lcore's lines only */
-	void *mem;     /**< what was allocated (the cache is staggered inside) */
+	uint32_t cap;  /**< room in objs (0: the pool's empty cache, udma_pvt_pool_lcore()) */
+	uint64_t allocs;  /**< blocks handed out from objs */
+	int64_t moved;    /**< blocks flushed out of objs less blocks refilled into it */
+	uint64_t refills, flushes; /**< magazines (or carvings) in, magazines out */
+	/** the slab of the block this lcore last freed inline: a slab of the pool, so
+	 *  a free of a block in it needs no slab bit; 1 (never a slab) at first */
+	uintptr_t slab;
 #ifndef __cplusplus
 	void *objs[];  /**< the free blocks (C++ has no flexible array: udma_pvt_cache_objs()) */
 #endif
@@ -59,6 +68,7 @@ static inline void **udma_pvt_cache_objs(struct udma_pool_cache_pvt *c)
 	uint64_t magic;                                                                        \
 	uintptr_t slab_mask;     /* ~(slab_size - 1), 0 until the first slab */              \
 	unsigned int slab_shift;                                                               \
+	unsigned int lcore_base; /* udma_pvt_lcore_slot_base() of the pool's generation */   \
 	uintptr_t bits_base;     /* the memseg reservation the slab bitmap covers */         \
 	size_t bits_span;                                                                      \
 	uint64_t *slab_bits;     /* one bit per slab-sized span: "a slab of this pool" */     \
@@ -72,8 +82,12 @@ static inline void **udma_pvt_cache_objs(struct udma_pool_cache_pvt *c)
 	uint64_t stride_magic;   /* UINT64_MAX / stride + 1: divisibility in one multiply */ \
 	uintptr_t start_mask;    /* stride - 1 for a power-of-two stride and one segment  \
 				    a slab, else 0 (udma_pvt_block_check()) */            \
+	uintptr_t start_test;    /* start_mask when it is not 0, else ~0: one test that   \
+				    passes only block starts (udma_pvt_block_find()) */   \
 	unsigned int mark_shift; /* log2 of the largest power of two <= stride */           \
-	bool debug;                                                                            \
+	bool debug;              /* read by the library: the inline paths see empty caches */\
+	/* per lcore slot: its cache, or the empty cache of no room (len 0, cap 0) when \
+	   the slot has none or the pool is a debug pool: never NULL */                 \
 	struct udma_pool_cache_pvt *cache[UDMA_MAX_LCORES]
 
 /** The view the inline fast paths take of a pool (internal). */
@@ -110,6 +124,13 @@ enum udma_pvt_pool_verdict {
 	UDMA_PVT_POOL_BAD_HANDLE,    /**< free: the handle is not the block's IOVA */
 	UDMA_PVT_POOL_NOT_IN_USE,    /**< free: the block is free already (a double free) */
 	UDMA_PVT_POOL_UNCHECKED,     /**< bulk free: the inline path did not check the first block */
+	UDMA_PVT_POOL_IN_USE,        /**< free: a good block in use, still marked: the slow path frees it */
+};
+
+/** @internal A block and its IOVA, as the alloc slow path returns them (in registers). */
+struct udma_pvt_pool_got {
+	void *vaddr;        /**< the block, or NULL */
+	udma_addr_t handle; /**< its IOVA, UDMA_MAPPING_ERROR when vaddr is NULL */
 };
 
 /* is @pool a live pool? (the magic read as bytes: a bogus pointer may be misaligned) */
@@ -140,15 +161,20 @@ static inline udma_addr_t udma_pvt_block_iova(const struct udma_pool_pvt *p, con
 	return *(const udma_addr_t *)(s + UDMA_POOL_PVT_SLAB_IOVA) + ((uintptr_t)b - s);
 }
 
+/* the in-use byte of the block at @b of the slab at @s (udma_pvt_block_mark()) */
+static inline uint8_t *udma_pvt_slab_block_mark(const struct udma_pool_pvt *p, uintptr_t s,
+						const void *b)
+{
+	return (uint8_t *)(s + UDMA_POOL_PVT_SLAB_INUSE + (((uintptr_t)b - s) >> p->mark_shift));
+}
+
 /*
  * The in-use byte of the block at @b: blocks are at least a stride apart, so their
  * offsets shifted by log2 of the power of two at or below the stride are unique.
  */
 static inline uint8_t *udma_pvt_block_mark(const struct udma_pool_pvt *p, const void *b)
 {
-	uintptr_t s = udma_pvt_slab_of(p, b);
-
-	return (uint8_t *)(s + UDMA_POOL_PVT_SLAB_INUSE + (((uintptr_t)b - s) >> p->mark_shift));
+	return udma_pvt_slab_block_mark(p, udma_pvt_slab_of(p, b), b);
 }
 
 /*
@@ -183,49 +209,74 @@ static inline bool udma_pvt_in_slab(const struct udma_pool_pvt *p, const void *b
 }
 
 /*
- * The block half of the one check of a free: @b in a slab of @p at a block start,
- * @addr its IOVA (when @check_addr), and the block in use. A good block of a pool
- * without debug is marked free here (one load and one store of its byte), so the
- * block can go into a cache only once. A debug pool leaves the mark to the slow path.
+ * The block half of the one check of a free, read-only: @b (in the slab-sized span
+ * at @s: udma_pvt_slab_of()) in a slab of @p (@known is one, or 1: then the slab's
+ * bit decides) at a block start, @addr its IOVA (when
+ * @check_addr), and the block in use; *@mark is its in-use byte when the verdict
+ * is OK (the block is still marked: the caller clears the byte when it takes the
+ * block, so the block can go into a cache only once). Slabs live as long as their
+ * pool, so a slab found once stays one.
+ */
+static inline enum udma_pvt_pool_verdict udma_pvt_block_find(const struct udma_pool_pvt *p,
+							    const void *b, uintptr_t s,
+							    udma_addr_t addr, bool check_addr,
+							    uintptr_t known, uint8_t **mark)
+{
+	if (udma_unlikely(s != known && !udma_pvt_in_slab(p, b)))
+		return UDMA_PVT_POOL_FOREIGN;
+	/* a power-of-two stride: a block's residue (the slab is aligned past the
+	 * stride, so b's low bits are its offset's). A start in the header or past the
+	 * last whole block has an in-use byte that is never set: it comes out
+	 * NOT_IN_USE (or BAD_HANDLE), and the library names it misplaced. Other
+	 * strides: start_test is ~0, and the exact test (one multiply) decides */
+	if (udma_unlikely((((uintptr_t)b - p->first_off) & p->start_test) != 0) &&
+	    (p->start_mask != 0 ||
+	     !udma_pvt_block_start_ok(p, (uintptr_t)b - s)))
+		return UDMA_PVT_POOL_MISPLACED;
+	if (udma_unlikely(check_addr && *(const udma_addr_t *)(s + UDMA_POOL_PVT_SLAB_IOVA) +
+						       ((uintptr_t)b - s) != addr))
+		return UDMA_PVT_POOL_BAD_HANDLE;
+	*mark = udma_pvt_slab_block_mark(p, s, b);
+	if (udma_unlikely(__atomic_load_n(*mark, __ATOMIC_RELAXED) == 0))
+		return UDMA_PVT_POOL_NOT_IN_USE;
+	return UDMA_PVT_POOL_OK;
+}
+
+/*
+ * udma_pvt_block_find(), then a good block of a pool without debug marked free
+ * (one store of its byte). A debug pool leaves the mark to the slow path
+ * (UDMA_PVT_POOL_DEBUG).
  */
 static inline enum udma_pvt_pool_verdict udma_pvt_block_check(const struct udma_pool_pvt *p,
 							     const void *b, udma_addr_t addr,
 							     bool check_addr)
 {
-	uintptr_t s, off;
 	uint8_t *mark;
+	enum udma_pvt_pool_verdict v =
+		udma_pvt_block_find(p, b, udma_pvt_slab_of(p, b), addr, check_addr, 1, &mark);
 
-	if (udma_unlikely(!udma_pvt_in_slab(p, b)))
-		return UDMA_PVT_POOL_FOREIGN;
-	s = udma_pvt_slab_of(p, b);
-	off = (uintptr_t)b - s;
-	if (udma_likely(p->start_mask != 0)) {
-		/* a power-of-two stride: a block's residue. A start in the header or past
-		 * the last whole block has an in-use byte that is never set: it comes out
-		 * NOT_IN_USE (or BAD_HANDLE), and the library names it misplaced */
-		if (udma_unlikely(((off ^ p->first_off) & p->start_mask) != 0))
-			return UDMA_PVT_POOL_MISPLACED;
-	} else if (udma_unlikely(!udma_pvt_block_start_ok(p, off))) {
-		return UDMA_PVT_POOL_MISPLACED;
-	}
-	if (udma_unlikely(check_addr && udma_pvt_block_iova(p, b) != addr))
-		return UDMA_PVT_POOL_BAD_HANDLE;
-	mark = udma_pvt_block_mark(p, b);
-	if (udma_unlikely(__atomic_load_n(mark, __ATOMIC_RELAXED) == 0))
-		return UDMA_PVT_POOL_NOT_IN_USE;
+	if (udma_unlikely(v != UDMA_PVT_POOL_OK))
+		return v;
 	if (udma_unlikely(p->debug))
 		return UDMA_PVT_POOL_DEBUG;
 	__atomic_store_n(mark, 0, __ATOMIC_RELAXED);
 	return UDMA_PVT_POOL_OK;
 }
 
-/* the one check of a free: a live pool, then the block (udma_pvt_block_check()) */
+/*
+ * The one check of a single free: a live pool, then the block
+ * (udma_pvt_block_find(): read-only, @known a slab of the pool or 1). OK leaves the
+ * block marked in use, *@mark its byte.
+ */
 static inline enum udma_pvt_pool_verdict udma_pvt_pool_free_check(const void *pool, const void *b,
-								 udma_addr_t addr, bool check_addr)
+								 udma_addr_t addr, bool check_addr,
+								 uintptr_t known, uint8_t **mark)
 {
 	if (udma_unlikely(!udma_pvt_pool_is(pool)))
 		return UDMA_PVT_POOL_BAD_POOL;
-	return udma_pvt_block_check((const struct udma_pool_pvt *)pool, b, addr, check_addr);
+	const struct udma_pool_pvt *p = (const struct udma_pool_pvt *)pool;
+
+	return udma_pvt_block_find(p, b, udma_pvt_slab_of(p, b), addr, check_addr, known, mark);
 }
 
 /* are these gfp flags good? (GFP_KERNEL and/or GFP_ATOMIC, not none) */
@@ -245,18 +296,32 @@ static inline enum udma_pvt_pool_verdict udma_pvt_pool_alloc_check(const void *p
 	return UDMA_PVT_POOL_OK;
 }
 
-/* the calling lcore's cache, or NULL (an unregistered thread) */
-static inline struct udma_pool_cache_pvt *udma_pvt_lcore_cache(const struct udma_pool_pvt *p)
+/*
+ * The calling thread's index in @p's cache table: its lcore slot, or UDMA_MAX_LCORES
+ * or more when it has none in the pool's init generation (an unregistered thread,
+ * a slot of an earlier init). One TLS load and one subtraction (udma_eal_pvt.h).
+ */
+static inline unsigned int udma_pvt_pool_lcore(const struct udma_pool_pvt *p)
 {
-	unsigned int lc = udma_pvt_lcore();
-
-	return udma_likely(lc < UDMA_MAX_LCORES) ? p->cache[lc] : NULL;
+	return udma_pvt_lcore_slot - p->lcore_base;
 }
 
-/* the lcore's cache when the alloc fast path applies (registered lcore, no debug) */
+/*
+ * The calling lcore's cache, or NULL (no lcore slot). A debug pool's, and a slot's
+ * the pool made no cache for, is the empty cache of no room: the fast paths find
+ * no block and no room in it and go to the library.
+ */
+static inline struct udma_pool_cache_pvt *udma_pvt_lcore_cache(const struct udma_pool_pvt *p)
+{
+	unsigned int i = udma_pvt_pool_lcore(p);
+
+	return udma_likely(i < UDMA_MAX_LCORES) ? p->cache[i] : NULL;
+}
+
+/* the lcore's cache for the fast paths (udma_pvt_lcore_cache()) */
 static inline struct udma_pool_cache_pvt *udma_pvt_pool_cache(const struct udma_pool_pvt *p)
 {
-	return udma_likely(!p->debug) ? udma_pvt_lcore_cache(p) : NULL;
+	return udma_pvt_lcore_cache(p);
 }
 
 /*
@@ -266,11 +331,12 @@ static inline struct udma_pool_cache_pvt *udma_pvt_pool_cache(const struct udma_
 static inline void *udma_pvt_pool_take(const struct udma_pool_pvt *p,
 				       struct udma_pool_cache_pvt *c, udma_addr_t *handle)
 {
-	void *b = udma_pvt_cache_objs(c)[c->len - 1];
+	uint32_t len = c->len - 1;
+	void *b = udma_pvt_cache_objs(c)[len];
 	uint8_t *mark = udma_pvt_block_mark(p, b);
 	udma_addr_t iova = udma_pvt_block_iova(p, b);
 
-	c->len--;
+	c->len = len;
 	c->allocs++;
 	__atomic_store_n(mark, 1, __ATOMIC_RELAXED);
 	*handle = iova;
