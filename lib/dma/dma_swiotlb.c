@@ -593,19 +593,27 @@ static inline void run_free_fast(int32_t i, int order)
 	run_free_slow(i, order);
 }
 
-/* swiotlb_map_fast() got a run above @dev's DMA mask: it goes back, the full path decides */
+/*
+ * swiotlb_map_fast() got a run above @dev's DMA mask: it goes back, the full path
+ * decides. The call's arguments are read back from the record before the run is
+ * freed: once free (a drainer may move it to the buddy lists) another lcore may
+ * take the run and record its own mapping over them.
+ */
 static __attribute__((noinline)) udma_addr_t map_fast_refused(struct bslot *b, const void *caller)
 {
 	unsigned int lc = lcore_id();
 	int32_t i = (int32_t)(b - g_tlb.s);
 	int order = b->order;
+	struct udma_device *dev = (struct udma_device *)b->dev;
+	void *orig = b->orig;
+	size_t size = b->size;
+	enum udma_data_direction dir = (enum udma_data_direction)b->dir;
 
 	if (lc < UDMA_MAX_LCORES) /* the owner, as it counted (a drainer never writes it) */
 		g_tlb.mags[lc].bounces--;
 	b->order = -1;
 	run_free(i, order);
-	return dma_map_single_slow((struct udma_device *)b->dev, b->orig, b->size,
-				   (enum udma_data_direction)b->dir, caller);
+	return dma_map_single_slow(dev, orig, size, dir, caller);
 }
 
 udma_addr_t swiotlb_map_fast(struct udma_device *dev, void *orig, size_t size,
