@@ -201,11 +201,6 @@ static inline bool map_fast_ok(const struct udma_device *dev, const void *va, si
 }
 
 /*
- * udma_map_single() past its inline one-page path: a span of pages, or anything
- * else. Out of line with the public call's arguments (all in registers), so the
- * inline path needs no stack frame and ends in a tail call here.
- */
-/*
  * The bounce fast path's arguments: what map_args_bad() checks, for a direct
  * device (no dma ops) with dma-debug off, in a bound map_fast_ok() style.
  */
@@ -222,10 +217,9 @@ static inline bool bounce_fast_ok(const struct udma_device *dev, const void *va,
  * anything else. Out of line with the public call's arguments (all in registers),
  * so the inline path needs no stack frame and ends in a tail call here.
  */
-static __attribute__((noinline)) udma_addr_t map_single_slow(struct udma_device *dev, void *va,
-							     size_t size,
-							     enum udma_data_direction dir,
-							     const void *caller)
+__attribute__((noinline)) udma_addr_t dma_map_single_slow(struct udma_device *dev, void *va,
+							   size_t size, enum udma_data_direction dir,
+							   const void *caller)
 {
 	if (map_fast_ok(dev, va, size, dir)) {
 		udma_addr_t iova = memseg_contig_iova(va, size);
@@ -242,10 +236,18 @@ static __attribute__((noinline)) udma_addr_t map_single_slow(struct udma_device 
 	return map_traced(dev, va, size, dir, 0, DBG_SINGLE, "udma_map_single", caller);
 }
 
-/* dma_cpu_backed() out of line: the forced-bounce check keeps map_single_slow() small */
-static __attribute__((noinline)) bool cpu_backed(const void *va, size_t size)
+/*
+ * udma_map_single() under --swiotlb=force of a buffer in udma's memory window:
+ * bounced from the magazine when it is populated, else the full path says why not.
+ */
+static __attribute__((noinline)) udma_addr_t map_single_forced(struct udma_device *dev, void *va,
+							       size_t size,
+							       enum udma_data_direction dir,
+							       const void *caller)
 {
-	return dma_cpu_backed(va, size);
+	if (dma_cpu_backed(va, size))
+		return swiotlb_map_fast(dev, va, size, dir, caller);
+	return dma_map_single_slow(dev, va, size, dir, caller);
 }
 
 /*
@@ -253,7 +255,7 @@ static __attribute__((noinline)) bool cpu_backed(const void *va, size_t size)
  * paths may run (g_swiotlb.fast): a buffer that is not udma's (no memseg, no
  * registration), or any populated buffer under --swiotlb=force, takes a slot from
  * the lcore's magazine (swiotlb_map_fast()); everything else, and whatever that
- * cannot serve, goes on to map_single_slow().
+ * cannot serve, goes on to dma_map_single_slow(). Tail calls only: no frame.
  */
 static __attribute__((noinline)) udma_addr_t map_single_bounce(struct udma_device *dev, void *va,
 							       size_t size,
@@ -262,15 +264,30 @@ static __attribute__((noinline)) udma_addr_t map_single_bounce(struct udma_devic
 {
 	bool foreign = !dma_in_memseg_va(va);
 
-	if (udma_likely(bounce_fast_ok(dev, va, size, dir) &&
-			(swiotlb_forced() ? foreign || cpu_backed(va, size) :
-			 g_dma.map_direct && foreign && !reg_active()))) {
-		udma_addr_t iova = swiotlb_map_fast(dev, va, size, dir);
-
-		if (udma_likely(iova != UDMA_MAPPING_ERROR))
-			return iova;
+	if (udma_likely(bounce_fast_ok(dev, va, size, dir))) {
+		if (swiotlb_forced())
+			return foreign ? swiotlb_map_fast(dev, va, size, dir, caller)
+				       : map_single_forced(dev, va, size, dir, caller);
+		if (g_dma.map_direct && foreign && !reg_active())
+			return swiotlb_map_fast(dev, va, size, dir, caller);
 	}
-	return map_single_slow(dev, va, size, dir, caller);
+	return dma_map_single_slow(dev, va, size, dir, caller);
+}
+
+/*
+ * map_single_bounce() for arguments map_fast_ok() passed (map_direct: not forced,
+ * no dma-debug) that the inline path did not map: a buffer that is not udma's, with
+ * nothing registered, on a direct device, takes the magazine; else the full path.
+ */
+static __attribute__((noinline)) udma_addr_t map_single_checked(struct udma_device *dev,
+								void *va, size_t size,
+								enum udma_data_direction dir,
+								const void *caller)
+{
+	if (udma_likely(!dma_in_memseg_va(va) && !reg_active() && get_dma_ops(dev) == NULL &&
+			(uintptr_t)va < MAP_VA_LIMIT - size))
+		return swiotlb_map_fast(dev, va, size, dir, caller);
+	return dma_map_single_slow(dev, va, size, dir, caller);
 }
 
 udma_addr_t udma_map_single_attrs(struct udma_device *dev, void *va, size_t size,
@@ -288,10 +305,12 @@ udma_addr_t udma_map_single(struct udma_device *dev, void *va, size_t size,
 
 		if (udma_likely(iova != UDMA_MAPPING_ERROR && iova + size - 1 <= dev->dma_mask))
 			return iova;
+		if (g_swiotlb.fast)
+			return map_single_checked(dev, va, size, dir, DBG_CALLER);
 	}
 	if (g_swiotlb.fast)
 		return map_single_bounce(dev, va, size, dir, DBG_CALLER);
-	return map_single_slow(dev, va, size, dir, DBG_CALLER);
+	return dma_map_single_slow(dev, va, size, dir, DBG_CALLER);
 }
 
 static inline udma_addr_t map_page(struct udma_device *dev, void *page, size_t offset,
@@ -374,10 +393,10 @@ void udma_unmap_single_attrs(struct udma_device *dev, udma_addr_t addr, size_t s
 	unmap_one(dev, addr, size, dir, attrs, DBG_SINGLE, __func__, DBG_CALLER);
 }
 
-/* udma_unmap_single() past its direct path: out of line, as map_single_slow() */
-static __attribute__((noinline)) void unmap_single_slow(struct udma_device *dev, udma_addr_t addr,
-							size_t size, enum udma_data_direction dir,
-							const void *caller)
+/* udma_unmap_single() past its direct path: out of line, as dma_map_single_slow() */
+__attribute__((noinline)) void dma_unmap_single_slow(struct udma_device *dev, udma_addr_t addr,
+						     size_t size, enum udma_data_direction dir,
+						     const void *caller)
 {
 	unmap_one(dev, addr, size, dir, NULL, DBG_SINGLE, "udma_unmap_single", caller);
 }
@@ -390,15 +409,34 @@ static inline bool handle_fast_ok(const struct udma_device *dev, udma_addr_t add
 	       size - 1 < UDMA_MEMSEG_LIST_VA_SIZE && dma_dir_ok(dir);
 }
 
-/* udma_unmap_single() of an IOVA in the bounce region (chunk @c), fast paths allowed */
-static __attribute__((noinline)) void unmap_single_bounce(struct udma_device *dev, int32_t c,
+/*
+ * udma_unmap_single() of a handle that passed handle_fast_ok(), in chunk @c of the
+ * bounce region or in none (-1): nothing to do for a direct mapping, the bounce
+ * fast path for a bounce IOVA, else the full path. Inline: tail calls only.
+ */
+static inline void unmap_single_fast(struct udma_device *dev, int32_t c, udma_addr_t addr,
+				     size_t size, enum udma_data_direction dir, const void *caller)
+{
+	/* direct pa/va mappings hold no state: a plausible, non-bounce IOVA is done */
+	if (udma_likely(c < 0)) {
+		if (udma_likely(__atomic_load_n(&g_dma.unmap_direct, __ATOMIC_RELAXED) &&
+				iova_plausible(addr)))
+			return;
+	} else if (g_swiotlb.fast && get_dma_ops(dev) == NULL) {
+		/* a live bounce run of this device, size and direction, else the full path */
+		swiotlb_unmap_fast(dev, addr, size, dir, caller, c);
+		return;
+	}
+	dma_unmap_single_slow(dev, addr, size, dir, caller);
+}
+
+/* the same when the bounce region has no dense table (its hash probe is a call) */
+static __attribute__((noinline)) void unmap_single_hashed(struct udma_device *dev,
 							  udma_addr_t addr, size_t size,
 							  enum udma_data_direction dir,
 							  const void *caller)
 {
-	if (udma_likely(swiotlb_unmap_fast(dev, c, addr, size, dir) == 0))
-		return; /* a live bounce run of this device, size and direction */
-	unmap_single_slow(dev, addr, size, dir, caller);
+	unmap_single_fast(dev, swiotlb_chunk(addr, true), addr, size, dir, caller);
 }
 
 void udma_unmap_single(struct udma_device *dev, udma_addr_t addr, size_t size,
@@ -407,19 +445,14 @@ void udma_unmap_single(struct udma_device *dev, udma_addr_t addr, size_t size,
 	/* sim and dma-debug (neither flag) go straight to the full path */
 	if (udma_likely((__atomic_load_n(&g_dma.unmap_direct, __ATOMIC_RELAXED) ||
 			 g_swiotlb.fast) && handle_fast_ok(dev, addr, size, dir))) {
-		int32_t c = swiotlb_chunk(addr, true);
-
-		/* direct pa/va mappings hold no state: a plausible, non-bounce IOVA is done */
-		if (udma_likely(c < 0)) {
-			if (udma_likely(__atomic_load_n(&g_dma.unmap_direct, __ATOMIC_RELAXED) &&
-					iova_plausible(addr)))
-				return;
-		} else if (g_swiotlb.fast && get_dma_ops(dev) == NULL) {
-			unmap_single_bounce(dev, c, addr, size, dir, DBG_CALLER);
+		if (udma_unlikely(!swiotlb_dense_iova())) {
+			unmap_single_hashed(dev, addr, size, dir, DBG_CALLER);
 			return;
 		}
+		unmap_single_fast(dev, swiotlb_chunk_dense_iova(addr), addr, size, dir, DBG_CALLER);
+		return;
 	}
-	unmap_single_slow(dev, addr, size, dir, DBG_CALLER);
+	dma_unmap_single_slow(dev, addr, size, dir, DBG_CALLER);
 }
 
 void udma_unmap_page(struct udma_device *dev, udma_addr_t addr, size_t size,
@@ -473,40 +506,71 @@ static void sync_range(struct udma_device *dev, udma_addr_t addr, size_t off, si
 			    "starts there (unmapped?): ignored", dev->name, (unsigned long long)addr);
 }
 
-/*
- * A whole-mapping sync on a direct device with dma-debug off: a direct mapping
- * needs nothing (x86 DMA is coherent), a live bounce run of @dev with @dir at
- * @addr is copied. False: sync_range() decides, and logs what is wrong.
- */
-static inline bool sync_fast(const struct udma_device *dev, udma_addr_t addr, size_t size,
-			     enum udma_data_direction dir, bool for_cpu)
+__attribute__((noinline)) void dma_sync_single_slow(struct udma_device *dev, udma_addr_t addr,
+						    size_t size, enum udma_data_direction dir,
+						    const void *caller, bool for_cpu)
 {
-	int32_t c;
+	sync_range(dev, addr, 0, size, dir, for_cpu,
+		   for_cpu ? "udma_sync_single_for_cpu" : "udma_sync_single_for_device", caller);
+}
 
+/*
+ * A whole-mapping sync (toward the CPU when @for_cpu) on a direct device with
+ * dma-debug off, in chunk @c of the bounce region or in none (-1): a direct mapping
+ * needs nothing (x86 DMA is coherent), a bounce IOVA takes the swiotlb's fast path;
+ * anything else goes to the full path, which decides and logs. Tail calls only.
+ */
+static inline void sync_single_fast(struct udma_device *dev, int32_t c, udma_addr_t addr,
+				    size_t size, enum udma_data_direction dir, const void *caller,
+				    bool for_cpu)
+{
+	if (c >= 0) {
+		if (for_cpu)
+			swiotlb_sync_for_cpu_fast(dev, addr, size, dir, caller, c);
+		else
+			swiotlb_sync_for_device_fast(dev, addr, size, dir, caller, c);
+		return;
+	}
+	if (udma_likely(iova_plausible(addr)))
+		return;
+	dma_sync_single_slow(dev, addr, size, dir, caller, for_cpu);
+}
+
+/* the same when the bounce region has no dense table (its hash probe is a call) */
+static __attribute__((noinline)) void sync_single_hashed(struct udma_device *dev,
+							 udma_addr_t addr, size_t size,
+							 enum udma_data_direction dir,
+							 const void *caller, bool for_cpu)
+{
+	sync_single_fast(dev, swiotlb_chunk(addr, true), addr, size, dir, caller, for_cpu);
+}
+
+/* udma_sync_single_for_cpu()/for_device() of a whole mapping: fast when it may be */
+static inline void sync_single(struct udma_device *dev, udma_addr_t addr, size_t size,
+			       enum udma_data_direction dir, const void *caller, bool for_cpu)
+{
 	if (udma_unlikely(!g_swiotlb.fast || !handle_fast_ok(dev, addr, size, dir) ||
-			  get_dma_ops(dev) != NULL ||
-			  g_dma_debug.on || g_iova.ops == NULL))
-		return false;
-	c = swiotlb_chunk(addr, true);
-	if (c < 0)
-		return iova_plausible(addr);
-	return swiotlb_sync_fast(dev, c, addr, size, dir, for_cpu) == 0;
+			  get_dma_ops(dev) != NULL || g_dma_debug.on || g_iova.ops == NULL)) {
+		dma_sync_single_slow(dev, addr, size, dir, caller, for_cpu);
+		return;
+	}
+	if (udma_unlikely(!swiotlb_dense_iova())) {
+		sync_single_hashed(dev, addr, size, dir, caller, for_cpu);
+		return;
+	}
+	sync_single_fast(dev, swiotlb_chunk_dense_iova(addr), addr, size, dir, caller, for_cpu);
 }
 
 void udma_sync_single_for_cpu(struct udma_device *dev, udma_addr_t addr, size_t size,
 			      enum udma_data_direction dir)
 {
-	if (udma_likely(sync_fast(dev, addr, size, dir, true)))
-		return;
-	sync_range(dev, addr, 0, size, dir, 1, __func__, DBG_CALLER);
+	sync_single(dev, addr, size, dir, DBG_CALLER, true);
 }
 
 void udma_sync_single_for_device(struct udma_device *dev, udma_addr_t addr, size_t size,
 				 enum udma_data_direction dir)
 {
-	if (udma_likely(sync_fast(dev, addr, size, dir, false)))
-		return;
-	sync_range(dev, addr, 0, size, dir, 0, __func__, DBG_CALLER);
+	sync_single(dev, addr, size, dir, DBG_CALLER, false);
 }
 
 void udma_sync_single(struct udma_device *dev, udma_addr_t addr, size_t size,

@@ -188,6 +188,23 @@ static inline int32_t swiotlb_chunk(uint64_t addr, bool by_iova)
 	return swiotlb_chunk_hashed(addr, by_iova);
 }
 
+/*
+ * swiotlb_chunk() by IOVA through the dense table, for paths that must not call
+ * out (no stack frame): the chunk, or -1. Only when swiotlb_dense_iova().
+ */
+static inline bool swiotlb_dense_iova(void)
+{
+	return g_swiotlb.region.dense_iova != NULL;
+}
+
+static inline int32_t swiotlb_chunk_dense_iova(uint64_t iova)
+{
+	const struct swiotlb_region *r = &g_swiotlb.region;
+	uint64_t off = iova - r->iova_lo;
+
+	return off < r->iova_span ? r->dense_iova[off >> r->chunk_shift] : -1;
+}
+
 static inline bool swiotlb_forced(void)
 {
 	return g_swiotlb.forced;
@@ -222,24 +239,37 @@ int swiotlb_release(const struct udma_device *dev, void *slot, size_t size,
 int swiotlb_sync(const struct udma_device *dev, void *slot, size_t off, size_t size, bool for_cpu);
 int swiotlb_cpu_owned(const void *slot);
 /*
- * udma_map_single()'s bounce leg, for a buffer of CPU memory that needs no checks
- * beyond the public call's: a slot run from the lcore's magazine, filled. The IOVA,
- * or UDMA_MAPPING_ERROR with nothing done and nothing logged (no magazine, an empty
- * one, a size past the cached orders, the DMA mask): swiotlb_bounce() then.
+ * The bounce fast paths of the public calls, each reached by a tail call once the
+ * call's arguments are checked (g_swiotlb.fast, a device without dma ops), each
+ * ending in a tail call: to its copy, or, for anything it does not serve, to the
+ * full path below with the public call's arguments (which decides and logs).
+ *
+ * udma_map_single() of a buffer of CPU memory that needs no checks beyond the
+ * public call's: a slot run from the lcore's magazine, filled; else (no magazine,
+ * an empty one, a size past the cached orders, the DMA mask) dma_map_single_slow().
  */
-udma_addr_t swiotlb_map_fast(const struct udma_device *dev, void *orig, size_t size,
-			     enum udma_data_direction dir);
+udma_addr_t swiotlb_map_fast(struct udma_device *dev, void *orig, size_t size,
+			     enum udma_data_direction dir, const void *caller);
 /*
- * udma_unmap_single()'s bounce leg: @iova lies in chunk @c (swiotlb_chunk()). 0 when
- * it released a live run that @dev mapped at @iova with @size and @dir (copying back
- * as unmap does); -1, with nothing done and nothing logged, for anything else: the
- * full path then decides and logs.
+ * udma_unmap_single() of @iova in chunk @c (swiotlb_chunk(); last, so that the
+ * full path's arguments stay in their registers): releases a live run
+ * that @dev mapped at @iova with @size and @dir (copying back as unmap does), else
+ * dma_unmap_single_slow().
  */
-int swiotlb_unmap_fast(const struct udma_device *dev, int32_t c, udma_addr_t iova, size_t size,
-		       enum udma_data_direction dir);
+void swiotlb_unmap_fast(struct udma_device *dev, udma_addr_t iova, size_t size,
+			enum udma_data_direction dir, const void *caller, int32_t c);
 /* the same for udma_sync_single_for_cpu()/for_device() of a whole mapping */
-int swiotlb_sync_fast(const struct udma_device *dev, int32_t c, udma_addr_t iova, size_t size,
-		      enum udma_data_direction dir, bool for_cpu);
+void swiotlb_sync_for_cpu_fast(struct udma_device *dev, udma_addr_t iova, size_t size,
+			       enum udma_data_direction dir, const void *caller, int32_t c);
+void swiotlb_sync_for_device_fast(struct udma_device *dev, udma_addr_t iova, size_t size,
+				  enum udma_data_direction dir, const void *caller, int32_t c);
+/* the full paths of those public calls (dma_map.c), @caller for dma-debug */
+udma_addr_t dma_map_single_slow(struct udma_device *dev, void *va, size_t size,
+				enum udma_data_direction dir, const void *caller);
+void dma_unmap_single_slow(struct udma_device *dev, udma_addr_t addr, size_t size,
+			   enum udma_data_direction dir, const void *caller);
+void dma_sync_single_slow(struct udma_device *dev, udma_addr_t addr, size_t size,
+			  enum udma_data_direction dir, const void *caller, bool for_cpu);
 
 /* ---- declared memory --------------------------------------------------------- */
 int declared_alloc(struct udma_device *dev, size_t size, void **va, udma_addr_t *handle);

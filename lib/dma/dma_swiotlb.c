@@ -32,7 +32,7 @@
 #define SLOT (1UL << SLOT_SHIFT)
 #define MAX_ORDER 7 /* 128 slots: 256 KiB, when chunks are that large */
 #define CACHED_ORDERS 3
-#define MAG 32
+#define MAG 31 /* a magazine (count and slots) is 128 bytes: the fast paths index it by a shift */
 #define NIL (-1)
 
 /* cpu_owned: the device's; the CPU's, every byte synced; the CPU's after a partial sync */
@@ -59,6 +59,7 @@ struct lcore_mags {
 	unsigned int busy;  /* the owner is in its magazines (its plain store) */
 	unsigned int drain; /* a drainer is at them: the owner keeps out */
 	atomic_flag lock;   /* without membarrier(): taken by owner and drainer */
+	uint64_t bounces;   /* swiotlb_map_fast()'s, by the owner in its magazines */
 	struct mag m[CACHED_ORDERS];
 } __udma_cache_aligned;
 
@@ -81,6 +82,8 @@ static struct {
 	atomic_size_t failures;
 	bool asym;        /* membarrier() works: magazines need no lock (see the top) */
 	bool avx2;        /* bounce copies of COPY_VEC_MIN..COPY_VEC_MAX use copy_avx2() */
+	size_t vec_span;  /* avx2: sizes n with n - COPY_VEC_MIN < vec_span use it; else 0 */
+	size_t fast_size; /* the fast paths serve sizes n with n - 1 < fast_size (0: off) */
 	atomic_flag drain_lock; /* one drainer at a time */
 } g_tlb;
 
@@ -168,15 +171,22 @@ static inline int order_for(size_t size)
 	return 64 - __builtin_clzll((unsigned long long)size - 1) - SLOT_SHIFT;
 }
 
+/* order_for() of the sizes the fast paths serve (1 .. SLOT << (CACHED_ORDERS - 1)) */
+static inline int fast_order(size_t size)
+{
+	/* (size - 1) / SLOT is 0, 1, 2 or 3: orders 0, 1, 2, 2 */
+	return (int)((0x02020100u >> (((size - 1) >> SLOT_SHIFT) * 8)) & 0xff);
+}
+
 static bool membarrier_register(void)
 {
 	return syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
 }
 
 /* the owner enters its magazines: false when a drainer is at them (use the buddy lists) */
-static inline bool mags_enter(struct lcore_mags *lm)
+static inline bool mags_enter(struct lcore_mags *lm, bool asym)
 {
-	if (udma_likely(g_tlb.asym)) {
+	if (udma_likely(asym)) {
 		__atomic_store_n(&lm->busy, 1, __ATOMIC_RELAXED);
 		/* no fence: a drainer's membarrier() orders this store before its load */
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
@@ -189,9 +199,9 @@ static inline bool mags_enter(struct lcore_mags *lm)
 	return true;
 }
 
-static inline void mags_leave(struct lcore_mags *lm)
+static inline void mags_leave(struct lcore_mags *lm, bool asym)
 {
-	if (udma_likely(g_tlb.asym))
+	if (udma_likely(asym))
 		__atomic_store_n(&lm->busy, 0, __ATOMIC_RELEASE);
 	else
 		eal_spin_unlock(&lm->lock);
@@ -286,15 +296,16 @@ static inline int32_t run_alloc_lc(unsigned int lc, int order)
 
 	if (udma_likely(order < CACHED_ORDERS && lc < UDMA_MAX_LCORES)) {
 		struct lcore_mags *lm = &g_tlb.mags[lc];
+		bool asym = g_tlb.asym; /* read once: the fence in mags_enter() would reload it */
 
-		if (udma_likely(mags_enter(lm))) {
+		if (udma_likely(mags_enter(lm, asym))) {
 			struct mag *m = &lm->m[order];
 
 			if (udma_unlikely(m->n == 0))
 				mag_refill(m, order);
 			if (udma_likely(m->n != 0))
 				i = m->slot[--m->n];
-			mags_leave(lm);
+			mags_leave(lm, asym);
 			/* out of our magazines: a drainer waits for every owner to be out */
 			return udma_likely(i != NIL) ? i : run_alloc_drained(order);
 		}
@@ -311,14 +322,15 @@ static inline void run_free(int32_t i, int order)
 
 	if (udma_likely(order < CACHED_ORDERS && lc < UDMA_MAX_LCORES)) {
 		struct lcore_mags *lm = &g_tlb.mags[lc];
+		bool asym = g_tlb.asym; /* read once: the fence in mags_enter() would reload it */
 
-		if (udma_likely(mags_enter(lm))) {
+		if (udma_likely(mags_enter(lm, asym))) {
 			struct mag *m = &lm->m[order];
 
 			if (udma_unlikely(m->n == MAG))
 				mag_spill(m, order);
 			m->slot[m->n++] = i;
-			mags_leave(lm);
+			mags_leave(lm, asym);
 			return;
 		}
 	}
@@ -341,21 +353,33 @@ static inline void run_free(int32_t i, int order)
 #define COPY_VEC_MIN 2048
 #define COPY_VEC_MAX 32768 /* beyond L1, glibc's copy wins (64 KiB: the loop +27 %) */
 
-__attribute__((target("avx2"), noinline)) static void copy_avx2(uint8_t *dst, const uint8_t *src,
-								 size_t n)
+/*
+ * The copies return @ret, so that a fast path ends in a tail call to its copy
+ * (no registers to keep across a call: no stack frame of its own).
+ */
+__attribute__((target("avx2"), noinline)) static uint64_t copy_avx2(uint8_t *dst, const uint8_t *src,
+								    size_t n, uint64_t ret)
 {
 	size_t i = 0;
 
-	for (; i + 128 <= n; i += 128) {
+	for (; i + 256 <= n; i += 256) {
 		__m256i a = _mm256_loadu_si256((const __m256i *)(src + i));
 		__m256i b = _mm256_loadu_si256((const __m256i *)(src + i + 32));
 		__m256i c = _mm256_loadu_si256((const __m256i *)(src + i + 64));
 		__m256i d = _mm256_loadu_si256((const __m256i *)(src + i + 96));
+		__m256i e = _mm256_loadu_si256((const __m256i *)(src + i + 128));
+		__m256i f = _mm256_loadu_si256((const __m256i *)(src + i + 160));
+		__m256i g = _mm256_loadu_si256((const __m256i *)(src + i + 192));
+		__m256i h = _mm256_loadu_si256((const __m256i *)(src + i + 224));
 
 		_mm256_storeu_si256((__m256i *)(dst + i), a);
 		_mm256_storeu_si256((__m256i *)(dst + i + 32), b);
 		_mm256_storeu_si256((__m256i *)(dst + i + 64), c);
 		_mm256_storeu_si256((__m256i *)(dst + i + 96), d);
+		_mm256_storeu_si256((__m256i *)(dst + i + 128), e);
+		_mm256_storeu_si256((__m256i *)(dst + i + 160), f);
+		_mm256_storeu_si256((__m256i *)(dst + i + 192), g);
+		_mm256_storeu_si256((__m256i *)(dst + i + 224), h);
 	}
 	for (; i + 32 <= n; i += 32)
 		_mm256_storeu_si256((__m256i *)(dst + i),
@@ -363,17 +387,29 @@ __attribute__((target("avx2"), noinline)) static void copy_avx2(uint8_t *dst, co
 	if (i < n) /* the last 32 bytes again: n >= 32 and the buffers do not overlap */
 		_mm256_storeu_si256((__m256i *)(dst + n - 32),
 				    _mm256_loadu_si256((const __m256i *)(src + n - 32)));
+	return ret;
 }
 
-/* memmove() semantics: the caller may map memory that holds slots */
-static inline void bounce_copy(void *dst, const void *src, size_t n)
+static __attribute__((noinline)) uint64_t copy_glibc(void *dst, const void *src, size_t n,
+						     uint64_t ret)
+{
+	memmove(dst, src, n);
+	return ret;
+}
+
+/* memmove() semantics (the caller may map memory that holds slots); returns @ret */
+static inline uint64_t bounce_copy_ret(void *dst, const void *src, size_t n, uint64_t ret)
 {
 	uintptr_t d = (uintptr_t)dst, s = (uintptr_t)src;
 
-	if (n - COPY_VEC_MIN <= COPY_VEC_MAX - COPY_VEC_MIN && g_tlb.avx2 && d - s >= n && s - d >= n)
-		copy_avx2(dst, src, n);
-	else
-		memmove(dst, src, n);
+	if (n - COPY_VEC_MIN < g_tlb.vec_span && d - s >= n && s - d >= n)
+		return copy_avx2(dst, src, n, ret);
+	return copy_glibc(dst, src, n, ret);
+}
+
+static inline void bounce_copy(void *dst, const void *src, size_t n)
+{
+	(void)bounce_copy_ret(dst, src, n, 0);
 }
 
 /* slot @i heads a live run of @order bouncing @size bytes of @orig for @dev */
@@ -525,92 +561,181 @@ int swiotlb_release(const struct udma_device *dev, void *slot, size_t size,
 	return 0;
 }
 
-udma_addr_t swiotlb_map_fast(const struct udma_device *dev, void *orig, size_t size,
-			     enum udma_data_direction dir)
+/* run_free() out of line: the fast paths' way past a full (or busy) magazine */
+static __attribute__((noinline)) void run_free_slow(int32_t i, int order)
+{
+	run_free(i, order);
+}
+
+/*
+ * run_free() for the fast paths: a leaf on the magazine path (anything else is a
+ * call out of line), so that they need no stack frame.
+ */
+static inline void run_free_fast(int32_t i, int order)
 {
 	unsigned int lc = lcore_id();
-	int order = order_for(size);
-	struct lcore_mags *lm;
-	struct mag *m;
-	udma_addr_t iova;
-	int32_t i;
 
-	if (udma_unlikely(order >= CACHED_ORDERS || order > g_tlb.max_order ||
-			  lc >= UDMA_MAX_LCORES || !g_tlb.on))
-		return UDMA_MAPPING_ERROR;
-	lm = &g_tlb.mags[lc];
-	if (udma_unlikely(!mags_enter(lm)))
-		return UDMA_MAPPING_ERROR;
-	m = &lm->m[order];
-	if (udma_unlikely(m->n == 0)) {
-		mags_leave(lm);
-		return UDMA_MAPPING_ERROR; /* swiotlb_bounce() refills (or drains) */
+	if (udma_likely(order < CACHED_ORDERS && lc < UDMA_MAX_LCORES)) {
+		struct lcore_mags *lm = &g_tlb.mags[lc];
+		bool asym = g_tlb.asym; /* read once: the fence in mags_enter() would reload it */
+
+		if (udma_likely(mags_enter(lm, asym))) {
+			struct mag *m = &lm->m[order];
+
+			if (udma_likely(m->n != MAG)) {
+				m->slot[m->n++] = i;
+				mags_leave(lm, asym);
+				return;
+			}
+			mags_leave(lm, asym);
+		}
 	}
-	i = m->slot[--m->n];
-	mags_leave(lm);
-	iova = slot_iova(i);
-	if (udma_unlikely(iova + size - 1 > dev->dma_mask)) {
-		run_free(i, order);
-		return UDMA_MAPPING_ERROR;
-	}
-	run_record(i, dev, orig, size, dir, order);
-	count_bounce(lc);
-	/* every direction: bytes the device does not write keep their values */
-	bounce_copy(slot_va(i), orig, size);
-	return iova;
+	run_free_slow(i, order);
 }
 
-/* the live run whose head is at @iova in chunk @c, mapped by @dev with @dir; or -1 */
-static inline int32_t run_at_iova(const struct udma_device *dev, int32_t c, udma_addr_t iova,
-				  enum udma_data_direction dir)
+/* swiotlb_map_fast() got a run above @dev's DMA mask: it goes back, the full path decides */
+static __attribute__((noinline)) udma_addr_t map_fast_refused(struct bslot *b, const void *caller)
 {
-	uint64_t off = iova - g_swiotlb.region.chunk_iova[c];
-	const struct bslot *b;
-	int32_t i;
+	unsigned int lc = lcore_id();
+	int32_t i = (int32_t)(b - g_tlb.s);
+	int order = b->order;
 
-	if (udma_unlikely(off & (SLOT - 1)))
-		return -1;
-	i = (int32_t)(((uint32_t)c << g_tlb.chunk_slot_shift) + (uint32_t)(off >> SLOT_SHIFT));
-	b = &g_tlb.s[i];
-	if (udma_unlikely(b->order < 0 || b->free_head || b->dev != dev || b->dir != dir))
-		return -1;
-	return i;
-}
-
-int swiotlb_unmap_fast(const struct udma_device *dev, int32_t c, udma_addr_t iova, size_t size,
-		       enum udma_data_direction dir)
-{
-	int32_t i = run_at_iova(dev, c, iova, dir);
-	struct bslot *b;
-	int order;
-
-	if (udma_unlikely(i < 0 || g_tlb.s[i].size != size))
-		return -1;
-	b = &g_tlb.s[i];
-	/* the device's bytes, unless the CPU already owns all of them (synced, device done) */
-	if (dir != UDMA_TO_DEVICE && b->cpu_owned != CPU_ALL)
-		bounce_copy(b->orig, slot_va(i), size);
-	order = b->order;
+	if (lc < UDMA_MAX_LCORES) /* the owner, as it counted (a drainer never writes it) */
+		g_tlb.mags[lc].bounces--;
 	b->order = -1;
 	run_free(i, order);
-	return 0;
+	return dma_map_single_slow((struct udma_device *)b->dev, b->orig, b->size,
+				   (enum udma_data_direction)b->dir, caller);
 }
 
-int swiotlb_sync_fast(const struct udma_device *dev, int32_t c, udma_addr_t iova, size_t size,
-		      enum udma_data_direction dir, bool for_cpu)
+udma_addr_t swiotlb_map_fast(struct udma_device *dev, void *orig, size_t size,
+			     enum udma_data_direction dir, const void *caller)
 {
-	int32_t i = run_at_iova(dev, c, iova, dir);
+	unsigned int lc = lcore_id();
+	bool asym = g_tlb.asym; /* read once: the fence in mags_enter() would reload it */
+	struct lcore_mags *lm;
+	struct bslot *b;
+	struct mag *m;
+	udma_addr_t iova;
+	uint32_t u;
+	int32_t i;
+	int order;
+
+	if (udma_unlikely(size - 1 >= g_tlb.fast_size || lc >= UDMA_MAX_LCORES))
+		goto slow; /* too large for the magazines, no lcore, or no region */
+	order = fast_order(size);
+	lm = &g_tlb.mags[lc];
+	if (udma_unlikely(!mags_enter(lm, asym)))
+		goto slow;
+	m = &lm->m[order];
+	if (udma_unlikely(m->n == 0)) {
+		mags_leave(lm, asym);
+		goto slow; /* swiotlb_bounce() refills (or drains) */
+	}
+	i = m->slot[--m->n];
+	lm->bounces++; /* counted on the lcore's own line (a refusal below uncounts) */
+	mags_leave(lm, asym);
+	/* recorded at once: the arguments need not live on (a refusal reads them back) */
+	run_record(i, dev, orig, size, dir, order);
+	b = &g_tlb.s[i];
+	u = (uint32_t)i;
+	iova = g_swiotlb.region.chunk_iova[u >> g_tlb.chunk_slot_shift] +
+	       ((udma_addr_t)(u & (g_tlb.per_chunk - 1)) << SLOT_SHIFT);
+	if (udma_unlikely(iova + size - 1 > dev->dma_mask))
+		return map_fast_refused(b, caller);
+	/* every direction: bytes the device does not write keep their values */
+	return bounce_copy_ret(slot_va(i), orig, size, iova);
+slow:
+	return dma_map_single_slow(dev, orig, size, dir, caller);
+}
+
+/*
+ * The live run whose head is at @iova in chunk @c, mapped by @dev with @dir: its
+ * record (its index in *@i, its slot's offset in the chunk in *@off), or NULL.
+ */
+static inline struct bslot *run_at_iova(const struct udma_device *dev, int32_t c,
+					udma_addr_t iova, enum udma_data_direction dir,
+					int32_t *i, uint64_t *off)
+{
 	struct bslot *b;
 
-	if (udma_unlikely(i < 0 || size > g_tlb.s[i].size))
-		return -1; /* past the end, unmapped, another device's: the full path says so */
-	b = &g_tlb.s[i];
-	if (for_cpu && dir != UDMA_TO_DEVICE)
-		bounce_copy(b->orig, slot_va(i), size);
-	if (!for_cpu && dir != UDMA_FROM_DEVICE)
-		bounce_copy(slot_va(i), b->orig, size);
+	*off = iova - g_swiotlb.region.chunk_iova[c];
+	if (udma_unlikely(*off & (SLOT - 1)))
+		return NULL;
+	*i = (int32_t)(((uint32_t)c << g_tlb.chunk_slot_shift) + (uint32_t)(*off >> SLOT_SHIFT));
+	b = &g_tlb.s[*i];
+	if (udma_unlikely(b->order < 0 || b->free_head || b->dev != dev || b->dir != dir))
+		return NULL;
+	return b;
+}
+
+/* unmap of a run the device may have written and the CPU does not own: copy, release */
+static __attribute__((noinline)) void unmap_copy_release(struct bslot *b, const void *slot,
+							 size_t size, int32_t i)
+{
+	int order = b->order;
+
+	bounce_copy(b->orig, slot, size);
+	b->order = -1;
+	run_free_fast(i, order);
+}
+
+/* @c last: the arguments of the full path stay in their registers */
+void swiotlb_unmap_fast(struct udma_device *dev, udma_addr_t iova, size_t size,
+			enum udma_data_direction dir, const void *caller, int32_t c)
+{
+	uint64_t off;
+	int32_t i;
+	struct bslot *b = run_at_iova(dev, c, iova, dir, &i, &off);
+	int order;
+
+	if (udma_unlikely(b == NULL || b->size != size)) {
+		dma_unmap_single_slow(dev, iova, size, dir, caller); /* it decides and logs */
+		return;
+	}
+	/* the device's bytes, unless the CPU already owns all of them (synced, device done) */
+	if (dir != UDMA_TO_DEVICE && b->cpu_owned != CPU_ALL) {
+		unmap_copy_release(b, g_swiotlb.region.chunk_va[c] + off, size, i);
+		return;
+	}
+	order = b->order;
+	b->order = -1;
+	run_free_fast(i, order);
+}
+
+/* a whole-mapping sync toward the CPU (@for_cpu) or the device; the full path on a miss */
+static inline void sync_fast(struct udma_device *dev, udma_addr_t iova, size_t size,
+			     enum udma_data_direction dir, const void *caller, int32_t c,
+			     bool for_cpu)
+{
+	uint64_t off;
+	int32_t i;
+	struct bslot *b = run_at_iova(dev, c, iova, dir, &i, &off);
+	uint8_t *slot;
+
+	if (udma_unlikely(b == NULL || size > b->size)) {
+		/* past the end, unmapped, another device's: the full path says so */
+		dma_sync_single_slow(dev, iova, size, dir, caller, for_cpu);
+		return;
+	}
 	b->cpu_owned = !for_cpu ? CPU_NO : size == b->size ? CPU_ALL : CPU_PART;
-	return 0;
+	slot = g_swiotlb.region.chunk_va[c] + off;
+	if (for_cpu && dir != UDMA_TO_DEVICE)
+		bounce_copy(b->orig, slot, size);
+	if (!for_cpu && dir != UDMA_FROM_DEVICE)
+		bounce_copy(slot, b->orig, size);
+}
+
+void swiotlb_sync_for_cpu_fast(struct udma_device *dev, udma_addr_t iova, size_t size,
+			       enum udma_data_direction dir, const void *caller, int32_t c)
+{
+	sync_fast(dev, iova, size, dir, caller, c, true);
+}
+
+void swiotlb_sync_for_device_fast(struct udma_device *dev, udma_addr_t iova, size_t size,
+				  enum udma_data_direction dir, const void *caller, int32_t c)
+{
+	sync_fast(dev, iova, size, dir, caller, c, false);
 }
 
 int swiotlb_sync(const struct udma_device *dev, void *slot, size_t off, size_t size, bool for_cpu)
@@ -654,6 +779,8 @@ int udma_swiotlb_stats(struct udma_swiotlb_stats *st)
 			st->used += SLOT << g_tlb.s[i].order;
 	for (unsigned int i = 0; g_tlb.cnt && i <= UDMA_MAX_LCORES; i++)
 		st->bounces += __atomic_load_n(&g_tlb.cnt[i].bounces, __ATOMIC_RELAXED);
+	for (unsigned int i = 0; g_tlb.mags && i < UDMA_MAX_LCORES; i++)
+		st->bounces += __atomic_load_n(&g_tlb.mags[i].bounces, __ATOMIC_RELAXED);
 	st->failures = atomic_load(&g_tlb.failures);
 	st->forced = g_swiotlb.forced;
 	return 0;
@@ -836,7 +963,11 @@ static int swiotlb_setup(const struct eal_config *cfg)
 		buddy_push((int32_t)i, g_tlb.max_order);
 	g_tlb.asym = membarrier_register();
 	g_tlb.avx2 = __builtin_cpu_supports("avx2");
+	g_tlb.vec_span = g_tlb.avx2 ? COPY_VEC_MAX - COPY_VEC_MIN + 1 : 0;
 	g_tlb.on = true;
+	/* the magazines' orders, as far as the chunks allow */
+	g_tlb.fast_size = SLOT << (g_tlb.max_order < CACHED_ORDERS - 1 ? g_tlb.max_order
+								   : CACHED_ORDERS - 1);
 	return 0;
 }
 
