@@ -314,7 +314,7 @@ static inline int udma_pool_alloc_bulk_inline(struct udma_pool *pool, udma_gfp_t
 	if (udma_likely(udma_pvt_pool_is(pool) && vaddrs != NULL && n > 0 &&
 			udma_pvt_gfp_ok(gfp))) {
 		const struct udma_pool_pvt *p = (const struct udma_pool_pvt *)(void *)pool;
-		struct udma_pool_cache_pvt *c = udma_pvt_lcore_cache(p);
+		struct udma_pool_cache_pvt *c = udma_pvt_pool_cache(p);
 
 		if (udma_likely(c != NULL && c->len >= n)) {
 			c->len -= n;
@@ -341,7 +341,7 @@ static inline void udma_pool_free_bulk_inline(struct udma_pool *pool, void *cons
 
 	if (udma_likely(udma_pvt_pool_is(pool) && vaddrs != NULL)) {
 		const struct udma_pool_pvt *p = (const struct udma_pool_pvt *)(void *)pool;
-		struct udma_pool_cache_pvt *c = udma_pvt_lcore_cache(p);
+		struct udma_pool_cache_pvt *c = udma_pvt_pool_cache(p);
 
 		if (udma_likely(c != NULL && n > 0 && c->cap - c->len >= n &&
 				p->boundary == p->slab_size)) {
