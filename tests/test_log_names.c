@@ -104,12 +104,60 @@ static void test_names_no_bounce(void **state)
 	check_mode(T_VA, "--swiotlb=off");
 }
 
+/*
+ * A bounced mapping misused: another device's unmap and syncs (single and sg), an
+ * unmap with the wrong size, a range sync past its end. The swiotlb's refusals
+ * name the call the user made, whichever path (the fast one or the full one) got
+ * there.
+ */
+static void test_names_bounce(void **state)
+{
+	static uint8_t buf[4096]; /* not udma's memory: it bounces */
+	struct udma_device *d, *other;
+	struct udma_swiotlb_stats st;
+	struct udma_sg sg[1];
+	udma_addr_t a;
+
+	(void)state;
+	assert_true(t_init_args("--iova-mode=va", "--no-huge", "-m", "16", "--log-level=2",
+				NULL) >= 0);
+	d = t_dev64("names");
+	other = t_dev64("other");
+	a = udma_map_single(d, buf, 256, UDMA_BIDIRECTIONAL);
+	assert_false(udma_mapping_error(d, a));
+	assert_int_equal(udma_swiotlb_stats(&st), 0);
+	assert_true(st.used > 0); /* bounced */
+	EXPECT("udma_unmap_single", udma_unmap_single(other, a, 256, UDMA_BIDIRECTIONAL));
+	EXPECT("udma_sync_single_for_cpu",
+	       udma_sync_single_for_cpu(other, a, 256, UDMA_BIDIRECTIONAL));
+	EXPECT("udma_sync_single_for_device",
+	       udma_sync_single_for_device(other, a, 256, UDMA_BIDIRECTIONAL));
+	EXPECT("udma_sync_single_range_for_cpu",
+	       udma_sync_single_range_for_cpu(d, a, 128, 256, UDMA_BIDIRECTIONAL));
+	EXPECT("udma_unmap_single", udma_unmap_single(d, a, 255, UDMA_BIDIRECTIONAL));
+	udma_unmap_single(d, a, 256, UDMA_BIDIRECTIONAL);
+	udma_sg_init_table(sg, 1);
+	udma_sg_set_buf(&sg[0], buf, 256);
+	assert_int_equal(udma_map_sg(d, sg, 1, UDMA_BIDIRECTIONAL), 1);
+	EXPECT("udma_sync_sg_for_cpu", udma_sync_sg_for_cpu(other, sg, 1, UDMA_BIDIRECTIONAL));
+	EXPECT("udma_sync_sg_for_device",
+	       udma_sync_sg_for_device(other, sg, 1, UDMA_BIDIRECTIONAL));
+	EXPECT("udma_unmap_sg", udma_unmap_sg(other, sg, 1, UDMA_BIDIRECTIONAL));
+	udma_unmap_sg(d, sg, 1, UDMA_BIDIRECTIONAL);
+	assert_int_equal(udma_swiotlb_stats(&st), 0);
+	assert_int_equal(st.used, 0);
+	udma_device_destroy(other);
+	udma_device_destroy(d);
+	assert_int_equal(udma_eal_cleanup(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names_sim),
 		cmocka_unit_test(test_names_va),
 		cmocka_unit_test(test_names_no_bounce),
+		cmocka_unit_test(test_names_bounce),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

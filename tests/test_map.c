@@ -494,6 +494,32 @@ static void bounce_refusals(uint8_t *p, size_t n)
 	udma_unmap_single(g.dev, a, n, UDMA_FROM_DEVICE); /* twice */
 	for (size_t k = 0; k < n; k++)
 		assert_int_equal(p[k], 0x11);
+	{ /* another device's unmap and syncs: refused one line each, nothing copied; the
+	   * mapping stays its owner's, whose unmap brings the device's bytes */
+		struct udma_device *other = t_dev64("bounce-other");
+		struct t_log log;
+		char *text;
+
+		t_fill(p, n, 12);
+		a = udma_map_single(g.dev, p, n, UDMA_FROM_DEVICE);
+		assert_false(udma_mapping_error(g.dev, a));
+		t_fill(junk, n, 13);
+		assert_int_equal(udma_sim_dma_write(g.dev, a, junk, n), 0);
+		t_log_begin(&log);
+		udma_sync_single_for_cpu(other, a, n, UDMA_FROM_DEVICE);
+		udma_sync_single_for_device(other, a, n, UDMA_FROM_DEVICE);
+		udma_unmap_single(other, a, n, UDMA_FROM_DEVICE);
+		text = t_log_end(&log);
+		assert_int_equal(t_count(text, "ERR"), 3);
+		assert_int_equal(t_count(text, "udma_sync_single_for_cpu"), 1);
+		assert_int_equal(t_count(text, "udma_sync_single_for_device"), 1);
+		assert_int_equal(t_count(text, "udma_unmap_single"), 1);
+		free(text);
+		assert_true(t_check(p, n, 12));
+		udma_unmap_single(g.dev, a, n, UDMA_FROM_DEVICE);
+		assert_true(t_check(p, n, 13));
+		udma_device_destroy(other);
+	}
 	free(junk);
 }
 

@@ -1057,6 +1057,65 @@ static void test_remembered_slab_refusals(void **s)
 }
 
 
+/*
+ * The remembered slab with the exact block-start test: pools whose stride is not a
+ * power of two (48 B) or whose slabs have several boundary segments (96 B blocks,
+ * 4 KiB boundary). After a good free the slab is the lcore's remembered one; a
+ * pointer inside a block, into the header, into the tail of a boundary segment or
+ * past the last whole block of the slab, and a wrong handle are still refused,
+ * one line each, and nothing is freed by them.
+ */
+static void remembered_exact(struct udma_device *dev, size_t size, size_t boundary)
+{
+	struct udma_pool *p = udma_pool_create("exact", dev, size, 16, boundary);
+	const struct udma_pool_pvt *pv = (const struct udma_pool_pvt *)(void *)p;
+	struct udma_pool_stats st;
+	void *b[2];
+	udma_addr_t h[2];
+	struct t_log log;
+	char *text;
+	uint8_t *slab;
+	int bad = 0;
+
+	assert_non_null(p);
+	for (int i = 0; i < 2; i++) {
+		b[i] = udma_pool_alloc(p, UDMA_GFP_KERNEL, &h[i]);
+		assert_non_null(b[i]);
+	}
+	assert_int_equal(pv->start_mask, 0);
+	slab = (uint8_t *)((uintptr_t)b[0] & pv->slab_mask);
+	assert_ptr_equal(slab, (uint8_t *)((uintptr_t)b[1] & pv->slab_mask));
+	udma_pool_free(p, b[0], h[0]); /* the slab is remembered */
+	t_log_begin(&log);
+	udma_pool_free(p, (uint8_t *)b[1] + 16, h[1] + 16), bad++; /* inside a block */
+	udma_pool_free(p, slab + 16, h[1]), bad++;                 /* in the header */
+	/* the last bytes of the slab: past its last whole block */
+	udma_pool_free(p, slab + pv->slab_size - 16, h[1]), bad++;
+	if (boundary) { /* the tail of the first full segment, past its last block */
+		uint8_t *seg = slab + (pv->first_off | (boundary - 1)) + 1;
+
+		udma_pool_free(p, seg - 16, h[1]), bad++;
+	}
+	udma_pool_free(p, b[1], h[1] + size); /* wrong handle */
+	text = t_log_end(&log);
+	assert_int_equal(t_count(text, "not a block start"), bad);
+	assert_int_equal(t_count(text, "does not match"), 1);
+	free(text);
+	udma_pool_stats(p, &st);
+	assert_int_equal(st.in_use, 1);
+	udma_pool_free(p, b[1], h[1]);
+	udma_pool_stats(p, &st);
+	assert_int_equal(st.in_use, 0);
+	assert_int_equal(st.frees, 2);
+	udma_pool_destroy(p);
+}
+
+static void test_remembered_slab_exact(void **s)
+{
+	remembered_exact(*s, 48, 0);
+	remembered_exact(*s, 96, 4096);
+}
+
 /* a failed alloc (bad pool, bad gfp, memory out) gives NULL and UDMA_MAPPING_ERROR */
 static void test_alloc_fail_handle(void **s)
 {
@@ -1199,6 +1258,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stats_exact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_odd_stride_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remembered_slab_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remembered_slab_exact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alloc_fail_handle, setup, teardown),
 		cmocka_unit_test_teardown(test_stale_lcore_slot, teardown),
 	};

@@ -374,6 +374,7 @@ static void unmap_one(struct udma_device *dev, udma_addr_t addr, size_t size,
 	}
 	slot = swiotlb_slot_of_iova(addr);
 	if (udma_unlikely(slot != NULL)) {
+		dma_log_call = fn; /* swiotlb_release()'s refusals name it */
 		if (swiotlb_release(dev, slot, size, dir, copy, true) == -ENOENT && !quiet)
 			UDMA_LOG_AS(ERR, fn, "%s: iova %#llx is in the bounce region but not a live mapping",
 				 dev->name, (unsigned long long)addr);
@@ -501,6 +502,7 @@ static void sync_range(struct udma_device *dev, udma_addr_t addr, size_t off, si
 	if (for_cpu < 0)
 		for_cpu = dir == UDMA_FROM_DEVICE ? 1 : dir == UDMA_TO_DEVICE ? 0 :
 			  !swiotlb_cpu_owned(slot);
+	dma_log_call = fn; /* swiotlb_sync()'s refusals name it */
 	if (swiotlb_sync(dev, slot, off, size, for_cpu) == -ENOENT)
 		UDMA_LOG_AS(ERR, fn, "%s: iova %#llx is in the bounce region but no live mapping "
 			    "starts there (unmapped?): ignored", dev->name, (unsigned long long)addr);

@@ -524,12 +524,23 @@ static struct bslot *run_of(const void *slot)
 	return run_at(g_tlb.on ? slot_index(slot) : -1);
 }
 
+/*
+ * The public call a refusal of swiotlb_release() or swiotlb_sync() is logged under:
+ * their callers (the full unmap and sync paths, single and sg) store it in
+ * dma_log_call first, as for the ops.
+ */
+static const char *refusal_call(const char *fallback)
+{
+	return dma_log_call ? dma_log_call : fallback;
+}
+
 /* @dev is not the device that mapped @b: one line, and the mapping stays as it is */
 static __attribute__((noinline)) int not_owner(const struct bslot *b,
 					       const struct udma_device *dev, const char *what)
 {
-	UDMA_LOG(ERR, "%s: %s of a bounced mapping of %u bytes that %s mapped: refused",
-		 dev->name, what, b->size, b->dev ? b->dev->name : "another device");
+	UDMA_LOG_AS(ERR, refusal_call(__func__),
+		    "%s: %s of a bounced mapping of %u bytes that %s mapped: refused", dev->name,
+		    what, b->size, b->dev ? b->dev->name : "another device");
 	return -EPERM;
 }
 
@@ -545,8 +556,10 @@ int swiotlb_release(const struct udma_device *dev, void *slot, size_t size,
 	if (udma_unlikely(b->dev != dev))
 		return not_owner(b, dev, "unmap");
 	if (b->size != size || b->dir != dir) {
-		UDMA_LOG(ERR, "bounced mapping of %u bytes dir %u unmapped with size %zu dir %d: %s",
-			 b->size, b->dir, size, (int)dir, strict ? "ignored" : "released as mapped");
+		UDMA_LOG_AS(ERR, refusal_call(__func__),
+			    "%s: bounced mapping of %u bytes dir %u unmapped with size %zu dir %d: %s",
+			    dev->name, b->size, b->dir, size, (int)dir,
+			    strict ? "ignored" : "released as mapped");
 		if (strict)
 			return -EINVAL;
 		size = b->size; /* its IOVA is gone already: release the slot as it was mapped */
@@ -593,19 +606,27 @@ static inline void run_free_fast(int32_t i, int order)
 	run_free_slow(i, order);
 }
 
-/* swiotlb_map_fast() got a run above @dev's DMA mask: it goes back, the full path decides */
+/*
+ * swiotlb_map_fast() got a run above @dev's DMA mask: it goes back, the full path
+ * decides. The call's arguments are read back from the record before the run is
+ * freed: once free (a drainer may move it to the buddy lists) another lcore may
+ * take the run and record its own mapping over them.
+ */
 static __attribute__((noinline)) udma_addr_t map_fast_refused(struct bslot *b, const void *caller)
 {
 	unsigned int lc = lcore_id();
 	int32_t i = (int32_t)(b - g_tlb.s);
 	int order = b->order;
+	struct udma_device *dev = (struct udma_device *)b->dev;
+	void *orig = b->orig;
+	size_t size = b->size;
+	enum udma_data_direction dir = (enum udma_data_direction)b->dir;
 
 	if (lc < UDMA_MAX_LCORES) /* the owner, as it counted (a drainer never writes it) */
 		g_tlb.mags[lc].bounces--;
 	b->order = -1;
 	run_free(i, order);
-	return dma_map_single_slow((struct udma_device *)b->dev, b->orig, b->size,
-				   (enum udma_data_direction)b->dir, caller);
+	return dma_map_single_slow(dev, orig, size, dir, caller);
 }
 
 udma_addr_t swiotlb_map_fast(struct udma_device *dev, void *orig, size_t size,
@@ -747,8 +768,9 @@ int swiotlb_sync(const struct udma_device *dev, void *slot, size_t off, size_t s
 	if (udma_unlikely(b->dev != dev))
 		return not_owner(b, dev, "sync");
 	if (off > b->size || size > b->size - off) {
-		UDMA_LOG(ERR, "sync of [%zu, %zu) outside a bounced mapping of %u bytes: ignored", off,
-			 off + size, b->size);
+		UDMA_LOG_AS(ERR, refusal_call(__func__),
+			    "%s: sync of [%zu, %zu) outside a bounced mapping of %u bytes: ignored",
+			    dev->name, off, off + size, b->size);
 		return -ERANGE;
 	}
 	if (for_cpu && b->dir != UDMA_TO_DEVICE)

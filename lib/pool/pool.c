@@ -373,10 +373,7 @@ void udma_pool_free(struct udma_pool *p, void *b, udma_addr_t addr)
 
 void udma_pool_free_slow(struct udma_pool *p, void *b, udma_addr_t addr)
 {
-	uint8_t *mark;
-	enum udma_pvt_pool_verdict v = udma_pvt_pool_free_check(p, b, addr, true, 1, &mark);
-
-	udma_pvt_pool_free_slow(p, b, addr, v == UDMA_PVT_POOL_OK ? UDMA_PVT_POOL_IN_USE : v);
+	udma_pvt_pool_free_slow(p, b, addr, udma_pvt_pool_free_check(p, b, addr));
 }
 
 void udma_pvt_pool_free_slow(struct udma_pool *p, void *b, udma_addr_t addr,
@@ -385,20 +382,16 @@ void udma_pvt_pool_free_slow(struct udma_pool *p, void *b, udma_addr_t addr,
 	struct udma_pool_cache_pvt *c;
 	bool shared;
 
-	if (udma_unlikely(v != UDMA_PVT_POOL_OK && v != UDMA_PVT_POOL_DEBUG &&
-			  v != UDMA_PVT_POOL_IN_USE)) {
+	if (udma_unlikely(v != UDMA_PVT_POOL_IN_USE)) {
 		report_bad_block(p, b, addr, v, "udma_pool_free");
 		return;
 	}
-	/* IN_USE: checked, still marked (the inline path found no room, no lcore or a
-	 * debug pool); DEBUG: the same from udma_pvt_block_check(); OK: marked free */
-	if (v != UDMA_PVT_POOL_OK) {
-		if (p->debug) {
-			if (!debug_block_free(p, b, "udma_pool_free"))
-				return;
-		} else {
-			__atomic_store_n(udma_pvt_block_mark(pool_pvt(p), b), 0, __ATOMIC_RELAXED);
-		}
+	/* checked, still marked (the inline path found no room, no lcore or a debug pool) */
+	if (p->debug) {
+		if (!debug_block_free(p, b, "udma_pool_free"))
+			return;
+	} else {
+		__atomic_store_n(udma_pvt_block_mark(pool_pvt(p), b), 0, __ATOMIC_RELAXED);
 	}
 	c = cache_get(p, &shared);
 	if (c->len == c->cap)

@@ -160,9 +160,9 @@ UDMA_API void udma_pool_free_slow(struct udma_pool *pool, void *vaddr, udma_addr
  * @param pool as udma_pool_free().
  * @param vaddr as udma_pool_free().
  * @param addr as udma_pool_free().
- * @param verdict what udma_pvt_pool_free_check() returned for this block, the
- *        block still marked in use when it is good (UDMA_PVT_POOL_IN_USE: the inline
- *        path found no room, no lcore, or a debug pool).
+ * @param verdict what the check of udma_pvt_pool_free_check() found: a good block
+ *        is UDMA_PVT_POOL_IN_USE, still marked (the inline path found no room, no
+ *        lcore, or a debug pool); anything else is logged and the block left alone.
 
  * @internal (the INTERNAL version node: not API)
  */

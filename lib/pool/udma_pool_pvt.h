@@ -264,19 +264,21 @@ static inline enum udma_pvt_pool_verdict udma_pvt_block_check(const struct udma_
 }
 
 /*
- * The one check of a single free: a live pool, then the block
- * (udma_pvt_block_find(): read-only, @known a slab of the pool or 1). OK leaves the
- * block marked in use, *@mark its byte.
+ * The one check of a single free outside the inline path: a live pool, then the
+ * block (udma_pvt_block_find(), read-only). A good block comes out
+ * UDMA_PVT_POOL_IN_USE, still marked: the verdict udma_pvt_pool_free_slow() frees.
  */
 static inline enum udma_pvt_pool_verdict udma_pvt_pool_free_check(const void *pool, const void *b,
-								 udma_addr_t addr, bool check_addr,
-								 uintptr_t known, uint8_t **mark)
+								 udma_addr_t addr)
 {
 	if (udma_unlikely(!udma_pvt_pool_is(pool)))
 		return UDMA_PVT_POOL_BAD_POOL;
 	const struct udma_pool_pvt *p = (const struct udma_pool_pvt *)pool;
+	uint8_t *mark;
+	enum udma_pvt_pool_verdict v =
+		udma_pvt_block_find(p, b, udma_pvt_slab_of(p, b), addr, true, 1, &mark);
 
-	return udma_pvt_block_find(p, b, udma_pvt_slab_of(p, b), addr, check_addr, known, mark);
+	return v == UDMA_PVT_POOL_OK ? UDMA_PVT_POOL_IN_USE : v;
 }
 
 /* are these gfp flags good? (GFP_KERNEL and/or GFP_ATOMIC, not none) */

@@ -507,6 +507,7 @@ static __attribute__((noinline)) void unmap_sg(struct udma_device *dev, struct u
 	/* nothing bounced or counted: direct mappings hold no state, nothing to walk */
 	if (!(sgl->map_flags & SGF_LIST_BOUNCED))
 		return;
+	dma_log_call = "udma_unmap_sg"; /* swiotlb_release()'s refusals name it */
 	release_bounces(dev, sgl, nents, dir, !udma_get_attr(UDMA_ATTR_SKIP_CPU_SYNC, attrs));
 }
 
@@ -553,6 +554,7 @@ static void sync_sg(struct udma_device *dev, struct udma_sg *sgl, int nelems,
 		if (cpu < 0)
 			cpu = dir == UDMA_FROM_DEVICE ? 1 : dir == UDMA_TO_DEVICE ? 0 :
 			      !swiotlb_cpu_owned(slot);
+		dma_log_call = fn; /* swiotlb_sync()'s refusals name it */
 		if (swiotlb_sync(dev, slot, 0, sg->length, cpu) == -EPERM)
 			return; /* another device's: one line */
 	}
