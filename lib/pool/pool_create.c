@@ -213,6 +213,19 @@ struct udma_pool *udma_pool_create(const char *name, struct udma_device *dev, si
 	return udma_pool_create_params(name, dev, size, align, boundary, NULL);
 }
 
+/*
+ * Blocks freed into cache @c: every block it handed out, holds now or moved out, less
+ * what it took in (moved is flushes less refills). Read while another lcore refills
+ * or flushes, len and moved may come from either side of its update: the sum is then
+ * off by that transfer, never below 0 (stats are a snapshot, exact when quiet).
+ */
+static uint64_t cache_frees(const struct udma_pool_cache_pvt *c)
+{
+	int64_t f = (int64_t)c->allocs + (int64_t)c->len + c->moved;
+
+	return f > 0 ? (uint64_t)f : 0;
+}
+
 static uint64_t free_blocks(struct udma_pool *p, struct udma_pool_stats *st)
 {
 	uint64_t n = p->shared->len;
@@ -226,7 +239,7 @@ static uint64_t free_blocks(struct udma_pool *p, struct udma_pool_stats *st)
 		if (st) {
 			st->cached[i] = c->len;
 			st->allocs += c->allocs;
-			st->frees += c->allocs + c->len + (uint64_t)c->moved;
+			st->frees += cache_frees(c);
 			st->refills += c->refills;
 			st->flushes += c->flushes;
 		}
@@ -234,7 +247,7 @@ static uint64_t free_blocks(struct udma_pool *p, struct udma_pool_stats *st)
 	if (st) {
 		st->cached_shared = p->shared->len;
 		st->allocs += p->shared->allocs;
-		st->frees += p->shared->allocs + p->shared->len + (uint64_t)p->shared->moved;
+		st->frees += cache_frees(p->shared);
 		st->refills += p->shared->refills;
 		st->flushes += p->shared->flushes;
 		st->depot = (uint64_t)atomic_load(&p->depot.blocks);
