@@ -332,7 +332,7 @@ static void test_bulk_storm_spill(void **s)
  * updates moved and len in two stores, so a reader may see one and not the other.
  * White-box: that torn view (a cache that took a magazine in, moved lowered, len
  * not yet raised) must give a frees figure off by the transfer, never a wrapped
- * 2^64 - n. It read 18446744073709551552 before the clamp.
+ * 2^64 - n. It wrapped before the clamp.
  */
 static void test_stats_torn_refill(void **s)
 {
