@@ -117,6 +117,21 @@ static inline char *t_log_end(struct t_log *l)
 	return l->buf;
 }
 
+/* what udma_dump() prints now, as a string the caller frees (not inlined: gcc
+ * would take the result for a pointer to the local that open_memstream() fills) */
+static __attribute__((unused, noinline)) char *t_dump(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	udma_dump(f);
+	fclose(f);
+	assert_non_null(buf);
+	return buf;
+}
+
 /* lines in @text containing @needle */
 static inline int t_count(const char *text, const char *needle)
 {

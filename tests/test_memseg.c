@@ -71,18 +71,14 @@ static void test_pa(void **s)
 /* pa: every populated hugepage of the memsegs matches pagemap, not only allocations */
 static void test_pa_layout(void **s)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f;
+	char *text;
 	unsigned long long iova, va;
 	int runs = 0;
 
 	(void)s;
 	if (t_init_mode(T_PA, "64"))
 		skip();
-	f = open_memstream(&text, &len);
-	udma_dump(f);
-	fclose(f);
+	text = t_dump();
 	for (char *l = strstr(text, "iova run"); l; l = strstr(l + 1, "iova run")) {
 		if (sscanf(strstr(l, "iova 0x"), "iova %llx va %llx", &iova, &va) != 2)
 			continue;

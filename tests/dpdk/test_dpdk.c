@@ -91,13 +91,9 @@ static size_t dpdk_alloc_bytes(void)
 /* the MiB of udma's memsegs, from udma_dump() */
 static size_t udma_mem_mib(void)
 {
-	char *dump = NULL, *p;
-	size_t len = 0, mib = 0;
-	FILE *f = open_memstream(&dump, &len);
+	char *dump = t_dump(), *p;
+	size_t mib = 0;
 
-	assert_non_null(f);
-	udma_dump(f);
-	fclose(f);
 	p = strstr(dump, "memsegs: ");
 	assert_non_null(p);
 	assert_int_equal(sscanf(p, "memsegs: %zu MiB", &mib), 1);
@@ -630,13 +626,8 @@ static void test_misuse(void **state)
 	assert_int_equal(udma_dpdk_nr_regions(), 0);
 	{
 		/* no pool is left: the mempool ops' default device went with detach */
-		char *dump = NULL;
-		size_t dlen = 0;
-		FILE *f = open_memstream(&dump, &dlen);
+		char *dump = t_dump();
 
-		assert_non_null(f);
-		udma_dump(f);
-		fclose(f);
 		assert_null(strstr(dump, "device udma_dpdk_mempool:"));
 		free(dump);
 	}

@@ -158,14 +158,9 @@ static long kernel_avail(void)
 /* udma's count, as udma_dump() reports it: "..., N more available" on the vfio line */
 static long udma_avail(void)
 {
-	char *buf = NULL, *line;
-	size_t len = 0;
+	char *buf = t_dump(), *line;
 	long avail = -2;
-	FILE *f = open_memstream(&buf, &len);
 
-	assert_non_null(f);
-	udma_dump(f);
-	fclose(f);
 	line = strstr(buf, "vfio: container");
 	assert_non_null(line);
 	line = strstr(line, " more available\n");
