@@ -132,6 +132,22 @@ static __attribute__((unused, noinline)) char *t_dump(void)
 	return buf;
 }
 
+/* map_single @va (memory the device cannot reach as it is): it must map, through
+ * exactly one bounce */
+static inline udma_addr_t t_map_bounced(struct udma_device *dev, void *va, size_t len,
+					enum udma_data_direction dir)
+{
+	struct udma_swiotlb_stats s0, s1;
+	udma_addr_t h;
+
+	assert_int_equal(udma_swiotlb_stats(&s0), 0);
+	h = udma_map_single(dev, va, len, dir);
+	assert_int_not_equal(h, UDMA_MAPPING_ERROR);
+	assert_int_equal(udma_swiotlb_stats(&s1), 0);
+	assert_int_equal(s1.bounces, s0.bounces + 1);
+	return h;
+}
+
 /* lines in @text containing @needle */
 static inline int t_count(const char *text, const char *needle)
 {
