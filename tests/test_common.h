@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/klog.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -146,6 +147,30 @@ static inline udma_addr_t t_map_bounced(struct udma_device *dev, void *va, size_
 	assert_int_equal(udma_swiotlb_stats(&s1), 0);
 	assert_int_equal(s1.bounces, s0.bounces + 1);
 	return h;
+}
+
+/* guest tests: DMAR fault lines in the kernel log that start "DMAR: [DMA @kind" and
+ * name the device at @pci_addr ("0000:00:04.0": the log drops the domain) */
+static inline int t_dmar_faults(const char *pci_addr, const char *kind)
+{
+	char *buf = malloc(1 << 20), *p;
+	char bdf[16], head[32];
+	int n, count = 0;
+
+	assert_non_null(buf);
+	n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, (1 << 20) - 1);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	snprintf(bdf, sizeof(bdf), "[%s]", pci_addr + 5); /* "[00:04.0]" */
+	snprintf(head, sizeof(head), "DMAR: [DMA %s", kind);
+	for (p = buf; (p = strstr(p, head)) != NULL; p++) {
+		char *eol = strchr(p, '\n');
+
+		if (eol && memmem(p, (size_t)(eol - p), bdf, strlen(bdf)))
+			count++;
+	}
+	free(buf);
+	return count;
 }
 
 /* lines in @text containing @needle */
