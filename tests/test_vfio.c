@@ -388,15 +388,6 @@ static void test_va_model_register_above(void **s)
 	munmap(reg, 8192);
 }
 
-static unsigned int lines(const char *text)
-{
-	unsigned int n = 0;
-
-	for (; *text; text++)
-		n += *text == '\n';
-	return n;
-}
-
 /* one call: its return, and exactly one log line from it */
 #define ONE_LINE(expect, call)                                                                \
 	do {                                                                                  \
@@ -405,7 +396,7 @@ static unsigned int lines(const char *text)
 		t_log_begin(&l_);                                                             \
 		assert_int_equal((call), (expect));                                           \
 		t_ = t_log_end(&l_);                                                          \
-		assert_int_equal(lines(t_), 1);                                               \
+		assert_int_equal(t_count(t_, "\n"), 1);                                       \
 		free(t_);                                                                     \
 	} while (0)
 
