@@ -635,10 +635,8 @@ udma_addr_t swiotlb_map_fast(struct udma_device *dev, void *orig, size_t size,
 	unsigned int lc = lcore_id();
 	bool asym = g_tlb.asym; /* read once: the fence in mags_enter() would reload it */
 	struct lcore_mags *lm;
-	struct bslot *b;
 	struct mag *m;
 	udma_addr_t iova;
-	uint32_t u;
 	int32_t i;
 	int order;
 
@@ -658,12 +656,9 @@ udma_addr_t swiotlb_map_fast(struct udma_device *dev, void *orig, size_t size,
 	mags_leave(lm, asym);
 	/* recorded at once: the arguments need not live on (a refusal reads them back) */
 	run_record(i, dev, orig, size, dir, order);
-	b = &g_tlb.s[i];
-	u = (uint32_t)i;
-	iova = g_swiotlb.region.chunk_iova[u >> g_tlb.chunk_slot_shift] +
-	       ((udma_addr_t)(u & (g_tlb.per_chunk - 1)) << SLOT_SHIFT);
+	iova = slot_iova(i);
 	if (udma_unlikely(iova + size - 1 > dev->dma_mask))
-		return map_fast_refused(b, caller);
+		return map_fast_refused(&g_tlb.s[i], caller);
 	/* every direction: bytes the device does not write keep their values */
 	return bounce_copy_ret(slot_va(i), orig, size, iova);
 slow:
