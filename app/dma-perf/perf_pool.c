@@ -219,6 +219,18 @@ static __attribute__((noinline, cold)) void wait_enqueue(struct rte_ring *r, voi
 		rte_pause();
 }
 
+/*
+ * PERF_LOOP function @name: the PERF_BODY @body (of a struct @type *c) for the constant
+ * @kind, then its count of @ops operations; one function per kind, so devtools/profile
+ * sees each by name
+ */
+#define KIND_LOOP(name, body, type, kind, ops)						\
+	static PERF_LOOP void name(struct type *c)					\
+	{									\
+		body(c, kind);								\
+		loop_count(__func__, ops);						\
+	}
+
 /* the consumer's loop; @kind is a constant: one function per kind (p3_consume_*) */
 static PERF_BODY void consume(struct pc *c, enum kind kind)
 {
@@ -236,23 +248,9 @@ static PERF_BODY void consume(struct pc *c, enum kind kind)
 	}
 }
 
-static PERF_LOOP void p3_consume_udma(struct pc *c)
-{
-	consume(c, K_UDMA);
-	loop_count(__func__, c->n);
-}
-
-static PERF_LOOP void p3_consume_mempool(struct pc *c)
-{
-	consume(c, K_MEMPOOL);
-	loop_count(__func__, c->n);
-}
-
-static PERF_LOOP void p3_consume_mutex(struct pc *c)
-{
-	consume(c, K_MUTEX);
-	loop_count(__func__, c->n);
-}
+KIND_LOOP(p3_consume_udma, consume, pc, K_UDMA, c->n)
+KIND_LOOP(p3_consume_mempool, consume, pc, K_MEMPOOL, c->n)
+KIND_LOOP(p3_consume_mutex, consume, pc, K_MUTEX, c->n)
 
 static int consumer(void *arg)
 {
@@ -299,23 +297,9 @@ static PERF_BODY void produce(struct pc *c, enum kind kind)
 	}
 }
 
-static PERF_LOOP void p3_produce_udma(struct pc *c)
-{
-	produce(c, K_UDMA);
-	loop_count(__func__, c->n);
-}
-
-static PERF_LOOP void p3_produce_mempool(struct pc *c)
-{
-	produce(c, K_MEMPOOL);
-	loop_count(__func__, c->n);
-}
-
-static PERF_LOOP void p3_produce_mutex(struct pc *c)
-{
-	produce(c, K_MUTEX);
-	loop_count(__func__, c->n);
-}
+KIND_LOOP(p3_produce_udma, produce, pc, K_UDMA, c->n)
+KIND_LOOP(p3_produce_mempool, produce, pc, K_MEMPOOL, c->n)
+KIND_LOOP(p3_produce_mutex, produce, pc, K_MUTEX, c->n)
 
 static double run_pc(struct pc *c)
 {
@@ -417,17 +401,8 @@ static PERF_BODY void consume_bulk(struct pairb *c, enum kind kind)
 	}
 }
 
-static PERF_LOOP void p3b_consume_udma(struct pairb *c)
-{
-	consume_bulk(c, K_UDMA);
-	loop_count(__func__, c->n * BULK);
-}
-
-static PERF_LOOP void p3b_consume_mempool(struct pairb *c)
-{
-	consume_bulk(c, K_MEMPOOL);
-	loop_count(__func__, c->n * BULK);
-}
+KIND_LOOP(p3b_consume_udma, consume_bulk, pairb, K_UDMA, c->n * BULK)
+KIND_LOOP(p3b_consume_mempool, consume_bulk, pairb, K_MEMPOOL, c->n * BULK)
 
 static int bulk_consumer(void *arg)
 {
@@ -464,17 +439,8 @@ static PERF_BODY void produce_bulk(struct pairb *c, enum kind kind)
 	g_sink += sum;
 }
 
-static PERF_LOOP void p3b_produce_udma(struct pairb *c)
-{
-	produce_bulk(c, K_UDMA);
-	loop_count(__func__, c->n * BULK);
-}
-
-static PERF_LOOP void p3b_produce_mempool(struct pairb *c)
-{
-	produce_bulk(c, K_MEMPOOL);
-	loop_count(__func__, c->n * BULK);
-}
+KIND_LOOP(p3b_produce_udma, produce_bulk, pairb, K_UDMA, c->n * BULK)
+KIND_LOOP(p3b_produce_mempool, produce_bulk, pairb, K_MEMPOOL, c->n * BULK)
 
 static int bulk_producer(void *arg)
 {

@@ -316,7 +316,12 @@ static inline int32_t run_alloc_lc(unsigned int lc, int order)
 	return udma_likely(i != NIL) ? i : run_alloc_drained(order);
 }
 
-static inline void run_free(int32_t i, int order)
+/*
+ * Slot run @i of @order into the calling lcore's magazine: true when it went in.
+ * A full magazine spills half to the buddy lists first when @spill, else it is
+ * false, as are a drainer at the magazines, no lcore and an order not cached.
+ */
+static inline bool run_free_mag(int32_t i, int order, bool spill)
 {
 	unsigned int lc = lcore_id();
 
@@ -327,13 +332,25 @@ static inline void run_free(int32_t i, int order)
 		if (udma_likely(mags_enter(lm, asym))) {
 			struct mag *m = &lm->m[order];
 
-			if (udma_unlikely(m->n == MAG))
+			if (udma_unlikely(m->n == MAG)) {
+				if (!spill) {
+					mags_leave(lm, asym);
+					return false;
+				}
 				mag_spill(m, order);
+			}
 			m->slot[m->n++] = i;
 			mags_leave(lm, asym);
-			return;
+			return true;
 		}
 	}
+	return false;
+}
+
+static inline void run_free(int32_t i, int order)
+{
+	if (udma_likely(run_free_mag(i, order, true)))
+		return;
 	tlb_lock();
 	buddy_free(i, order);
 	tlb_unlock();
@@ -586,24 +603,8 @@ static __attribute__((noinline)) void run_free_slow(int32_t i, int order)
  */
 static inline void run_free_fast(int32_t i, int order)
 {
-	unsigned int lc = lcore_id();
-
-	if (udma_likely(order < CACHED_ORDERS && lc < UDMA_MAX_LCORES)) {
-		struct lcore_mags *lm = &g_tlb.mags[lc];
-		bool asym = g_tlb.asym; /* read once: the fence in mags_enter() would reload it */
-
-		if (udma_likely(mags_enter(lm, asym))) {
-			struct mag *m = &lm->m[order];
-
-			if (udma_likely(m->n != MAG)) {
-				m->slot[m->n++] = i;
-				mags_leave(lm, asym);
-				return;
-			}
-			mags_leave(lm, asym);
-		}
-	}
-	run_free_slow(i, order);
+	if (udma_unlikely(!run_free_mag(i, order, false)))
+		run_free_slow(i, order);
 }
 
 /*
@@ -635,10 +636,8 @@ udma_addr_t swiotlb_map_fast(struct udma_device *dev, void *orig, size_t size,
 	unsigned int lc = lcore_id();
 	bool asym = g_tlb.asym; /* read once: the fence in mags_enter() would reload it */
 	struct lcore_mags *lm;
-	struct bslot *b;
 	struct mag *m;
 	udma_addr_t iova;
-	uint32_t u;
 	int32_t i;
 	int order;
 
@@ -658,12 +657,9 @@ udma_addr_t swiotlb_map_fast(struct udma_device *dev, void *orig, size_t size,
 	mags_leave(lm, asym);
 	/* recorded at once: the arguments need not live on (a refusal reads them back) */
 	run_record(i, dev, orig, size, dir, order);
-	b = &g_tlb.s[i];
-	u = (uint32_t)i;
-	iova = g_swiotlb.region.chunk_iova[u >> g_tlb.chunk_slot_shift] +
-	       ((udma_addr_t)(u & (g_tlb.per_chunk - 1)) << SLOT_SHIFT);
+	iova = slot_iova(i);
 	if (udma_unlikely(iova + size - 1 > dev->dma_mask))
-		return map_fast_refused(b, caller);
+		return map_fast_refused(&g_tlb.s[i], caller);
 	/* every direction: bytes the device does not write keep their values */
 	return bounce_copy_ret(slot_va(i), orig, size, iova);
 slow:
