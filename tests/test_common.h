@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/klog.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -115,6 +116,61 @@ static inline char *t_log_end(struct t_log *l)
 	udma_log_set_level(l->level);
 	fclose(l->f);
 	return l->buf;
+}
+
+/* what udma_dump() prints now, as a string the caller frees (not inlined: gcc
+ * would take the result for a pointer to the local that open_memstream() fills) */
+static __attribute__((unused, noinline)) char *t_dump(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	udma_dump(f);
+	fclose(f);
+	assert_non_null(buf);
+	return buf;
+}
+
+/* map_single @va (memory the device cannot reach as it is): it must map, through
+ * exactly one bounce */
+static inline udma_addr_t t_map_bounced(struct udma_device *dev, void *va, size_t len,
+					enum udma_data_direction dir)
+{
+	struct udma_swiotlb_stats s0, s1;
+	udma_addr_t h;
+
+	assert_int_equal(udma_swiotlb_stats(&s0), 0);
+	h = udma_map_single(dev, va, len, dir);
+	assert_int_not_equal(h, UDMA_MAPPING_ERROR);
+	assert_int_equal(udma_swiotlb_stats(&s1), 0);
+	assert_int_equal(s1.bounces, s0.bounces + 1);
+	return h;
+}
+
+/* guest tests: DMAR fault lines in the kernel log that start "DMAR: [DMA @kind" and
+ * name the device at @pci_addr ("0000:00:04.0": the log drops the domain) */
+static inline int t_dmar_faults(const char *pci_addr, const char *kind)
+{
+	char *buf = malloc(1 << 20), *p;
+	char bdf[16], head[32];
+	int n, count = 0;
+
+	assert_non_null(buf);
+	n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, (1 << 20) - 1);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	snprintf(bdf, sizeof(bdf), "[%s]", pci_addr + 5); /* "[00:04.0]" */
+	snprintf(head, sizeof(head), "DMAR: [DMA %s", kind);
+	for (p = buf; (p = strstr(p, head)) != NULL; p++) {
+		char *eol = strchr(p, '\n');
+
+		if (eol && memmem(p, (size_t)(eol - p), bdf, strlen(bdf)))
+			count++;
+	}
+	free(buf);
+	return count;
 }
 
 /* lines in @text containing @needle */

@@ -119,9 +119,7 @@ static void run(enum t_mode mode, udma_addr_t base)
 	unsigned int grows;
 	uint8_t *va, *buf;
 	udma_addr_t h;
-	char *dump = NULL;
-	size_t dlen = 0;
-	FILE *f;
+	char *dump;
 
 	fake_reset(base);
 	assert_int_equal(udma_pvt_mem_provider_set(&g_fake), 0);
@@ -130,9 +128,7 @@ static void run(enum t_mode mode, udma_addr_t base)
 		return;
 	}
 	assert_true(g.grows > 0);
-	f = open_memstream(&dump, &dlen);
-	udma_dump(f);
-	fclose(f);
+	dump = t_dump();
 	assert_non_null(strstr(dump, "fake owner"));
 	free(dump);
 	dev = t_dev64("prov");

@@ -289,18 +289,14 @@ static void test_dma_avail(void **s)
 {
 	struct t_log l;
 	char *text;
-	FILE *dump;
-	char *dbuf = NULL;
-	size_t dlen = 0;
+	char *dbuf;
 	int ret;
 
 	(void)s;
 	F.dma_avail = 3;
 	assert_true(t_init_args("--iova-mode=vfio", "--vfio-group=7", "--no-huge", "-m", "2",
 				"--swiotlb-size=1", "--log-level=2", NULL) >= 0);
-	dump = open_memstream(&dbuf, &dlen);
-	udma_dump(dump);
-	fclose(dump);
+	dbuf = t_dump();
 	assert_non_null(strstr(dbuf, "more available"));
 	free(dbuf);
 	t_log_begin(&l);
@@ -392,15 +388,6 @@ static void test_va_model_register_above(void **s)
 	munmap(reg, 8192);
 }
 
-static unsigned int lines(const char *text)
-{
-	unsigned int n = 0;
-
-	for (; *text; text++)
-		n += *text == '\n';
-	return n;
-}
-
 /* one call: its return, and exactly one log line from it */
 #define ONE_LINE(expect, call)                                                                \
 	do {                                                                                  \
@@ -409,7 +396,7 @@ static unsigned int lines(const char *text)
 		t_log_begin(&l_);                                                             \
 		assert_int_equal((call), (expect));                                           \
 		t_ = t_log_end(&l_);                                                          \
-		assert_int_equal(lines(t_), 1);                                               \
+		assert_int_equal(t_count(t_, "\n"), 1);                                       \
 		free(t_);                                                                     \
 	} while (0)
 
@@ -441,9 +428,7 @@ static void test_env_map(void **s)
 	struct vfio_iommu_type1_dma_unmap u = {.argsz = sizeof(u)};
 	udma_addr_t iova, theirs, h;
 	struct udma_device *d;
-	char *dbuf = NULL;
-	size_t dlen = 0;
-	FILE *dump;
+	char *dbuf;
 	void *c;
 
 	(void)s;
@@ -476,9 +461,7 @@ static void test_env_map(void **s)
 	t_fill(buf + 4096, 64, 5);
 	assert_int_equal(fv_dev_read(iova + 4096, back, 64), 0);
 	assert_true(t_check(back, 64, 5));
-	dump = open_memstream(&dbuf, &dlen);
-	udma_dump(dump);
-	fclose(dump);
+	dbuf = t_dump();
 	assert_non_null(strstr(dbuf, "(1 of them the environment's"));
 	free(dbuf);
 

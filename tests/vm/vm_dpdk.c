@@ -33,7 +33,6 @@
 #include <dirent.h>
 #include <linux/vfio.h>
 #include <sys/ioctl.h>
-#include <sys/klog.h>
 
 #include <rte_eal.h>
 #include <rte_malloc.h>
@@ -81,23 +80,7 @@ static int container_fds(void)
 /* DMAR fault lines in the kernel log naming the edu */
 static int dmar_faults(void)
 {
-	char *buf = malloc(1 << 20), *p;
-	char bdf[16];
-	int n, count = 0;
-
-	assert_non_null(buf);
-	n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, (1 << 20) - 1);
-	assert_true(n >= 0);
-	buf[n] = '\0';
-	snprintf(bdf, sizeof(bdf), "[%s]", g_addr + 5);
-	for (p = buf; (p = strstr(p, "DMAR: [DMA ")) != NULL; p++) {
-		char *eol = strchr(p, '\n');
-
-		if (eol && memmem(p, (size_t)(eol - p), bdf, strlen(bdf)))
-			count++;
-	}
-	free(buf);
-	return count;
+	return t_dmar_faults(g_addr, ""); /* reads and writes */
 }
 
 /*
@@ -158,14 +141,9 @@ static long kernel_avail(void)
 /* udma's count, as udma_dump() reports it: "..., N more available" on the vfio line */
 static long udma_avail(void)
 {
-	char *buf = NULL, *line;
-	size_t len = 0;
+	char *buf = t_dump(), *line;
 	long avail = -2;
-	FILE *f = open_memstream(&buf, &len);
 
-	assert_non_null(f);
-	udma_dump(f);
-	fclose(f);
 	line = strstr(buf, "vfio: container");
 	assert_non_null(line);
 	line = strstr(line, " more available\n");

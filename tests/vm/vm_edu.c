@@ -12,7 +12,6 @@
  *   MASK-BITS: the edu's dma_mask as QEMU was told (64, or 28: QEMU's default)
  *   --tests, --skip-tests: run only / skip the tests whose names match GLOB
  */
-#include <sys/klog.h>
 #include <sys/mman.h>
 
 #include "test_common.h"
@@ -213,23 +212,7 @@ static void test_driver_refuses(void **state)
 /* DMAR fault lines in the kernel log naming this device */
 static int dmar_faults(void)
 {
-	char *buf = malloc(1 << 20), *p;
-	char bdf[16];
-	int n, count = 0;
-
-	assert_non_null(buf);
-	n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, (1 << 20) - 1);
-	assert_true(n >= 0);
-	buf[n] = '\0';
-	snprintf(bdf, sizeof(bdf), "[%s]", g_addr + 5); /* "[00:04.0]" */
-	for (p = buf; (p = strstr(p, "DMAR: [DMA Write")) != NULL; p++) {
-		char *eol = strchr(p, '\n');
-
-		if (eol && memmem(p, (size_t)(eol - p), bdf, strlen(bdf)))
-			count++;
-	}
-	free(buf);
-	return count;
+	return t_dmar_faults(g_addr, "Write");
 }
 
 /* vfio: a DMA to an IOVA udma never mapped does not land, and the IOMMU says so */

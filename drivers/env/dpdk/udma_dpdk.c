@@ -182,22 +182,6 @@ struct walk {
 	int ret;
 };
 
-/* one DPDK page into the shared container (vfio mode), then into the walk's run */
-static int walk_page(struct walk *w, uintptr_t va, size_t len, uint64_t iova, size_t pgsz);
-
-static int walk_seg(struct walk *w, uintptr_t va, size_t len, uint64_t iova, size_t pgsz)
-{
-	if (iova != RTE_BAD_IOVA && w->ret == 0) {
-		int ret = cm_map(va, iova, len);
-
-		if (ret != 0) {
-			w->ret = ret;
-			return ret;
-		}
-	}
-	return walk_page(w, va, len, iova, pgsz);
-}
-
 static int walk_flush(struct walk *w)
 {
 	if (w->run.len && w->ret == 0)
@@ -220,6 +204,20 @@ static int walk_page(struct walk *w, uintptr_t va, size_t len, uint64_t iova, si
 		return w->ret;
 	*r = (struct region){.va = va, .len = len, .iova = iova, .pgsz = pgsz};
 	return 0;
+}
+
+/* one DPDK page into the shared container (vfio mode), then into the walk's run */
+static int walk_seg(struct walk *w, uintptr_t va, size_t len, uint64_t iova, size_t pgsz)
+{
+	if (iova != RTE_BAD_IOVA && w->ret == 0) {
+		int ret = cm_map(va, iova, len);
+
+		if (ret != 0) {
+			w->ret = ret;
+			return ret;
+		}
+	}
+	return walk_page(w, va, len, iova, pgsz);
 }
 
 static int memseg_cb(const struct rte_memseg_list *msl, const struct rte_memseg *ms, void *arg)
